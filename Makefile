@@ -1,0 +1,47 @@
+# Two commands for a fresh machine:  make run  |  make test
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+PORT ?= 8000
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test test-e2e bench lint install migrate seed messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --once
+
+## make run: install, migrate, seed demo data once, start daphne + a django-q2 worker
+run: seed
+	$(PY) manage.py print_welcome --port $(PORT)
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+
+## make test: the default suite (SQLite + in-memory layer unless DATABASE_URL / REDIS_URL are set)
+test: install
+	$(PY) -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## browser and live-server tests (Debian chromium; .ci/run installs it)
+test-e2e: install
+	$(PY) -m pytest -q -m e2e -p no:xdist $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m tests.bench.run $(BENCH_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	cd $(CURDIR) && $(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests && $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles

@@ -1,0 +1,31 @@
+"""Test settings: fast hasher, locmem e-mail, in-memory layer unless REDIS_URL, django-q2 sync."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import Q_CLUSTER, REST_FRAMEWORK, env
+
+DEBUG = False
+DEMO_MODE = True
+SECRET_KEY = "test-secret-key-not-for-production-7d2a91c5e3b8"
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+LANGUAGE_CODE = "zh-hans"
+AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"user": "10000/min", "anon": "10000/min", "login": "10/min", "track": "10/min"},
+}
+MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/shouhou-test-media")
+
+# SQLite: a file (not the shared in-memory cache) so that tests with parallel connections see real
+# SQLite locking: WAL, IMMEDIATE transactions and a busy timeout, as in production-like runs.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"shouhou-test-{os.getuid()}.sqlite3"),
+    }

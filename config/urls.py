@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import include, path
+from django.views.i18n import set_language
+
+admin.site.site_header = "售后工单系统"
+admin.site.site_title = "售后工单"
+admin.site.index_title = "服务后台"
+
+urlpatterns = [
+    path("", lambda request: HttpResponseRedirect("/admin/"), name="home"),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+_ = include  # apps add their URL modules here as they grow

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartsConfig(AppConfig):
+    name = "parts"
+    verbose_name = _("备件")
+    default_auto_field = "django.db.models.BigAutoField"

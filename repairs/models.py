@@ -1,0 +1,194 @@
+"""The field force and the workshop: service centers, technicians and repair orders."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from tickets.models import Region, ServiceMode, TimeStampedModel
+
+
+def _default_service_modes() -> list[str]:
+    return [ServiceMode.WALK_IN, ServiceMode.MAIL_IN]
+
+
+def _default_hours() -> dict:
+    # weekday (0 = Monday) -> [open, close]; a missing weekday means closed.
+    return {str(d): ["09:00", "18:00"] for d in range(7)}
+
+
+class ServiceCenter(TimeStampedModel):
+    code = models.CharField(_("网点编码"), max_length=20, unique=True)
+    name = models.CharField(_("网点名称"), max_length=80)
+    region = models.CharField(_("大区"), max_length=12, choices=Region.choices, db_index=True)
+    province = models.CharField(_("省份"), max_length=30)
+    city = models.CharField(_("城市"), max_length=30, db_index=True)
+    district = models.CharField(_("区县"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    service_modes = models.JSONField(_("服务方式"), default=_default_service_modes)
+    product_categories = models.JSONField(_("服务品类"), default=list, blank=True,
+                                          help_text=_("为空表示全部品类"))
+    service_cities = models.JSONField(_("服务城市"), default=list, blank=True,
+                                      help_text=_("上门服务覆盖的城市；为空表示本市"))
+    service_radius_km = models.PositiveIntegerField(_("上门服务半径（公里）"), default=30)
+    opening_hours = models.JSONField(_("营业时间"), default=_default_hours)
+    managers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="managed_centers",
+                                      verbose_name=_("网点经理"))
+    is_active = models.BooleanField(_("营业中"), default=True)
+
+    class Meta:
+        verbose_name = _("服务网点")
+        verbose_name_plural = _("服务网点")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Technician(TimeStampedModel):
+    class Level(models.IntegerChoices):
+        JUNIOR = 1, _("初级")
+        INTERMEDIATE = 2, _("中级")
+        SENIOR = 3, _("高级")
+        EXPERT = 4, _("专家")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="technician",
+                                verbose_name=_("用户"))
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="technicians",
+                               verbose_name=_("所属网点"))
+    employee_no = models.CharField(_("工号"), max_length=20, unique=True)
+    name = models.CharField(_("姓名"), max_length=40)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    skills = models.JSONField(_("技能"), default=list, blank=True,
+                              help_text=_("技能代码列表，如 screen、battery、mainboard、refrigeration"))
+    product_categories = models.JSONField(_("擅长品类"), default=list, blank=True)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices, default=Level.INTERMEDIATE)
+    capacity = models.PositiveSmallIntegerField(_("同时处理上限"), default=6)
+    on_duty = models.BooleanField(_("在岗"), default=True, db_index=True)
+    is_qc_inspector = models.BooleanField(_("质检员"), default=False)
+    last_latitude = models.DecimalField(_("最近纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    last_longitude = models.DecimalField(_("最近经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("最近定位时间"), null=True, blank=True)
+    rating = models.DecimalField(_("满意度评分"), max_digits=3, decimal_places=2, default=4.5)
+
+    class Meta:
+        verbose_name = _("维修工程师")
+        verbose_name_plural = _("维修工程师")
+        ordering = ["employee_no"]
+        constraints = [models.CheckConstraint(condition=Q(capacity__gte=1), name="technician_capacity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.employee_no}）"
+
+
+class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
+    """The workshop job for a ticket that needs hands on the device."""
+
+    class Status(models.TextChoices):
+        DIAGNOSING = "diagnosing", _("检测中")
+        QUOTING = "quoting", _("报价中")
+        AWAITING_APPROVAL = "awaiting_approval", _("待客户确认")
+        APPROVED = "approved", _("客户已确认")
+        REPAIRING = "repairing", _("维修中")
+        AWAITING_PARTS = "awaiting_parts", _("等待备件")
+        QC = "qc", _("质检中")
+        PASSED = "passed", _("质检通过")
+        REWORK = "rework", _("返工")
+        DECLINED = "declined", _("客户拒绝")
+        UNREPAIRABLE = "unrepairable", _("无法修复")
+        REPLACED = "replaced", _("已换机")
+        REFUNDED = "refunded", _("已退货")
+
+    FINAL_STATES = [Status.PASSED, Status.DECLINED, Status.REPLACED, Status.REFUNDED]
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="repair_orders",
+                               verbose_name=_("工单"))
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="repair_orders",
+                               null=True, blank=True, verbose_name=_("维修网点"))
+    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="repair_orders",
+                                   null=True, blank=True, verbose_name=_("维修工程师"))
+    status = FSMField(_("状态"), max_length=20, choices=Status.choices, default=Status.DIAGNOSING,
+                      protected=True, db_index=True)
+    received_at = models.DateTimeField(_("送修时间"), default=timezone.now)
+    returned_at = models.DateTimeField(_("交验时间"), null=True, blank=True)
+    findings = models.TextField(_("检测结果"), blank=True)
+    cause = models.TextField(_("故障原因"), blank=True)
+    work_done = models.TextField(_("处理情况"), blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+
+    class Meta:
+        verbose_name = _("维修单")
+        verbose_name_plural = _("维修单")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=~Q(status__in=["passed", "declined", "replaced", "refunded"]),
+                name="one_active_repair_per_ticket",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"RO-{self.pk} ({self.ticket_id})"
+
+    # -- transitions (field changes only) --------------------------------------------------
+    @transition(field=status, source=Status.DIAGNOSING, target=Status.QUOTING)
+    def diagnose(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.QUOTING, Status.APPROVED, Status.REPAIRING],
+                target=Status.AWAITING_APPROVAL)
+    def request_approval(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.AWAITING_APPROVAL, target=Status.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.AWAITING_APPROVAL, Status.QUOTING], target=Status.DECLINED)
+    def decline(self) -> None:
+        self.returned_at = timezone.now()
+
+    @transition(field=status, source=[Status.APPROVED, Status.REWORK, Status.AWAITING_PARTS],
+                target=Status.REPAIRING)
+    def start_repair(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.REPAIRING, target=Status.AWAITING_PARTS)
+    def wait_parts(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.REPAIRING, target=Status.QC)
+    def submit_qc(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.QC, target=Status.PASSED)
+    def pass_qc(self) -> None:
+        self.returned_at = timezone.now()
+
+    @transition(field=status, source=Status.QC, target=Status.REWORK)
+    def fail_qc(self) -> None:
+        self.rework_count += 1
+
+    @transition(field=status, source=[Status.DIAGNOSING, Status.QUOTING, Status.REPAIRING, Status.AWAITING_PARTS],
+                target=Status.UNREPAIRABLE)
+    def mark_unrepairable(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.UNREPAIRABLE, target=Status.REPLACED)
+    def replace(self) -> None:
+        self.returned_at = timezone.now()
+
+    @transition(field=status, source=Status.UNREPAIRABLE, target=Status.REFUNDED)
+    def refund(self) -> None:
+        self.returned_at = timezone.now()

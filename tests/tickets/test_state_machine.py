@@ -1,0 +1,147 @@
+"""The whole ticket transition matrix, permissions, events and the concurrency guard."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from tests import factories
+from tickets import services
+from tickets.exceptions import ConflictError, InvalidTransition, PermissionDeniedError
+from tickets.models import Ticket, TicketEvent
+
+S = Ticket.Status
+ALLOWED = {
+    "triage": {S.NEW: S.TRIAGED},
+    "assign": {S.TRIAGED: S.ASSIGNED, S.REOPENED: S.ASSIGNED, S.ASSIGNED: S.ASSIGNED},
+    "release": {S.ASSIGNED: S.TRIAGED},
+    "start": {S.ASSIGNED: S.IN_PROGRESS},
+    "wait_customer": {S.IN_PROGRESS: S.WAITING_CUSTOMER},
+    "wait_parts": {S.IN_PROGRESS: S.WAITING_PARTS},
+    "resume": {S.WAITING_CUSTOMER: S.IN_PROGRESS, S.WAITING_PARTS: S.IN_PROGRESS},
+    "submit_qc": {S.IN_PROGRESS: S.QUALITY_CHECK},
+    "pass_qc": {S.QUALITY_CHECK: S.READY},
+    "rework": {S.QUALITY_CHECK: S.IN_PROGRESS},
+    "resolve": {S.IN_PROGRESS: S.RESOLVED, S.READY: S.RESOLVED},
+    "close": {S.RESOLVED: S.CLOSED},
+    "reopen": {S.RESOLVED: S.REOPENED},
+    "cancel": {s: S.CANCELLED for s in Ticket.OPEN_STATES},
+}
+MATRIX = [(t, s) for t in services.TRANSITIONS for s in S.values]
+
+
+def _ticket_in(state: str) -> Ticket:
+    ticket = factories.TicketFactory()
+    Ticket.objects.filter(pk=ticket.pk).update(status=state)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("transition", "state"), MATRIX)
+def test_transition_matrix(transition, state):
+    ticket = _ticket_in(state)
+    events_before = TicketEvent.objects.filter(ticket=ticket).count()
+    expected = ALLOWED[transition].get(state)
+    updates = {}
+    if transition == "assign":
+        tech = factories.TechnicianFactory()
+        updates = {"technician": tech}
+    if expected is None:
+        with pytest.raises(InvalidTransition) as err:
+            services.ticket_transition(ticket=ticket, transition=transition, by=None, updates=updates)
+        assert err.value.code == "invalid_transition"
+        assert str(err.value)
+        ticket.refresh_from_db()
+        assert ticket.status == state
+        assert TicketEvent.objects.filter(ticket=ticket).count() == events_before
+    else:
+        services.ticket_transition(ticket=ticket, transition=transition, by=None, updates=updates)
+        ticket.refresh_from_db()
+        assert ticket.status == expected
+        event = TicketEvent.objects.filter(ticket=ticket).latest("id")
+        assert (event.from_state, event.to_state) == (state, expected)
+
+
+@pytest.mark.django_db
+def test_state_field_is_protected():
+    ticket = factories.TicketFactory()
+    with pytest.raises(AttributeError):
+        ticket.status = S.CLOSED
+
+
+@pytest.mark.django_db
+def test_permissions_are_checked(technician, agent):
+    ticket = _ticket_in(S.ASSIGNED)
+    with pytest.raises(PermissionDeniedError):
+        services.ticket_transition(ticket=ticket, transition="start", by=agent)
+    # a technician may only work their own tickets
+    with pytest.raises(PermissionDeniedError):
+        services.ticket_transition(ticket=ticket, transition="start", by=technician.user)
+    Ticket.objects.filter(pk=ticket.pk).update(technician=technician)
+    ticket.refresh_from_db()
+    services.ticket_transition(ticket=ticket, transition="start", by=technician.user)
+    assert ticket.status == S.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_available_transitions_for_user(agent):
+    ticket = factories.TicketFactory()
+    assert services.ticket_available_transitions(ticket=ticket, by=agent) == ["triage", "cancel"]
+
+
+@pytest.mark.django_db
+def test_stale_instance_gets_conflict():
+    ticket = factories.TicketFactory()
+    stale = Ticket.objects.get(pk=ticket.pk)
+    services.ticket_transition(ticket=ticket, transition="cancel", by=None, message="x")
+    # the stale copy still believes it is NEW; the optimistic lock refuses the save
+    with pytest.raises(ConflictError):
+        services.ticket_transition(ticket=stale, transition="triage", by=None,
+                                   updates={"fault_category": factories.FaultCategoryFactory()})
+    ticket.refresh_from_db()
+    assert ticket.status == S.CANCELLED
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.triaged").count() == 0
+
+
+@pytest.mark.django_db
+def test_side_effects_only_after_commit(django_capture_on_commit_callbacks):
+    ticket = factories.TicketFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.ticket_transition(ticket=ticket, transition="cancel", by=None)
+    assert len(callbacks) == 2  # broadcast + domain signal
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_transitions_one_wins():
+    ticket = factories.TicketFactory()
+    category = factories.FaultCategoryFactory()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker(transition):
+        try:
+            copy = Ticket.objects.get(pk=ticket.pk)
+            barrier.wait()
+            updates = {"fault_category": category} if transition == "triage" else {}
+            services.ticket_transition(ticket=copy, transition=transition, by=None, updates=updates,
+                                       message="race")
+            results.append("ok")
+        except (ConflictError, InvalidTransition):
+            results.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in ("triage", "cancel")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict", "ok"]
+    ticket.refresh_from_db()
+    assert ticket.status in (S.TRIAGED, S.CANCELLED)
+    assert TicketEvent.objects.filter(ticket=ticket).exclude(kind="ticket.created").count() == 1
+    assert connection.vendor == "postgresql"

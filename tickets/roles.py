@@ -1,0 +1,88 @@
+"""Staff roles as groups with model permissions. Applied by migrations and ``manage.py sync_roles``.
+
+Later apps extend ROLE_PERMISSIONS and add a migration that calls ``roles_sync`` again.
+Codenames that do not exist yet are skipped, so the mapping may name models of later migrations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+AGENT, DISPATCHER, MANAGER, TECHNICIAN, QC, WAREHOUSE, OPS = (
+    "客服", "调度", "网点经理", "维修工程师", "质检", "仓管", "运营",
+)
+ROLES = [AGENT, DISPATCHER, MANAGER, TECHNICIAN, QC, WAREHOUSE, OPS]
+
+_view = lambda *models: [f"view_{m}" for m in models]  # noqa: E731
+_crud = lambda *models: [f"{a}_{m}" for m in models for a in ("view", "add", "change")]  # noqa: E731
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    AGENT: {
+        "tickets": [*_crud("customer", "device", "ticket", "attachment"), *_view("productmodel", "faultcategory",
+                    "ticketevent"), "triage_ticket", "close_ticket", "add_ticketevent"],
+        "repairs": _view("servicecenter", "technician", "repairorder"),
+        "knowledge": _view("article"),
+        "surveys": _view("survey", "invitation", "response"),
+    },
+    DISPATCHER: {
+        "tickets": [*_view("customer", "device", "productmodel", "faultcategory", "ticketevent", "attachment"),
+                    "view_ticket", "change_ticket", "triage_ticket", "assign_ticket", "view_all_centers"],
+        "repairs": [*_view("servicecenter", "repairorder"), "view_technician", "change_technician"],
+        "parts": _view("part", "location", "stocklevel"),
+    },
+    MANAGER: {
+        "tickets": [*_view("customer", "device", "productmodel", "faultcategory", "ticketevent", "attachment"),
+                    "view_ticket", "change_ticket", "triage_ticket", "assign_ticket", "work_ticket", "qc_ticket",
+                    "close_ticket"],
+        "repairs": [*_view("servicecenter", "repairorder"), *_crud("technician")],
+        "parts": _view("part", "location", "stocklevel", "stockmovement"),
+        "surveys": _view("survey", "invitation", "response"),
+        "knowledge": _view("article"),
+    },
+    TECHNICIAN: {
+        "tickets": [*_view("customer", "device", "productmodel", "faultcategory", "ticket", "ticketevent"),
+                    "add_attachment", "view_attachment", "work_ticket"],
+        "repairs": _view("servicecenter", "repairorder"),
+        "parts": _view("part", "stocklevel"),
+        "knowledge": _view("article"),
+    },
+    QC: {
+        "tickets": [*_view("customer", "device", "productmodel", "faultcategory", "ticket", "ticketevent",
+                           "attachment"), "qc_ticket"],
+        "repairs": _view("servicecenter", "technician", "repairorder"),
+    },
+    WAREHOUSE: {
+        "tickets": _view("productmodel"),
+        "parts": [*_crud("part", "location", "stocklevel"), "view_stockmovement"],
+        "repairs": _view("servicecenter", "technician"),
+    },
+    OPS: {
+        "tickets": [*_crud("customer", "device", "productmodel", "faultcategory"), "view_ticket",
+                    "view_ticketevent", "view_all_centers"],
+        "repairs": _crud("servicecenter", "technician"),
+        "parts": _crud("part", "location", "stocklevel"),
+        "knowledge": _crud("article"),
+        "surveys": [*_crud("survey"), "view_invitation", "view_response"],
+    },
+}
+
+
+def roles_sync(apps: Any = None) -> None:
+    """Create every role group and give it exactly the permissions that exist for its mapping."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    registry = apps or global_apps
+    for app_config in (apps or global_apps).get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=registry)
+    group_model = registry.get_model("auth", "Group")
+    permission_model = registry.get_model("auth", "Permission")
+    for role, by_app in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codenames in by_app.items():
+            wanted += list(
+                permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
+        group.permissions.set(wanted)

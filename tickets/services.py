@@ -1,0 +1,433 @@
+"""Writes of the ticket hub: the one write path (DESIGN "One write path", STYLE R3/R6/R7/R8).
+
+Every service checks permission and invariants, runs the FSM transition, saves inside
+``transaction.atomic()``, appends a ``TicketEvent`` and registers side effects with ``on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from . import realtime
+from .events import TRANSITION_EVENTS, event_label
+from .exceptions import ConflictError, InvalidTransition, PermissionDeniedError, ValidationFailed
+from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent, TicketSequence
+from .signals import ticket_created, ticket_transitioned
+from .validators import normalize_imei, normalize_phone, normalize_serial
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+# transition -> the model permission a user needs to run it (system actions pass ``by=None``)
+TRANSITION_PERMISSIONS: dict[str, str] = {
+    "triage": "tickets.triage_ticket",
+    "assign": "tickets.assign_ticket",
+    "release": "tickets.assign_ticket",
+    "start": "tickets.work_ticket",
+    "wait_customer": "tickets.work_ticket",
+    "wait_parts": "tickets.work_ticket",
+    "resume": "tickets.work_ticket",
+    "submit_qc": "tickets.work_ticket",
+    "resolve": "tickets.work_ticket",
+    "pass_qc": "tickets.qc_ticket",
+    "rework": "tickets.qc_ticket",
+    "close": "tickets.close_ticket",
+    "cancel": "tickets.close_ticket",
+    "reopen": "tickets.triage_ticket",
+}
+WORK_TRANSITIONS = {"start", "wait_customer", "wait_parts", "resume", "submit_qc", "resolve"}
+TRANSITIONS = tuple(TRANSITION_PERMISSIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Customers and devices
+# ---------------------------------------------------------------------------------------------
+
+def customer_upsert(*, name: str, phone: str, **fields: Any) -> Customer:
+    """Find the customer by normalized phone or create one; fill blank fields from ``fields``.
+
+    Raises ValidationError for an invalid phone or name.
+    """
+    normalized = normalize_phone(phone)
+    name = (name or "").strip()
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().filter(phone=normalized).first()
+        if customer is None:
+            if not name:
+                raise ValidationError({"name": _("请填写姓名。")})
+            customer = Customer(name=name, phone=normalized, **fields)
+            customer.full_clean()
+            try:
+                with transaction.atomic():
+                    customer.save()
+            except IntegrityError:  # created meanwhile by a parallel intake
+                customer = Customer.objects.get(phone=normalized)
+            return customer
+        changed = []
+        for key, value in fields.items():
+            if value not in (None, "") and getattr(customer, key) in (None, ""):
+                setattr(customer, key, value)
+                changed.append(key)
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        return customer
+
+
+def device_normalize_serial(*, product_model: ProductModel, serial: str) -> str:
+    if product_model.uses_imei or product_model.category == "phone":
+        digits = "".join(ch for ch in serial if not ch.isspace())
+        if digits.isdigit():
+            return normalize_imei(digits)
+    return normalize_serial(serial)
+
+
+def device_register(
+    *,
+    product_model: ProductModel,
+    serial: str,
+    owner: Customer | None = None,
+    purchase_date: dt.date | None = None,
+    **fields: Any,
+) -> Device:
+    """Find a device by serial/IMEI or register it. Purchase dates in the future are refused."""
+    serial = device_normalize_serial(product_model=product_model, serial=serial)
+    today = timezone.localdate()
+    for key in ("purchase_date", "invoice_date", "delivered_on", "installed_on"):
+        value = purchase_date if key == "purchase_date" else fields.get(key)
+        if value and value > today:
+            raise ValidationError({key: _("日期不能晚于今天。")})
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(serial_number=serial).first()
+        if device is None:
+            device = Device(product_model=product_model, serial_number=serial, owner=owner,
+                            purchase_date=purchase_date, **fields)
+            if device.invoice_date is None and purchase_date:
+                device.invoice_date = purchase_date
+            device.full_clean()
+            device.save()
+            return device
+        if device.product_model_id != product_model.pk:
+            raise ValidationError({"serial": _("该序列号已登记为其他型号（%(model)s）。") % {"model": device.product_model}})
+        changed = []
+        if owner and device.owner_id is None:
+            device.owner = owner
+            changed.append("owner")
+        if purchase_date and device.purchase_date is None:
+            device.purchase_date = purchase_date
+            changed.append("purchase_date")
+        for key, value in fields.items():
+            if value not in (None, "") and getattr(device, key) in (None, ""):
+                setattr(device, key, value)
+                changed.append(key)
+        if changed:
+            device.save(update_fields=[*changed, "updated_at"])
+        return device
+
+
+# ---------------------------------------------------------------------------------------------
+# Ticket numbers
+# ---------------------------------------------------------------------------------------------
+
+def ticket_number_next(*, at: dt.datetime | None = None) -> str:
+    """Next number of the day, e.g. ``SR20261122-000123``; must run inside a transaction.
+
+    The counter row is created idempotently and incremented with one UPDATE, which row-locks it
+    on PostgreSQL and takes the write lock on SQLite, so parallel creators never share a number.
+    """
+    day = timezone.localtime(at or timezone.now()).date()
+    TicketSequence.objects.bulk_create([TicketSequence(day=day, value=0)], ignore_conflicts=True)
+    TicketSequence.objects.filter(day=day).update(value=F("value") + 1)
+    value = TicketSequence.objects.filter(day=day).values_list("value", flat=True).get()
+    return f"{settings.TICKET_NUMBER_PREFIX}{day:%Y%m%d}-{value:06d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Events and side effects
+# ---------------------------------------------------------------------------------------------
+
+def _event_payload(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.pk,
+        "number": ticket.number,
+        "status": ticket.status,
+        "status_label": str(Ticket.Status(ticket.status).label),
+        "event": {
+            "id": event.pk,
+            "kind": event.kind,
+            "label": event_label(event.kind),
+            "message": event.message,
+            "customer_visible": event.customer_visible,
+            "created_at": event.created_at.isoformat(),
+        },
+    }
+
+
+def ticket_event_add(
+    *,
+    ticket: Ticket,
+    kind: str,
+    by: AbstractBaseUser | None = None,
+    message: str = "",
+    customer_visible: bool = False,
+    payload: dict | None = None,
+    from_state: str = "",
+    to_state: str = "",
+) -> TicketEvent:
+    """Append a timeline event and, after commit, push customer-visible ones to the live page.
+
+    Other apps' services call this for their own milestones (quote sent, part fitted …).
+    """
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=by if getattr(by, "pk", None) else None,
+        message=message or event_label(kind),
+        customer_visible=customer_visible,
+        payload=payload or {},
+        from_state=from_state,
+        to_state=to_state,
+    )
+    if customer_visible:
+        transaction.on_commit(
+            partial(realtime.broadcast_ticket_event, ticket.pk, _event_payload(ticket, event)), robust=True
+        )
+    return event
+
+
+def _check_permission(*, ticket: Ticket, transition: str, by: AbstractBaseUser | None) -> None:
+    if by is None:  # system actor: schedules, signals, the customer's own page via its service
+        return
+    perm = TRANSITION_PERMISSIONS[transition]
+    if not by.is_active or not by.has_perm(perm):
+        raise PermissionDeniedError(_("您没有执行“%(action)s”的权限。") % {"action": transition_label(transition)})
+    if by.is_superuser or by.has_perm("tickets.view_all_centers"):
+        return
+    tech = getattr(by, "technician", None) if hasattr(by, "technician") else None
+    if transition in WORK_TRANSITIONS and tech is not None and not by.has_perm("tickets.assign_ticket"):
+        if ticket.technician_id != tech.pk:
+            raise PermissionDeniedError(_("只能处理分配给自己的工单。"))
+    managed = list(by.managed_centers.values_list("pk", flat=True)) if hasattr(by, "managed_centers") else []
+    if managed and ticket.service_center_id and ticket.service_center_id not in managed:
+        raise PermissionDeniedError(_("只能处理本网点的工单。"))
+
+
+def transition_label(name: str) -> str:
+    labels = {
+        "triage": _("分类受理"), "assign": _("派工"), "release": _("退回派工"), "start": _("开始处理"),
+        "wait_customer": _("等待客户"), "wait_parts": _("等待备件"), "resume": _("继续处理"),
+        "submit_qc": _("提交质检"), "pass_qc": _("质检通过"), "rework": _("返工"), "resolve": _("解决"),
+        "close": _("关闭"), "cancel": _("取消"), "reopen": _("重开"),
+    }
+    return labels.get(name, name)
+
+
+def ticket_available_transitions(*, ticket: Ticket, by: AbstractBaseUser | None) -> list[str]:
+    """Transitions allowed now, from this state, for this user (what the admin shows as buttons)."""
+    allowed = []
+    for name in TRANSITIONS:
+        if not can_proceed(getattr(ticket, name)):
+            continue
+        try:
+            _check_permission(ticket=ticket, transition=name, by=by)
+        except PermissionDeniedError:
+            continue
+        allowed.append(name)
+    return allowed
+
+
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    transition: str,
+    by: AbstractBaseUser | None,
+    message: str = "",
+    payload: dict | None = None,
+    updates: dict[str, Any] | None = None,
+) -> Ticket:
+    """Run one transition of the ticket FSM.
+
+    Guarantees: the user may run it (model permission and scope), the transition is allowed from
+    the current state, field ``updates`` and the state are saved together, a ``TicketEvent`` is
+    written in the same transaction, and after commit the change is broadcast and
+    ``ticket_transitioned`` is sent. Raises InvalidTransition, PermissionDeniedError or
+    ConflictError (another change won the race); nothing is changed then.
+    """
+    if transition not in TRANSITION_PERMISSIONS:
+        raise InvalidTransition(_("未知操作：%(name)s") % {"name": transition})
+    _check_permission(ticket=ticket, transition=transition, by=by)
+    method = getattr(ticket, transition)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            _("工单 %(number)s 当前为“%(state)s”，不能%(action)s。")
+            % {"number": ticket.number, "state": ticket.get_status_display(), "action": transition_label(transition)},
+            extra={"state": ticket.status, "transition": transition},
+        )
+    from_state = ticket.status
+    try:
+        with transaction.atomic():
+            for key, value in (updates or {}).items():
+                setattr(ticket, key, value)
+            method()
+            ticket.save()
+            kind, visible, _label = TRANSITION_EVENTS[transition]
+            ticket_event_add(
+                ticket=ticket, kind=kind, by=by, message=message, customer_visible=visible,
+                payload=payload or {}, from_state=from_state, to_state=ticket.status,
+            )
+            transaction.on_commit(
+                partial(
+                    ticket_transitioned.send_robust, sender=Ticket, ticket_id=ticket.pk, transition=transition,
+                    from_state=from_state, to_state=ticket.status, actor_id=getattr(by, "pk", None),
+                )
+            )
+    except ConcurrentTransition:
+        ticket.refresh_from_db()
+        raise ConflictError(
+            _("工单 %(number)s 已被他人更新（当前：%(state)s），请刷新后重试。")
+            % {"number": ticket.number, "state": ticket.get_status_display()},
+            extra={"state": ticket.status},
+        )
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Creating tickets
+# ---------------------------------------------------------------------------------------------
+
+def ticket_create(
+    *,
+    customer: Customer,
+    description: str,
+    channel: str,
+    by: AbstractBaseUser | None = None,
+    device: Device | None = None,
+    product_model: ProductModel | None = None,
+    fault_category: FaultCategory | None = None,
+    priority: str | None = None,
+    title: str = "",
+    service_mode: str = "",
+    address: str = "",
+    city: str = "",
+    district: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    created_at: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket with a fresh number and tracking token, and its first timeline event.
+
+    Raises ValidationFailed for an empty description. After commit: broadcast and ``ticket_created``
+    (which intake, triage and dispatch listen to).
+    """
+    description = (description or "").strip()
+    if not description:
+        raise ValidationFailed(_("请描述故障现象。"), extra={"fields": {"description": [_("请描述故障现象。")]}})
+    if device is not None and product_model is None:
+        product_model = device.product_model
+    with transaction.atomic():
+        ticket = Ticket(
+            number=ticket_number_next(at=created_at),
+            customer=customer,
+            device=device,
+            product_model=product_model,
+            description=description,
+            title=title or description[:60],
+            channel=channel,
+            fault_category=fault_category,
+            priority=priority or (fault_category.default_priority if fault_category else "normal"),
+            department=fault_category.department if fault_category else "",
+            service_mode=service_mode or (fault_category.default_service_mode if fault_category else ""),
+            address=address or customer.address,
+            city=city or customer.city,
+            district=district or customer.district,
+            latitude=latitude if latitude is not None else customer.latitude,
+            longitude=longitude if longitude is not None else customer.longitude,
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        if created_at is not None:
+            ticket.created_at = created_at
+        ticket.full_clean(exclude=["number", "tracking_token", "status"])
+        ticket.save()
+        ticket_event_add(
+            ticket=ticket, kind="ticket.created", by=by, customer_visible=True,
+            message=_("工单 %(number)s 已创建（%(channel)s）") % {"number": ticket.number,
+                                                             "channel": ticket.get_channel_display()},
+            payload={"channel": channel}, to_state=ticket.status,
+        )
+        transaction.on_commit(partial(ticket_created.send_robust, sender=Ticket, ticket_id=ticket.pk))
+    return ticket
+
+
+def ticket_note_add(
+    *, ticket: Ticket, by: AbstractBaseUser | None, message: str, customer_visible: bool = False
+) -> TicketEvent:
+    """A free-text note on the timeline (internal by default)."""
+    message = (message or "").strip()
+    if not message:
+        raise ValidationFailed(_("备注内容不能为空。"))
+    with transaction.atomic():
+        return ticket_event_add(ticket=ticket, kind="ticket.note", by=by, message=message,
+                                customer_visible=customer_visible)
+
+
+# Named wrappers: the vocabulary other layers use (ticket_assign, ticket_resolve …).
+
+def ticket_triage(*, ticket: Ticket, by: AbstractBaseUser | None, fault_category: FaultCategory | None = None,
+                  message: str = "", **updates: Any) -> Ticket:
+    if fault_category is not None:
+        updates.setdefault("fault_category", fault_category)
+        updates.setdefault("department", fault_category.department)
+        if not ticket.service_mode:
+            updates.setdefault("service_mode", fault_category.default_service_mode)
+    if ticket.fault_category_id is None and "fault_category" not in updates:
+        raise ValidationFailed(_("请先选择故障分类。"))
+    return ticket_transition(ticket=ticket, transition="triage", by=by, message=message, updates=updates)
+
+
+def ticket_assign(*, ticket: Ticket, technician: Any, by: AbstractBaseUser | None, message: str = "",
+                  payload: dict | None = None) -> Ticket:
+    """Assign (or reassign) the lead technician; the ticket follows the technician's center."""
+    if not technician.on_duty:
+        raise ValidationFailed(_("工程师 %(name)s 当前不在岗。") % {"name": technician.name})
+    updates = {"technician": technician, "service_center_id": technician.center_id}
+    return ticket_transition(
+        ticket=ticket, transition="assign", by=by, updates=updates,
+        message=message or _("已安排工程师 %(name)s") % {"name": technician.name},
+        payload={"technician_id": technician.pk, **(payload or {})},
+    )
+
+
+def ticket_resolve(*, ticket: Ticket, by: AbstractBaseUser | None, resolution: str = "") -> Ticket:
+    return ticket_transition(ticket=ticket, transition="resolve", by=by, message=resolution,
+                             updates={"resolution": resolution} if resolution else None)
+
+
+def ticket_cancel(*, ticket: Ticket, by: AbstractBaseUser | None, reason: str) -> Ticket:
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写取消原因。"))
+    return ticket_transition(ticket=ticket, transition="cancel", by=by, message=reason)
+
+
+def ticket_reopen(*, ticket: Ticket, by: AbstractBaseUser | None, reason: str) -> Ticket:
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写重开原因。"))
+    return ticket_transition(ticket=ticket, transition="reopen", by=by, message=reason)
+
+
+def ticket_close(*, ticket: Ticket, by: AbstractBaseUser | None, message: str = "") -> Ticket:
+    return ticket_transition(ticket=ticket, transition="close", by=by, message=message)
+
+
+def tickets_lock(ids: Iterable[int]) -> list[Ticket]:
+    """Row-lock tickets in id order (avoids deadlocks in bulk services)."""
+    return list(Ticket.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk"))
