@@ -14,11 +14,15 @@ urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/admin/"), name="home"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("tickets.urls")),
+    path("", include("knowledge.urls")),
+    path("", include("surveys.urls")),
+    path("", include("repairs.urls")),
+    path("", include("parts.urls")),
+    path("api/", include("config.api_urls")),
 ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-_ = include  # apps add their URL modules here as they grow

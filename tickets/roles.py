@@ -67,6 +67,31 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 }
 
 
+def role_permissions() -> dict[str, dict[str, list[str]]]:
+    """The hub's mapping merged with every app's own ``<app>/roles.py`` ``ROLE_PERMISSIONS``.
+
+    Apps declare their own grants (``{"仓管": {"parts": ["add_transfer", ...]}}``) so that this hub
+    never imports them; they are found by module name at run time.
+    """
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    merged: dict[str, dict[str, list[str]]] = {role: {k: list(v) for k, v in by_app.items()}
+                                               for role, by_app in ROLE_PERMISSIONS.items()}
+    for config in global_apps.get_app_configs():
+        if config.name == "tickets":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.roles")
+        except ModuleNotFoundError:
+            continue
+        for role, by_app in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            for app_label, codenames in by_app.items():
+                merged.setdefault(role, {}).setdefault(app_label, []).extend(codenames)
+    return merged
+
+
 def roles_sync(apps: Any = None) -> None:
     """Create every role group and give it exactly the permissions that exist for its mapping."""
     from django.apps import apps as global_apps
@@ -78,7 +103,7 @@ def roles_sync(apps: Any = None) -> None:
         create_permissions(app_config, verbosity=0, apps=registry)
     group_model = registry.get_model("auth", "Group")
     permission_model = registry.get_model("auth", "Permission")
-    for role, by_app in ROLE_PERMISSIONS.items():
+    for role, by_app in role_permissions().items():
         group, _ = group_model.objects.get_or_create(name=role)
         wanted = []
         for app_label, codenames in by_app.items():

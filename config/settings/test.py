@@ -27,5 +27,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(tempfile.gettempdir(), f"shouhou-test-{os.getuid()}.sqlite3"),
+        "NAME": os.path.join(tempfile.gettempdir(), f"shouhou-test-{os.getpid()}.sqlite3"),
     }

@@ -1,0 +1,10 @@
+"""URL map of the hub's HTML pages. Each feature keeps its own module in ``tickets/views/``."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tickets.views.intake_urls")),
+    path("", include("tickets.views.progress_urls")),
+]
