@@ -25,7 +25,6 @@ def _clear_cache():
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 def _user_in_role(role: str, username: str):

@@ -27,11 +27,12 @@ OTHER_EVENTS: dict[str, object] = {
     "ticket.note": _("备注"),
     "ticket.updated": _("工单信息已更新"),
     "ticket.attachment_added": _("已上传附件"),
+    "ticket.estimate": _("三包与价格预估"),
 }
 
 
 def event_label(kind: str) -> str:
-    for name, (event_kind, _visible, label) in TRANSITION_EVENTS.items():
+    for event_kind, _visible, label in TRANSITION_EVENTS.values():
         if event_kind == kind:
             return str(label)
     label = OTHER_EVENTS.get(kind)

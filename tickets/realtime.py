@@ -6,14 +6,13 @@ Payloads are small JSON-safe dicts built before commit.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
-
-import json
 
 logger = logging.getLogger(__name__)
 

@@ -431,3 +431,43 @@ def ticket_close(*, ticket: Ticket, by: AbstractBaseUser | None, message: str = 
 def tickets_lock(ids: Iterable[int]) -> list[Ticket]:
     """Row-lock tickets in id order (avoids deadlocks in bulk services)."""
     return list(Ticket.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk"))
+
+
+def ticket_estimate_update(
+    *,
+    ticket: Ticket,
+    price_min: Any = None,
+    price_max: Any = None,
+    warranty_preview: dict | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Ticket:
+    """Store the price range and/or the 三包 preview shown to the customer.
+
+    Called by other apps (the price list and the warranty engine in ``repairs``) through their
+    receivers of ``ticket_created`` / ``ticket_transitioned``. A customer-visible event is written
+    when the preview's verdict changes. Raises ValidationFailed when min > max.
+    """
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise ValidationFailed(_("价格下限不能高于上限。"))
+    with transaction.atomic():
+        fields = []
+        if price_min is not None or price_max is not None:
+            ticket.price_min, ticket.price_max = price_min, price_max
+            fields += ["price_min", "price_max"]
+        changed_verdict = False
+        if warranty_preview is not None:
+            changed_verdict = (ticket.warranty_preview or {}).get("summary") != warranty_preview.get("summary")
+            ticket.warranty_preview = warranty_preview
+            fields.append("warranty_preview")
+        if not fields:
+            return ticket
+        Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields},
+                                                   updated_at=timezone.now())
+        if changed_verdict or "price_min" in fields:
+            ticket_event_add(
+                ticket=ticket, kind="ticket.estimate", by=by, customer_visible=True,
+                message=(warranty_preview or {}).get("summary", "") or _("已更新预估价格"),
+                payload={"price_min": str(price_min) if price_min is not None else None,
+                         "price_max": str(price_max) if price_max is not None else None},
+            )
+    return ticket

@@ -16,7 +16,8 @@ def test_number_format_and_token():
     t2 = factories.TicketFactory()
     assert re.fullmatch(r"SR\d{8}-\d{6}", t1.number)
     assert int(t2.number[-6:]) == int(t1.number[-6:]) + 1
-    assert len(t1.tracking_token) >= 32 and t1.tracking_token != t2.tracking_token
+    assert len(t1.tracking_token) >= 32
+    assert t1.tracking_token != t2.tracking_token
 
 
 @pytest.mark.django_db(transaction=True)

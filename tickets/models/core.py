@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .validators import validate_phone
+from ..validators import validate_phone
 
 
 class TimeStampedModel(models.Model):
@@ -102,7 +102,7 @@ class Customer(TimeStampedModel):
 
     @property
     def masked_phone(self) -> str:
-        from .validators import mask_phone
+        from ..validators import mask_phone
 
         return mask_phone(self.phone)
 
@@ -235,6 +235,9 @@ class TicketSequence(models.Model):
     class Meta:
         verbose_name = _("工单号序列")
         verbose_name_plural = _("工单号序列")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.value}"
 
 
 def _new_tracking_token() -> str:
@@ -488,3 +491,10 @@ class Attachment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name or self.file.name
+
+
+__all__ = [
+    "TimeStampedModel", "Region", "ServiceMode", "Department", "Priority", "Customer", "ProductCategory",
+    "ProductModel", "Device", "FaultCategory", "Channel", "TicketQuerySet", "TicketSequence", "Ticket",
+    "TicketEvent", "Attachment", "attachment_path",
+]
