@@ -1,0 +1,1 @@
+"""Feature package; see the module docstrings."""
