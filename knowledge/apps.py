@@ -8,3 +8,8 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("知识库")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tickets.apps import import_receivers
+
+        import_receivers(self.name)

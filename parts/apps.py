@@ -8,3 +8,8 @@ class PartsConfig(AppConfig):
     name = "parts"
     verbose_name = _("备件")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tickets.apps import import_receivers
+
+        import_receivers(self.name)

@@ -8,3 +8,8 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("满意度调查")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tickets.apps import import_receivers
+
+        import_receivers(self.name)

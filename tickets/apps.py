@@ -1,7 +1,25 @@
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def import_receivers(package: str) -> None:
+    """Import ``<package>.receivers`` and ``<package>.<feature>.receivers`` wherever they exist.
+
+    Receivers of domain signals connect at import time; this keeps every AppConfig.ready the same
+    and lets feature packages add receivers without touching the app's config.
+    """
+    if importlib.util.find_spec(f"{package}.receivers"):
+        importlib.import_module(f"{package}.receivers")
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.ispkg and importlib.util.find_spec(f"{package}.{info.name}.receivers"):
+            importlib.import_module(f"{package}.{info.name}.receivers")
 
 
 class TicketsConfig(AppConfig):
@@ -15,6 +33,7 @@ class TicketsConfig(AppConfig):
         # Keep role groups in step with models added by later migrations (the initial grant is
         # a migration, 0002_roles); this is setup, not business logic.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="tickets.sync_roles")
+        import_receivers(self.name)
 
 
 def _sync_roles(sender, using="default", **kwargs) -> None:
