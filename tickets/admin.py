@@ -1,7 +1,377 @@
-"""Admin of the hub. Feature packages register their own admins in their admin modules."""
+"""Admin of the hub: the staff's main tool. A client of services and selectors (STYLE R14).
+
+The ticket page shows the timeline and offers exactly the transitions allowed now, as buttons that
+call ``tickets.services``; the admin never writes a state itself. Feature packages register their
+own admins in their admin modules, imported at the bottom.
+"""
 
 from __future__ import annotations
 
-import tickets.intake.admin  # noqa: F401
-import tickets.outbox.admin  # noqa: F401
-import tickets.sla.admin  # noqa: F401
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from . import selectors, services
+from .events import event_label
+from .exceptions import DomainError
+from .models import Attachment, Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent
+from .resources import CustomerResource, DeviceResource, ProductModelResource, TicketResource
+
+
+class EstimatedCountPaginator(Paginator):
+    """Avoids a full-table COUNT(*) on an unfiltered changelist of a big table.
+
+    On PostgreSQL, when the queryset has no WHERE clause, the planner's row estimate
+    (``pg_class.reltuples``) is used once the table is large; small tables and filtered
+    lists are counted exactly.
+    """
+
+    exact_below = 20_000
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        query = getattr(qs, "query", None)
+        if query is not None and connection.vendor == "postgresql" and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                               [qs.model._meta.db_table])
+                row = cursor.fetchone()
+            estimate = int(row[0]) if row else -1
+            if estimate >= self.exact_below:
+                return estimate
+        return super().count
+
+
+def _run_service(request, func, **kwargs) -> bool:
+    try:
+        func(**kwargs)
+    except (DomainError, ValidationError) as exc:
+        text = exc.message if isinstance(exc, DomainError) else "; ".join(exc.messages)
+        messages.error(request, text)
+        return False
+    return True
+
+
+@admin.register(Customer)
+class CustomerAdmin(ImportExportModelAdmin):
+    resource_classes = [CustomerResource]
+    list_display = ("name", "masked_phone_col", "tier", "city", "district", "created_at")
+    list_filter = ("tier", "city")
+    search_fields = ("name", "=phone", "email")
+    show_full_result_count = False
+
+    @admin.display(description=_("电话"), ordering="phone")
+    def masked_phone_col(self, obj: Customer) -> str:
+        return obj.masked_phone
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            customer = services.customer_upsert(
+                name=obj.name, phone=obj.phone,
+                **{f: getattr(obj, f) for f in ("email", "tier", "province", "city", "district", "address",
+                                                "latitude", "longitude") if getattr(obj, f) not in (None, "")},
+            )
+            obj.pk = customer.pk
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProductModel)
+class ProductModelAdmin(ImportExportModelAdmin):
+    resource_classes = [ProductModelResource]
+    list_display = ("brand", "name", "code", "category", "list_price", "is_active")
+    list_filter = ("category", "brand", "is_active")
+    search_fields = ("brand", "name", "code")
+
+
+@admin.register(Device)
+class DeviceAdmin(ImportExportModelAdmin):
+    resource_classes = [DeviceResource]
+    list_display = ("serial_number", "product_model", "owner", "purchase_date", "sales_channel")
+    list_filter = ("sales_channel", "product_model__category", "product_model__brand")
+    search_fields = ("=serial_number", "invoice_number", "owner__name", "=owner__phone")
+    list_select_related = ("product_model", "owner")
+    autocomplete_fields = ("product_model", "owner")
+    show_full_result_count = False
+
+
+@admin.register(FaultCategory)
+class FaultCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "parent", "department", "default_priority", "default_service_mode",
+                    "required_skill", "is_active")
+    list_filter = ("department", "default_priority", "is_active")
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "label", "from_state", "to_state", "message", "customer_visible", "actor")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    verbose_name_plural = _("时间线")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("事件"))
+    def label(self, obj: TicketEvent) -> str:
+        return event_label(obj.kind)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ("preview", "kind", "purpose", "original_name", "size", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("预览"))
+    def preview(self, obj: Attachment) -> str:
+        if obj.kind in (Attachment.Kind.IMAGE, Attachment.Kind.SIGNATURE) and obj.file:
+            return format_html('<a href="{0}" target="_blank"><img src="{0}" style="max-height:80px"></a>',
+                               obj.file.url)
+        return format_html('<a href="{}">{}</a>', obj.file.url, gettext("下载")) if obj.file else "-"
+
+
+class CenterScopedMixin:
+    """A center manager sees only the tickets of the centers they manage."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return selectors.ticket_scope_for_user(qs=qs, user=request.user)
+
+
+class FaultCategoryFilter(admin.RelatedFieldListFilter):
+    """Category choices in one query (their labels include the parent's name)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(c.pk, str(c)) for c in FaultCategory.objects.select_related("parent").order_by("code")]
+
+
+class SlaLeftFilter(admin.SimpleListFilter):
+    title = _("SLA")
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return (("breached", _("已超时")), ("soon", _("4 小时内到期")))
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "breached":
+            return queryset.filter(status__in=Ticket.OPEN_STATES, due_resolution_at__lt=now)
+        if self.value() == "soon":
+            return queryset.filter(status__in=Ticket.OPEN_STATES, due_resolution_at__gte=now,
+                                   due_resolution_at__lt=now + timezone.timedelta(hours=4))
+        return queryset
+
+
+@admin.register(Ticket)
+class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
+    resource_classes = [TicketResource]
+    change_form_template = "admin/tickets/ticket/change_form.html"
+    list_display = ("number", "status_badge", "customer", "product_model", "fault_category", "priority",
+                    "channel", "service_center", "technician", "sla_left", "created_at")
+    list_filter = ("status", SlaLeftFilter, "priority", "channel", "department", "service_mode",
+                   "service_center", ("fault_category", FaultCategoryFilter))
+    search_fields = ("=number", "customer__name", "=customer__phone", "=device__serial_number", "description")
+    list_select_related = ("customer", "product_model", "fault_category", "fault_category__parent",
+                           "service_center", "technician")
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    inlines = [TicketEventInline, AttachmentInline]
+    autocomplete_fields = ("customer", "device", "product_model")
+    readonly_fields = ("number", "status", "tracking_link", "created_at", "updated_at", "first_response_at",
+                       "assigned_at", "resolved_at", "closed_at", "cancelled_at", "due_response_at",
+                       "due_resolution_at", "predicted_category", "prediction_confidence", "warranty_preview",
+                       "price_min", "price_max", "technician", "service_center", "duplicate_of", "reopen_count",
+                       "rework_count", "created_by")
+    fieldsets = (
+        (None, {"fields": ("number", "status", "tracking_link", "channel", "customer", "device", "product_model",
+                           "title", "description")}),
+        (_("分类与路由"), {"fields": ("fault_category", "predicted_category", "prediction_confidence", "priority",
+                                  "department", "service_mode", "service_center", "technician")}),
+        (_("服务地址"), {"fields": ("city", "district", "address", "latitude", "longitude")}),
+        (_("三包与价格"), {"fields": ("warranty_preview", "price_min", "price_max")}),
+        (_("时间与 SLA"), {"fields": ("created_at", "first_response_at", "assigned_at", "due_response_at",
+                                    "due_resolution_at", "resolved_at", "closed_at", "cancelled_at")}),
+        (_("其他"), {"fields": ("resolution", "duplicate_of", "reopen_count", "rework_count", "created_by",
+                              "updated_at"), "classes": ("collapse",)}),
+    )
+
+    STATUS_COLOURS = {
+        "new": "#1664ff", "triaged": "#722ed1", "assigned": "#0fc6c2", "in_progress": "#ff7d00",
+        "waiting_customer": "#f7ba1e", "waiting_parts": "#f7ba1e", "quality_check": "#3491fa",
+        "ready": "#00b42a", "resolved": "#00b42a", "closed": "#86909c", "reopened": "#f53f3f",
+        "cancelled": "#86909c",
+    }
+
+    @admin.display(description=_("状态"), ordering="status")
+    def status_badge(self, obj: Ticket) -> str:
+        return format_html('<span style="color:#fff;background:{};padding:1px 8px;border-radius:9px">{}</span>',
+                           self.STATUS_COLOURS.get(obj.status, "#86909c"), obj.get_status_display())
+
+    @admin.display(description=_("SLA 剩余"), ordering="due_resolution_at")
+    def sla_left(self, obj: Ticket) -> str:
+        if obj.status not in Ticket.OPEN_STATES or obj.due_resolution_at is None:
+            return "-"
+        if obj.status in Ticket.PAUSED_STATES:
+            return format_html('<span style="color:#86909c">{}</span>', gettext("已暂停"))
+        left = obj.due_resolution_at - timezone.now()
+        hours = left.total_seconds() / 3600
+        colour = "#f53f3f" if hours < 0 else "#ff7d00" if hours < 4 else "#00b42a"
+        text = gettext("超时 %(h).1f 小时") % {"h": -hours} if hours < 0 else gettext("%(h).1f 小时") % {"h": hours}
+        return format_html('<b style="color:{}">{}</b>', colour, text)
+
+    @admin.display(description=_("客户进度页"))
+    def tracking_link(self, obj: Ticket) -> str:
+        if not obj.pk:
+            return "-"
+        return format_html('<a href="{0}" target="_blank">{0}</a>', obj.get_tracking_url())
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("number", "status", "tracking_link")
+        return self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": ("channel", "customer", "device", "product_model", "description",
+                                       "fault_category", "priority", "service_mode", "city", "district",
+                                       "address")}),)
+        return self.fieldsets
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Only descriptive fields are edited here; the state moves through the buttons.
+            super().save_model(request, obj, form, change)
+            return
+        ticket = services.ticket_create(
+            customer=obj.customer, description=obj.description, channel=obj.channel, by=request.user,
+            device=obj.device, product_model=obj.product_model, fault_category=obj.fault_category,
+            priority=obj.priority, service_mode=obj.service_mode, address=obj.address, city=obj.city,
+            district=obj.district,
+        )
+        obj.pk = ticket.pk
+        obj.number = ticket.number
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["available_transitions"] = [
+                (name, services.transition_label(name))
+                for name in services.ticket_available_transitions(ticket=obj, by=request.user)
+                if name != "assign"
+            ]
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_urls(self):
+        from django.urls import path
+
+        custom = [
+            path("<int:object_id>/act/", self.admin_site.admin_view(self.action_view),
+                 name="tickets_ticket_act"),
+        ]
+        return custom + super().get_urls()
+
+    def action_view(self, request, object_id: int):
+        """POST target of the transition buttons and the note form (outside the change form)."""
+        from django.core.exceptions import PermissionDenied
+        from django.urls import reverse
+
+        ticket = self.get_queryset(request).filter(pk=object_id).first()
+        if ticket is None or request.method != "POST":
+            raise PermissionDenied
+        if not self.has_view_or_change_permission(request, ticket):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+        name = request.POST.get("_transition")
+        if name:
+            self._handle_transition(request, ticket, name)
+            return back
+        note = (request.POST.get("_note") or "").strip()
+        if _run_service(request, services.ticket_note_add, ticket=ticket, by=request.user, message=note,
+                        customer_visible=bool(request.POST.get("_note_visible"))):
+            messages.success(request, gettext("备注已添加。"))
+        return back
+
+    def _handle_transition(self, request, ticket: Ticket, name: str) -> None:
+        if name not in services.TRANSITIONS:
+            messages.error(request, gettext("未知操作。"))
+            return
+        reason = (request.POST.get("_reason") or "").strip()
+        if name == "cancel":
+            ok = _run_service(request, services.ticket_cancel, ticket=ticket, by=request.user, reason=reason)
+        elif name == "reopen":
+            ok = _run_service(request, services.ticket_reopen, ticket=ticket, by=request.user, reason=reason)
+        elif name == "triage":
+            ok = _run_service(request, services.ticket_triage, ticket=ticket, by=request.user, message=reason)
+        else:
+            ok = _run_service(request, services.ticket_transition, ticket=ticket, transition=name,
+                              by=request.user, message=reason)
+        if ok:
+            messages.success(request, gettext("已执行：%(action)s") % {"action": services.transition_label(name)})
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "ticket", "kind", "from_state", "to_state", "customer_visible", "actor")
+    list_filter = ("kind", "customer_visible")
+    search_fields = ("=ticket__number", "message")
+    list_select_related = ("ticket", "actor")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "kind", "purpose", "original_name", "size", "created_at")
+    list_filter = ("kind", "purpose")
+    search_fields = ("=ticket__number", "original_name")
+    list_select_related = ("ticket",)
+    readonly_fields = ("ticket", "kind", "purpose", "file", "original_name", "content_type", "size", "width",
+                       "height", "sha256", "exif_latitude", "exif_longitude", "uploaded_by")
+
+    def has_add_permission(self, request):
+        return False
+
+
+import tickets.intake.admin  # noqa: E402, F401
+import tickets.outbox.admin  # noqa: E402, F401
+import tickets.sla.admin  # noqa: E402, F401

@@ -1,0 +1,62 @@
+"""Reads of the hub with their joins baked in (STYLE R4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from .models import Customer, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def ticket_scope_for_user(*, qs: QuerySet[Ticket], user: AbstractBaseUser) -> QuerySet[Ticket]:
+    """Limit tickets to what a staff user may see.
+
+    Superusers and roles with ``view_all_centers`` see everything; a center manager sees the
+    tickets of the centers they manage; a technician sees their own; others see everything their
+    model permission allows (agents work the whole queue).
+    """
+    if user.is_superuser or user.has_perm("tickets.view_all_centers"):
+        return qs
+    managed = list(user.managed_centers.values_list("pk", flat=True)) if hasattr(user, "managed_centers") else []
+    if managed:
+        return qs.filter(service_center_id__in=managed)
+    technician = getattr(user, "technician", None) if hasattr(user, "technician") else None
+    if technician is not None and not user.has_perm("tickets.triage_ticket"):
+        return qs.filter(technician_id=technician.pk)
+    return qs
+
+
+def ticket_list(*, user: AbstractBaseUser | None = None, status: list[str] | None = None) -> QuerySet[Ticket]:
+    qs = Ticket.objects.select_related(
+        "customer", "device", "product_model", "fault_category", "service_center", "technician"
+    )
+    if status:
+        qs = qs.filter(status__in=status)
+    if user is not None:
+        qs = ticket_scope_for_user(qs=qs, user=user)
+    return qs
+
+
+def ticket_get_by_token(*, token: str) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("customer", "device", "product_model", "fault_category", "service_center",
+                                      "technician")
+        .filter(tracking_token=token)
+        .first()
+    )
+
+
+def ticket_timeline(*, ticket: Ticket, customer_only: bool = False) -> QuerySet[TicketEvent]:
+    qs = ticket.events.select_related("actor").order_by("created_at", "id")
+    return qs.filter(customer_visible=True) if customer_only else qs
+
+
+def customer_find_by_phone_prefix(*, prefix: str, limit: int = 10) -> QuerySet[Customer]:
+    digits = "".join(ch for ch in prefix if ch.isdigit())
+    if len(digits) < 3:
+        return Customer.objects.none()
+    return Customer.objects.filter(phone__startswith=digits).order_by("phone")[:limit]
