@@ -1,0 +1,1 @@
+"""The technicians' REST API (/api/v1/): one module per area, wired in ``repairs.api.urls``."""

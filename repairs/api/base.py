@@ -1,0 +1,173 @@
+"""Bases of the technicians' API: one place that loads and authorises jobs (STYLE R12), throttles,
+wraps every POST with ``Idempotency-Key`` handling and documents the error shape in the schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import permissions, throttling
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from config.api_errors import ErrorSerializer
+from config.idempotency import HEADER, idempotent
+from repairs.models import Technician
+from tickets.exceptions import NotFoundError
+from tickets.models import Ticket
+from tickets.roles import QC
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (code ``invalid``; ``extra.fields`` holds the errors per field) or a domain rule "
+    "refused the action.",
+    "401": "Not authenticated: missing, expired or revoked token, or the user was deactivated.",
+    "403": "Authenticated, but this role may not use the endpoint.",
+    "404": "Not found — or not yours: other technicians' jobs are indistinguishable from missing ones.",
+    "409": "Conflict: the job moved on meanwhile (``invalid_transition`` / ``conflict``); ``extra.current`` "
+    "holds its current state.",
+    "413": "The request body is too large.",
+    "422": "The Idempotency-Key was already used for a different request.",
+    "429": "Throttled; ``extra.retry_after`` (and the Retry-After header) say when to retry.",
+}
+
+
+def error_responses(*codes: str) -> dict[str, OpenApiResponse]:
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+class ApiSchema(AutoSchema):
+    """Adds the error responses every endpoint can give and the ``Idempotency-Key`` header of POSTs."""
+
+    def get_override_parameters(self) -> list:
+        params = list(super().get_override_parameters())
+        if self.method == "POST" and getattr(getattr(self.view, "post", None), "idempotent", False):
+            params.append(
+                OpenApiParameter(
+                    HEADER, str, OpenApiParameter.HEADER, required=False,
+                    description="Any 1–100 printable characters (a UUID). A retry with the same key returns "
+                    "the first response and changes nothing; the same key with another body → 422.",
+                )
+            )
+        return params
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        codes = ["400", "429"]
+        if self.view.permission_classes and permissions.AllowAny not in self.view.permission_classes:
+            codes += ["401", "403"]
+        if "{" in self.path:
+            codes.append("404")
+        if self.method == "POST":
+            codes += ["409", "422"]
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]), code,
+                    direction=direction,
+                )
+        return responses
+
+
+class ApiView(APIView):
+    """Base of every endpoint: per-user throttling, the schema above, idempotent POSTs."""
+
+    throttle_classes = [throttling.UserRateThrottle, throttling.AnonRateThrottle]
+    schema = ApiSchema()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        post = cls.__dict__.get("post")
+        if post is not None and not getattr(post, "idempotent", False) and getattr(cls, "idempotent", True):
+            cls.post = idempotent(post)
+
+
+def technician_of(user: Any) -> Technician | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.technician
+    except Technician.DoesNotExist:
+        return None
+
+
+class IsTechnician(permissions.BasePermission):
+    """Field and bench technicians: users with a Technician profile."""
+
+    message = "Only technicians may use this endpoint."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return technician_of(request.user) is not None
+
+
+def is_qc_inspector(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    tech = technician_of(user)
+    if tech is not None and tech.is_qc_inspector:
+        return True
+    return user.groups.filter(name=QC).exists()
+
+
+class IsQcInspector(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_qc_inspector(request.user)
+
+
+def job_queryset(user: Any) -> QuerySet[Ticket]:
+    """The tickets a technician may see: those assigned to them. Filtering happens in SQL."""
+    tech = technician_of(user)
+    if tech is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(technician=tech)
+
+
+def qc_queryset(user: Any) -> QuerySet[Ticket]:
+    """The QC queue an inspector may see: tickets in quality check at their center(s)."""
+    if not is_qc_inspector(user):
+        return Ticket.objects.none()
+    queue = Ticket.objects.filter(status=Ticket.Status.QUALITY_CHECK)
+    if user.is_superuser or user.has_perm("tickets.view_all_centers"):
+        return queue
+    tech = technician_of(user)
+    scope = Q(service_center__managers=user)
+    if tech is not None:
+        scope |= Q(service_center_id=tech.center_id)
+    return queue.filter(scope).distinct()
+
+
+class JobMixin:
+    """Loads the job named in the URL from the user's own jobs, or answers 404 (never 403: another
+    technician's job must be indistinguishable from a missing one)."""
+
+    job_select_related = ("customer", "device__product_model", "product_model", "fault_category",
+                          "service_center", "technician")
+    request: Request
+    kwargs: dict
+
+    def job_scope(self) -> QuerySet[Ticket]:
+        return job_queryset(self.request.user)
+
+    def get_job(self, *, for_update: bool = False) -> Ticket:
+        qs = self.job_scope().select_related(*self.job_select_related)
+        job = qs.filter(pk=self.kwargs["job_id"]).first()
+        if job is None:
+            raise NotFoundError()
+        return job
+
+    def get_conflict_state(self) -> dict | None:
+        """The job as it is now (for 409 answers): state and repair order state."""
+        job = self.job_scope().filter(pk=self.kwargs.get("job_id")).first()
+        if job is None:
+            return None
+        order = job.repair_orders.order_by("-created_at").first()
+        return {
+            "id": job.pk,
+            "status": job.status,
+            "status_label": str(job.get_status_display()),
+            "technician_id": job.technician_id,
+            "repair_order": {"id": order.pk, "uuid": str(order.uuid), "status": order.status} if order else None,
+            "updated_at": job.updated_at.isoformat(),
+        }

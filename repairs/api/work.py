@@ -1,0 +1,153 @@
+"""Working a job: state changes, notes and evidence photos. Each view validates, calls one service
+and answers with the job as it is now; conflicts (the job moved on) become 409 with its state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tickets.attachments import attachment_add
+from tickets.exceptions import DomainError
+from tickets.models import Attachment
+from tickets.services import ticket_note_add, ticket_resolve, ticket_transition
+
+from .base import ApiView, IsTechnician, JobMixin, error_responses
+from .jobs import job_detail_data
+from .serializers import AttachmentOut, EventOut, JobDetailOut
+
+
+class RequestTooLarge(DomainError):
+    code = "request_too_large"
+    status_code = 413
+
+
+class BodySizeGuardMixin:
+    """Refuses an oversized upload from its Content-Length before a byte of it is parsed."""
+
+    def max_body_bytes(self) -> int:
+        return max(settings.ATTACHMENT_MAX_IMAGE_BYTES, settings.ATTACHMENT_MAX_VIDEO_BYTES) + 64 * 1024
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = self.max_body_bytes()
+        if length > limit:
+            raise RequestTooLarge(_("上传内容过大（最多 %(mb)d MB）。") % {"mb": limit // (1024 * 1024)},
+                                  extra={"max_bytes": limit})
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class MessageIn(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TransitionApi(JobMixin, ApiView):
+    """A plain FSM step of my job (start, wait for customer/parts, resume, submit to QC)."""
+
+    permission_classes = [IsTechnician]
+    transition = ""
+
+    def post(self, request: Request, job_id: int) -> Response:
+        data = MessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = self.get_job()
+        job = ticket_transition(ticket=job, transition=self.transition, by=request.user,
+                                message=data.validated_data["message"])
+        return Response(job_detail_data(job, user=request.user))
+
+
+def _transition_view(name: str, transition: str, summary: str) -> type[TransitionApi]:
+    @extend_schema(
+        operation_id=f"jobs_{transition}", tags=["work"], summary=summary, request=MessageIn,
+        responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")},
+    )
+    def post(self: TransitionApi, request: Request, job_id: int) -> Response:
+        return TransitionApi.post(self, request, job_id)
+
+    return type(name, (TransitionApi,), {"transition": transition, "__doc__": summary, "post": post,
+                                         "__module__": __name__})
+
+
+JobStartApi = _transition_view("JobStartApi", "start", "Start working on the job.")
+JobWaitCustomerApi = _transition_view("JobWaitCustomerApi", "wait_customer", "Pause: waiting for the customer.")
+JobWaitPartsApi = _transition_view("JobWaitPartsApi", "wait_parts", "Pause: waiting for parts.")
+JobResumeApi = _transition_view("JobResumeApi", "resume", "Resume after a pause.")
+JobSubmitQcApi = _transition_view("JobSubmitQcApi", "submit_qc", "Repair done: hand over to quality check.")
+
+
+class JobFinishApi(JobMixin, ApiView):
+    """Finish the job: resolved (on site or remotely), with what was done."""
+
+    permission_classes = [IsTechnician]
+
+    class FinishIn(serializers.Serializer):
+        resolution = serializers.CharField(max_length=2000, help_text="What was done, for the customer.")
+
+    @extend_schema(operation_id="jobs_finish", tags=["work"], request=FinishIn,
+                   responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.FinishIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = ticket_resolve(ticket=self.get_job(), by=request.user, resolution=data.validated_data["resolution"])
+        return Response(job_detail_data(job, user=request.user))
+
+
+class JobNoteApi(JobMixin, ApiView):
+    """An internal note on the job's timeline."""
+
+    permission_classes = [IsTechnician]
+
+    class NoteIn(serializers.Serializer):
+        message = serializers.CharField(max_length=2000)
+        customer_visible = serializers.BooleanField(default=False)
+
+    @extend_schema(operation_id="jobs_note", tags=["work"], request=NoteIn,
+                   responses={201: EventOut, **error_responses("400", "401", "403", "404", "422")})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.NoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = ticket_note_add(ticket=self.get_job(), by=request.user, **data.validated_data)
+        return Response(EventOut(event).data, status=status.HTTP_201_CREATED)
+
+
+class JobAttachmentApi(BodySizeGuardMixin, JobMixin, ApiView):
+    """Upload an evidence photo (or video) of the job: multipart ``file`` + ``purpose``.
+
+    Images are validated with Pillow; EXIF is stripped from the stored file (what customers see),
+    its GPS position is kept on the record; oversized files, pixel floods and decompression bombs
+    are refused before decoding. The body's Content-Length is checked before it is read.
+    """
+
+    permission_classes = [IsTechnician]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    class AttachmentIn(serializers.Serializer):
+        file = serializers.FileField(help_text="JPG, PNG, WEBP, HEIC image or MP4/MOV/WEBM video.")
+        purpose = serializers.ChoiceField(
+            choices=[Attachment.Purpose.BEFORE, Attachment.Purpose.AFTER, Attachment.Purpose.EVIDENCE,
+                     Attachment.Purpose.OTHER],
+            default=Attachment.Purpose.EVIDENCE,
+        )
+        customer_visible = serializers.BooleanField(default=True)
+
+    @extend_schema(operation_id="jobs_attachments_create", tags=["work"], request={
+        "multipart/form-data": AttachmentIn},
+        responses={201: AttachmentOut, **error_responses("400", "401", "403", "404", "413", "422")})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.AttachmentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        attachment = attachment_add(
+            ticket=self.get_job(), file=upload, filename=upload.name or "upload", by=request.user,
+            purpose=data.validated_data["purpose"], content_type=getattr(upload, "content_type", "") or "",
+            customer_visible=data.validated_data["customer_visible"],
+        )
+        return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
