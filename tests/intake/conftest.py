@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from functools import cache
+
+import pytest
+from PIL import Image
+
+from tests import factories
+from tickets.models import ClassifierModel, FaultCategory
+
+
+@cache
+def _trained_params():
+    from tickets.intake import classifier
+    from tickets.intake.taxonomy import TAXONOMY
+
+    corpus = classifier.corpus_load()
+    return classifier.train([(r["text"], r["category"]) for r in corpus],
+                            categories={r["code"]: r for r in TAXONOMY if r["parent"]})
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The shipped fault taxonomy and a classifier trained on the shipped corpus."""
+    from tickets.intake.taxonomy import taxonomy_sync
+
+    taxonomy_sync()
+    params = _trained_params()
+    ClassifierModel.objects.create(is_active=True, sample_count=params["samples"],
+                                   vocabulary_size=params["vocabulary_size"], params=params)
+    return {c.code: c for c in FaultCategory.objects.all()}
+
+
+@pytest.fixture
+def phone_model(db):
+    return factories.ProductModelFactory(code="P60", name="P60", category="phone", uses_imei=True)
+
+
+@pytest.fixture
+def fridge_model(db):
+    return factories.ProductModelFactory(code="BCD-470", brand="海尔", name="BCD-470", category="fridge",
+                                         uses_imei=False, list_price=Decimal("3999.00"))
+
+
+@pytest.fixture
+def center(db):
+    return factories.ServiceCenterFactory(code="SH01", name="上海浦东服务中心", city="上海市", district="浦东新区",
+                                          latitude=Decimal("31.228000"), longitude=Decimal("121.520000"),
+                                          service_modes=["walk_in", "on_site", "mail_in"])
+
+
+def jpeg_bytes(size=(64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def png_bytes(size=(32, 32)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 30)).save(out, "PNG")
+    return out.getvalue()

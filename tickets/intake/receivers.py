@@ -1,0 +1,39 @@
+"""Receivers of the hub's signals for intake (connected by TicketsConfig.ready via import_receivers).
+
+Both run after commit: triage of every new ticket, and the price range / preliminary warranty
+once a ticket has a category (automatic or an agent's triage).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.dispatch import receiver
+
+from tickets.signals import ticket_created, ticket_transitioned
+
+logger = logging.getLogger("tickets.intake")
+
+
+@receiver(ticket_created, dispatch_uid="intake.triage_on_created")
+def triage_on_created(sender, ticket_id: int, **kwargs) -> None:
+    from .services import triage_run
+
+    try:
+        triage_run(ticket_id=ticket_id)
+    except Exception:  # a failed triage leaves the ticket new, in the queue; never lose the intake
+        logger.exception("triage failed for ticket %s", ticket_id)
+        raise
+
+
+@receiver(ticket_transitioned, dispatch_uid="intake.estimate_on_triaged")
+def estimate_on_triaged(sender, ticket_id: int, transition: str, **kwargs) -> None:
+    if transition != "triage":
+        return
+    from .estimate import estimate_refresh
+
+    try:
+        estimate_refresh(ticket_id=ticket_id)
+    except Exception:
+        logger.exception("estimate failed for ticket %s", ticket_id)
+        raise

@@ -1,0 +1,129 @@
+"""Reads of the intake feature: the active classifier, duplicates, customer lookup, price history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from tickets.models import ClassifierModel, Customer, Device, FaultCategory, Ticket
+from tickets.validators import normalize_phone
+
+from .classifier import NaiveBayes
+
+_cache_lock = threading.Lock()
+_cache: dict[str, Any] = {"pk": None, "model": None}
+
+
+def classifier_active() -> tuple[int | None, NaiveBayes | None]:
+    """The active trained model as (version, NaiveBayes), cached per process until a newer one is active."""
+    row = ClassifierModel.objects.filter(is_active=True).order_by("-id").values_list("pk", flat=True).first()
+    if row is None:
+        return None, None
+    with _cache_lock:
+        if _cache["pk"] == row and _cache["model"] is not None:
+            return row, _cache["model"]
+    params = ClassifierModel.objects.values_list("params", flat=True).get(pk=row)
+    model = NaiveBayes(params)
+    with _cache_lock:
+        _cache.update(pk=row, model=model)
+    return row, model
+
+
+def leaf_categories() -> QuerySet[FaultCategory]:
+    """Active categories without active children: what tickets are classified into."""
+    return (FaultCategory.objects.filter(is_active=True)
+            .exclude(children__is_active=True).select_related("parent").order_by("parent__code", "code"))
+
+
+def duplicate_find(*, device: Device, fault_category_id: int | None, now: dt.datetime | None = None) -> Ticket | None:
+    """The open ticket of this device and fault category opened within the duplicate window."""
+    if device is None or device.pk is None or fault_category_id is None:
+        return None
+    since = (now or timezone.now()) - dt.timedelta(days=settings.TICKET_DUPLICATE_WINDOW_DAYS)
+    return (Ticket.objects.open()
+            .filter(device=device, created_at__gte=since)
+            .filter(Q(fault_category_id=fault_category_id)
+                    | Q(fault_category__isnull=True, predicted_category_id=fault_category_id))
+            .order_by("created_at").first())
+
+
+def customer_lookup(*, phone: str, limit: int = 10) -> dict[str, Any]:
+    """Customers whose phone starts with the (partly typed) number, with devices and recent tickets.
+
+    Three queries whatever the number of matches (customers, devices, tickets).
+    """
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    if len(digits) > 11 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) < 4:
+        return {"results": []}
+    try:
+        exact = normalize_phone(digits)
+    except Exception:  # still typing: prefix search only
+        exact = None
+    customers = (Customer.objects.filter(Q(phone__startswith=digits) | Q(phone=exact or digits))
+                 .prefetch_related(
+                     Prefetch("devices", queryset=Device.objects.select_related("product_model").order_by("-created_at")),
+                     Prefetch("tickets", queryset=Ticket.objects.select_related("fault_category")
+                              .order_by("-created_at")),
+                 ).order_by("phone")[:limit])
+    results = []
+    for c in customers:
+        results.append({
+            "id": c.pk, "name": c.name, "phone": c.phone, "tier": c.get_tier_display(), "city": c.city,
+            "district": c.district, "address": c.address, "email": c.email,
+            "devices": [{"id": d.pk, "serial": d.serial_number, "model": str(d.product_model),
+                         "product_model_id": d.product_model_id,
+                         "purchase_date": d.purchase_date.isoformat() if d.purchase_date else None}
+                        for d in c.devices.all()],
+            "tickets": [{"id": t.pk, "number": t.number, "status": t.get_status_display(),
+                         "is_open": t.is_open, "category": t.fault_category.name if t.fault_category else "",
+                         "created_at": timezone.localtime(t.created_at).strftime("%Y-%m-%d %H:%M"),
+                         "title": t.title} for t in list(c.tickets.all())[:10]],
+        })
+    return {"results": results}
+
+
+def price_history_for(*, product_model_id: int | None, fault_category_id: int | None,
+                      limit: int = 200) -> tuple[Decimal, Decimal, int] | None:
+    """Price range seen on resolved tickets of the same model and category (min of the lower bounds,
+    max of the upper bounds over the most recent ``limit``), or None without history."""
+    if not product_model_id or not fault_category_id:
+        return None
+    recent = (Ticket.objects.filter(product_model_id=product_model_id, fault_category_id=fault_category_id,
+                                    status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
+                                    price_min__isnull=False, price_max__isnull=False)
+              .order_by("-resolved_at").values_list("pk", flat=True)[:limit])
+    agg = Ticket.objects.filter(pk__in=list(recent)).aggregate(lo=Min("price_min"), hi=Max("price_max"), n=Count("pk"))
+    if not agg["n"]:
+        return None
+    return agg["lo"], agg["hi"], agg["n"]
+
+
+def training_samples_from_tickets(*, limit: int = 50_000) -> list[tuple[str, str]]:
+    """(description, category code) of resolved tickets with a confirmed category, newest first.
+
+    A category is confirmed when the ticket was resolved or closed under it, or an agent set it in
+    the triage queue (the latest correction wins).
+    """
+    from tickets.models import TriageCorrection
+
+    rows = list(Ticket.objects.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
+                                      fault_category__isnull=False)
+                .order_by("-id").values_list("pk", "description", "fault_category__code")[:limit])
+    seen = {pk for pk, _d, _c in rows}
+    samples = [(desc, code) for _pk, desc, code in rows]
+    corrections = (TriageCorrection.objects.order_by("ticket_id", "-created_at", "-id")
+                   .values_list("ticket_id", "ticket__description", "to_category__code")[:limit])
+    for ticket_id, desc, code in corrections:
+        if ticket_id in seen:
+            continue
+        seen.add(ticket_id)
+        samples.append((desc, code))
+    return samples

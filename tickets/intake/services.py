@@ -1,0 +1,492 @@
+"""Writes of the intake feature: the one intake path for every channel, triage and its corrections,
+and classifier training.
+
+Every channel (admin phone/store entry, ``/submit/``, the intake REST API, e-mail) calls
+``intake_submit``; triage runs after commit from the ``ticket_created`` receiver
+(tickets/intake/receivers.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tickets.attachments import VIDEO_TYPES, attachment_add, image_inspect
+from tickets.exceptions import PermissionDeniedError, ValidationFailed
+from tickets.models import (
+    Attachment,
+    ClassifierModel,
+    Customer,
+    Device,
+    FaultCategory,
+    IntakeRecord,
+    ProductModel,
+    Ticket,
+    TriageCorrection,
+    TriageResult,
+)
+from tickets.services import (
+    customer_upsert,
+    device_normalize_serial,
+    device_register,
+    ticket_create,
+    ticket_event_add,
+    ticket_triage,
+)
+from tickets.validators import normalize_imei, normalize_phone, normalize_serial
+
+from . import classifier
+from .routing import route_ticket
+from .selectors import classifier_active, duplicate_find, leaf_categories, training_samples_from_tickets
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+MAX_FILES = 9
+
+
+@dataclass
+class IntakeFile:
+    """One uploaded file as bytes (form upload, API base64, e-mail part)."""
+
+    name: str
+    data: bytes
+    content_type: str = ""
+
+
+@dataclass
+class IntakeResult:
+    ticket: Ticket
+    outcome: str  # IntakeRecord.Outcome
+    replayed: bool = False
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.outcome == IntakeRecord.Outcome.DUPLICATE
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _check_files(files: list[IntakeFile], errors: dict[str, list[str]]) -> None:
+    """Validate every file before anything is created (attachment_add checks again when storing)."""
+    if len(files) > MAX_FILES:
+        errors.setdefault("files", []).append(_("最多上传 %(n)d 个文件。") % {"n": MAX_FILES})
+        return
+    import mimetypes
+
+    for f in files:
+        guessed = f.content_type or mimetypes.guess_type(f.name)[0] or ""
+        try:
+            if guessed.startswith("video/"):
+                if guessed not in VIDEO_TYPES:
+                    raise ValidationFailed(_("不支持的视频格式，请上传 MP4、MOV 或 WEBM。"))
+                if len(f.data) > settings.ATTACHMENT_MAX_VIDEO_BYTES:
+                    raise ValidationFailed(_("视频不能超过 %(mb)d MB。")
+                                           % {"mb": settings.ATTACHMENT_MAX_VIDEO_BYTES // 2**20})
+                if not f.data:
+                    raise ValidationFailed(_("文件为空。"))
+            else:
+                image_inspect(f.data)
+        except ValidationFailed as exc:
+            errors.setdefault("files", []).append(f"{f.name}: {exc.message}")
+
+
+def _file_kind(f: IntakeFile) -> str:
+    import mimetypes
+
+    guessed = f.content_type or mimetypes.guess_type(f.name)[0] or ""
+    return Attachment.Kind.VIDEO if guessed.startswith("video/") else Attachment.Kind.IMAGE
+
+
+def device_find_by_serial(serial: str) -> Device | None:
+    """A registered device by serial or IMEI in any accepted spelling (spaces, dashes, case)."""
+    raw = (serial or "").strip()
+    if not raw:
+        return None
+    candidates = set()
+    for normalize in (normalize_imei, normalize_serial):
+        try:
+            candidates.add(normalize(raw))
+        except ValidationError:
+            continue
+    if not candidates:
+        return None
+    return Device.objects.select_related("product_model").filter(serial_number__in=candidates).first()
+
+
+def classify(*, text: str, product_category: str | None = None) -> tuple[classifier.Prediction, int | None]:
+    """Classify free text with the active model (training one from the shipped corpus on first use)."""
+    version, model = classifier_active()
+    if model is None:
+        trained = classifier_train()
+        version, model = trained.pk, classifier.NaiveBayes(trained.params)
+    return model.predict(text, product_category=product_category), version
+
+
+def intake_submit(
+    *,
+    channel: str,
+    phone: str,
+    description: str,
+    name: str = "",
+    email: str = "",
+    product_model: ProductModel | None = None,
+    serial: str = "",
+    purchase_date: dt.date | None = None,
+    fault_category: FaultCategory | None = None,
+    title: str = "",
+    service_mode: str = "",
+    province: str = "",
+    city: str = "",
+    district: str = "",
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    files: list[IntakeFile] | None = None,
+    external_id: str = "",
+    by: AbstractBaseUser | None = None,
+) -> IntakeResult:
+    """Turn one report from any channel into exactly one well-formed ticket, or a link to an open one.
+
+    Guarantees: the customer is matched by normalized phone and the device by serial/IMEI; every
+    input (phone, e-mail, IMEI/serial, dates, description, files) is validated before anything is
+    written, and all writes happen in one transaction, so bad input raises ValidationFailed with
+    ``extra["fields"]`` (localized messages per field) and creates nothing. A report on a device
+    with an open ticket of the same fault category within ``TICKET_DUPLICATE_WINDOW_DAYS`` adds a
+    customer-visible event and the files to that ticket instead (outcome ``duplicate``). With an
+    ``external_id`` (Idempotency-Key, order id, Message-ID) a retry returns the first result
+    (``replayed=True``) and writes nothing. After commit, ``ticket_created`` starts triage.
+    """
+    files = list(files or [])
+    if external_id:
+        record = IntakeRecord.objects.select_related("ticket").filter(channel=channel, external_id=external_id).first()
+        if record is not None:
+            return _replay(record)
+
+    errors: dict[str, list[str]] = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("请描述故障现象。")]
+    normalized_phone = ""
+    try:
+        normalized_phone = normalize_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = _messages(exc)
+    name = (name or "").strip()
+    if normalized_phone and not name and not Customer.objects.filter(phone=normalized_phone).exists():
+        errors["name"] = [_("请填写姓名。")]
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("请输入有效的邮箱地址。")]
+    today = timezone.localdate()
+    if purchase_date and purchase_date > today:
+        errors["purchase_date"] = [_("购买日期不能晚于今天。")]
+    device: Device | None = None
+    serial = (serial or "").strip()
+    if re.fullmatch(r"[\d\s\-/]+", serial):  # IMEI typed with spaces or dashes
+        serial = re.sub(r"[\s\-/]", "", serial)
+    if serial:
+        if product_model is not None:
+            try:
+                device_normalize_serial(product_model=product_model, serial=serial)
+            except ValidationError as exc:
+                errors["serial"] = _messages(exc)
+        else:
+            device = device_find_by_serial(serial)
+            if device is None:
+                if serial.replace(" ", "").isdigit():
+                    try:
+                        normalize_imei(serial)
+                    except ValidationError as exc:
+                        errors["serial"] = _messages(exc)
+                if "serial" not in errors:
+                    errors["product_model"] = [_("未找到该序列号的登记记录，请选择产品型号。")]
+            else:
+                product_model = device.product_model
+    _check_files(files, errors)
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(first, extra={"fields": errors})
+
+    try:
+        with transaction.atomic():
+            return _intake_write(
+                channel=channel, phone=normalized_phone, description=description, name=name, email=email,
+                product_model=product_model, serial=serial, purchase_date=purchase_date,
+                fault_category=fault_category, title=title, service_mode=service_mode, province=province,
+                city=city, district=district, address=address, latitude=latitude, longitude=longitude,
+                files=files, external_id=external_id, by=by,
+            )
+    except IntegrityError:
+        if external_id:  # a parallel retry with the same key won the race
+            record = (IntakeRecord.objects.select_related("ticket")
+                      .filter(channel=channel, external_id=external_id).first())
+            if record is not None:
+                return _replay(record)
+        raise
+    except ValidationError as exc:  # raised by the hub's services after our own checks
+        fields = getattr(exc, "message_dict", {"__all__": exc.messages})
+        raise ValidationFailed(exc.messages[0], extra={"fields": {k: [str(m) for m in v] for k, v in fields.items()}})
+
+
+def _intake_write(*, channel: str, phone: str, description: str, name: str, email: str,
+                  product_model: ProductModel | None, serial: str, purchase_date: dt.date | None,
+                  fault_category: FaultCategory | None, title: str, service_mode: str, province: str, city: str,
+                  district: str, address: str, latitude: Any, longitude: Any, files: list[IntakeFile],
+                  external_id: str, by: AbstractBaseUser | None) -> IntakeResult:
+    customer_fields = {k: v for k, v in {"email": email, "province": province, "city": city, "district": district,
+                                           "address": address, "latitude": latitude,
+                                           "longitude": longitude}.items() if v not in (None, "")}
+    customer = customer_upsert(name=name, phone=phone, **customer_fields)
+    device = None
+    if serial and product_model is not None:
+        device = device_register(product_model=product_model, serial=serial, owner=customer,
+                                 purchase_date=purchase_date)
+
+    category_id = fault_category.pk if fault_category else None
+    if category_id is None:
+        prediction, _version = classify(text=description,
+                                        product_category=product_model.category if product_model else None)
+        if prediction.code and prediction.confidence >= settings.TRIAGE_MIN_CONFIDENCE:
+            category_id = FaultCategory.objects.filter(code=prediction.code).values_list("pk", flat=True).first()
+    existing = duplicate_find(device=device, fault_category_id=category_id) if device else None
+
+    if existing is not None:
+        ticket = existing
+        ticket_event_add(
+            ticket=ticket, kind="ticket.duplicate_report", by=by, customer_visible=True,
+            message=_("收到同一设备的重复报修（%(channel)s），已合并到本工单：%(text)s")
+            % {"channel": dict(Ticket._meta.get_field("channel").choices).get(channel, channel),
+               "text": description[:200]},
+            payload={"channel": channel, "description": description, "external_id": external_id},
+        )
+        outcome = IntakeRecord.Outcome.DUPLICATE
+    else:
+        ticket = ticket_create(
+            customer=customer, description=description, channel=channel, by=by, device=device,
+            product_model=product_model, fault_category=fault_category, title=title, service_mode=service_mode,
+            address=address, city=city, district=district, latitude=latitude, longitude=longitude,
+        )
+        outcome = IntakeRecord.Outcome.CREATED
+    for f in files:
+        attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
+                       kind=_file_kind(f), purpose=Attachment.Purpose.REPORT)
+    if external_id:
+        IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
+    return IntakeResult(ticket=ticket, outcome=outcome, message=_outcome_message(ticket, outcome))
+
+
+def _outcome_message(ticket: Ticket, outcome: str) -> str:
+    if outcome == IntakeRecord.Outcome.DUPLICATE:
+        return _("该设备已有处理中的同类工单 %(number)s，本次报修已合并到该工单，无需重复提交。") % {"number": ticket.number}
+    if outcome == IntakeRecord.Outcome.FOLLOW_UP:
+        return _("已将您的补充信息添加到工单 %(number)s。") % {"number": ticket.number}
+    return _("已创建工单 %(number)s。") % {"number": ticket.number}
+
+
+def _replay(record: IntakeRecord) -> IntakeResult:
+    return IntakeResult(ticket=record.ticket, outcome=record.outcome, replayed=True,
+                        message=_outcome_message(record.ticket, record.outcome))
+
+
+@transaction.atomic
+def intake_follow_up(
+    *,
+    ticket: Ticket,
+    channel: str,
+    message: str,
+    files: list[IntakeFile] | None = None,
+    external_id: str = "",
+    customer_visible: bool = True,
+    sender: str = "",
+    by: AbstractBaseUser | None = None,
+) -> IntakeResult:
+    """Add a customer's follow-up (a reply e-mail, an app message) to an existing ticket.
+
+    Writes a ``ticket.customer_message`` event and stores the files; idempotent by ``external_id``.
+    Raises ValidationFailed for an empty message without files or bad files; nothing is stored then.
+    """
+    files = list(files or [])
+    if external_id:
+        record = IntakeRecord.objects.select_related("ticket").filter(channel=channel, external_id=external_id).first()
+        if record is not None:
+            return _replay(record)
+    message = (message or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not message and not files:
+        errors["description"] = [_("补充内容不能为空。")]
+    _check_files(files, errors)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], extra={"fields": errors})
+    ticket_event_add(ticket=ticket, kind="ticket.customer_message", by=by, customer_visible=customer_visible,
+                     message=message or _("客户补充了附件"),
+                     payload={"channel": channel, "sender": sender, "external_id": external_id})
+    for f in files:
+        attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
+                       kind=_file_kind(f), purpose=Attachment.Purpose.EMAIL if channel == "email"
+                       else Attachment.Purpose.REPORT, customer_visible=customer_visible)
+    if external_id:
+        IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket,
+                                    outcome=IntakeRecord.Outcome.FOLLOW_UP)
+    return IntakeResult(ticket=ticket, outcome=IntakeRecord.Outcome.FOLLOW_UP,
+                        message=_outcome_message(ticket, IntakeRecord.Outcome.FOLLOW_UP))
+
+
+# ---------------------------------------------------------------------------------------------
+# Triage
+# ---------------------------------------------------------------------------------------------
+
+def triage_run(*, ticket_id: int) -> TriageResult | None:
+    """Classify a new ticket, store the prediction and, when confident (or the category was given
+    at intake), triage it with its route (department, service mode, service center).
+
+    Below ``TRIAGE_MIN_CONFIDENCE`` the ticket stays ``new`` and enters the triage queue
+    (``needs_review``). Idempotent: a ticket already past ``new`` or already classified is left
+    alone. Triage is a system action (``by=None``); ``ticket_triage`` sends ``ticket_transitioned``
+    after commit, which dispatch listens to. Returns the result or None for a missing ticket.
+    """
+    ticket = (Ticket.objects.select_related("product_model", "customer", "fault_category")
+              .filter(pk=ticket_id).first())
+    if ticket is None or TriageResult.objects.filter(ticket_id=ticket_id).exists():
+        return None
+    product_category = ticket.product_model.category if ticket.product_model_id else None
+    prediction, version = classify(text=f"{ticket.title} {ticket.description}" if ticket.title
+                                   and ticket.title not in ticket.description else ticket.description,
+                                   product_category=product_category)
+    by_code = {c.code: c for c in FaultCategory.objects.filter(code__in=[c for c, _p in prediction.ranked])}
+    predicted = by_code.get(prediction.code) if prediction.code else None
+    threshold = settings.TRIAGE_MIN_CONFIDENCE
+    given = ticket.fault_category
+    confident = predicted is not None and prediction.confidence >= threshold
+    category = given or (predicted if confident else None)
+    with transaction.atomic():
+        result = TriageResult.objects.create(
+            ticket=ticket, predicted_category=predicted, confidence=round(prediction.confidence, 4),
+            candidates=[{"code": code, "name": by_code[code].name if code in by_code else code, "p": round(p, 4)}
+                        for code, p in prediction.ranked],
+            tokens=prediction.tokens[:60], model_version=version,
+            auto_triaged=category is not None and given is None,
+            needs_review=category is None,
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(predicted_category=predicted,
+                                                   prediction_confidence=result.confidence)
+        ticket.predicted_category, ticket.prediction_confidence = predicted, result.confidence
+        label = predicted.name if predicted else _("无法判断")
+        ticket_event_add(
+            ticket=ticket, kind="ticket.classified", customer_visible=False,
+            message=_("自动分类：%(cat)s（置信度 %(p).0f%%）") % {"cat": label, "p": prediction.confidence * 100}
+            + ("" if category else _("，低于阈值，进入人工分类队列")),
+            payload={"candidates": result.candidates, "model_version": version, "threshold": threshold},
+        )
+        if category is not None and ticket.status == Ticket.Status.NEW:
+            route = route_ticket(ticket=ticket, category=category)
+            ticket_triage(
+                ticket=ticket, by=None, fault_category=category,
+                message=_("已归类为“%(cat)s”，由%(dept)s处理") % {"cat": category.name,
+                                                         "dept": dict(ticket._meta.get_field("department")
+                                                                      .choices).get(route.department, "")},
+                **route.as_updates(),
+            )
+    return result
+
+
+def triage_correct(*, ticket: Ticket, fault_category: FaultCategory, by: AbstractBaseUser) -> Ticket:
+    """An agent sets the category of a ticket in the triage queue (or corrects a triaged one).
+
+    Records who changed it from what to what (a training sample for the next retrain), clears
+    ``needs_review`` and, for a new ticket, triages it with its route. Raises PermissionDeniedError
+    without ``tickets.triage_ticket``, ValidationFailed for a non-leaf or inactive category, and
+    InvalidTransition/ConflictError from the FSM; nothing changes then.
+    """
+    if not by.has_perm("tickets.triage_ticket"):
+        raise PermissionDeniedError(_("您没有分类工单的权限。"))
+    if not fault_category.is_active or fault_category.children.filter(is_active=True).exists():
+        raise ValidationFailed(_("请选择具体的故障分类（末级分类）。"))
+    with transaction.atomic():
+        from_category = ticket.fault_category or ticket.predicted_category
+        TriageCorrection.objects.create(ticket=ticket, from_category=from_category, to_category=fault_category,
+                                        corrected_by=by)
+        TriageResult.objects.update_or_create(
+            ticket=ticket,
+            defaults={"needs_review": False, "reviewed_by": by, "reviewed_at": timezone.now()},
+            create_defaults={"needs_review": False, "reviewed_by": by, "reviewed_at": timezone.now(),
+                             "predicted_category": ticket.predicted_category,
+                             "confidence": ticket.prediction_confidence or 0.0},
+        )
+        if ticket.status == Ticket.Status.NEW:
+            route = route_ticket(ticket=ticket, category=fault_category)
+            return ticket_triage(
+                ticket=ticket, by=by, fault_category=fault_category,
+                message=_("人工分类为“%(cat)s”") % {"cat": fault_category.name}, **route.as_updates(),
+            )
+        if not ticket.is_open:
+            raise ValidationFailed(_("已结束的工单不能再更改分类。"))
+        Ticket.objects.filter(pk=ticket.pk).update(fault_category=fault_category,
+                                                   department=fault_category.department, updated_at=timezone.now())
+        ticket.fault_category, ticket.department = fault_category, fault_category.department
+        ticket_event_add(ticket=ticket, kind="ticket.recategorized", by=by,
+                         message=_("分类由“%(old)s”更正为“%(new)s”")
+                         % {"old": from_category.name if from_category else "-", "new": fault_category.name},
+                         payload={"from": from_category.code if from_category else None, "to": fault_category.code})
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Classifier training
+# ---------------------------------------------------------------------------------------------
+
+def _category_meta() -> dict[str, dict[str, Any]]:
+    leaves = list(leaf_categories())
+    if not leaves:
+        from .taxonomy import TAXONOMY
+
+        return {row["code"]: row for row in TAXONOMY if row["parent"]}
+    return {c.code: {"keywords": c.keywords or [], "product_categories": c.product_categories or []}
+            for c in leaves}
+
+
+def classifier_train(*, include_corpus: bool = True) -> ClassifierModel:
+    """Train a new model on the shipped corpus plus resolved tickets' confirmed categories and agents'
+    corrections, store it and make it the active one (the previous stays for reference).
+
+    Scheduled daily by django-q2 (``tickets.intake.tasks.classifier_retrain``) and run on demand
+    from the admin. Returns the new model.
+    """
+    samples: list[tuple[str, str]] = []
+    if include_corpus:
+        samples = [(row["text"], row["category"]) for row in classifier.corpus_load()]
+    from_tickets = training_samples_from_tickets()
+    params = classifier.train([*samples, *from_tickets], categories=_category_meta())
+    with transaction.atomic():
+        ClassifierModel.objects.filter(is_active=True).update(is_active=False)
+        model = ClassifierModel.objects.create(
+            is_active=True, sample_count=params["samples"], ticket_sample_count=len(from_tickets),
+            vocabulary_size=params["vocabulary_size"], params=params,
+        )
+        # Keep the last few models only: each holds a full token table.
+        stale = list(ClassifierModel.objects.order_by("-id").values_list("pk", flat=True)[5:])
+        if stale:
+            ClassifierModel.objects.filter(pk__in=stale).delete()
+    return model
+
+
+TICKET_NUMBER_RE = re.compile(r"\b" + re.escape(settings.TICKET_NUMBER_PREFIX) + r"\d{8}-\d{6}\b")
