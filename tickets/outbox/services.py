@@ -1,0 +1,229 @@
+"""Writes of the outbox: enqueue messages, deliver them once, and sweep what was missed.
+
+Loss-free design: a message row is created either in the caller's transaction (``outbox_enqueue``)
+or, for customer-visible ticket events, by ``outbox_collect_events`` which runs after commit from the
+ticket signals AND periodically from the sweep; it creates the rows of every customer-visible event
+that has none, idempotently (unique idempotency key per event and channel). Delivery claims a row
+with a conditional UPDATE before sending and marks it sent after, so two workers never send the same
+message; a crash between send and mark leaves a ``sending`` row whose lease expires and is retried
+with the same idempotency key, which the gateway uses to drop the repeat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone, translation
+
+from tickets.models import Customer, DeliveryStatus, MessageChannel, OutboxMessage, Ticket, TicketEvent
+
+from .backends import DeliveryError, backend_for
+from .templates import normalize_language, render, template_for
+
+MAX_ATTEMPTS = 6
+LEASE = dt.timedelta(minutes=5)
+EVENT_LOOKBACK = dt.timedelta(days=7)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, 4 min … capped at one hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _customer_addresses(customer: Customer) -> dict[str, str]:
+    out = {}
+    if customer.phone:
+        out[MessageChannel.SMS] = customer.phone
+    if customer.email:
+        out[MessageChannel.EMAIL] = customer.email
+    if customer.wechat_openid:
+        out[MessageChannel.WECHAT] = customer.wechat_openid
+    return out
+
+
+def _base_context(ticket: Ticket | None, customer: Customer | None) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"customer": customer, "ticket": ticket}
+    if ticket is not None:
+        ctx["tracking_url"] = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{ticket.get_tracking_url()}"
+    return ctx
+
+
+def _schedule_delivery(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(partial(_deliver_async, list(ids)), robust=True)
+
+
+def _deliver_async(ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    for message_id in ids:
+        async_task("tickets.outbox.tasks.outbox_deliver_task", message_id, task_name=f"outbox-{message_id}")
+
+
+def _create_messages(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert rows whose key is new; return every row of those keys (old or new) and schedule delivery."""
+    if not rows:
+        return []
+    keys = [r.idempotency_key for r in rows]
+    existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    new = [r for r in rows if r.idempotency_key not in existing]
+    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    messages = list(OutboxMessage.objects.filter(idempotency_key__in=keys).order_by("pk"))
+    _schedule_delivery([m.pk for m in messages if m.idempotency_key not in existing])
+    return messages
+
+
+@transaction.atomic
+def outbox_enqueue(
+    *,
+    event: str,
+    customer: Customer,
+    ticket: Ticket | None = None,
+    context: dict,
+    channels: list[str] | None = None,
+    idempotency_key: str | None = None,
+    ticket_event: TicketEvent | None = None,
+) -> list[OutboxMessage]:
+    """Render ``event``'s templates in the customer's language and write one message per channel.
+
+    ``channels`` defaults to every channel the customer can be reached on (SMS by phone, e-mail,
+    WeChat by OpenID); a channel without an address is skipped. Rows are written in the caller's
+    transaction and delivered by django-q2 after commit. With ``idempotency_key`` a repeated call
+    creates nothing new and returns the existing rows.
+    """
+    addresses = _customer_addresses(customer)
+    wanted = [c for c in (channels or list(addresses)) if c in addresses]
+    language = normalize_language(customer.preferred_language)
+    base = idempotency_key or f"{event}:{uuid.uuid4().hex}"
+    ctx = {**_base_context(ticket, customer), **context}
+    rows = []
+    with translation.override(language):
+        for channel in wanted:
+            subject, body = render(template_for(event, channel, language), ctx)
+            rows.append(OutboxMessage(
+                idempotency_key=f"{base}:{channel}"[:120], event=event, channel=channel, ticket=ticket,
+                ticket_event=ticket_event, customer=customer, to_address=addresses[channel], language=language,
+                subject=subject[:200], body=body,
+            ))
+    return _create_messages(rows)
+
+
+@transaction.atomic
+def outbox_notify_staff(
+    *, event: str, users: list, ticket: Ticket | None = None, context: dict, idempotency_key: str,
+) -> list[OutboxMessage]:
+    """Messages to staff (assignee, center managers): e-mail where the user has one, and SMS to a
+    technician's phone. Idempotent by ``idempotency_key`` per user and channel."""
+    rows = []
+    ctx = {**_base_context(ticket, None), **context}
+    for user in users:
+        targets = {}
+        if getattr(user, "email", ""):
+            targets[MessageChannel.EMAIL] = user.email
+        tech = getattr(user, "technician", None) if hasattr(user, "technician") else None
+        if tech is not None and tech.phone:
+            targets[MessageChannel.SMS] = tech.phone
+        for channel, address in targets.items():
+            subject, body = render(template_for(event, channel, "zh-hans"), {**ctx, "user": user})
+            rows.append(OutboxMessage(
+                idempotency_key=f"{idempotency_key}:u{user.pk}:{channel}"[:120], event=event, channel=channel,
+                ticket=ticket, user=user, to_address=address, language="zh-hans", subject=subject[:200], body=body,
+            ))
+    return _create_messages(rows)
+
+
+def _event_context(event: TicketEvent) -> dict[str, Any]:
+    ticket = event.ticket
+    return {
+        "event": event, "message": event.message, "kind": event.kind,
+        "technician": ticket.technician.name if ticket.technician_id else "",
+    }
+
+
+def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | None = None,
+                          limit: int = 1000) -> int:
+    """Create the messages of customer-visible ticket events that have none yet; returns how many
+    events were handled. Idempotent: the key ``ticket-event:<id>`` makes a second run a no-op."""
+    since = since or timezone.now() - EVENT_LOOKBACK
+    events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since)
+              .filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
+              .select_related("ticket__customer", "ticket__technician").order_by("pk"))
+    if ticket_id is not None:
+        events = events.filter(ticket_id=ticket_id)
+    handled = 0
+    for event in events[:limit]:
+        with transaction.atomic():
+            outbox_enqueue(event=event.kind, customer=event.ticket.customer, ticket=event.ticket,
+                           context=_event_context(event), idempotency_key=f"ticket-event:{event.pk}",
+                           ticket_event=event)
+        handled += 1
+    return handled
+
+
+def _claim(message_id: int, now: dt.datetime) -> bool:
+    """Atomically take the message for sending; False when it is sent, taken or not due."""
+    due = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY], next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now)
+    return bool(OutboxMessage.objects.filter(due, pk=message_id).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_until=now + LEASE))
+
+
+def outbox_deliver(*, message_id: int, now: dt.datetime | None = None) -> OutboxMessage | None:
+    """Send one message if it is due and nobody else holds it; mark it sent, or schedule a retry with
+    backoff, or fail it after MAX_ATTEMPTS (or on a non-retryable error). Returns the row, or None if
+    it does not exist. Never sends a message already marked sent."""
+    now = now or timezone.now()
+    if not _claim(message_id, now):
+        return OutboxMessage.objects.filter(pk=message_id).first()
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        provider_id = backend_for(message.channel).send(message)
+    except DeliveryError as exc:
+        final = not exc.retryable or message.attempts >= MAX_ATTEMPTS
+        OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.FAILED if final else DeliveryStatus.RETRY, last_error=str(exc)[:2000],
+            next_attempt_at=now + retry_delay(message.attempts), claimed_until=None)
+    else:
+        OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="",
+            claimed_until=None)
+    message.refresh_from_db()
+    return message
+
+
+def outbox_due_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    now = now or timezone.now()
+    due = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY], next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now)
+    return list(OutboxMessage.objects.filter(due).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+def outbox_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The periodic pickup: create missing event messages, then deliver every due message (new ones
+    whose after-commit task was lost, retries whose backoff is over, and expired claims)."""
+    now = now or timezone.now()
+    collected = outbox_collect_events(since=now - EVENT_LOOKBACK)
+    sent = failed = 0
+    for message_id in outbox_due_ids(now=now):
+        message = outbox_deliver(message_id=message_id, now=now)
+        if message is not None and message.status == DeliveryStatus.SENT:
+            sent += 1
+        elif message is not None and message.status in (DeliveryStatus.FAILED, DeliveryStatus.RETRY):
+            failed += 1
+    return {"collected": collected, "sent": sent, "failed": failed}
+
+
+@transaction.atomic
+def outbox_retry(*, message: OutboxMessage, by=None) -> OutboxMessage:
+    """Staff action: put a failed message back in the queue (it keeps its idempotency key)."""
+    OutboxMessage.objects.filter(pk=message.pk, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.RETRY, next_attempt_at=timezone.now(), attempts=0)
+    _schedule_delivery([message.pk])
+    message.refresh_from_db()
+    return message

@@ -1,0 +1,144 @@
+"""Message templates: code defaults per event (registered by any app) and the editable DB overrides.
+
+Other apps register defaults for their own events in ``AppConfig.ready``::
+
+    register_default("quote.sent", channel="sms", zh_subject="", zh_body="…", en_subject="", en_body="…")
+
+A DB ``MessageTemplate`` row of the same event, channel and language wins over the code default;
+an event without any template uses the generic ``*`` default of its channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.template import Context, Engine
+
+GENERIC = "*"
+LANGUAGES = ("zh-hans", "en")
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    subject: str
+    body: str
+
+
+_DEFAULTS: dict[tuple[str, str, str], TemplateText] = {}
+_engine = Engine(autoescape=False)
+
+
+def register_default(event: str, *, channel: str, zh_subject: str, zh_body: str, en_subject: str,
+                     en_body: str) -> None:
+    """Register (or replace) the code default of ``event`` on ``channel`` in both languages."""
+    _DEFAULTS[(event, channel, "zh-hans")] = TemplateText(zh_subject, zh_body)
+    _DEFAULTS[(event, channel, "en")] = TemplateText(en_subject, en_body)
+
+
+def registered_defaults() -> dict[tuple[str, str, str], TemplateText]:
+    return dict(_DEFAULTS)
+
+
+def normalize_language(language: str | None) -> str:
+    lang = (language or "").lower()
+    return "en" if lang.startswith("en") else "zh-hans"
+
+
+def template_for(event: str, channel: str, language: str) -> TemplateText:
+    """The template to render: DB override, else the event's code default, else the generic one."""
+    from tickets.models import MessageTemplate
+
+    language = normalize_language(language)
+    row = (MessageTemplate.objects.filter(event=event, channel=channel, language=language, is_active=True)
+           .values_list("subject", "body").first())
+    if row is not None:
+        return TemplateText(*row)
+    for key in ((event, channel, language), (event, channel, "zh-hans"), (GENERIC, channel, language)):
+        if key in _DEFAULTS:
+            return _DEFAULTS[key]
+    return _DEFAULTS[(GENERIC, "sms", language)]
+
+
+def render(text: TemplateText, context: dict) -> tuple[str, str]:
+    ctx = Context(context)
+    subject = _engine.from_string(text.subject).render(ctx).strip()
+    body = _engine.from_string(text.body).render(ctx).strip()
+    return subject, body
+
+
+# -- code defaults of the hub's own events ----------------------------------------------------------
+
+_GENERIC_ZH = "【售后服务】您的工单 {{ ticket.number }}：{{ message }}"
+_GENERIC_EN = "[After-sales] Ticket {{ ticket.number }}: {{ message }}"
+for _channel in ("sms", "wechat", "email"):
+    register_default(
+        GENERIC, channel=_channel,
+        zh_subject="工单 {{ ticket.number }} 有新进展", zh_body=_GENERIC_ZH,
+        en_subject="Update on ticket {{ ticket.number }}", en_body=_GENERIC_EN,
+    )
+
+_HUB_EVENTS = {
+    "ticket.created": (
+        "【售后服务】{{ customer.name }}您好，工单 {{ ticket.number }} 已受理，可通过 {{ tracking_url }} 查看进度。",
+        "[After-sales] Dear {{ customer.name }}, ticket {{ ticket.number }} is registered. "
+        "Track it at {{ tracking_url }}.",
+    ),
+    "ticket.assigned": (
+        "【售后服务】工单 {{ ticket.number }} 已为您安排工程师{% if technician %} {{ technician }}{% endif %}，"
+        "我们会尽快与您联系。",
+        "[After-sales] An engineer{% if technician %} ({{ technician }}){% endif %} has been assigned to "
+        "ticket {{ ticket.number }}; we will contact you soon.",
+    ),
+    "ticket.waiting_customer": (
+        "【售后服务】工单 {{ ticket.number }} 需要您的确认或补充信息：{{ message }}",
+        "[After-sales] Ticket {{ ticket.number }} needs your confirmation: {{ message }}",
+    ),
+    "ticket.ready": (
+        "【售后服务】工单 {{ ticket.number }} 已维修完成并通过质检，请凭工单号取机。",
+        "[After-sales] Ticket {{ ticket.number }} is repaired and passed quality check; ready for pickup.",
+    ),
+    "ticket.resolved": (
+        "【售后服务】工单 {{ ticket.number }} 服务已完成，感谢您的耐心。",
+        "[After-sales] Ticket {{ ticket.number }} is resolved. Thank you for your patience.",
+    ),
+}
+for _event, (_zh, _en) in _HUB_EVENTS.items():
+    for _channel in ("sms", "wechat", "email"):
+        register_default(
+            _event, channel=_channel,
+            zh_subject="工单 {{ ticket.number }} 进度通知", zh_body=_zh,
+            en_subject="Ticket {{ ticket.number }} update", en_body=_en,
+        )
+
+# Staff notifications of the SLA sweep and of dispatch.
+for _channel in ("sms", "email"):
+    register_default(
+        "sla.reminder", channel=_channel,
+        zh_subject="SLA 提醒：工单 {{ ticket.number }}",
+        zh_body="【SLA 提醒】工单 {{ ticket.number }} 已用去 75% 解决时限，截止 {{ due|date:'Y-m-d H:i' }}，请尽快处理。",
+        en_subject="SLA reminder: ticket {{ ticket.number }}",
+        en_body="[SLA] Ticket {{ ticket.number }} used 75% of its resolution target; due {{ due|date:'Y-m-d H:i' }}.",
+    )
+    register_default(
+        "sla.escalation", channel=_channel,
+        zh_subject="SLA 超时升级：工单 {{ ticket.number }}",
+        zh_body="【SLA 超时】工单 {{ ticket.number }} {{ reason }}（截止 {{ due|date:'Y-m-d H:i' }}），已升级至网点经理。",
+        en_subject="SLA breach: ticket {{ ticket.number }}",
+        en_body="[SLA] Ticket {{ ticket.number }} breached ({{ reason }}, due {{ due|date:'Y-m-d H:i' }}); "
+                "escalated to the center manager.",
+    )
+    register_default(
+        "dispatch.escalation", channel=_channel,
+        zh_subject="派工失败：工单 {{ ticket.number }}",
+        zh_body="【派工】工单 {{ ticket.number }} 没有可派的工程师（{{ reason }}），已退回派工队列，请人工处理。",
+        en_subject="Dispatch failed: ticket {{ ticket.number }}",
+        en_body="[Dispatch] No technician available for ticket {{ ticket.number }} ({{ reason }}); "
+                "returned to the dispatch queue.",
+    )
+    register_default(
+        "dispatch.offered", channel=_channel,
+        zh_subject="新工单：{{ ticket.number }}",
+        zh_body="【派工】您有新工单 {{ ticket.number }}：{{ ticket.title }}，请及时接单。",
+        en_subject="New job: {{ ticket.number }}",
+        en_body="[Dispatch] New job {{ ticket.number }}: {{ ticket.title }}. Please accept it.",
+    )
