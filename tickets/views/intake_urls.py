@@ -1,5 +1,17 @@
-"""/submit/ and other intake pages (filled by the intake feature)."""
+"""/submit/ customer form, its confirmation page, and the intake integration API."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from tickets.intake.api import IntakeTicketCreateApi
+
+from . import intake as views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("submit/", views.submit, name="submit"),
+    path("submit/done/<str:token>/", views.done, name="done"),
+    path("api/intake/v1/tickets/", IntakeTicketCreateApi.as_view(), name="api-ticket-create"),
+]

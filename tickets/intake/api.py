@@ -1,0 +1,125 @@
+"""Intake REST API for integrations (brand app, mini-program, e-commerce backends).
+
+``POST /api/intake/v1/tickets/`` with ``Authorization: Api-Key <key>``; each key belongs to one
+channel (``IntakeChannelKey``), so every ticket records where it came from. A retry with the same
+``Idempotency-Key`` header or ``external_order_id`` returns the first answer and creates nothing.
+This is a separate integration API, not the technician API under /api/v1/.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_api_key.permissions import BaseHasAPIKey
+
+from tickets.exceptions import ValidationFailed
+from tickets.models import IntakeChannelKey, IntakeRecord, ProductModel
+
+from .services import IntakeFile, intake_submit
+
+
+class HasIntakeChannelKey(BaseHasAPIKey):
+    model = IntakeChannelKey
+
+
+def channel_key_from_request(request: Request) -> IntakeChannelKey:
+    key = HasIntakeChannelKey().get_key(request)
+    return IntakeChannelKey.objects.get_from_key(key)
+
+
+class IntakeTicketCreateApi(APIView):
+    """Open a ticket (or link to the open ticket of the same device and fault) from an integration."""
+
+    authentication_classes: list = []
+    permission_classes = [HasIntakeChannelKey]
+
+    class AttachmentSerializer(serializers.Serializer):
+        filename = serializers.CharField(max_length=200)
+        content_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        data = serializers.CharField(help_text="base64")
+
+        def validate_data(self, value: str) -> bytes:
+            try:
+                return base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError(_("附件不是有效的 base64 编码。"))
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+        phone = serializers.CharField(max_length=30)
+        email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+        description = serializers.CharField(allow_blank=True, trim_whitespace=True)
+        product_model = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                              help_text="product model code")
+        serial = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+        purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
+        service_mode = serializers.ChoiceField(choices=["", "remote", "mail_in", "on_site", "walk_in"],
+                                               required=False, default="")
+        province = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+        city = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+        district = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+        address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
+                                            default=None, min_value=-90, max_value=90)
+        longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
+                                             default=None, min_value=-180, max_value=180)
+        external_order_id = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+        attachments = serializers.ListField(child=serializers.DictField(), required=False, default=list,
+                                            max_length=9)
+
+        def validate_product_model(self, value: str) -> ProductModel | None:
+            if not value:
+                return None
+            model = ProductModel.objects.filter(code=value).first()
+            if model is None:
+                raise serializers.ValidationError(_("未知的产品型号代码：%(code)s") % {"code": value})
+            return model
+
+        def validate_attachments(self, value: list[dict]) -> list[IntakeFile]:
+            files = []
+            for item in value:
+                ser = IntakeTicketCreateApi.AttachmentSerializer(data=item)
+                ser.is_valid(raise_exception=True)
+                files.append(IntakeFile(ser.validated_data["filename"], ser.validated_data["data"],
+                                        ser.validated_data["content_type"]))
+            return files
+
+    class OutputSerializer(serializers.Serializer):
+        number = serializers.CharField(source="ticket.number")
+        status = serializers.CharField(source="ticket.status")
+        tracking_url = serializers.SerializerMethodField()
+        outcome = serializers.CharField()
+        duplicate = serializers.BooleanField(source="is_duplicate")
+        replayed = serializers.BooleanField()
+        message = serializers.CharField()
+
+        def get_tracking_url(self, result) -> str:
+            request = self.context.get("request")
+            path = result.ticket.get_tracking_url()
+            return request.build_absolute_uri(path) if request else path
+
+    def post(self, request: Request) -> Response:
+        channel_key = channel_key_from_request(request)
+        ser = self.InputSerializer(data=request.data)
+        if not ser.is_valid():
+            return Response({"code": "invalid", "message": _("输入有误。"), "extra": {"fields": ser.errors}},
+                            status=status.HTTP_400_BAD_REQUEST)
+        data = ser.validated_data
+        order_id = data.pop("external_order_id")
+        key = request.headers.get("Idempotency-Key", "").strip()
+        external_id = f"order:{order_id}" if order_id else (f"key:{key[:200]}" if key else "")
+        files = data.pop("attachments")
+        try:
+            result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id, **data)
+        except ValidationFailed as exc:
+            return Response({"code": exc.code, "message": str(exc.message), "extra": exc.extra},
+                            status=status.HTTP_400_BAD_REQUEST)
+        out = self.OutputSerializer(result, context={"request": request}).data
+        created = result.outcome == IntakeRecord.Outcome.CREATED and not result.replayed
+        return Response(out, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,54 @@
+"""Customer intake pages: the /submit/ form and its confirmation page."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from tickets.exceptions import ValidationFailed
+from tickets.intake.forms import CustomerIntakeForm, uploaded_to_intake_files
+from tickets.intake.services import intake_submit
+from tickets.models import Channel, Ticket
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    """The customer's repair request (mobile-first). A hidden per-form key makes a double submit
+    return the first ticket instead of opening a second one."""
+    if request.method == "POST":
+        form = CustomerIntakeForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            key = data.get("idempotency_key") or ""
+            try:
+                result = intake_submit(
+                    channel=Channel.WEB, name=data["name"], phone=data["phone"], email=data["email"],
+                    description=data["description"], product_model=data["product_model"], serial=data["serial"],
+                    purchase_date=data["purchase_date"], service_mode=data["service_mode"], city=data["city"],
+                    district=data["district"], address=data["address"],
+                    files=uploaded_to_intake_files(data["files"]),
+                    external_id=f"web:{key}" if key else "",
+                )
+            except ValidationFailed as exc:
+                form.add_domain_errors(exc.extra.get("fields") or {"__all__": [str(exc.message)]})
+            else:
+                url = reverse("intake:done", args=[result.ticket.tracking_token])
+                if result.is_duplicate:
+                    url += "?merged=1"
+                return redirect(url)
+    else:
+        form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    return render(request, "tickets/intake/submit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def done(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = Ticket.objects.select_related("product_model").filter(tracking_token=token).first()
+    if ticket is None:
+        raise Http404
+    merged = request.GET.get("merged") == "1"
+    return render(request, "tickets/intake/done.html",
+                  {"ticket": ticket, "merged": merged, "progress_url": ticket.get_tracking_url()})
