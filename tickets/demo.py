@@ -1,0 +1,337 @@
+"""Realistic Chinese demo data for ``manage.py seed_demo``. Idempotent: rows are found by natural keys.
+
+Tickets are created and moved through the real services, so numbers, events and every app's
+receivers behave exactly as in production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import random
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from . import roles, services
+from .exceptions import DomainError
+from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent
+from .validators import imei_check_digit
+
+DEMO_USERS = [
+    ("admin", None, "系统管理员"),
+    ("agent", roles.AGENT, "客服 小王"),
+    ("dispatcher", roles.DISPATCHER, "调度 小李"),
+    ("manager", roles.MANAGER, "网点经理 张经理"),
+    ("qc", roles.QC, "质检 陈工"),
+    ("warehouse", roles.WAREHOUSE, "仓管 刘姐"),
+    ("ops", roles.OPS, "运营 周周"),
+]
+
+# city, province, region, district, latitude, longitude, address
+CITIES = [
+    ("北京市", "北京市", "north", "海淀区", "39.959912", "116.298056", "中关村大街 27 号"),
+    ("北京市", "北京市", "north", "朝阳区", "39.921470", "116.443108", "朝阳门外大街 18 号"),
+    ("上海市", "上海市", "east", "徐汇区", "31.194617", "121.436792", "漕溪北路 88 号"),
+    ("上海市", "上海市", "east", "浦东新区", "31.228045", "121.520813", "张杨路 500 号"),
+    ("广州市", "广东省", "south", "天河区", "23.135336", "113.327950", "天河路 208 号"),
+    ("深圳市", "广东省", "south", "福田区", "22.543527", "114.057939", "深南中路 3018 号"),
+    ("杭州市", "浙江省", "east", "西湖区", "30.274084", "120.155070", "文三路 90 号"),
+    ("成都市", "四川省", "southwest", "锦江区", "30.657401", "104.080989", "春熙路 15 号"),
+    ("武汉市", "湖北省", "central", "洪山区", "30.504259", "114.396248", "珞喻路 1037 号"),
+    ("西安市", "陕西省", "northwest", "雁塔区", "34.223144", "108.948024", "小寨东路 126 号"),
+    ("南京市", "江苏省", "east", "鼓楼区", "32.066183", "118.783347", "中山路 321 号"),
+    ("重庆市", "重庆市", "southwest", "渝中区", "29.556351", "106.577073", "解放碑民族路 188 号"),
+]
+
+PRODUCTS = [
+    # brand, name, code, category, price, uses_imei
+    ("华为", "Mate 60 Pro", "HW-MATE60P", "phone", "6999.00", True),
+    ("小米", "小米 14", "MI-14", "phone", "3999.00", True),
+    ("OPPO", "Find X7", "OPPO-FX7", "phone", "4499.00", True),
+    ("vivo", "X100", "VIVO-X100", "phone", "3999.00", True),
+    ("荣耀", "Magic6", "HONOR-M6", "phone", "4399.00", True),
+    ("联想", "ThinkPad X1 Carbon", "LNV-X1C", "laptop", "9999.00", False),
+    ("华为", "MateBook 14", "HW-MB14", "laptop", "5999.00", False),
+    ("华为", "MatePad 11", "HW-MP11", "tablet", "2499.00", False),
+    ("海信", "65E7K 液晶电视", "HISENSE-65E7K", "tv", "4999.00", False),
+    ("TCL", "65Q10G 液晶电视", "TCL-65Q10G", "tv", "5499.00", False),
+    ("海尔", "BCD-470 冰箱", "HAIER-BCD470", "fridge", "3999.00", False),
+    ("美的", "BCD-520 冰箱", "MIDEA-BCD520", "fridge", "3599.00", False),
+    ("小天鹅", "TG100 滚筒洗衣机", "LS-TG100", "washer", "2799.00", False),
+    ("海尔", "EG100 滚筒洗衣机", "HAIER-EG100", "washer", "2599.00", False),
+    ("格力", "云佳 KFR-35GW 空调", "GREE-KFR35", "air_conditioner", "2899.00", False),
+    ("美的", "酷省电 KFR-35GW 空调", "MIDEA-KFR35", "air_conditioner", "2699.00", False),
+]
+
+# Used only when the intake feature's taxonomy is not installed.
+FALLBACK_TAXONOMY = [
+    ("screen", "屏幕故障", "hardware", "normal", "walk_in", "screen", ["屏幕", "碎屏", "花屏", "触摸"]),
+    ("battery", "电池/充电故障", "hardware", "normal", "walk_in", "battery", ["电池", "充电", "掉电", "充不进"]),
+    ("mainboard", "主板故障", "hardware", "high", "mail_in", "mainboard", ["开不了机", "死机", "重启"]),
+    ("software", "系统软件问题", "software", "low", "remote", "software", ["系统", "卡顿", "升级", "闪退"]),
+    ("cooling", "不制冷", "hardware", "high", "on_site", "refrigeration", ["不制冷", "不冷", "结霜"]),
+    ("washer-spin", "洗衣机不脱水/漏水", "hardware", "normal", "on_site", "washer", ["不脱水", "漏水", "异响"]),
+    ("tv-display", "电视无图像", "hardware", "normal", "on_site", "tv", ["黑屏", "无图像", "背光"]),
+]
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+         "霞", "平", "刚", "桂英", "建华", "晓东", "子涵", "雨桐", "浩然", "欣怡", "梓轩", "思远", "佳怡", "一鸣"]
+
+REPORTS = {
+    "phone": ["屏幕摔碎了，触摸有时候没反应", "手机充不进电，换了充电线也不行", "电池掉电特别快，半天就没电",
+              "手机突然开不了机，按电源键没反应", "系统升级后经常卡顿闪退", "手机进水了，现在听筒没声音",
+              "屏幕出现绿线，还有花屏", "摄像头拍照模糊，对不上焦", "充电的时候手机发烫很厉害"],
+    "laptop": ["笔记本开机黑屏，风扇在转", "键盘有几个键按了没反应", "电池不充电，只能插电用",
+               "系统蓝屏，频繁重启", "屏幕有亮点和闪烁"],
+    "tablet": ["平板屏幕碎了", "平板充电很慢，充不满", "平板开机卡在logo界面"],
+    "tv": ["电视有声音没图像，黑屏", "电视屏幕一半发暗，背光不亮", "电视开机后自动重启"],
+    "fridge": ["冰箱冷藏室不制冷，温度降不下来", "冰箱冷冻室结霜严重，有异响", "冰箱压缩机一直响，不停机"],
+    "washer": ["洗衣机不脱水，显示E21", "洗衣机底部漏水", "洗衣机脱水时声音很大，晃得厉害"],
+    "air_conditioner": ["空调不制冷，只吹自然风", "空调室内机漏水", "空调外机噪音大，显示E1故障"],
+}
+
+# target state -> the transitions that lead there from "new"
+PATHS = {
+    "new": [],
+    "triaged": ["triage"],
+    "assigned": ["triage", "assign"],
+    "in_progress": ["triage", "assign", "start"],
+    "waiting_customer": ["triage", "assign", "start", "wait_customer"],
+    "waiting_parts": ["triage", "assign", "start", "wait_parts"],
+    "quality_check": ["triage", "assign", "start", "submit_qc"],
+    "ready": ["triage", "assign", "start", "submit_qc", "pass_qc"],
+    "resolved": ["triage", "assign", "start", "submit_qc", "pass_qc", "resolve"],
+    "closed": ["triage", "assign", "start", "submit_qc", "pass_qc", "resolve", "close"],
+    "reopened": ["triage", "assign", "start", "resolve", "reopen"],
+    "cancelled": ["cancel"],
+}
+STATE_WEIGHTS = {"new": 20, "triaged": 25, "assigned": 35, "in_progress": 40, "waiting_customer": 15,
+                 "waiting_parts": 15, "quality_check": 15, "ready": 15, "resolved": 40, "closed": 60,
+                 "reopened": 8, "cancelled": 12}
+
+
+def make_imei(n: int) -> str:
+    body = f"86{n:012d}"[:14]
+    return body + str(imei_check_digit(body))
+
+
+def _rng() -> random.Random:
+    return random.Random(20261122)
+
+
+def seed_users(*, stdout) -> dict:
+    if not settings.DEMO_MODE:
+        raise RuntimeError("demo users are never created in production mode")
+    user_model = get_user_model()
+    users = {}
+    for username, role, full_name in DEMO_USERS:
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "first_name": full_name,
+                                         "email": f"{username}@demo.example.com"})
+        if created:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.is_superuser = username == "admin"
+            user.save()
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    stdout.write(f"  users: {len(users)}")
+    return users
+
+
+def seed_catalog(*, stdout) -> None:
+    for brand, name, code, category, price, uses_imei in PRODUCTS:
+        ProductModel.objects.get_or_create(code=code, defaults={
+            "brand": brand, "name": name, "category": category, "list_price": Decimal(price),
+            "uses_imei": uses_imei, "released_on": dt.date(2023, 9, 1)})
+    try:
+        taxonomy = importlib.import_module("tickets.intake.taxonomy")
+    except ModuleNotFoundError:
+        taxonomy = None
+    if taxonomy is not None and hasattr(taxonomy, "taxonomy_sync"):
+        taxonomy.taxonomy_sync()
+    elif not FaultCategory.objects.exists():
+        for code, name, dept, prio, mode, skill, keywords in FALLBACK_TAXONOMY:
+            FaultCategory.objects.get_or_create(code=code, defaults={
+                "name": name, "department": dept, "default_priority": prio, "default_service_mode": mode,
+                "required_skill": skill, "keywords": keywords})
+    stdout.write(f"  product models: {ProductModel.objects.count()}, fault categories: {FaultCategory.objects.count()}")
+
+
+def seed_field_force(*, stdout, users: dict) -> None:
+    from repairs.models import ServiceCenter, Technician
+
+    user_model = get_user_model()
+    tech_group = Group.objects.get(name=roles.TECHNICIAN)
+    skills_by_category = {
+        "phone": ["screen", "battery", "mainboard", "software", "camera"],
+        "laptop": ["screen", "battery", "mainboard", "software", "keyboard"],
+        "appliance": ["refrigeration", "washer", "air_conditioner", "tv", "mainboard"],
+    }
+    n = 0
+    for i, (city, province, region, district, lat, lng, address) in enumerate(CITIES, start=1):
+        center, _ = ServiceCenter.objects.get_or_create(code=f"SC{i:03d}", defaults={
+            "name": f"{city.rstrip('市')}{district}授权服务中心", "region": region, "province": province,
+            "city": city, "district": district, "address": address, "latitude": Decimal(lat),
+            "longitude": Decimal(lng), "phone": f"400-800-{i:04d}",
+            "service_modes": ["walk_in", "mail_in", "on_site", "remote"],
+            "opening_hours": {str(d): ["09:00", "18:00"] if d < 5 else ["10:00", "17:00"] for d in range(7)}})
+        if i == 3:
+            center.managers.add(users["manager"])
+        for j in range(3):
+            n += 1
+            username = f"tech{n}"
+            user, created = user_model.objects.get_or_create(username=username, defaults={
+                "first_name": f"工程师{n}", "email": f"{username}@demo.example.com"})
+            if created:
+                user.set_password(settings.DEMO_PASSWORD)
+                user.save()
+            user.groups.add(tech_group)
+            line = ["phone", "laptop", "appliance"][j]
+            rng = random.Random(n)
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            Technician.objects.get_or_create(user=user, defaults={
+                "center": center, "employee_no": f"E{n:05d}", "name": name, "phone": f"137{n:08d}",
+                "skills": skills_by_category[line],
+                "product_categories": {"phone": ["phone", "tablet"], "laptop": ["laptop", "tablet", "desktop"],
+                                       "appliance": ["tv", "fridge", "washer", "air_conditioner"]}[line],
+                "level": 1 + (n % 4), "capacity": 5 + (n % 4), "is_qc_inspector": j == 0 and i % 2 == 0,
+                "last_latitude": Decimal(lat) + Decimal(rng.uniform(-0.03, 0.03)).quantize(Decimal("0.000001")),
+                "last_longitude": Decimal(lng) + Decimal(rng.uniform(-0.03, 0.03)).quantize(Decimal("0.000001")),
+                "rating": Decimal(str(round(rng.uniform(4.0, 5.0), 2)))})
+    stdout.write(f"  service centers: {ServiceCenter.objects.count()}, technicians: {Technician.objects.count()}")
+
+
+def seed_customers(*, stdout, count: int = 220) -> None:
+    rng = _rng()
+    models = list(ProductModel.objects.order_by("code"))
+    for i in range(count):
+        city, province, _region, district, lat, lng, _address = CITIES[i % len(CITIES)]
+        phone = f"1{rng.choice('3589')}{rng.randint(0, 9)}{i:08d}"
+        customer = Customer.objects.filter(phone=phone).first()
+        if customer is None:
+            customer = Customer.objects.create(
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN), phone=phone,
+                tier=rng.choices(["standard", "gold", "vip", "enterprise"], [70, 18, 10, 2])[0],
+                province=province, city=city, district=district,
+                address=f"{district}{rng.choice(['建设路', '人民路', '解放路', '中山路', '学府路'])}{rng.randint(1, 300)} 号",
+                latitude=Decimal(lat) + Decimal(rng.uniform(-0.08, 0.08)).quantize(Decimal("0.000001")),
+                longitude=Decimal(lng) + Decimal(rng.uniform(-0.08, 0.08)).quantize(Decimal("0.000001")))
+        model = models[i % len(models)]
+        serial = make_imei(10_000 + i) if model.uses_imei else f"{model.code.split('-')[0]}SN{2024000 + i}"
+        purchase = timezone.localdate() - dt.timedelta(days=rng.choice([3, 10, 40, 120, 200, 330, 400, 700, 900]))
+        if not Device.objects.filter(serial_number=serial).exists():
+            Device.objects.create(
+                product_model=model, owner=customer, serial_number=serial, purchase_date=purchase,
+                invoice_date=purchase, invoice_number=f"FP{purchase:%Y%m%d}{i:05d}",
+                sales_channel=rng.choice(["store", "online", "operator"]), seller="官方旗舰店",
+                purchase_price=model.list_price, region_code="zhejiang" if "杭州" in city else "")
+    stdout.write(f"  customers: {Customer.objects.count()}, devices: {Device.objects.count()}")
+
+
+def _category_for(product_category: str, text: str) -> FaultCategory | None:
+    leaves = list(FaultCategory.objects.filter(is_active=True, children__isnull=True))
+    best, best_score = None, 0
+    for cat in leaves:
+        if cat.product_categories and product_category not in cat.product_categories:
+            continue
+        score = sum(1 for kw in (cat.keywords or []) if kw and kw in text)
+        if score > best_score:
+            best, best_score = cat, score
+    return best or (leaves[0] if leaves else None)
+
+
+def _walk(ticket: Ticket, target: str, *, actors: dict, rng: random.Random) -> None:
+    from repairs.models import Technician
+
+    for step in PATHS[target]:
+        ticket.refresh_from_db()
+        if ticket.status == target:
+            return
+        try:
+            if step == "triage":
+                if ticket.status != Ticket.Status.NEW:
+                    continue
+                services.ticket_triage(ticket=ticket, by=actors["agent"],
+                                       fault_category=ticket.fault_category or ticket.predicted_category)
+            elif step == "assign":
+                if ticket.status not in (Ticket.Status.TRIAGED, Ticket.Status.REOPENED):
+                    continue
+                techs = list(Technician.objects.filter(center__city=ticket.city, on_duty=True)) or list(
+                    Technician.objects.filter(on_duty=True)[:5])
+                services.ticket_assign(ticket=ticket, technician=rng.choice(techs), by=actors["dispatcher"])
+            elif step == "cancel":
+                services.ticket_cancel(ticket=ticket, by=actors["agent"], reason="客户已自行解决，取消报修")
+            elif step == "reopen":
+                services.ticket_reopen(ticket=ticket, by=actors["agent"], reason="客户反馈问题复现")
+            elif step == "resolve":
+                services.ticket_resolve(ticket=ticket, by=None, resolution="已更换故障部件并测试正常")
+            else:
+                services.ticket_transition(ticket=ticket, transition=step, by=None)
+        except DomainError:
+            # another app's receiver may already have moved the ticket (e.g. auto-dispatch)
+            continue
+
+
+def seed_tickets(*, stdout, count: int = 320) -> None:
+    existing = Ticket.objects.count()
+    if existing >= count:
+        stdout.write(f"  tickets: {existing} (kept)")
+        return
+    rng = _rng()
+    actors = {u.username: u for u in get_user_model().objects.filter(username__in=["agent", "dispatcher"])}
+    devices = list(Device.objects.select_related("owner", "product_model").order_by("pk"))
+    states = list(STATE_WEIGHTS)
+    weights = list(STATE_WEIGHTS.values())
+    now = timezone.now()
+    for i in range(existing, count):
+        device = devices[i % len(devices)]
+        category = device.product_model.category
+        text = rng.choice(REPORTS.get(category, REPORTS["phone"]))
+        created_at = now - dt.timedelta(hours=rng.randint(1, 24 * 60))
+        with transaction.atomic():
+            ticket = services.ticket_create(
+                customer=device.owner, device=device, description=text,
+                channel=rng.choice(["phone", "web", "app", "mini_program", "store", "email", "ecommerce"]),
+                fault_category=_category_for(category, text), created_at=created_at)
+        _walk(ticket, rng.choices(states, weights)[0], actors=actors, rng=rng)
+        _spread_timeline(ticket, created_at, now)
+    stdout.write(f"  tickets: {Ticket.objects.count()}")
+
+
+def _spread_timeline(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> None:
+    """Give the demo timeline plausible past times (events are written 'now' by the services)."""
+    events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("id", flat=True))
+    if not events:
+        return
+    span = (end - start) / (len(events) + 1)
+    for n, event_id in enumerate(events):
+        TicketEvent.objects.filter(pk=event_id).update(created_at=start + span * n)
+
+
+def seed_app_demos(*, stdout, stage: str) -> None:
+    """Call ``<app>.demo.seed(stdout=...)`` of the other apps (stage 'before' or 'after' tickets)."""
+    order = {"before": ["parts", "repairs", "knowledge"], "after": ["surveys"]}[stage]
+    for app in order:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError:
+            continue
+        stdout.write(f"  {app}: seeding")
+        module.seed(stdout=stdout)
+
+
+def seed_all(*, stdout) -> None:
+    users = seed_users(stdout=stdout)
+    seed_catalog(stdout=stdout)
+    seed_field_force(stdout=stdout, users=users)
+    seed_customers(stdout=stdout)
+    seed_app_demos(stdout=stdout, stage="before")
+    seed_tickets(stdout=stdout)
+    seed_app_demos(stdout=stdout, stage="after")
