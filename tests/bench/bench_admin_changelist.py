@@ -32,12 +32,12 @@ def main(argv: list[str] | None = None) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
         conn.execute(f"CREATE DATABASE {db_name}")
     _setup_django(base.rsplit("/", 1)[0] + "/" + db_name)
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from django.contrib.auth import get_user_model
     from tests.bench.datagen import generate
 
     call_command("migrate", verbosity=0)
