@@ -1,4 +1,4 @@
-"""The field force and the workshop: service centers, technicians and repair orders."""
+"""The field force and the repair order: service centers, technicians and the RepairOrder FSM."""
 
 from __future__ import annotations
 
@@ -125,6 +125,32 @@ class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
     cause = models.TextField(_("故障原因"), blank=True)
     work_done = models.TextField(_("处理情况"), blank=True)
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    # diagnosis (fault code from the category's performance-fault table, repairs/data/sanbao_rules.json)
+    fault_code = models.CharField(_("故障代码"), max_length=40, blank=True, db_index=True)
+    fault_label = models.CharField(_("故障现象"), max_length=120, blank=True)
+    fault_listed = models.BooleanField(_("属于性能故障"), default=False)
+    diagnosed_at = models.DateTimeField(_("检测完成时间"), null=True, blank=True)
+    diagnosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("检测人"))
+    exclusions = models.JSONField(_("三包排除事由"), default=list, blank=True,
+                                  help_text=_("[{code, evidence: [附件ID], note}]"))
+    # the binding 三包 decision taken at diagnosis, with its explanation (Verdict.as_dict())
+    warranty_decision = models.JSONField(_("三包判定"), default=dict, blank=True)
+    in_warranty = models.BooleanField(_("在保"), default=False, db_index=True)
+    warranty_decided_at = models.DateTimeField(_("三包判定时间"), null=True, blank=True)
+    # time accounting for the 30/60/90-day triggers and for the period extension (C4)
+    parts_wait_days = models.PositiveIntegerField(_("待料天数"), default=0)
+    awaiting_parts_since = models.DateTimeField(_("开始待料时间"), null=True, blank=True)
+    waiting_for_producer_parts = models.BooleanField(_("因生产者缺件待修"), default=False)
+    consumer_wait_days = models.PositiveIntegerField(_("等待客户天数"), default=0)
+    awaiting_customer_since = models.DateTimeField(_("开始等待客户时间"), null=True, blank=True)
+    delay_alerts = models.JSONField(_("延误预警记录"), default=list, blank=True)
+    repair_warranty_days = models.PositiveSmallIntegerField(_("维修保修天数"), default=90,
+                                                            help_text=_("本次维修本身的保修期（不少于 30 日）"))
+    technician_signature = models.ForeignKey("tickets.Attachment", on_delete=models.SET_NULL, null=True,
+                                             blank=True, related_name="+", verbose_name=_("工程师签名"))
+    customer_signature = models.ForeignKey("tickets.Attachment", on_delete=models.SET_NULL, null=True,
+                                           blank=True, related_name="+", verbose_name=_("客户签名"))
 
     class Meta:
         verbose_name = _("维修单")
@@ -139,12 +165,16 @@ class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"RO-{self.pk} ({self.ticket_id})"
+        return f"RO-{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in self.FINAL_STATES
 
     # -- transitions (field changes only) --------------------------------------------------
     @transition(field=status, source=Status.DIAGNOSING, target=Status.QUOTING)
     def diagnose(self) -> None:
-        pass
+        self.diagnosed_at = timezone.now()
 
     @transition(field=status, source=[Status.QUOTING, Status.APPROVED, Status.REPAIRING],
                 target=Status.AWAITING_APPROVAL)
@@ -179,6 +209,7 @@ class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
     @transition(field=status, source=Status.QC, target=Status.REWORK)
     def fail_qc(self) -> None:
         self.rework_count += 1
+        self.returned_at = None
 
     @transition(field=status, source=[Status.DIAGNOSING, Status.QUOTING, Status.REPAIRING, Status.AWAITING_PARTS],
                 target=Status.UNREPAIRABLE)

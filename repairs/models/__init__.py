@@ -1,0 +1,14 @@
+"""Models of the field force and the workshop (one module per area; import from ``repairs.models``)."""
+
+from __future__ import annotations
+
+from .core import RepairOrder, ServiceCenter, Technician, _default_hours, _default_service_modes  # noqa: F401  (referenced by migration 0001)
+from .pricing import LineKind, PriceListItem, Quote, QuoteLine
+from .warranty import RepairRecord, WarrantyCard, WarrantyRuleSet
+from .workshop import FittedPart, QCInspection, RepairStatusChange, RepairVisit
+
+__all__ = [
+    "FittedPart", "LineKind", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
+    "RepairRecord", "RepairStatusChange", "RepairVisit", "ServiceCenter", "Technician", "WarrantyCard",
+    "WarrantyRuleSet",
+]

@@ -1,0 +1,108 @@
+"""Reads of the workshop: price list lookups, queues and the data a report or page needs (STYLE R4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    FittedPart,
+    PriceListItem,
+    QCInspection,
+    Quote,
+    QuoteLine,
+    RepairOrder,
+    RepairRecord,
+    WarrantyCard,
+)
+
+
+def price_items_for(*, product_model_id: int, fault_category_id: int, on: dt.date | None = None) -> list[PriceListItem]:
+    """Price items valid on ``on`` (today) for a model × fault category; the newest version of each code."""
+    on = on or timezone.localdate()
+    rows = (PriceListItem.objects
+            .filter(product_model_id=product_model_id, fault_category_id=fault_category_id, valid_from__lte=on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .select_related("part")
+            .order_by("code", "-valid_from"))
+    latest: dict[str, PriceListItem] = {}
+    for row in rows:
+        latest.setdefault(row.code, row)
+    return list(latest.values())
+
+
+def price_range_for(*, product_model_id: int | None, fault_category_id: int | None,
+                    on: dt.date | None = None) -> tuple[Decimal, Decimal] | None:
+    """(min, max) price the customer may expect, or None when the list has nothing for the pair.
+
+    min sums the required items (labor, standard parts), max adds the items that depend on the
+    diagnosis (``optional``). One query.
+    """
+    if not product_model_id or not fault_category_id:
+        return None
+    items = price_items_for(product_model_id=product_model_id, fault_category_id=fault_category_id, on=on)
+    if not items:
+        return None
+    low = sum((i.unit_price for i in items if not i.optional), Decimal("0.00"))
+    high = sum((i.unit_price for i in items), Decimal("0.00"))
+    return low, high
+
+
+def repair_order_list(*, status: str | None = None, center_ids: list[int] | None = None) -> QuerySet[RepairOrder]:
+    qs = RepairOrder.objects.select_related("ticket", "ticket__customer", "ticket__product_model", "center",
+                                            "technician")
+    if status:
+        qs = qs.filter(status=status)
+    if center_ids is not None:
+        qs = qs.filter(center_id__in=center_ids)
+    return qs
+
+
+def qc_queue() -> QuerySet[RepairOrder]:
+    """Repair orders waiting for QC, oldest first."""
+    return repair_order_list(status=RepairOrder.Status.QC).order_by("updated_at")
+
+
+def quote_current(*, repair_order: RepairOrder) -> Quote | None:
+    return repair_order.quotes.order_by("-version").first()
+
+
+def quote_approved_latest(*, repair_order: RepairOrder) -> Quote | None:
+    return repair_order.quotes.filter(status=Quote.Status.APPROVED).order_by("-version").first()
+
+
+def quote_history(*, repair_order: RepairOrder) -> list[Quote]:
+    lines = QuoteLine.objects.select_related("part").order_by("position", "id")
+    return list(repair_order.quotes.prefetch_related(Prefetch("lines", queryset=lines))
+                .select_related("approved_by", "signature").order_by("-version"))
+
+
+def warranty_card_current(*, device_id: int) -> WarrantyCard | None:
+    """The device's card in force: the newest one no other card replaces."""
+    return (WarrantyCard.objects.filter(device_id=device_id, replaced_by__isnull=True)
+            .order_by("-issued_at", "-id").first())
+
+
+def repair_records_for_device(*, device_id: int) -> list[RepairRecord]:
+    return list(RepairRecord.objects.filter(card__device_id=device_id).select_related("technician", "card")
+                .order_by("received_on", "id"))
+
+
+def report_context(*, repair_order_id: int) -> dict:
+    """Everything the service report prints, in a fixed number of queries."""
+    ro = (RepairOrder.objects
+          .select_related("ticket", "ticket__customer", "ticket__device", "ticket__product_model", "center",
+                          "technician", "technician_signature", "customer_signature", "ticket__fault_category")
+          .get(pk=repair_order_id))
+    fitted = list(FittedPart.objects.filter(repair_order=ro).select_related("part"))
+    quote = quote_approved_latest(repair_order=ro)
+    lines = list(quote.lines.select_related("part")) if quote else []
+    inspections = list(QCInspection.objects.filter(repair_order=ro).select_related("inspector"))
+    device_id = ro.ticket.device_id
+    card = warranty_card_current(device_id=device_id) if device_id else None
+    records = repair_records_for_device(device_id=device_id) if device_id else []
+    return {"repair_order": ro, "ticket": ro.ticket, "fitted": fitted, "quote": quote, "lines": lines,
+            "inspections": inspections, "card": card, "records": records}
