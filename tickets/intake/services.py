@@ -64,6 +64,9 @@ class IntakeFile:
     name: str
     data: bytes
     content_type: str = ""
+    # None: an image or a video, by type (what customers upload); "document" for e-mail parts
+    # such as PDF invoices, which are kept as files without image checks.
+    kind: str | None = None
 
 
 @dataclass
@@ -93,7 +96,12 @@ def _check_files(files: list[IntakeFile], errors: dict[str, list[str]]) -> None:
     for f in files:
         guessed = f.content_type or mimetypes.guess_type(f.name)[0] or ""
         try:
-            if guessed.startswith("video/"):
+            if f.kind == Attachment.Kind.DOCUMENT:
+                if not f.data:
+                    raise ValidationFailed(_("文件为空。"))
+                if len(f.data) > settings.ATTACHMENT_MAX_VIDEO_BYTES:
+                    raise ValidationFailed(_("文件过大。"))
+            elif guessed.startswith("video/"):
                 if guessed not in VIDEO_TYPES:
                     raise ValidationFailed(_("不支持的视频格式，请上传 MP4、MOV 或 WEBM。"))
                 if len(f.data) > settings.ATTACHMENT_MAX_VIDEO_BYTES:
@@ -110,6 +118,8 @@ def _check_files(files: list[IntakeFile], errors: dict[str, list[str]]) -> None:
 def _file_kind(f: IntakeFile) -> str:
     import mimetypes
 
+    if f.kind:
+        return f.kind
     guessed = f.content_type or mimetypes.guess_type(f.name)[0] or ""
     return Attachment.Kind.VIDEO if guessed.startswith("video/") else Attachment.Kind.IMAGE
 

@@ -1,0 +1,124 @@
+"""E-mail intake against a real aiosmtpd server on a free local port, fed by smtplib (no mocks)."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests import factories
+from tests.intake.conftest import jpeg_bytes
+from tickets.intake.email import IntakeSMTPHandler
+from tickets.models import Attachment, Ticket, TicketEvent
+
+MAILBOX = "service@example.com"
+IMEI = factories.make_imei(5151)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(transactional_db):
+    controller = Controller(IntakeSMTPHandler([MAILBOX]), hostname="127.0.0.1", port=_free_port(),
+                            enable_SMTPUTF8=True)
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def email_taxonomy(transactional_db):
+    from tests.intake.conftest import _trained_params
+    from tickets.intake.taxonomy import taxonomy_sync
+    from tickets.models import ClassifierModel
+
+    taxonomy_sync()
+    params = _trained_params()
+    ClassifierModel.objects.create(is_active=True, params=params, sample_count=params["samples"])
+
+
+def _send(server, *, subject, body, sender="zhang@example.com", attachments=(), message_id=None, to=MAILBOX):
+    msg = EmailMessage()
+    msg["From"] = f"张三 <{sender}>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="example.com")
+    msg.set_content(body)
+    for name, data, maintype, subtype in attachments:
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    with smtplib.SMTP(server.hostname, server.port) as client:
+        client.send_message(msg)
+    return msg["Message-ID"]
+
+
+def test_mail_becomes_a_ticket_with_attachments(smtp_server, email_taxonomy):
+    model = factories.ProductModelFactory(code="P60", name="P60")
+    _send(smtp_server, subject="手机屏幕摔碎了",
+          body=f"你好，我的手机摔了一下屏幕碎了。\n手机：138 0013 8000\n型号：P60\nIMEI：{IMEI}\n购买日期：2026-05-01\n\n-- \n张三",
+          attachments=[("screen.jpg", jpeg_bytes(), "image", "jpeg"),
+                       ("invoice.pdf", b"%PDF-1.4 invoice", "application", "pdf")])
+    ticket = Ticket.objects.get()
+    assert ticket.channel == "email"
+    assert ticket.customer.phone == "13800138000"
+    assert ticket.customer.email == "zhang@example.com"
+    assert ticket.device.serial_number == IMEI
+    assert ticket.device.product_model == model
+    kinds = sorted(ticket.attachments.values_list("kind", flat=True))
+    assert kinds == [Attachment.Kind.DOCUMENT, Attachment.Kind.IMAGE]
+    assert "张三" not in ticket.description.split("\n")[-1]  # signature stripped
+    assert ticket.status == Ticket.Status.TRIAGED  # triage ran after commit in the server thread
+
+
+def test_redelivered_message_is_ingested_once(smtp_server, email_taxonomy):
+    mid = make_msgid(domain="example.com")
+    for _ in range(2):
+        _send(smtp_server, subject="冰箱不制冷", body="冰箱冷藏室不冷了，电话13800138000", message_id=mid)
+    assert Ticket.objects.count() == 1
+
+
+def test_reply_with_ticket_number_is_a_follow_up(smtp_server, email_taxonomy):
+    customer = factories.CustomerFactory(phone="13800138000", email="zhang@example.com")
+    ticket = factories.TicketFactory(customer=customer)
+    _send(smtp_server, subject=f"Re: 关于工单 {ticket.number} 的补充", body="补充一张照片。\n\n> 原邮件内容",
+          attachments=[("more.jpg", jpeg_bytes(), "image", "jpeg")])
+    assert Ticket.objects.count() == 1
+    event = TicketEvent.objects.get(ticket=ticket, kind="ticket.customer_message")
+    assert event.customer_visible
+    assert "原邮件" not in event.message
+    assert ticket.attachments.filter(purpose=Attachment.Purpose.EMAIL).count() == 1
+
+
+def test_follow_up_from_a_stranger_is_internal(smtp_server, email_taxonomy):
+    ticket = factories.TicketFactory(customer=factories.CustomerFactory(email="owner@example.com"))
+    _send(smtp_server, subject=f"{ticket.number}", body="我是维修点，补充说明", sender="someone@other.com")
+    event = TicketEvent.objects.get(ticket=ticket, kind="ticket.customer_message")
+    assert not event.customer_visible
+
+
+def test_mail_without_phone_gets_a_reply_and_creates_nothing(smtp_server, email_taxonomy, mailoutbox):
+    _send(smtp_server, subject="洗衣机不脱水", body="洗衣机不脱水了", sender="nophone@example.com")
+    assert not Ticket.objects.exists()
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["nophone@example.com"]
+    assert "手机号" in mailoutbox[0].body
+
+
+def test_invalid_imei_gets_a_reply_and_creates_nothing(smtp_server, email_taxonomy, mailoutbox):
+    factories.ProductModelFactory(code="P60", name="P60")
+    _send(smtp_server, subject="开不了机", body="手机 13800138000 型号：P60 IMEI：861234567890123")
+    assert not Ticket.objects.exists()
+    assert "IMEI" in mailoutbox[0].body
+
+
+def test_other_recipients_are_refused(smtp_server, email_taxonomy):
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        _send(smtp_server, subject="spam", body="13800138000 spam", to="nobody@example.com")
+    assert not Ticket.objects.exists()
