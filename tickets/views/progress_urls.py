@@ -1,5 +1,17 @@
-"""/track/ and /t/<token>/ customer progress pages (filled by the customer-side feature)."""
+"""/track/ and /t/<token>/ customer progress pages (issue 8)."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import progress as views
+
+app_name = "progress"
+
+urlpatterns = [
+    path("track/", views.track, name="track"),
+    path("t/<str:token>/", views.progress_page, name="page"),
+    path("t/<str:token>/state.json", views.progress_state, name="state"),
+    path("t/<str:token>/invoice/", views.invoice, name="invoice"),
+    path("t/<str:token>/report.pdf", views.service_report, name="report"),
+]

@@ -1,0 +1,91 @@
+/* Live progress page: subscribe to /ws/t/<token>/, re-render the live part from state.json on every
+   pushed event and after every (re)connect, reconnect with exponential backoff. Plain JS, no framework. */
+(function () {
+  "use strict";
+  var live = document.getElementById("live");
+  if (!live) { return; }
+  var conn = document.getElementById("conn");
+  var connText = conn ? conn.querySelector(".conn-text") : null;
+  var stateUrl = live.getAttribute("data-state-url");
+  var wsPath = live.getAttribute("data-ws-path");
+  var lastEvent = parseInt(live.getAttribute("data-last-event") || "0", 10);
+  var socket = null, attempts = 0, retryTimer = null, pingTimer = null, fetching = null, again = false;
+
+  function setConn(state) {
+    if (!conn) { return; }
+    conn.setAttribute("data-state", state);
+    if (connText) { connText.textContent = connText.getAttribute("data-" + state) || ""; }
+  }
+
+  function apply(state) {
+    if (!state || typeof state.html !== "string") { return; }
+    var before = lastEvent;
+    if (state.last_event_id === lastEvent && live.getAttribute("data-status") === state.status) { return; }
+    live.innerHTML = state.html;
+    live.setAttribute("data-status", state.status);
+    lastEvent = state.last_event_id;
+    live.setAttribute("data-last-event", String(lastEvent));
+    var items = live.querySelectorAll("#timeline li[data-event]");
+    for (var i = 0; i < items.length; i++) {
+      if (parseInt(items[i].getAttribute("data-event"), 10) > before) { items[i].className += " fresh"; }
+    }
+    document.title = document.title.replace(/^[^·]*·/, state.status_label + " ·");
+  }
+
+  // One request at a time; an event arriving meanwhile triggers exactly one more fetch.
+  function refresh() {
+    if (fetching) { again = true; return fetching; }
+    fetching = fetch(stateUrl, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(apply)
+      .catch(function () { /* the next event or reconnect fetches again */ })
+      .then(function () { fetching = null; if (again) { again = false; refresh(); } });
+    return fetching;
+  }
+
+  function scheduleReconnect() {
+    if (retryTimer) { return; }
+    var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() * 0.5);
+    attempts += 1;
+    retryTimer = setTimeout(function () { retryTimer = null; connect(); }, delay);
+  }
+
+  function connect() {
+    if (socket && (socket.readyState === 0 || socket.readyState === 1)) { return; }
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    try { socket = new WebSocket(scheme + location.host + wsPath); } catch (e) { scheduleReconnect(); return; }
+    socket.onopen = function () {
+      attempts = 0;
+      setConn("live");
+      refresh();  // anything committed while we were not listening
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () {
+        if (socket && socket.readyState === 1) { socket.send(JSON.stringify({ type: "ping" })); }
+      }, 25000);
+    };
+    socket.onmessage = function (msg) {
+      var data;
+      try { data = JSON.parse(msg.data); } catch (e) { return; }
+      if (data.type === "ticket.event") { refresh(); }
+    };
+    socket.onclose = function (ev) {
+      clearInterval(pingTimer);
+      socket = null;
+      setConn("offline");
+      if (ev.code === 4404) { return; }  // the link is no longer valid: a reload shows why
+      scheduleReconnect();
+    };
+    socket.onerror = function () { /* onclose follows */ };
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && !socket) {
+      clearTimeout(retryTimer); retryTimer = null; attempts = 0; connect();
+    }
+  });
+  window.addEventListener("online", function () {
+    if (!socket) { clearTimeout(retryTimer); retryTimer = null; attempts = 0; connect(); }
+  });
+  window.progressLive = { refresh: refresh, socket: function () { return socket; } };
+  connect();
+})();

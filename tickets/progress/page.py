@@ -1,0 +1,127 @@
+"""Composition of the customer's progress page from every app (interface layer, DESIGN "Apps").
+
+Only ``tickets/views/progress.py`` imports this module. The hub's own reads are in ``selectors``;
+here the page picks up the repair order and its quote (``repairs``), the survey invitation
+(``surveys``) and the self-help articles (``knowledge``), each with a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..models import Ticket
+
+S = Ticket.Status
+
+
+@dataclass
+class Action:
+    """Something the customer has to do now."""
+
+    key: str
+    text: str
+    url: str = ""
+    button: str = ""
+    primary: bool = True
+
+
+@dataclass
+class Extras:
+    repair_order: Any = None
+    quote: Any = None  # the quote waiting for the customer's decision, if any
+    survey_url: str = ""
+    survey_answered: bool = False
+    report_available: bool = False
+    invoice: Any = None
+    notes: list[str] = field(default_factory=list)
+
+
+def ticket_extras(*, ticket: Ticket) -> Extras:
+    """What other apps know about the ticket that the customer should see."""
+    from surveys.models import Invitation
+
+    from ..models import InvoiceRequest
+
+    extras = Extras()
+    extras.repair_order = ticket.repair_orders.select_related("center").order_by("-created_at").first()
+    invitation = Invitation.objects.filter(ticket_id=ticket.pk).only("token", "status", "expires_at").first()
+    if invitation is not None and invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT):
+        extras.survey_url = f"/s/{invitation.token}/"
+    elif invitation is not None and invitation.status == Invitation.Status.ANSWERED:
+        extras.survey_answered = True
+    extras.report_available = (
+        extras.repair_order is not None and ticket.status in (S.READY, S.RESOLVED, S.CLOSED)
+    )
+    extras.invoice = InvoiceRequest.objects.filter(ticket_id=ticket.pk).order_by("-created_at").first()
+    return extras
+
+
+def warranty_view(preview: dict | None) -> dict | None:
+    """The 三包 verdict as the page shows it (the engine's ``Verdict.as_dict()``)."""
+    if not preview or not preview.get("summary"):
+        return None
+    period = preview.get("period") or {}
+    return {
+        "summary": preview.get("summary", ""),
+        "in_warranty": bool(preview.get("in_warranty")),
+        "remedies": preview.get("remedy_labels") or [],
+        "cost_bearer": preview.get("cost_bearer_label", ""),
+        "period_label": period.get("label", ""),
+        "period_end": period.get("end") or "",
+        "reasons": [r for r in preview.get("reasons") or [] if isinstance(r, dict) and r.get("text")][:4],
+        "regulation": preview.get("regulation", ""),
+        "exclusion": preview.get("exclusion", ""),
+    }
+
+
+def next_actions(*, ticket: Ticket, extras: Extras) -> list[Action]:
+    """What the customer must do next, most urgent first (empty: nothing, we keep them posted)."""
+    token = ticket.tracking_token
+    actions: list[Action] = []
+    if extras.quote is not None:
+        actions.append(Action(
+            key="approve_quote", text=_("工程师已给出维修报价，请查看明细并确认或拒绝。"),
+            url=f"/t/{token}/quote/{extras.quote.pk}/", button=_("查看并确认报价"),
+        ))
+    if ticket.status == S.WAITING_CUSTOMER and extras.quote is None:
+        actions.append(Action(key="contact", text=_("工程师需要您补充信息，请留意来电或短信。")))
+    center = ticket.service_center
+    if ticket.status in (S.TRIAGED, S.ASSIGNED) and center is not None:
+        if ticket.service_mode == "walk_in":
+            actions.append(Action(key="bring_device", text=_("请携带设备及购机凭证前往 %(center)s（%(address)s）。")
+                                  % {"center": center.name, "address": center.address}))
+        elif ticket.service_mode == "mail_in":
+            actions.append(Action(key="send_device", text=_("请将设备寄至 %(center)s（%(address)s），并在包裹内附上工单号 %(number)s。")
+                                  % {"center": center.name, "address": center.address, "number": ticket.number}))
+        elif ticket.service_mode == "on_site":
+            actions.append(Action(key="be_home", text=_("工程师将上门服务，请保持电话畅通。")))
+    if ticket.status == S.READY:
+        where = center.name if center is not None else _("服务网点")
+        actions.append(Action(key="pick_up", text=_("设备已修好，请携带有效证件到 %(center)s 取机。") % {"center": where}))
+    if extras.survey_url:
+        actions.append(Action(key="survey", text=_("服务已完成，请花一分钟评价本次服务。"), url=extras.survey_url,
+                              button=_("去评价")))
+    return actions
+
+
+def self_help(*, ticket: Ticket) -> dict:
+    """Links to self-help for this product and fault: guided diagnosis and articles."""
+    params = []
+    if ticket.product_model_id:
+        params.append(f"product={ticket.product_model.category}")
+    if ticket.fault_category_id:
+        params.append(f"fault={ticket.fault_category.code}")
+    return {"help_url": "/help/" + ("?" + "&".join(params) if params else ""), "articles": []}
+
+
+def service_report_bytes(*, ticket: Ticket) -> bytes | None:
+    """The service report PDF of the ticket's latest repair order, once the work is done."""
+    extras = ticket_extras(ticket=ticket)
+    if not extras.report_available:
+        return None
+    from repairs.reports import service_report_pdf
+
+    return service_report_pdf(repair_order=extras.repair_order)

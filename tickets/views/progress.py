@@ -1,0 +1,184 @@
+"""The customer's pages (issue 8): ticket lookup, the live progress page, its state for re-syncs,
+quote approval with a signature, the service report, invoice requests and self-help links.
+
+The tracking token in the URL is the customer's credential: every page resolves it in one place
+(``_ticket_or_404``) and answers an unknown or expired token with the same clear 404 page. This is an
+interface module: it composes the selectors and services of ``tickets`` and of the other apps.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..exceptions import DomainError
+from ..models import InvoiceRequest, Ticket
+from ..progress import page as parts
+from ..progress import selectors
+from ..progress.services import INVOICE_STATES, invoice_request_submit
+from ..progress.throttle import track_attempt_allowed
+from ..validators import mask_phone
+
+GENERIC_LOOKUP_ERROR = gettext_lazy("工单号或手机号后四位不正确，请核对后重试。")
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # the token in the URL is a credential: keep it out of Referer headers, caches and search engines
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _invalid(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
+    response = render(request, "tickets/progress/invalid.html", {"expired": expired,
+                                                                 "days": selectors.TRACKING_LINK_DAYS}, status=404)
+    return _private(response)
+
+
+def with_ticket(view):
+    """Resolve ``token`` into the ticket (one query with every relation the page shows) or answer
+    with the invalid-link page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        ticket = selectors.ticket_get_by_token(token=token)
+        if ticket is None:
+            return _invalid(request)
+        if selectors.tracking_link_expired(ticket=ticket):
+            return _invalid(request, expired=True)
+        return _private(view(request, ticket, *args, **kwargs))
+
+    return wrapper
+
+
+# ------------------------------------------------------------------------------------------------
+# /track/
+# ------------------------------------------------------------------------------------------------
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Ticket number + last four digits of the phone → the progress page. Every failure looks the
+    same, and attempts are throttled per IP and per ticket number."""
+    form = {"number": "", "phone_last4": ""}
+    error, status = "", 200
+    if request.method == "POST":
+        form = {"number": request.POST.get("number", "")[:40], "phone_last4": request.POST.get("phone_last4", "")[:8]}
+        number = selectors.normalize_ticket_number(form["number"])
+        if not track_attempt_allowed(ip=_client_ip(request), number=number):
+            error, status = _("查询过于频繁，请一分钟后再试。"), 429
+        else:
+            ticket = selectors.ticket_lookup(number=number, phone_last4=form["phone_last4"])
+            if ticket is not None:
+                return redirect("progress:page", token=ticket.tracking_token)
+            error, status = str(GENERIC_LOOKUP_ERROR), 200
+    return render(request, "tickets/progress/track.html", {"form": form, "error": error}, status=status)
+
+
+# ------------------------------------------------------------------------------------------------
+# /t/<token>/ and its live state
+# ------------------------------------------------------------------------------------------------
+
+def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    events = selectors.ticket_visible_events(ticket=ticket)
+    timeline = [selectors.timeline_item(e) for e in events]
+    timeline.reverse()  # newest first: what changed is what the customer looks for
+    technician = None
+    if ticket.technician_id:
+        technician = {"name": ticket.technician.name, "phone": mask_phone(ticket.technician.phone),
+                      "center": ticket.service_center.name if ticket.service_center_id else ""}
+    extras = parts.ticket_extras(ticket=ticket)
+    return {
+        "ticket": ticket,
+        "token": ticket.tracking_token,
+        "steps": selectors.ticket_steps(ticket=ticket, events=events),
+        "timeline": timeline,
+        "last_event_id": events[-1].pk if events else 0,
+        "prediction": selectors.completion_prediction(ticket=ticket) if ticket.status != Ticket.Status.CANCELLED
+        else None,
+        "technician": technician,
+        "warranty": parts.warranty_view(ticket.warranty_preview),
+        "actions": parts.next_actions(ticket=ticket, extras=extras),
+        "extras": extras,
+        "can_request_invoice": ticket.status in INVOICE_STATES,
+    }
+
+
+@require_GET
+@with_ticket
+def progress_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    context = _live_context(request, ticket)
+    context["help"] = parts.self_help(ticket=ticket)
+    context["ws_path"] = f"/ws/t/{ticket.tracking_token}/"
+    return render(request, "tickets/progress/page.html", context)
+
+
+@require_GET
+@with_ticket
+def progress_state(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """The live part of the page, re-rendered: fetched after every pushed event and after every
+    (re)connect, so a dropped connection never loses an update."""
+    context = _live_context(request, ticket)
+    html = render_to_string("tickets/progress/_live.html", context, request=request)
+    return JsonResponse({
+        "status": ticket.status,
+        "status_label": ticket.get_status_display(),
+        "last_event_id": context["last_event_id"],
+        "html": html,
+    })
+
+
+# ------------------------------------------------------------------------------------------------
+# Afterwards: invoice and report
+# ------------------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@with_ticket
+def invoice(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    data = {"kind": InvoiceRequest.Kind.PERSONAL, "title": "", "tax_number": "", "email": ticket.customer.email}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = {key: request.POST.get(key, "")[:200] for key in ("kind", "title", "tax_number", "email")}
+        try:
+            invoice_request_submit(ticket=ticket, ip=_client_ip(request) or None, **data)
+        except DomainError as exc:
+            errors = exc.extra.get("fields") or {"general": [str(exc)]}
+        else:
+            messages.success(request, _("发票申请已提交，开具后将发送到您的邮箱。"))
+            return redirect("progress:page", token=ticket.tracking_token)
+    requests = list(InvoiceRequest.objects.filter(ticket=ticket).order_by("-created_at")[:5])
+    return render(request, "tickets/progress/invoice.html", {
+        "ticket": ticket, "token": ticket.tracking_token, "data": data, "errors": errors,
+        "requests": requests, "allowed": ticket.status in INVOICE_STATES, "kinds": InvoiceRequest.Kind.choices,
+    }, status=400 if errors else 200)
+
+
+@require_GET
+@with_ticket
+def service_report(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    pdf = parts.service_report_bytes(ticket=ticket)
+    if pdf is None:
+        messages.info(request, _("服务报告将在维修完成后提供。"))
+        return redirect("progress:page", token=ticket.tracking_token)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="service-report-{ticket.number}.pdf"'
+    return response
+
+
+def page_url(ticket: Ticket) -> str:
+    return reverse("progress:page", kwargs={"token": ticket.tracking_token})
