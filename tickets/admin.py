@@ -22,7 +22,16 @@ from import_export.admin import ImportExportModelAdmin
 from . import selectors, services
 from .events import event_label
 from .exceptions import DomainError
-from .models import Attachment, Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    Customer,
+    Device,
+    FaultCategory,
+    ProductModel,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+)
 from .resources import CustomerResource, DeviceResource, ProductModelResource, TicketResource
 
 
@@ -369,6 +378,23 @@ class AttachmentAdmin(admin.ModelAdmin):
                        "height", "sha256", "exif_latitude", "exif_longitude", "uploaded_by")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TicketSequence)
+class TicketSequenceAdmin(admin.ModelAdmin):
+    """Read-only view of the per-day ticket number counters."""
+
+    list_display = ("day", "value")
+    ordering = ("-day",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -114,3 +114,16 @@ def test_admin_creates_ticket_through_service(client, agent):
     ticket = Ticket.objects.get()
     assert ticket.number.startswith("SR")
     assert ticket.events.filter(kind="ticket.created").exists()
+
+
+def test_every_domain_model_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    missing = [
+        f"{m._meta.app_label}.{m.__name__}"
+        for label in ("tickets", "repairs", "parts", "surveys", "knowledge")
+        for m in apps.get_app_config(label).get_models()
+        if m not in admin.site._registry and not m._meta.auto_created
+    ]
+    assert not missing, missing
