@@ -27,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -113,7 +114,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
                     IdempotencyRecord.objects.create(
                         user=user, key=key, method=request.method, path=request.path[:300],
                         request_hash=fingerprint, status_code=response.status_code,
-                        response_body=json.loads(json.dumps(response.data, default=str)),
+                        response_body=json.loads(JSONRenderer().render(response.data)),
                     )
         except IntegrityError:
             # A concurrent request with the same key committed first; our change was rolled back.

@@ -60,14 +60,15 @@ class MeOut(serializers.Serializer):
 
 
 def me_data(user: Any) -> dict:
-    return MeOut({
+    """The user as MeOut expects it (objects, not yet serialized)."""
+    return {
         "id": user.pk,
         "username": user.get_username(),
         "full_name": user.get_full_name(),
         "roles": sorted(user.groups.values_list("name", flat=True)),
         "is_qc_inspector": is_qc_inspector(user),
         "technician": technician_of(user),
-    }).data
+    }
 
 
 class LoginApi(ApiView):
@@ -77,6 +78,10 @@ class LoginApi(ApiView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [LoginIpThrottle, LoginUsernameThrottle]
     idempotent = False  # anonymous; a replay would need the token stored in clear
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # No authenticator runs here, but a failed login is still a 401 (DRF would turn it into 403).
+        return "Token"
 
     class LoginIn(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -139,5 +144,5 @@ class LogoutAllApi(ApiView):
 class MeApi(ApiView):
     @extend_schema(operation_id="me", tags=["auth"], responses={200: MeOut, **error_responses("401")})
     def get(self, request: Request) -> Response:
-        return Response(me_data(request.user))
+        return Response(MeOut(me_data(request.user)).data)
 

@@ -9,14 +9,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import permissions, throttling
+from rest_framework import exceptions, permissions, throttling
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from config.api_errors import ErrorSerializer
 from config.idempotency import HEADER, idempotent
 from repairs.models import Technician
-from tickets.exceptions import NotFoundError
 from tickets.models import Ticket
 from tickets.roles import QC
 
@@ -154,7 +153,7 @@ class JobMixin:
         qs = self.job_scope().select_related(*self.job_select_related)
         job = qs.filter(pk=self.kwargs["job_id"]).first()
         if job is None:
-            raise NotFoundError()
+            raise exceptions.NotFound()
         return job
 
     def get_conflict_state(self) -> dict | None:

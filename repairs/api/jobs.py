@@ -206,20 +206,20 @@ HISTORY_LIMIT = 10
 
 
 def job_articles(ticket: Ticket) -> list[dict]:
-    """Knowledge suggestions for the fault, from the knowledge app's selector where it exists."""
+    """Knowledge suggestions for the fault, from the knowledge app's selector where it is installed."""
     if importlib.util.find_spec("knowledge.selectors") is None:
         return []
     selectors = importlib.import_module("knowledge.selectors")
     suggest = getattr(selectors, "ticket_suggestions", None)
     if suggest is None:
         return []
-    articles = suggest(ticket=ticket, limit=3)
-    out = []
-    for article in articles:
-        url = article.get_absolute_url() if hasattr(article, "get_absolute_url") else ""
-        out.append({"id": article.pk, "title": article.title, "summary": getattr(article, "summary", ""),
-                    "url": url})
-    return ArticleOut(out, many=True).data
+    suggestions = suggest(ticket=ticket, limit=3)
+    articles = getattr(suggestions, "articles", suggestions)
+    return ArticleOut(
+        [{"id": a.pk, "title": a.title, "summary": getattr(a, "summary", ""), "slug": getattr(a, "slug", ""),
+          "audience": getattr(a, "audience", ""), "score": getattr(a, "score", None)} for a in articles],
+        many=True,
+    ).data
 
 
 def job_detail_context(ticket: Ticket, *, user: Any) -> dict:

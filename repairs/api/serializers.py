@@ -134,8 +134,10 @@ class RepairOrderOut(serializers.Serializer):
 class ArticleOut(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    url = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = serializers.CharField(allow_blank=True)
+    slug = serializers.CharField(allow_blank=True)
+    audience = serializers.CharField(allow_blank=True, help_text="customer (self-help) or internal (solution).")
+    score = serializers.FloatField(allow_null=True, help_text="Search relevance.")
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

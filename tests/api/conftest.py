@@ -39,10 +39,10 @@ def fault(db):
     return factories.FaultCategoryFactory(code="screen-broken", name="屏幕碎裂")
 
 
-def make_job(technician, *, fault=None, device=True, **kwargs):
+def make_job(technician, *, fault=None, with_device=True, **kwargs):
     """A ticket triaged and assigned to ``technician`` through the real services."""
     fault = fault or factories.FaultCategoryFactory(code="screen-broken", name="屏幕碎裂")
-    if device:
+    if with_device:
         dev = factories.DeviceFactory()
         kwargs.setdefault("device", dev)
         kwargs.setdefault("customer", dev.owner)

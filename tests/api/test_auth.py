@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+from knox.models import AuthToken
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/v1/auth/login/"
+
+
+def login(client, username, password="demo-pass-2026", **extra):
+    return client.post(LOGIN, {"username": username, "password": password, "device": "Mate 60"}, format="json",
+                       **extra)
+
+
+def test_login_returns_an_expiring_token_that_works(anon_client, technician):
+    response = login(anon_client, technician.user.username)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["expiry"] is not None
+    assert body["user"]["technician"]["employee_no"] == technician.employee_no
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    me = anon_client.get("/api/v1/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == technician.user.username
+    assert "维修工程师" in me.json()["roles"]
+
+
+def test_each_device_gets_its_own_token_and_logout_revokes_only_that_one(anon_client, technician):
+    first = login(anon_client, technician.user.username).json()["token"]
+    second = login(anon_client, technician.user.username).json()["token"]
+    assert first != second
+    assert AuthToken.objects.filter(user=technician.user).count() == 2
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert anon_client.post("/api/v1/auth/logout/").status_code == 204
+    assert anon_client.get("/api/v1/me/").status_code == 401
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert anon_client.get("/api/v1/me/").status_code == 200
+    assert anon_client.post("/api/v1/auth/logout-all/").status_code == 204
+    assert anon_client.get("/api/v1/me/").status_code == 401
+
+
+def test_wrong_password_is_refused_in_the_error_shape(anon_client, technician):
+    response = login(anon_client, technician.user.username, password="wrong")
+    assert response.status_code == 401
+    body = response.json()
+    assert set(body) == {"code", "message", "extra"}
+    assert body["code"] == "authentication_failed"
+
+
+def test_deactivated_users_tokens_stop_working_at_once(tech_client, technician):
+    assert tech_client.get("/api/v1/me/").status_code == 200
+    technician.user.is_active = False
+    technician.user.save(update_fields=["is_active"])
+    response = tech_client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_deactivated_user_cannot_log_in(anon_client, technician):
+    technician.user.is_active = False
+    technician.user.save(update_fields=["is_active"])
+    assert login(anon_client, technician.user.username).status_code == 401
+
+
+def test_login_is_throttled_per_username_across_ips(anon_client, technician):
+    for i in range(10):
+        response = login(anon_client, technician.user.username, password="wrong", REMOTE_ADDR=f"10.0.0.{i}")
+        assert response.status_code == 401
+    response = login(anon_client, technician.user.username, REMOTE_ADDR="10.0.1.1")
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "throttled"
+    assert body["extra"]["retry_after"] >= 1
+    assert int(response["Retry-After"]) == body["extra"]["retry_after"]
+
+
+def test_login_is_throttled_per_ip(anon_client, technician):
+    for i in range(10):
+        login(anon_client, f"nobody{i}", password="wrong", REMOTE_ADDR="10.9.9.9")
+    response = login(anon_client, technician.user.username, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429
+
+
+def test_unauthenticated_requests_get_401(anon_client):
+    response = anon_client.get("/api/v1/jobs/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tests.api.images import jpeg_with_gps, png_bomb
+from tickets.models import Attachment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_start_then_finish(tech_client, job):
+    started = tech_client.post(f"/api/v1/jobs/{job.pk}/start/", {"message": "到达现场"}, format="json")
+    assert started.status_code == 200
+    assert started.json()["status"] == "in_progress"
+    finished = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {"resolution": "更换屏幕总成"}, format="json")
+    assert finished.status_code == 200
+    assert finished.json()["status"] == "resolved"
+
+
+def test_finish_needs_a_resolution(tech_client, job):
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {}, format="json")
+    assert response.status_code == 400
+    assert "resolution" in response.json()["extra"]["fields"]
+
+
+def test_photo_upload_keeps_gps_on_the_record_and_strips_exif(tech_client, job, settings):
+    upload = SimpleUploadedFile("before.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/attachments/", {"file": upload, "purpose": "before"},
+                                format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["purpose"] == "before"
+    attachment = Attachment.objects.get(pk=body["id"])
+    assert attachment.exif_latitude == Decimal("31.230417")
+    with attachment.file.open("rb") as fh:
+        stored = Image.open(fh)
+        assert 0x8825 not in stored.getexif()
+
+
+def test_decompression_bomb_is_refused(tech_client, job):
+    upload = SimpleUploadedFile("bomb.png", png_bomb(), content_type="image/png")
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/attachments/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] in {"image_too_large", "invalid_image"}
+    assert not Attachment.objects.filter(ticket=job).exists()
+
+
+def test_not_an_image_is_refused(tech_client, job):
+    upload = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/attachments/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_image"
+
+
+def test_oversized_body_is_refused_before_parsing(tech_client, job, settings):
+    settings.ATTACHMENT_MAX_IMAGE_BYTES = 1024
+    settings.ATTACHMENT_MAX_VIDEO_BYTES = 1024
+    upload = SimpleUploadedFile("big.jpg", b"\0" * (200 * 1024), content_type="image/jpeg")
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/attachments/", {"file": upload}, format="multipart")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
