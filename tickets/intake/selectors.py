@@ -59,7 +59,10 @@ def customer_lookup(*, phone: str, limit: int = 10) -> dict[str, Any]:
     Three queries whatever the number of matches (customers, devices, tickets).
     """
     digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    if len(digits) > 11 and digits.startswith("86"):
+    # Mainland numbers start with 1 (mobile) or 0 (area code), so a leading 86 is the country code.
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86"):
         digits = digits[2:]
     if len(digits) < 4:
         return {"results": []}
