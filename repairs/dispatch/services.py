@@ -32,7 +32,7 @@ def _require_dispatcher(by: AbstractBaseUser | None) -> None:
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("customer", "fault_category", "product_model",
+    return Ticket.objects.select_for_update(of=("self",)).select_related("customer", "fault_category", "product_model",
                                                               "service_center").get(pk=ticket.pk)
 
 

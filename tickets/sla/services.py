@@ -375,7 +375,7 @@ def _remind(clock: SlaClock, ticket: Ticket, now: dt.datetime) -> None:
     names = "、".join(str(u) for u in users) or _("无人（未派工且无调度）")
     _ledger(clock, SlaLedgerEntry.Kind.REMINDER, _("已用 75%% 解决时限，提醒 %(who)s") % {"who": names}, now,
             users=[u.pk for u in users])
-    ticket_event_add(ticket=ticket, kind="sla.reminder", message=_("SLA 提醒：解决时限已用 75%，截止 %(due)s") % {
+    ticket_event_add(ticket=ticket, kind="sla.reminder", message=_("SLA 提醒：解决时限已用 75%%，截止 %(due)s") % {
         "due": timezone.localtime(clock.due_resolution_at).strftime("%Y-%m-%d %H:%M")},
         payload={"due_resolution_at": clock.due_resolution_at.isoformat()})
     outbox_notify_staff(event="sla.reminder", users=users, ticket=ticket,
