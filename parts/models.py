@@ -391,7 +391,7 @@ class SupplierClaim(TimeStampedModel):
         ACCEPTED = "accepted", _("供应商已认可")
         REJECTED = "rejected", _("供应商已拒绝")
 
-    defective_return = models.OneToOneField(DefectiveReturn, on_delete=models.PROTECT, related_name="claim",
+    defective_return = models.OneToOneField(DefectiveReturn, on_delete=models.PROTECT, related_name="supplier_claim",
                                             verbose_name=_("旧件"))
     supplier = models.CharField(_("供应商"), max_length=80)
     amount = models.DecimalField(_("索赔金额"), max_digits=10, decimal_places=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .catalog import part_save
 from .defective import (
     defective_return_create,
     defective_return_receive,
@@ -11,7 +12,12 @@ from .defective import (
     supplier_claim_create,
     supplier_claim_decide,
 )
-from .replenishment import demand_forecast_refresh, demand_forecasts_refresh_all, stock_low_alerts_run
+from .replenishment import (
+    demand_forecast_refresh,
+    demand_forecasts_refresh_all,
+    low_stock_alerts_acknowledge,
+    stock_low_alerts_run,
+)
 from .reservations import (
     reservation_consume,
     reservation_create,
@@ -39,8 +45,8 @@ from .transfers import (
 )
 
 __all__ = [
-    "defective_return_create", "defective_return_receive", "defective_return_scrap", "defective_return_ship",
-    "defective_store_for", "demand_forecast_refresh", "demand_forecasts_refresh_all", "reservation_consume",
+    "part_save", "defective_return_create", "defective_return_receive", "defective_return_scrap", "defective_return_ship",
+    "defective_store_for", "demand_forecast_refresh", "demand_forecasts_refresh_all", "low_stock_alerts_acknowledge", "reservation_consume",
     "reservation_create", "reservation_expire", "reservation_release", "reservations_expire_due",
     "serial_unit_label_reissue", "serial_unit_scan", "serial_units_receive", "stock_adjust", "stock_apply",
     "stock_level_get_or_create", "stock_low_alerts_run", "stock_receive", "stock_reorder_point_set", "stock_scrap",

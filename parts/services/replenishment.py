@@ -103,3 +103,13 @@ def low_stock_digest_send(*, alert_ids: list[int]) -> int:
                 "rop": a.reorder_point, "qty": a.suggested_order_qty} for a in alerts]
     subject = _("缺货预警：%(count)s 项备件低于补货点") % {"count": len(alerts)}
     return send_mail(subject, "\n".join(lines), getattr(settings, "DEFAULT_FROM_EMAIL", None), recipients)
+
+
+@transaction.atomic
+def low_stock_alerts_acknowledge(*, alert_ids: list[int], by) -> int:
+    """Mark open alerts as seen by ``by``; returns how many were newly acknowledged."""
+    from .stock import require_perm
+
+    require_perm(by, "parts.change_lowstockalert")
+    return LowStockAlert.objects.filter(pk__in=alert_ids, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by if getattr(by, "pk", None) else None)
