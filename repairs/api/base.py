@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from config.api_errors import ErrorSerializer
 from config.idempotency import HEADER, idempotent
 from repairs.models import Technician
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketAssignment
 from tickets.roles import QC
 
 ERROR_DESCRIPTIONS = {
@@ -120,7 +120,10 @@ def job_queryset(user: Any) -> QuerySet[Ticket]:
     tech = technician_of(user)
     if tech is None:
         return Ticket.objects.none()
-    return Ticket.objects.filter(technician=tech)
+    # The lead sees the job; a helper of an active team assignment too (the services decide what
+    # each may change). A subquery, not a join: no duplicates, constant cost per page.
+    helping = TicketAssignment.objects.filter(technician=tech, status__in=TicketAssignment.ACTIVE_STATUSES)
+    return Ticket.objects.filter(Q(technician=tech) | Q(pk__in=helping.values("ticket_id")))
 
 
 def qc_queryset(user: Any) -> QuerySet[Ticket]:

@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.pagination import IdCursorPagination
+from repairs.models import RepairOrder
+from repairs.services import qc_fail, qc_pass
 from tickets.models import Ticket
 from tickets.services import ticket_transition
 
@@ -36,53 +38,69 @@ class QcQueueApi(ApiView):
         return paginator.get_paginated_response(JobOut(page, many=True).data)
 
 
-class QcDecisionIn(serializers.Serializer):
-    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
-                                    help_text="Findings of the inspection (required when failing).")
+class QcPassIn(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    checklist = serializers.DictField(
+        child=serializers.BooleanField(), required=False, default=dict,
+        help_text="Checklist item code → passed, for every item of the product category's QC checklist.",
+    )
+
+
+class QcFailIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="What failed; the technician reworks it.")
+    checklist = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
 
 
 class QcDecisionApi(JobMixin, ApiView):
+    """Base of pass / fail: the ticket must be in my center's QC queue (404 otherwise)."""
+
     permission_classes = [IsQcInspector]
-    transition = ""
 
     def job_scope(self) -> QuerySet[Ticket]:
         return qc_queryset(self.request.user)
 
     def get_conflict_state(self) -> dict | None:
-        job = Ticket.objects.filter(pk=self.kwargs.get("job_id")).values("id", "status").first()
-        return job
+        return Ticket.objects.filter(pk=self.kwargs.get("job_id")).values("id", "status").first()
 
-    def post(self, request: Request, job_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = ticket_transition(ticket=self.get_job(), transition=self.transition, by=request.user,
-                                message=data.validated_data["message"])
-        return Response(JobOut(job).data)
+    def repair_order_in_qc(self, job: Ticket) -> RepairOrder | None:
+        return RepairOrder.objects.filter(ticket=job, status=RepairOrder.Status.QC).first()
 
 
 class QcPassApi(QcDecisionApi):
-    """The repair passed quality check: the device is ready."""
+    """Pass: a workshop repair needs after-photos, the serials of fitted parts and every checklist item
+    (``qc_gate_failed`` lists what is missing); the device is then ready."""
 
-    transition = "pass_qc"
-    InputSerializer = QcDecisionIn
-
-    @extend_schema(operation_id="qc_pass", tags=["qc"], request=QcDecisionIn,
+    @extend_schema(operation_id="qc_pass", tags=["qc"], request=QcPassIn,
                    responses={200: JobOut, **error_responses("400", "401", "403", "404", "409", "422")})
     def post(self, request: Request, job_id: int) -> Response:
-        return super().post(request, job_id)
-
-
-class QcFailIn(QcDecisionIn):
-    message = serializers.CharField(max_length=2000, help_text="What failed; the technician reworks it.")
+        data = QcPassIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = self.get_job()
+        order = self.repair_order_in_qc(job)
+        if order is not None:
+            qc_pass(repair_order=order, checklist=data.validated_data["checklist"], by=request.user)
+        else:
+            ticket_transition(ticket=job, transition="pass_qc", by=request.user,
+                              message=data.validated_data["message"])
+        job = Ticket.objects.select_related(*JOB_LIST_RELATED).get(pk=job.pk)
+        return Response(JobOut(job).data)
 
 
 class QcFailApi(QcDecisionApi):
-    """The repair failed quality check: back to the technician for rework."""
-
-    transition = "rework"
-    InputSerializer = QcFailIn
+    """Fail with a reason: counted as rework, back to the technician."""
 
     @extend_schema(operation_id="qc_fail", tags=["qc"], request=QcFailIn,
                    responses={200: JobOut, **error_responses("400", "401", "403", "404", "409", "422")})
     def post(self, request: Request, job_id: int) -> Response:
-        return super().post(request, job_id)
+        data = QcFailIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = self.get_job()
+        order = self.repair_order_in_qc(job)
+        if order is not None:
+            qc_fail(repair_order=order, reason=data.validated_data["reason"], by=request.user,
+                    checklist=data.validated_data["checklist"])
+        else:
+            ticket_transition(ticket=job, transition="rework", by=request.user,
+                              message=data.validated_data["reason"])
+        job = Ticket.objects.select_related(*JOB_LIST_RELATED).get(pk=job.pk)
+        return Response(JobOut(job).data)

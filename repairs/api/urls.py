@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import auth, jobs, parts, qc, work
+from . import auth, jobs, parts, qc, repair, work
 
 urlpatterns = [
     path("auth/login/", auth.LoginApi.as_view(), name="auth-login"),
@@ -22,6 +22,28 @@ urlpatterns = [
     path("jobs/<int:job_id>/finish/", work.JobFinishApi.as_view(), name="job-finish"),
     path("jobs/<int:job_id>/notes/", work.JobNoteApi.as_view(), name="job-notes"),
     path("jobs/<int:job_id>/attachments/", work.JobAttachmentApi.as_view(), name="job-attachments"),
+    path("jobs/<int:job_id>/accept/", work.JobAcceptApi.as_view(), name="job-accept"),
+    path("jobs/<int:job_id>/decline/", work.JobDeclineApi.as_view(), name="job-decline"),
+    path("jobs/<int:job_id>/depart/", work.JobDepartApi.as_view(), name="job-depart"),
+    path("jobs/<int:job_id>/check-in/", work.JobCheckInApi.as_view(), name="job-check-in"),
+    path("jobs/<int:job_id>/scan-part/", parts.JobScanPartApi.as_view(), name="job-scan-part"),
+    path("jobs/<int:job_id>/reservations/", parts.JobReservePartApi.as_view(), name="job-reservations"),
+    path("jobs/<int:job_id>/repair/", repair.RepairDetailApi.as_view(), name="repair-detail"),
+    path("jobs/<int:job_id>/repair/open/", repair.RepairOpenApi.as_view(), name="repair-open"),
+    path("jobs/<int:job_id>/repair/diagnose/", repair.RepairDiagnoseApi.as_view(), name="repair-diagnose"),
+    path("jobs/<int:job_id>/repair/quotes/", repair.QuoteCreateApi.as_view(), name="quote-create"),
+    path("jobs/<int:job_id>/repair/quotes/<int:quote_id>/send/", repair.QuoteSendApi.as_view(), name="quote-send"),
+    path("jobs/<int:job_id>/repair/quotes/<int:quote_id>/approve/", repair.QuoteApproveApi.as_view(),
+         name="quote-approve"),
+    path("jobs/<int:job_id>/repair/quotes/<int:quote_id>/decline/", repair.QuoteDeclineApi.as_view(),
+         name="quote-decline"),
+    path("jobs/<int:job_id>/repair/start/", repair.RepairStartApi.as_view(), name="repair-start"),
+    path("jobs/<int:job_id>/repair/wait-parts/", repair.RepairWaitPartsApi.as_view(), name="repair-wait-parts"),
+    path("jobs/<int:job_id>/repair/parts-arrived/", repair.RepairPartsArrivedApi.as_view(),
+         name="repair-parts-arrived"),
+    path("jobs/<int:job_id>/repair/fit-part/", repair.RepairFitPartApi.as_view(), name="repair-fit-part"),
+    path("jobs/<int:job_id>/repair/submit-qc/", repair.RepairSubmitQcApi.as_view(), name="repair-submit-qc"),
+    path("van/requests/", parts.PartRequestsApi.as_view(), name="part-requests"),
     path("qc/queue/", qc.QcQueueApi.as_view(), name="qc-queue"),
     path("qc/<int:job_id>/pass/", qc.QcPassApi.as_view(), name="qc-pass"),
     path("qc/<int:job_id>/fail/", qc.QcFailApi.as_view(), name="qc-fail"),

@@ -12,14 +12,18 @@ from rest_framework import parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from repairs.dispatch.services import assignment_accept, assignment_decline
+from repairs.services import visit_check_in, visit_depart
 from tickets.attachments import attachment_add
-from tickets.exceptions import DomainError
-from tickets.models import Attachment
+from tickets.exceptions import DomainError, InvalidTransition
+from tickets.models import Attachment, TicketAssignment
 from tickets.services import ticket_note_add, ticket_resolve, ticket_transition
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses
 from .jobs import job_detail_data
 from .serializers import AttachmentOut, EventOut, JobDetailOut
+
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "422")
 
 
 class RequestTooLarge(DomainError):
@@ -151,3 +155,102 @@ class JobAttachmentApi(BodySizeGuardMixin, JobMixin, ApiView):
             customer_visible=data.validated_data["customer_visible"],
         )
         return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch: accept / decline; on-site visits: on my way, check in
+# ---------------------------------------------------------------------------------------------
+
+class AssignmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_id = serializers.IntegerField()
+    role = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    reason = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class AssignmentMixin(JobMixin):
+    def get_assignment(self, *, statuses: list[str]) -> TicketAssignment:
+        job = self.get_job()
+        assignment = (TicketAssignment.objects.filter(ticket=job, technician__user=self.request.user,
+                                                      status__in=statuses)
+                      .select_related("technician", "ticket").order_by("-created_at").first())
+        if assignment is None:
+            raise InvalidTransition(_("该工单没有待您处理的派工。"), code="no_assignment",
+                                    extra={"state": job.status})
+        return assignment
+
+
+class JobAcceptApi(AssignmentMixin, ApiView):
+    """Take the job offered to me."""
+
+    permission_classes = [IsTechnician]
+
+    @extend_schema(operation_id="jobs_accept", tags=["work"], request=None,
+                   responses={200: AssignmentOut, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, job_id: int) -> Response:
+        assignment = self.get_assignment(statuses=[TicketAssignment.Status.OFFERED])
+        assignment = assignment_accept(assignment=assignment, by=request.user)
+        return Response(AssignmentOut(assignment).data)
+
+
+class JobDeclineApi(AssignmentMixin, ApiView):
+    """Decline the job with a reason; it is dispatched to someone else (and leaves my list)."""
+
+    permission_classes = [IsTechnician]
+
+    class DeclineIn(serializers.Serializer):
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(operation_id="jobs_decline", tags=["work"], request=DeclineIn,
+                   responses={200: AssignmentOut, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.DeclineIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = self.get_assignment(statuses=TicketAssignment.ACTIVE_STATUSES)
+        assignment = assignment_decline(assignment=assignment, by=request.user, reason=data.validated_data["reason"])
+        return Response(AssignmentOut(assignment).data)
+
+
+class VisitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_id = serializers.IntegerField()
+    departed_at = serializers.DateTimeField(allow_null=True)
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, coerce_to_string=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, coerce_to_string=False)
+    distance_m = serializers.IntegerField(allow_null=True, help_text="Distance to the customer's address.")
+    is_far = serializers.BooleanField(help_text="Checked in farther than allowed from the address (flagged).")
+
+
+class JobDepartApi(JobMixin, ApiView):
+    """On my way to an on-site job (the customer sees it)."""
+
+    permission_classes = [IsTechnician]
+
+    @extend_schema(operation_id="jobs_depart", tags=["work"], request=None,
+                   responses={200: VisitOut, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, job_id: int) -> Response:
+        visit = visit_depart(ticket=self.get_job(), technician=request.user.technician, by=request.user)
+        return Response(VisitOut(visit).data)
+
+
+class JobCheckInApi(JobMixin, ApiView):
+    """Arrived on site: the GPS position is recorded with the distance to the customer."""
+
+    permission_classes = [IsTechnician]
+
+    class CheckInIn(serializers.Serializer):
+        latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+        longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
+
+    @extend_schema(operation_id="jobs_check_in", tags=["work"], request=CheckInIn,
+                   responses={200: VisitOut, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.CheckInIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        visit = visit_check_in(ticket=self.get_job(), technician=request.user.technician, by=request.user,
+                               **data.validated_data)
+        return Response(VisitOut(visit).data)
