@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+from tickets.intake.estimate import estimate_refresh, warranty_preliminary
+from tickets.intake.routing import haversine_km, route_ticket
+from tickets.intake.selectors import price_history_for
+from tickets.models import Ticket, TicketEvent
+
+# Lujiazui, Shanghai
+LAT, LON = Decimal("31.239700"), Decimal("121.499800")
+
+
+def _ticket(model, **kwargs):
+    customer = factories.CustomerFactory(city=kwargs.pop("city", "上海市"), latitude=kwargs.pop("lat", LAT),
+                                         longitude=kwargs.pop("lon", LON))
+    return factories.TicketFactory(customer=customer, product_model=model, **kwargs)
+
+
+def test_haversine():
+    assert haversine_km(31.2304, 121.4737, 39.9042, 116.4074) == pytest.approx(1068, abs=5)  # Shanghai–Beijing
+    assert haversine_km(31.0, 121.0, 31.0, 121.0) == 0
+
+
+def test_on_site_goes_to_the_nearest_center_serving_the_city_within_radius(db, taxonomy, fridge_model):
+    near = factories.ServiceCenterFactory(code="A", city="上海市", latitude=Decimal("31.230000"),
+                                          longitude=Decimal("121.480000"), service_modes=["on_site"])
+    factories.ServiceCenterFactory(code="B", city="上海市", latitude=Decimal("31.100000"),
+                                   longitude=Decimal("121.300000"), service_modes=["on_site"])
+    factories.ServiceCenterFactory(code="C", city="苏州市", latitude=Decimal("31.240000"),  # closer, other city
+                                   longitude=Decimal("121.499000"), service_modes=["on_site"])
+    factories.ServiceCenterFactory(code="D", city="上海市", latitude=Decimal("31.239000"),  # nearest, walk-in only
+                                   longitude=Decimal("121.499000"), service_modes=["walk_in"])
+    ticket = _ticket(fridge_model)
+    route = route_ticket(ticket=ticket, category=taxonomy["fridge_cooling"])
+    assert route.service_center == near
+    assert route.service_mode == "on_site"
+    assert route.department == "hardware"
+    assert route.distance_km == pytest.approx(2.2, abs=0.5)
+
+
+def test_on_site_respects_service_cities_and_radius(db, taxonomy, fridge_model):
+    kunshan = factories.ServiceCenterFactory(code="K", city="苏州市", service_cities=["上海市"],
+                                             latitude=Decimal("31.300000"), longitude=Decimal("121.300000"),
+                                             service_modes=["on_site"], service_radius_km=50)
+    far = factories.ServiceCenterFactory(code="F", city="上海市", latitude=Decimal("30.800000"),
+                                         longitude=Decimal("121.200000"), service_modes=["on_site"],
+                                         service_radius_km=10)
+    route = route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"])
+    assert route.service_center == kunshan != far
+
+
+def test_center_product_categories_are_respected(db, taxonomy, fridge_model):
+    factories.ServiceCenterFactory(code="P", city="上海市", latitude=LAT, longitude=LON,
+                                   service_modes=["on_site"], product_categories=["phone"])
+    appliance = factories.ServiceCenterFactory(code="Q", city="上海市", latitude=Decimal("31.300000"),
+                                               longitude=Decimal("121.500000"), service_modes=["on_site"],
+                                               product_categories=["fridge", "washer"])
+    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"]).service_center == appliance
+
+
+def test_walk_in_without_a_local_center_becomes_mail_in(db, taxonomy, phone_model):
+    beijing = factories.ServiceCenterFactory(code="BJ", city="北京市", latitude=Decimal("39.900000"),
+                                             longitude=Decimal("116.400000"), service_modes=["walk_in", "mail_in"])
+    ticket = _ticket(phone_model, city="拉萨市", lat=Decimal("29.650000"), lon=Decimal("91.100000"))
+    route = route_ticket(ticket=ticket, category=taxonomy["screen"])
+    assert route.service_mode == "mail_in"
+    assert route.service_center == beijing
+
+
+def test_remote_support_needs_no_center(db, taxonomy, phone_model, center):
+    route = route_ticket(ticket=_ticket(phone_model), category=taxonomy["system"])
+    assert route.service_mode == "remote"
+    assert route.service_center is None
+    assert route.department == "software"
+
+
+def test_without_coordinates_the_same_district_wins(db, taxonomy, phone_model):
+    factories.ServiceCenterFactory(code="X1", city="上海市", district="闵行区", service_modes=["walk_in"])
+    pudong = factories.ServiceCenterFactory(code="X2", city="上海市", district="浦东新区", service_modes=["walk_in"])
+    customer = factories.CustomerFactory(city="上海市", district="浦东新区", latitude=None, longitude=None)
+    ticket = factories.TicketFactory(customer=customer, product_model=phone_model)
+    ticket.latitude = ticket.longitude = None
+    assert route_ticket(ticket=ticket, category=taxonomy["screen"]).service_center == pudong
+
+
+def _device(model, days):
+    return factories.DeviceFactory(product_model=model, purchase_date=timezone.localdate() - dt.timedelta(days=days))
+
+
+@pytest.mark.parametrize(
+    ("days", "category", "status"),
+    [(3, "screen", "in_warranty"), (10, "battery", "in_warranty"), (100, "battery", "in_warranty"),
+     (400, "battery", "out_of_warranty"), (30, "water_damage", "excluded")],
+)
+def test_preliminary_warranty(db, taxonomy, phone_model, days, category, status):
+    device = _device(phone_model, days)
+    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy[category])
+    preview = warranty_preliminary(ticket)
+    assert preview["status"] == status
+    assert preview["preliminary"] is True
+    assert preview["source"] == "intake"
+    assert "初步判断" in preview["summary"]
+
+
+def test_warranty_unknown_without_purchase_date(db, taxonomy):
+    ticket = factories.TicketFactory(fault_category=taxonomy["screen"])
+    assert warranty_preliminary(ticket)["status"] == "unknown"
+
+
+def test_price_range_from_history_and_stored_with_a_visible_event(db, taxonomy, phone_model):
+    for low, high in (("299.00", "399.00"), ("349.00", "499.00")):
+        old = factories.TicketFactory(product_model=phone_model, fault_category=taxonomy["screen"])
+        Ticket.objects.filter(pk=old.pk).update(status=Ticket.Status.RESOLVED, price_min=Decimal(low),
+                                                price_max=Decimal(high), resolved_at=timezone.now())
+    assert price_history_for(product_model_id=phone_model.pk,
+                             fault_category_id=taxonomy["screen"].pk) == (Decimal("299.00"), Decimal("499.00"), 2)
+    device = _device(phone_model, 30)
+    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["screen"])
+    estimate_refresh(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    # the price list (repairs) has no entry for this pair, so history answers
+    assert (ticket.price_min, ticket.price_max) == (Decimal("299.00"), Decimal("499.00"))
+    assert ticket.warranty_preview["status"] == "in_warranty"
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.estimate", customer_visible=True).exists()
+
+
+def test_a_preview_from_the_warranty_engine_is_not_overwritten(db, taxonomy, phone_model):
+    device = _device(phone_model, 30)
+    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["screen"])
+    engine = {"summary": "三包：可免费维修（第 X 条）", "in_warranty": True}
+    Ticket.objects.filter(pk=ticket.pk).update(warranty_preview=engine)
+    estimate_refresh(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.warranty_preview == engine
+
+
+def test_triage_stores_the_estimate(db, taxonomy, phone_model, django_capture_on_commit_callbacks):
+    from tickets.intake.services import intake_submit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = intake_submit(channel="web", name="张三", phone="13800138000", description="电池鼓包了",
+                               product_model=phone_model, serial=factories.make_imei(55),
+                               purchase_date=timezone.localdate() - dt.timedelta(days=40))
+    ticket = Ticket.objects.get(pk=result.ticket.pk)
+    assert ticket.status == Ticket.Status.TRIAGED
+    assert ticket.warranty_preview.get("summary")
