@@ -209,6 +209,7 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     whose after-commit task was lost, retries whose backoff is over, and expired claims)."""
     now = now or timezone.now()
     collected = outbox_collect_events(since=now - EVENT_LOOKBACK)
+    now = max(now, timezone.now())  # rows just collected are due at once
     sent = failed = 0
     for message_id in outbox_due_ids(now=now):
         message = outbox_deliver(message_id=message_id, now=now)
