@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from config.pagination import IdCursorPagination
 from repairs.models import RepairOrder
-from repairs.services import qc_fail, qc_pass
+from repairs.services import qc_checklist_for, qc_fail, qc_gate_problems, qc_pass
 from tickets.models import Ticket
 from tickets.services import ticket_transition
 
@@ -104,3 +104,34 @@ class QcFailApi(QcDecisionApi):
                               message=data.validated_data["reason"])
         job = Ticket.objects.select_related(*JOB_LIST_RELATED).get(pk=job.pk)
         return Response(JobOut(job).data)
+
+
+class QcChecklistItemOut(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class QcDetailOut(serializers.Serializer):
+    job = JobOut()
+    repair_order_id = serializers.IntegerField(allow_null=True)
+    work_done = serializers.CharField(allow_blank=True)
+    checklist = QcChecklistItemOut(many=True, help_text="Items to confirm when passing (code → true).")
+    problems = serializers.ListField(child=serializers.CharField(),
+                                     help_text="What would stop a pass right now (missing photos, serials …).")
+
+
+class QcDetailApi(QcDecisionApi):
+    """One ticket of my QC queue with the checklist of its product category."""
+
+    @extend_schema(operation_id="qc_retrieve", tags=["qc"],
+                   responses={200: QcDetailOut, **error_responses("401", "403", "404")})
+    def get(self, request: Request, job_id: int) -> Response:
+        job = self.get_job()
+        order = self.repair_order_in_qc(job)
+        checklist = qc_checklist_for(order) if order is not None else []
+        problems = qc_gate_problems(repair_order=order, checklist={}) if order is not None else []
+        return Response(QcDetailOut({
+            "job": job, "repair_order_id": order.pk if order else None,
+            "work_done": order.work_done if order else "", "checklist": checklist,
+            "problems": [str(p) for p in problems],
+        }).data)

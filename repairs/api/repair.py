@@ -21,6 +21,7 @@ from repairs.services import (
     quote_send,
     repair_diagnose,
     repair_fit_part,
+    repair_hand_back,
     repair_order_open,
     repair_parts_arrived,
     repair_start,
@@ -346,4 +347,27 @@ class RepairSubmitQcApi(RepairMixin, ApiView):
         order = repair_submit_qc(repair_order=self.get_repair_order(), by=request.user,
                                  work_done=data.validated_data["work_done"],
                                  technician_signature_png=data.validated_data["technician_signature_png"])
+        return _order_response(order)
+
+
+class RepairHandBackApi(RepairMixin, ApiView):
+    """Hand the device back: the customer signs on the technician's phone; the ticket is resolved.
+
+    Needs the latest repair order passed QC (or declined: the device goes back unrepaired).
+    """
+
+    permission_classes = [IsTechnician]
+
+    @extend_schema(operation_id="repair_hand_back", tags=["repair"], request=SignatureIn,
+                   responses={200: RepairOrderDetailOut, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = SignatureIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = self.get_job()
+        order = RepairOrder.objects.filter(ticket=job).order_by("-created_at").first()
+        if order is None:
+            raise NotFoundError(_("该工单没有维修单。"), code="no_repair_order")
+        order = repair_hand_back(repair_order=order, by=request.user,
+                                 signer_name=data.validated_data["signer_name"],
+                                 signature_png=data.validated_data["signature_png"])
         return _order_response(order)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import auth, jobs, parts, qc, repair, work
+from . import auth, jobs, parts, qc, repair, tickets, work
 
 urlpatterns = [
     path("auth/login/", auth.LoginApi.as_view(), name="auth-login"),
     path("auth/logout/", auth.LogoutApi.as_view(), name="auth-logout"),
     path("auth/logout-all/", auth.LogoutAllApi.as_view(), name="auth-logout-all"),
     path("me/", auth.MeApi.as_view(), name="me"),
+    path("tickets/", tickets.TicketCreateApi.as_view(), name="tickets-create"),
     path("jobs/", jobs.JobListApi.as_view(), name="jobs"),
     path("jobs/sync/", jobs.JobSyncApi.as_view(), name="jobs-sync"),
     path("jobs/<int:job_id>/", jobs.JobDetailApi.as_view(), name="job-detail"),
@@ -43,8 +44,10 @@ urlpatterns = [
          name="repair-parts-arrived"),
     path("jobs/<int:job_id>/repair/fit-part/", repair.RepairFitPartApi.as_view(), name="repair-fit-part"),
     path("jobs/<int:job_id>/repair/submit-qc/", repair.RepairSubmitQcApi.as_view(), name="repair-submit-qc"),
+    path("jobs/<int:job_id>/repair/hand-back/", repair.RepairHandBackApi.as_view(), name="repair-hand-back"),
     path("van/requests/", parts.PartRequestsApi.as_view(), name="part-requests"),
     path("qc/queue/", qc.QcQueueApi.as_view(), name="qc-queue"),
+    path("qc/<int:job_id>/", qc.QcDetailApi.as_view(), name="qc-detail"),
     path("qc/<int:job_id>/pass/", qc.QcPassApi.as_view(), name="qc-pass"),
     path("qc/<int:job_id>/fail/", qc.QcFailApi.as_view(), name="qc-fail"),
     path("van/stock/", parts.VanStockApi.as_view(), name="van-stock"),
