@@ -23,23 +23,31 @@ from tests import factories
 
 def seasonal_series(weeks=156, seed=1):
     rng = random.Random(seed)
-    return [max(0.0, round(20 + 0.05 * t + 8 * math.sin(2 * math.pi * t / 52) + rng.gauss(0, 1.5)))
-            for t in range(weeks)]
+    return [max(0.0, round(20 + 10 * math.sin(2 * math.pi * t / 52) + rng.gauss(0, 3))) for t in range(weeks)]
 
 
-def test_holt_winters_wins_on_seasonal_history():
+def test_seasonal_methods_beat_plain_ones_on_seasonal_history():
     results = compare_methods(seasonal_series(), season=52, test_weeks=26)
-    assert {r.method for r in results} == {"naive", "seasonal_naive", "ses", "holt", "holt_winters"}
-    assert results[0].method in ("holt_winters", "seasonal_naive")
+    assert {r.method for r in results} == {"naive", "seasonal_naive", "ses", "holt", "holt_winters", "ses_seasonal"}
     by_name = {r.method: r for r in results}
-    assert by_name["holt_winters"].mae < by_name["ses"].mae
+    assert by_name["ses_seasonal"].mae < by_name["ses"].mae
+    assert by_name["holt_winters"].mae < by_name["naive"].mae
+    assert all(r.mape is not None and r.points == 26 for r in results)
+
+
+def test_product_uses_seasonal_method_with_two_seasons():
+    fc = forecast_weekly_demand(seasonal_series())
+    assert fc.method == "ses_seasonal"
+    assert fc.mae is not None
+    assert fc.sigma > 0
+    assert forecast_weekly_demand(seasonal_series()[:80]).method == "ses"
 
 
 def test_short_history_falls_back():
     assert forecast_weekly_demand([]).weekly == 0
     assert forecast_weekly_demand([2, 4]).method == "mean"
     fc = forecast_weekly_demand([5, 6, 5, 7, 6, 5, 6, 7, 6, 5])
-    assert fc.method in ("naive", "ses", "holt")
+    assert fc.method == "ses"
     assert 4 < fc.weekly < 8
 
 
