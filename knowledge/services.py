@@ -199,3 +199,53 @@ def walk_back(*, walk: DiagnosisWalk) -> DiagnosisWalk:
     walk.current_id = last["node"]
     walk.save(update_fields=["path", "current", "updated_at"])
     return walk
+
+
+def _first_category(codes):
+    from tickets.models import FaultCategory
+
+    if not codes:
+        return None
+    found = {c.code: c for c in FaultCategory.objects.filter(code__in=list(codes))}
+    return next((found[c] for c in codes if c in found), None)
+
+
+@transaction.atomic
+def tree_create_from_definition(*, definition: dict) -> DiagnosisTree:
+    """Create a diagnosis tree with its nodes and answers from a plain definition (demo data, imports).
+
+    ``definition``: slug, name, category, faults (codes, first existing is linked), keywords, intro,
+    nodes {key: {kind, text, help, article (slug), category (codes), mode, parts}} (first = root),
+    answers [(from key, label, to key)]. Idempotent by slug: an existing tree is returned untouched.
+    Raises ValidationFailed when an answer names an unknown node or the tree has problems.
+    """
+    from .selectors import tree_problems
+
+    existing = DiagnosisTree.objects.filter(slug=definition["slug"]).first()
+    if existing is not None:
+        return existing
+    tree = DiagnosisTree.objects.create(
+        slug=definition["slug"], name=definition["name"], product_category=definition["category"],
+        fault_category=_first_category(definition.get("faults")), intro=definition.get("intro", ""),
+        keywords=list(definition.get("keywords", [])),
+    )
+    articles = {a.slug: a for a in Article.objects.filter(
+        slug__in=[n["article"] for n in definition["nodes"].values() if n.get("article")])}
+    nodes = {}
+    for order, (key, spec) in enumerate(definition["nodes"].items()):
+        nodes[key] = DiagnosisNode.objects.create(
+            tree=tree, key=key, order=order, kind=spec.get("kind", DiagnosisNode.Kind.QUESTION),
+            text=spec["text"], help_text=spec.get("help", ""), article=articles.get(spec.get("article")),
+            suggested_category=_first_category(spec.get("category")),
+            suggested_service_mode=spec.get("mode", ""), suggested_parts=list(spec.get("parts", [])),
+        )
+    for order, (source, label, target) in enumerate(definition["answers"]):
+        if source not in nodes or target not in nodes:
+            raise ValidationFailed(_("回答“%(label)s”指向未知节点。") % {"label": label})
+        DiagnosisAnswer.objects.create(node=nodes[source], label=label, next_node=nodes[target], order=order)
+    tree.root = next(iter(nodes.values()))
+    tree.save(update_fields=["root", "updated_at"])
+    problems = tree_problems(tree=tree)
+    if problems:
+        raise ValidationFailed("；".join(problems))
+    return tree
