@@ -1,5 +1,549 @@
-"""Admin of the field force and workshop."""
+"""Admin of the field force and workshop: repair orders worked through the services, the QC queue,
+the price list (import/export), quotes, 三包 rule sets, warranty cards and repair records (read-only)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.admin import ImportExportModelAdmin
+
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
+from parts.models import Part
+from tickets.exceptions import DomainError
+from tickets.models import FaultCategory, ProductModel
+
+from . import services
+from .models import (
+    FittedPart,
+    PriceListItem,
+    QCInspection,
+    QCQueueOrder,
+    Quote,
+    QuoteLine,
+    RepairOrder,
+    RepairRecord,
+    RepairStatusChange,
+    ServiceCenter,
+    Technician,
+    WarrantyCard,
+    WarrantyRuleSet,
+)
+from .selectors import price_items_for, quote_history
+from .warranty import CostBearer, Remedy
+
+S = RepairOrder.Status
+
+
+def _upload(form: forms.Form, name: str) -> list[tuple[str, bytes]]:
+    file = form.cleaned_data.get(name)
+    return [(file.name, file.read())] if file else []
+
+
+# ----------------------------------------------------------------------------------------------
+# Workflow forms: each action is one service call
+# ----------------------------------------------------------------------------------------------
+
+class DiagnoseForm(forms.Form):
+    fault_code = forms.ChoiceField(label=_("故障代码"))
+    findings = forms.CharField(label=_("检测结果"), widget=forms.Textarea(attrs={"rows": 3}))
+    cause = forms.CharField(label=_("故障原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    before_photo = forms.ImageField(label=_("维修前照片"), required=False)
+    exclusion = forms.ChoiceField(label=_("三包排除事由"), required=False)
+    evidence = forms.FileField(label=_("排除事由证据（照片/检测报告图片）"), required=False)
+
+    def __init__(self, *args, order: RepairOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services.warranty import device_rules
+
+        ticket = order.ticket
+        model = ticket.device.product_model if ticket.device_id else ticket.product_model
+        rules = device_rules(device=ticket.device, category=model.category) if model else None
+        self.fields["fault_code"].choices = [
+            (f.code, f"{f.label}{'' if f.listed else gettext('（非性能故障）')}")
+            for f in (rules.fault_codes.values() if rules else [])]
+        self.fields["exclusion"].choices = [("", "—"), *((rules.exclusions if rules else {}).items())]
+
+
+class QuoteForm(forms.Form):
+    items = forms.MultipleChoiceField(label=_("价目表项目"), required=False, widget=forms.CheckboxSelectMultiple)
+    extra_kind = forms.ChoiceField(label=_("其他项目类型"), required=False,
+                                   choices=[("", "—"), ("labor", _("工时")), ("service", _("服务项目"))])
+    extra_description = forms.CharField(label=_("其他项目名称"), required=False)
+    extra_price = forms.DecimalField(label=_("其他项目单价"), required=False, min_value=0, decimal_places=2)
+    extra_chargeable = forms.BooleanField(label=_("该项目收费（不属三包）"), required=False)
+    note = forms.CharField(label=_("备注"), required=False)
+
+    def __init__(self, *args, order: RepairOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = order.ticket
+        model_id = ticket.product_model_id or (ticket.device.product_model_id if ticket.device_id else None)
+        self.price_items = {str(i.pk): i for i in price_items_for(product_model_id=model_id,
+                                                                  fault_category_id=ticket.fault_category_id)} \
+            if model_id and ticket.fault_category_id else {}
+        self.fields["items"].choices = [(k, f"{i.get_kind_display()} · {i.name} · ¥{i.unit_price}")
+                                        for k, i in self.price_items.items()]
+
+
+class ApproveForm(forms.Form):
+    signer_name = forms.CharField(label=_("签字人"))
+    signature = forms.ImageField(label=_("手写签名图片（PNG）"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WaitPartsForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False)
+    producer_parts = forms.BooleanField(label=_("因生产者未供应零配件"), required=False)
+
+
+class FitPartForm(forms.Form):
+    line = forms.ChoiceField(label=_("报价备件"))
+    serial = forms.CharField(label=_("新件序列号"), required=False)
+    serial_payload = forms.CharField(label=_("或扫码内容（序列号管理备件）"), required=False)
+    old_serial = forms.CharField(label=_("旧件序列号"), required=False)
+
+    def __init__(self, *args, order: RepairOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        quote = order.quotes.filter(status=Quote.Status.APPROVED).order_by("-version").first()
+        self.lines = {str(ln.pk): ln for ln in quote.lines.filter(kind="part").select_related("part")} if quote else {}
+        self.fields["line"].choices = [(k, f"{ln.description} × {ln.quantity}") for k, ln in self.lines.items()]
+
+
+class SubmitQCForm(forms.Form):
+    work_done = forms.CharField(label=_("处理情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    after_photo = forms.ImageField(label=_("维修后照片"), required=False)
+    technician_signature = forms.ImageField(label=_("工程师签名图片"), required=False)
+
+
+class HandBackForm(forms.Form):
+    signer_name = forms.CharField(label=_("取机人"))
+    signature = forms.ImageField(label=_("客户签名图片（PNG）"))
+
+
+class ReplaceForm(forms.Form):
+    new_serial = forms.CharField(label=_("新机序列号/IMEI"), required=False)
+
+
+class QCForm(forms.Form):
+    reason = forms.CharField(label=_("不通过原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, order: RepairOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = services.qc_checklist_for(order)
+        for item in self.items:
+            self.fields[f"check_{item['code']}"] = forms.BooleanField(label=item["label"], required=False)
+
+    def checklist(self) -> dict[str, bool]:
+        return {i["code"]: bool(self.cleaned_data.get(f"check_{i['code']}")) for i in self.items}
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _do_diagnose(request, order, form):
+    exclusions = []
+    if form.cleaned_data.get("exclusion"):
+        evidence = services.repair_photos_add(repair_order=order, photos=_upload(form, "evidence"), purpose="evidence",
+                                              by=request.user) if form.cleaned_data.get("evidence") else []
+        exclusions = [{"code": form.cleaned_data["exclusion"], "evidence": [a.pk for a in evidence]}]
+    services.repair_diagnose(repair_order=order, fault_code=form.cleaned_data["fault_code"],
+                             findings=form.cleaned_data["findings"], cause=form.cleaned_data["cause"],
+                             before_photos=_upload(form, "before_photo"), exclusions=exclusions, by=request.user)
+
+
+def _do_quote(request, order, form):
+    lines: list[dict[str, Any]] = [{"price_item": form.price_items[k]} for k in form.cleaned_data["items"]]
+    if form.cleaned_data.get("extra_kind") and form.cleaned_data.get("extra_description"):
+        lines.append({"kind": form.cleaned_data["extra_kind"], "description": form.cleaned_data["extra_description"],
+                      "unit_price": form.cleaned_data.get("extra_price") or 0,
+                      "chargeable": form.cleaned_data.get("extra_chargeable")})
+    services.quote_create(repair_order=order, lines=lines, by=request.user, note=form.cleaned_data["note"])
+
+
+def _current_quote(order):
+    return order.quotes.order_by("-version").first()
+
+
+def _do_fit(request, order, form):
+    line = form.lines[form.cleaned_data["line"]]
+    services.repair_fit_part(repair_order=order, quote_line=line, serial=form.cleaned_data["serial"],
+                             serial_payload=form.cleaned_data["serial_payload"],
+                             old_serial=form.cleaned_data["old_serial"], by=request.user)
+
+
+def _do_submit(request, order, form):
+    signature = form.cleaned_data.get("technician_signature")
+    services.repair_submit_qc(repair_order=order, work_done=form.cleaned_data["work_done"],
+                              after_photos=_upload(form, "after_photo"),
+                              technician_signature_png=signature.read() if signature else None, by=request.user)
+
+
+def _do_qc(request, order, form):
+    if request.POST.get("_fail"):
+        services.qc_fail(repair_order=order, reason=form.cleaned_data["reason"], checklist=form.checklist(),
+                         by=request.user)
+    else:
+        services.qc_pass(repair_order=order, checklist=form.checklist(), by=request.user)
+
+
+# action -> (label, states, form class, handler)
+ACTIONS: dict[str, tuple[Any, tuple, Any, Any]] = {
+    "diagnose": (_("检测与三包判定"), (S.DIAGNOSING,), DiagnoseForm, _do_diagnose),
+    "quote": (_("新建报价版本"), (S.QUOTING, S.APPROVED, S.REPAIRING), QuoteForm, _do_quote),
+    "send": (_("发送报价请客户确认"), (S.QUOTING, S.APPROVED, S.REPAIRING), None,
+             lambda r, o, f: services.quote_send(quote=_current_quote(o), by=r.user)),
+    "approve": (_("登记客户确认（签名）"), (S.AWAITING_APPROVAL,), ApproveForm,
+                lambda r, o, f: services.quote_approve(
+                    quote=_current_quote(o), signature_png=f.cleaned_data["signature"].read(),
+                    signer_name=f.cleaned_data["signer_name"], ip=_ip(r),
+                    user_agent=r.headers.get("user-agent", ""), by=r.user)),
+    "decline": (_("客户拒绝报价"), (S.AWAITING_APPROVAL,), ReasonForm,
+                lambda r, o, f: services.quote_decline(quote=_current_quote(o), reason=f.cleaned_data["reason"],
+                                                       by=r.user)),
+    "start": (_("开始维修"), (S.APPROVED,), None, lambda r, o, f: services.repair_start(repair_order=o, by=r.user)),
+    "wait_parts": (_("等待备件"), (S.REPAIRING,), WaitPartsForm,
+                   lambda r, o, f: services.repair_wait_parts(repair_order=o, by=r.user, note=f.cleaned_data["note"],
+                                                              producer_parts=f.cleaned_data["producer_parts"])),
+    "parts_arrived": (_("备件已到"), (S.AWAITING_PARTS,), None,
+                      lambda r, o, f: services.repair_parts_arrived(repair_order=o, by=r.user)),
+    "fit_part": (_("安装备件"), (S.REPAIRING,), FitPartForm, _do_fit),
+    "submit_qc": (_("提交质检"), (S.REPAIRING,), SubmitQCForm, _do_submit),
+    "qc": (_("质检"), (S.QC,), QCForm, _do_qc),
+    "hand_back": (_("交机（客户签收）"), (S.PASSED, S.DECLINED), HandBackForm,
+                  lambda r, o, f: services.repair_hand_back(repair_order=o, signer_name=f.cleaned_data["signer_name"],
+                                                            signature_png=f.cleaned_data["signature"].read(),
+                                                            by=r.user)),
+    "unrepairable": (_("无法修复"), (S.DIAGNOSING, S.QUOTING, S.REPAIRING, S.AWAITING_PARTS), ReasonForm,
+                     lambda r, o, f: services.repair_mark_unrepairable(repair_order=o, reason=f.cleaned_data["reason"],
+                                                                       by=r.user)),
+    "replace": (_("三包换货"), (S.UNREPAIRABLE,), ReplaceForm,
+                lambda r, o, f: services.repair_replace(repair_order=o, new_serial=f.cleaned_data["new_serial"],
+                                                        by=r.user)),
+    "refund": (_("三包退货"), (S.UNREPAIRABLE,), None, lambda r, o, f: services.repair_refund(repair_order=o, by=r.user)),
+}
+
+FORM_TEMPLATE = """{% extends "admin/base_site.html" %}{% load i18n %}
+{% block content %}<h2>{{ title }}</h2><p>{{ order }} · {{ order.ticket.number }} · {{ order.get_status_display }}</p>
+{% if order.warranty_decision.summary %}<p><b>{% translate "三包判定" %}：</b>{{ order.warranty_decision.summary }}</p>{% endif %}
+<form method="post" enctype="multipart/form-data">{% csrf_token %}<table>{{ form.as_table }}</table>
+<div class="submit-row"><input type="submit" class="default" value="{% translate '提交' %}">
+{% if action == "qc" %}<input type="submit" name="_fail" value="{% translate '不通过，返工' %}">{% endif %}
+<a href="{{ back }}">{% translate "返回" %}</a></div></form>{% endblock %}"""
+
+
+def _render_decision(decision: dict) -> str:
+    if not decision:
+        return gettext("尚未判定（检测后生成）")
+    period = decision.get("period") or {}
+    extensions = "、".join(f"{e['note']} {e['days']} 日" for e in period.get("extensions", [])) or "—"
+    head = format_html(
+        "<p><b>{}</b></p><p>{}：{} · {}：{} · {}：{} → {}（{}：{}）</p>",
+        decision.get("summary", ""), gettext("可选方式"),
+        "、".join(Remedy.LABELS.get(r, r) for r in decision.get("remedies", [])), gettext("费用承担"),
+        CostBearer.LABELS.get(decision.get("cost_bearer"), ""), gettext("有效期"), period.get("start") or "—",
+        period.get("end") or "—", gettext("顺延"), extensions)
+    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            ((r.get("rule"), r.get("text"), r.get("clause")) for r in decision.get("reasons", [])))
+    warnings = format_html_join("", "<li style='color:#b45309'>{}</li>", ((w,) for w in decision.get("warnings", [])))
+    return format_html("{}<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><ul>{}</ul>", head,
+                       gettext("依据"), gettext("理由"), gettext("条款"), rows, warnings)
+
+
+def _render_quotes(order: RepairOrder) -> str:
+    parts = []
+    for quote in quote_history(repair_order=order):
+        lines = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>¥{}</td><td>{}</td></tr>",
+                                 ((ln.get_kind_display(), ln.description, ln.quantity, ln.amount,
+                                   ln.free_reason if ln.is_free else "") for ln in quote.lines.all()))
+        signed = format_html("{} {} · IP {} · {}", quote.signer_name,
+                             quote.approved_at.strftime("%Y-%m-%d %H:%M") if quote.approved_at else "",
+                             quote.signer_ip or "—", quote.signer_user_agent[:60]) if quote.approved_at else ""
+        parts.append(format_html(
+            "<h4>v{} · {} · {} ¥{}</h4><p>{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "{}</table>", quote.version, quote.get_status_display(), gettext("应付"), quote.total, signed,
+            gettext("类型"), gettext("项目"), gettext("数量"), gettext("金额"), gettext("免费原因"), lines))
+    return format_html_join("", "{}", ((p,) for p in parts)) or gettext("暂无报价")
+
+
+# ----------------------------------------------------------------------------------------------
+# Repair orders
+# ----------------------------------------------------------------------------------------------
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FittedPartInline(ReadOnlyInline):
+    model = FittedPart
+    fields = ("part", "serial", "old_serial", "quote_line", "fitted_by", "created_at")
+    readonly_fields = fields
+
+
+class QCInspectionInline(ReadOnlyInline):
+    model = QCInspection
+    fields = ("result", "inspector", "reason", "checklist", "created_at")
+    readonly_fields = fields
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = RepairStatusChange
+    fields = ("from_state", "to_state", "actor", "note", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(RepairOrder)
+class RepairOrderAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "ticket_number", "status", "technician", "center", "in_warranty", "rework_count",
+                    "updated_at")
+    list_filter = ("status", "in_warranty", "center")
+    list_select_related = ("ticket", "technician", "center")
+    search_fields = ("ticket__number", "fault_code", "ticket__device__serial_number")
+    readonly_fields = ("ticket", "status", "technician", "center", "received_at", "returned_at", "fault_code",
+                       "fault_label", "findings", "cause", "work_done", "rework_count", "parts_wait_days",
+                       "consumer_wait_days", "warranty_box", "quote_box", "workflow_box")
+    fieldsets = (
+        (None, {"fields": ("workflow_box", "ticket", "status", "technician", "center", "received_at",
+                           "returned_at")}),
+        (_("检测"), {"fields": ("fault_code", "fault_label", "findings", "cause", "work_done", "rework_count",
+                              "parts_wait_days", "consumer_wait_days")}),
+        (_("三包判定"), {"fields": ("warranty_box",)}),
+        (_("报价历史"), {"fields": ("quote_box",)}),
+    )
+    inlines = [FittedPartInline, QCInspectionInline, StatusChangeInline]
+
+    @admin.display(description=_("工单"), ordering="ticket__number")
+    def ticket_number(self, obj):
+        return obj.ticket.number
+
+    @admin.display(description=_("三包判定与理由"))
+    def warranty_box(self, obj):
+        return _render_decision(obj.warranty_decision)
+
+    @admin.display(description=_("报价版本"))
+    def quote_box(self, obj):
+        return _render_quotes(obj)
+
+    @admin.display(description=_("操作"))
+    def workflow_box(self, obj):
+        links = [(reverse("admin:repairs_repairorder_workflow", args=[obj.pk, name]), label)
+                 for name, (label, states, _f, _h) in ACTIONS.items() if obj.status in states]
+        links.append((reverse("admin:repairs_repairorder_report", args=[obj.pk]), gettext("下载维修服务报告 PDF")))
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("<int:object_id>/workflow/<str:action>/", self.admin_site.admin_view(self.workflow_view),
+                 name="repairs_repairorder_workflow"),
+            path("<int:object_id>/report.pdf", self.admin_site.admin_view(self.report_view),
+                 name="repairs_repairorder_report"),
+            *super().get_urls(),
+        ]
+
+    def _order(self, request, object_id) -> RepairOrder:
+        order = RepairOrder.objects.select_related("ticket", "ticket__device", "ticket__product_model").filter(
+            pk=object_id).first()
+        if order is None or not self.has_view_permission(request, order):
+            raise PermissionDenied
+        return order
+
+    def workflow_view(self, request, object_id: int, action: str):
+        """One workshop step: a form on GET, the matching service on POST (domain errors become messages)."""
+        order = self._order(request, object_id)
+        if action not in ACTIONS:
+            raise PermissionDenied
+        label, states, form_class, handler = ACTIONS[action]
+        back = reverse("admin:repairs_repairorder_change", args=[order.pk])
+        kwargs = {"order": order} if form_class in (DiagnoseForm, QuoteForm, FitPartForm, QCForm) else {}
+        if request.method == "POST":
+            form = form_class(request.POST, request.FILES, **kwargs) if form_class else None
+            if form is None or form.is_valid():
+                try:
+                    handler(request, order, form)
+                except DomainError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, gettext("已完成：%(action)s") % {"action": label})
+                    return HttpResponseRedirect(back)
+        else:
+            form = form_class(**kwargs) if form_class else None
+        if form is None:
+            form = forms.Form()
+        template = engines["django"].from_string(FORM_TEMPLATE)
+        context = {**self.admin_site.each_context(request), "title": label, "order": order, "form": form,
+                   "back": back, "action": action}
+        return HttpResponse(template.render(context, request))
+
+    def report_view(self, request, object_id: int):
+        from .reports import service_report_pdf
+
+        order = self._order(request, object_id)
+        response = HttpResponse(service_report_pdf(repair_order=order), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="service-report-{order.ticket.number}.pdf"'
+        return response
+
+
+@admin.register(QCQueueOrder)
+class QCQueueAdmin(RepairOrderAdmin):
+    """The QC role's queue: only orders in QC, oldest first; the change page links to the QC form."""
+
+    list_display = ("__str__", "ticket_number", "technician", "center", "rework_count", "updated_at", "qc_link")
+    list_filter = ("center",)
+    ordering = ("updated_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=S.QC)
+
+    @admin.display(description=_("质检"))
+    def qc_link(self, obj):
+        return format_html('<a class="button" href="{}">{}</a>',
+                           reverse("admin:repairs_repairorder_workflow", args=[obj.pk, "qc"]), gettext("开始质检"))
+
+    def get_urls(self):
+        return admin.ModelAdmin.get_urls(self)
+
+
+# ----------------------------------------------------------------------------------------------
+# Price list with import/export
+# ----------------------------------------------------------------------------------------------
+
+class PriceListResource(resources.ModelResource):
+    product_model = fields.Field(attribute="product_model", column_name="product_model",
+                                 widget=widgets.ForeignKeyWidget(ProductModel, field="code"))
+    fault_category = fields.Field(attribute="fault_category", column_name="fault_category",
+                                  widget=widgets.ForeignKeyWidget(FaultCategory, field="code"))
+    part = fields.Field(attribute="part", column_name="part", widget=widgets.ForeignKeyWidget(Part, field="sku"))
+
+    class Meta:
+        model = PriceListItem
+        fields = ("product_model", "fault_category", "kind", "code", "name", "part", "unit_price", "optional",
+                  "valid_from", "valid_to")
+        import_id_fields = ("product_model", "fault_category", "code", "valid_from")
+        use_bulk = False
+        skip_unchanged = True
+
+
+@admin.register(PriceListItem)
+class PriceListItemAdmin(ImportExportModelAdmin):
+    resource_classes = [PriceListResource]
+    list_display = ("product_model", "fault_category", "kind", "code", "name", "unit_price", "optional", "valid_from",
+                    "valid_to")
+    list_filter = ("kind", "fault_category")
+    list_select_related = ("product_model", "fault_category")
+    search_fields = ("code", "name", "product_model__code", "product_model__name")
+    autocomplete_fields = ()
+    raw_id_fields = ("product_model", "fault_category", "part")
+
+
+class QuoteLineInline(ReadOnlyInline):
+    model = QuoteLine
+    fields = ("kind", "description", "part", "quantity", "unit_price", "amount", "is_free", "free_reason",
+              "reservation")
+    readonly_fields = fields
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "repair_order", "version", "status", "total", "under_warranty", "approved_at",
+                    "signer_name")
+    list_filter = ("status", "under_warranty")
+    list_select_related = ("repair_order",)
+    inlines = [QuoteLineInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Quote._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ----------------------------------------------------------------------------------------------
+# 三包 data and records
+# ----------------------------------------------------------------------------------------------
+
+@admin.register(WarrantyRuleSet)
+class WarrantyRuleSetAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "category", "effective_from", "is_active")
+    list_filter = ("category", "is_active")
+
+
+class RecordInline(ReadOnlyInline):
+    model = RepairRecord
+    fields = ("received_on", "returned_on", "fault_reported", "cause", "handling", "is_refund_or_exchange_certificate",
+              "occupied_days", "parts_wait_days", "technician")
+    readonly_fields = fields
+
+
+class WriteOnceAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WarrantyCard)
+class WarrantyCardAdmin(WriteOnceAdmin):
+    list_display = ("number", "device", "consumer_name", "sale_date", "issued_at", "replaces")
+    list_select_related = ("device", "device__product_model", "replaces")
+    search_fields = ("number", "serial_number", "consumer_phone")
+    inlines = [RecordInline]
+
+
+@admin.register(RepairRecord)
+class RepairRecordAdmin(WriteOnceAdmin):
+    list_display = ("card", "received_on", "returned_on", "fault_code", "under_warranty",
+                    "is_refund_or_exchange_certificate", "technician")
+    list_select_related = ("card", "technician")
+    search_fields = ("card__number", "fault_code")
+
+
+@admin.register(ServiceCenter)
+class ServiceCenterAdmin(ImportExportModelAdmin):
+    list_display = ("code", "name", "region", "city", "is_active")
+    list_filter = ("region", "is_active")
+    search_fields = ("code", "name", "city")
+    filter_horizontal = ("managers",)
+
+
+@admin.register(Technician)
+class TechnicianAdmin(ImportExportModelAdmin):
+    list_display = ("employee_no", "name", "center", "level", "on_duty", "is_qc_inspector")
+    list_filter = ("on_duty", "level", "center")
+    list_select_related = ("center",)
+    search_fields = ("employee_no", "name")
+    raw_id_fields = ("user",)

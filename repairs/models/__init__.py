@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .core import RepairOrder, ServiceCenter, Technician, _default_hours, _default_service_modes  # noqa: F401  (referenced by migration 0001)
+from .core import QCQueueOrder, RepairOrder, ServiceCenter, Technician, _default_hours, _default_service_modes  # noqa: F401  (referenced by migration 0001)
 from .pricing import LineKind, PriceListItem, Quote, QuoteLine
 from .warranty import RepairRecord, WarrantyCard, WarrantyRuleSet
 from .workshop import FittedPart, QCInspection, RepairStatusChange, RepairVisit
 
 __all__ = [
-    "FittedPart", "LineKind", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
+    "FittedPart", "LineKind", "QCQueueOrder", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
     "RepairRecord", "RepairStatusChange", "RepairVisit", "ServiceCenter", "Technician", "WarrantyCard",
     "WarrantyRuleSet",
 ]

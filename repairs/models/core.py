@@ -223,3 +223,12 @@ class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
     @transition(field=status, source=Status.UNREPAIRABLE, target=Status.REFUNDED)
     def refund(self) -> None:
         self.returned_at = timezone.now()
+
+
+class QCQueueOrder(RepairOrder):
+    """The QC role's work queue in the admin: repair orders waiting for inspection."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("质检队列")
+        verbose_name_plural = _("质检队列")
