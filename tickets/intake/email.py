@@ -22,7 +22,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils.translation import gettext as _
 
 from tickets.exceptions import ValidationFailed
@@ -217,4 +217,5 @@ def _ingest_in_thread(raw: bytes) -> None:
     try:
         email_ingest(raw=raw)
     finally:
-        close_old_connections()
+        # Worker threads come and go: never leave their database connections open.
+        connections.close_all()
