@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, permissions, throttling
@@ -95,7 +96,8 @@ def technician_of(user: Any) -> Technician | None:
 class IsTechnician(permissions.BasePermission):
     """Field and bench technicians: users with a Technician profile."""
 
-    message = "Only technicians may use this endpoint."
+    message = _("只有维修工程师可以使用此接口。")
+    code = "not_technician"
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return technician_of(request.user) is not None
@@ -111,6 +113,10 @@ def is_qc_inspector(user: Any) -> bool:
 
 
 class IsQcInspector(permissions.BasePermission):
+    """QC inspectors: technicians flagged as inspectors, or users of the 质检 role."""
+
+    message = _("只有质检员可以使用此接口。")
+    code = "not_qc_inspector"
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_qc_inspector(request.user)
 
@@ -152,12 +158,22 @@ class JobMixin:
     def job_scope(self) -> QuerySet[Ticket]:
         return job_queryset(self.request.user)
 
-    def get_job(self, *, for_update: bool = False) -> Ticket:
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # Resolve the job right after authentication and permissions, before the body is parsed or
+        # validated: someone else's job answers 404 whatever was sent, never a 400 that leaks it.
+        self._job = self._load_job() if "job_id" in kwargs else None
+
+    def _load_job(self) -> Ticket:
         qs = self.job_scope().select_related(*self.job_select_related)
         job = qs.filter(pk=self.kwargs["job_id"]).first()
         if job is None:
             raise exceptions.NotFound()
         return job
+
+    def get_job(self) -> Ticket:
+        job = getattr(self, "_job", None)
+        return job if job is not None else self._load_job()
 
     def get_conflict_state(self) -> dict | None:
         """The job as it is now (for 409 answers): state and repair order state."""

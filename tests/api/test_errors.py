@@ -31,7 +31,7 @@ def test_403_for_a_role_without_access(client_factory_user):
     response = client_factory_user.get("/api/v1/jobs/")
     assert response.status_code == 403
     assert set(response.json()) == {"code", "message", "extra"}
-    assert response.json()["code"] == "permission_denied"
+    assert response.json()["code"] == "not_technician"
 
 
 @pytest.fixture
