@@ -12,7 +12,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ..models import Ticket
+from repairs.models import Quote
+from surveys.models import Invitation
+
+from ..models import InvoiceRequest, Ticket
 
 S = Ticket.Status
 
@@ -32,6 +35,7 @@ class Action:
 class Extras:
     repair_order: Any = None
     quote: Any = None  # the quote waiting for the customer's decision, if any
+    latest_quote: Any = None  # the latest quote the customer has seen (sent, approved or declined)
     survey_url: str = ""
     survey_answered: bool = False
     report_available: bool = False
@@ -41,12 +45,18 @@ class Extras:
 
 def ticket_extras(*, ticket: Ticket) -> Extras:
     """What other apps know about the ticket that the customer should see."""
-    from surveys.models import Invitation
-
-    from ..models import InvoiceRequest
-
     extras = Extras()
     extras.repair_order = ticket.repair_orders.select_related("center").order_by("-created_at").first()
+    if extras.repair_order is not None:
+        latest = (
+            Quote.objects.filter(repair_order_id=extras.repair_order.pk)
+            .exclude(status__in=[Quote.Status.DRAFT, Quote.Status.SUPERSEDED])
+            .order_by("-version")
+            .first()
+        )
+        extras.latest_quote = latest
+        if latest is not None and latest.status == Quote.Status.SENT:
+            extras.quote = latest
     invitation = Invitation.objects.filter(ticket_id=ticket.pk).only("token", "status", "expires_at").first()
     if invitation is not None and invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT):
         extras.survey_url = f"/s/{invitation.token}/"

@@ -8,6 +8,7 @@ interface module: it composes the selectors and services of ``tickets`` and of t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -21,11 +22,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..exceptions import DomainError
+from repairs.models import Quote
+from repairs.services import quote_approve, quote_decline
+
+from ..exceptions import DomainError, ValidationFailed
 from ..models import InvoiceRequest, Ticket
 from ..progress import page as parts
 from ..progress import selectors
 from ..progress.services import INVOICE_STATES, invoice_request_submit
+from ..progress.signature import signature_png_from_data_url
 from ..progress.throttle import track_attempt_allowed
 from ..validators import mask_phone
 
@@ -182,3 +187,61 @@ def service_report(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 def page_url(ticket: Ticket) -> str:
     return reverse("progress:page", kwargs={"token": ticket.tracking_token})
+
+
+# ------------------------------------------------------------------------------------------------
+# Quote approval with a handwritten signature
+# ------------------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@with_ticket
+def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpResponse:
+    """The customer reviews one quote version line by line, then approves it with a signature drawn
+    on the phone, or declines it. A superseded version can no longer be approved: the page points
+    to the newer one, which needs its own approval."""
+    quote = (
+        Quote.objects.select_related("repair_order")
+        .filter(pk=quote_id, repair_order__ticket_id=ticket.pk)
+        .exclude(status=Quote.Status.DRAFT)
+        .first()
+    )
+    if quote is None:
+        return _invalid(request)
+    error, field = "", ""
+    signer_name = ticket.customer.name
+    reason = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        signer_name = request.POST.get("signer_name", "")[:80]
+        reason = request.POST.get("reason", "")[:300]
+        try:
+            if str(quote.version) != request.POST.get("version"):
+                raise ValidationFailed(_("报价已更新，请查看最新报价后再确认。"))
+            if action == "approve":
+                png = signature_png_from_data_url(request.POST.get("signature", ""))
+                quote_approve(quote=quote, signature_png=png, signer_name=signer_name, ip=_client_ip(request) or None,
+                              user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+                messages.success(request, _("已确认报价，工程师将尽快为您维修。"))
+            elif action == "decline":
+                quote_decline(quote=quote, reason=reason)
+                messages.info(request, _("您已拒绝该报价，我们会尽快与您联系安排取回设备。"))
+            else:
+                raise ValidationFailed(_("请选择确认或拒绝。"))
+        except DomainError as exc:
+            error, field = str(exc), exc.extra.get("field", "")
+            quote.refresh_from_db()
+        else:
+            return redirect("progress:page", token=ticket.tracking_token)
+    lines = list(quote.lines.all())
+    newer = None
+    if quote.status == Quote.Status.SUPERSEDED:
+        newer = (
+            Quote.objects.filter(repair_order_id=quote.repair_order_id, status=Quote.Status.SENT)
+            .order_by("-version").only("pk", "version").first()
+        )
+    return render(request, "tickets/progress/quote.html", {
+        "ticket": ticket, "token": ticket.tracking_token, "quote": quote, "lines": lines,
+        "payable": quote.total, "gross": sum((ln.amount for ln in lines), Decimal("0.00")),
+        "awaiting": quote.status == Quote.Status.SENT, "newer": newer,
+        "error": error, "error_field": field, "signer_name": signer_name, "reason": reason,
+    }, status=400 if error else 200)
