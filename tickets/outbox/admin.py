@@ -1,3 +1,145 @@
-"""Admin of this feature (imported by the app's admin module)."""
+"""Admin of the outbox: message templates (editable, with the code defaults shown), the outbound
+messages with their delivery status, webhook endpoints and the webhook delivery log."""
 
 from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import MessageTemplate, OutboxMessage, WebhookDelivery, WebhookEndpoint
+from tickets.sla.admin import OwnOrFallbackPermissions
+
+from .services import outbox_retry
+from .templates import registered_defaults
+from .webhooks import webhook_redeliver
+
+STATUS_COLOURS = {"pending": "#1664ff", "sending": "#722ed1", "sent": "#00b42a", "retry": "#ff7d00",
+                  "failed": "#f53f3f"}
+
+
+def _status_badge(status: str, label: str) -> str:
+    return format_html('<span style="color:#fff;background:{};padding:1px 8px;border-radius:9px">{}</span>',
+                       STATUS_COLOURS.get(status, "#86909c"), label)
+
+
+class ReadOnlyLog(OwnOrFallbackPermissions):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+    list_display = ("event", "channel", "language", "subject", "is_active", "updated_at")
+    list_filter = ("channel", "language", "is_active")
+    search_fields = ("event", "subject", "body")
+    readonly_fields = ("code_default",)
+    fields = ("event", "channel", "language", "subject", "body", "is_active", "code_default")
+
+    @admin.display(description=_("代码默认模板"))
+    def code_default(self, obj: MessageTemplate) -> str:
+        if not obj or not obj.event:
+            events = sorted({e for e, _c, _l in registered_defaults()})
+            return ", ".join(events)
+        default = registered_defaults().get((obj.event, obj.channel, obj.language))
+        if default is None:
+            return gettext("（无，使用通用模板）")
+        return format_html("<b>{}</b><br>{}", default.subject, default.body)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyLog, admin.ModelAdmin):
+    list_display = ("created_at", "event", "channel", "to_address", "ticket", "status_badge", "attempts",
+                    "sent_at")
+    list_filter = ("status", "channel", "event")
+    list_select_related = ("ticket",)
+    search_fields = ("=ticket__number", "to_address", "=idempotency_key")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    actions = ["retry_failed"]
+    readonly_fields = ("idempotency_key", "event", "channel", "ticket", "ticket_event", "customer", "user",
+                       "to_address", "language", "subject", "body", "status", "attempts", "next_attempt_at",
+                       "claimed_until", "last_error", "provider_id", "sent_at", "created_at")
+    fields = readonly_fields
+
+    @admin.display(description=_("状态"), ordering="status")
+    def status_badge(self, obj: OutboxMessage) -> str:
+        return _status_badge(obj.status, obj.get_status_display())
+
+    @admin.action(description=_("重新发送失败的消息"))
+    def retry_failed(self, request, queryset):
+        if not self._perm(request, "view"):
+            return
+        count = 0
+        for message in queryset.filter(status="failed"):
+            outbox_retry(message=message, by=request.user)
+            count += 1
+        self.message_user(request, gettext("已重新排队 %(n)d 条消息。") % {"n": count}, messages.SUCCESS)
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "event", "ticket", "status", "attempts", "response_status", "delivered_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+    list_display = ("name", "url", "events", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url")
+    fields = ("name", "url", "events", "secret", "is_active")
+    inlines = [WebhookDeliveryInline]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyLog, admin.ModelAdmin):
+    list_display = ("created_at", "endpoint", "event", "ticket", "status_badge", "attempts", "response_status",
+                    "delivered_at")
+    list_filter = ("status", "event", "endpoint")
+    list_select_related = ("endpoint", "ticket")
+    search_fields = ("=ticket__number", "=uuid")
+    show_full_result_count = False
+    actions = ["redeliver"]
+    readonly_fields = ("uuid", "idempotency_key", "endpoint", "event", "ticket", "payload", "status", "attempts",
+                       "next_attempt_at", "response_status", "response_body", "last_error", "attempt_log",
+                       "delivered_at", "created_at")
+    fields = readonly_fields
+
+    @admin.display(description=_("状态"), ordering="status")
+    def status_badge(self, obj: WebhookDelivery) -> str:
+        return _status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=_("尝试记录"))
+    def attempt_log(self, obj: WebhookDelivery) -> str:
+        rows = "".join(
+            format_html("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td></tr>", e.get("attempt"),
+                        e.get("at"), e.get("status") or "-", e.get("error") or "", e.get("ms"))
+            for e in obj.log or [])
+        return format_html("<table>{}</table>", mark_safe(rows)) if rows else "-"  # noqa: S308 (rows escaped above)
+
+    @admin.action(description=_("重新投递"))
+    def redeliver(self, request, queryset):
+        count = 0
+        for delivery in queryset.exclude(status="sent"):
+            webhook_redeliver(delivery=delivery, by=request.user)
+            count += 1
+        self.message_user(request, gettext("已重新排队 %(n)d 条投递。") % {"n": count}, messages.SUCCESS)
