@@ -218,3 +218,19 @@ def test_correction_needs_permission_and_a_leaf(taxonomy, technician, agent):
     with pytest.raises(ValidationFailed):
         triage_correct(ticket=ticket, fault_category=taxonomy["mobile"], by=agent)
     assert not TriageCorrection.objects.exists()
+
+
+def test_merged_duplicate_notifies_the_customer_through_the_outbox(taxonomy, phone_model,
+                                                                   django_capture_on_commit_callbacks):
+    from tickets.models import OutboxMessage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        intake_submit(channel="phone", name="张三", phone="13800138000", description="屏幕摔碎了",
+                      product_model=phone_model, serial=IMEI)
+    with django_capture_on_commit_callbacks(execute=True):
+        dup = intake_submit(channel="web", phone="13800138000", description="屏幕碎了", product_model=phone_model,
+                            serial=IMEI)
+    event = TicketEvent.objects.get(ticket=dup.ticket, kind="ticket.duplicate_report")
+    messages = OutboxMessage.objects.filter(ticket_event=event)
+    assert messages.exists()
+    assert any("合并" in m.body for m in messages)

@@ -15,6 +15,27 @@ from tickets.signals import ticket_created, ticket_transitioned
 logger = logging.getLogger("tickets.intake")
 
 
+def _register_templates() -> None:
+    """Default outbox texts of the intake's customer-visible events (editable in the outbox admin)."""
+    try:
+        from tickets.outbox.templates import register_default
+    except ImportError:  # the outbox feature is optional for intake
+        return
+    for channel in ("sms", "wechat", "email"):
+        register_default(
+            "ticket.duplicate_report", channel=channel,
+            zh_subject="工单 {{ ticket.number }}：已合并您的报修",
+            zh_body="【售后服务】您对同一设备的报修已合并到处理中的工单 {{ ticket.number }}，无需重复提交。"
+                    "进度：{{ tracking_url }}",
+            en_subject="Ticket {{ ticket.number }}: report merged",
+            en_body="[After-sales] Your new report for the same device was added to open ticket "
+                    "{{ ticket.number }}; no need to submit again. Progress: {{ tracking_url }}",
+        )
+
+
+_register_templates()
+
+
 @receiver(ticket_created, dispatch_uid="intake.triage_on_created")
 def triage_on_created(sender, ticket_id: int, **kwargs) -> None:
     from .services import triage_run

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -290,6 +291,7 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             payload={"channel": channel, "description": description, "external_id": external_id},
         )
         outcome = IntakeRecord.Outcome.DUPLICATE
+        transaction.on_commit(partial(_notify_customer, ticket.pk), robust=True)
     else:
         ticket = ticket_create(
             customer=customer, description=description, channel=channel, by=by, device=device,
@@ -303,6 +305,16 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
     if external_id:
         IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
     return IntakeResult(ticket=ticket, outcome=outcome, message=_outcome_message(ticket, outcome))
+
+
+def _notify_customer(ticket_id: int) -> None:
+    """Queue the outbox messages of customer-visible events written without a transition
+    (a merged duplicate); the outbox's own sweep would find them later too."""
+    try:
+        from tickets.outbox.services import outbox_collect_events
+    except ImportError:
+        return
+    outbox_collect_events(ticket_id=ticket_id)
 
 
 def _outcome_message(ticket: Ticket, outcome: str) -> str:
