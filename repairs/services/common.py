@@ -77,14 +77,15 @@ def ticket_follow(*, ticket: Ticket, target: str, by: AbstractBaseUser | None, m
 
 
 def lock_repair_order(repair_order: RepairOrder) -> RepairOrder:
-    return (RepairOrder.objects.select_for_update()
+    return (RepairOrder.objects.select_for_update(of=("self",))
             .select_related("ticket", "ticket__device", "ticket__device__product_model", "ticket__product_model",
                             "ticket__customer", "technician", "center")
             .get(pk=repair_order.pk))
 
 
 def lock_ticket(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("device", "product_model", "customer").get(pk=ticket_id)
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("device", "product_model", "customer")
+            .get(pk=ticket_id))
 
 
 def require_perm(by: AbstractBaseUser | None, perm: str, *, ticket: Ticket | None = None) -> None:

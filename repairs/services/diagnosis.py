@@ -131,7 +131,7 @@ def visit_check_in(*, ticket: Ticket, technician: Technician, latitude: Any, lon
 
 @transaction.atomic
 def visit_check_out(*, visit: RepairVisit, by: AbstractBaseUser | None = None) -> RepairVisit:
-    visit = RepairVisit.objects.select_for_update().select_related("ticket").get(pk=visit.pk)
+    visit = RepairVisit.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=visit.pk)
     require_perm(by, "tickets.work_ticket", ticket=visit.ticket)
     if visit.checked_in_at is None:
         raise ValidationFailed(_("尚未签到。"))

@@ -127,7 +127,7 @@ def quote_create(*, repair_order: RepairOrder, lines: list[dict[str, Any]], by: 
 
 
 def _lock_quote(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update().select_related("repair_order").get(pk=quote.pk)
+    return Quote.objects.select_for_update(of=("self",)).select_related("repair_order").get(pk=quote.pk)
 
 
 @transaction.atomic
