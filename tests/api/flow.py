@@ -20,6 +20,7 @@ from parts.services import serial_units_receive
 from repairs.dispatch.services import dispatch_to
 from repairs.services import price_item_upsert
 from tests import factories
+from tickets.models import Ticket
 from tickets.services import ticket_triage
 
 PASSWORD = "demo-pass-2026"
@@ -61,8 +62,14 @@ def setup_world() -> dict:
     price_item_upsert(product_model=model, fault_category=fault, kind="labor", code="L-SCREEN", name="更换屏幕工时",
                       unit_price=Decimal("80"), valid_from=today - dt.timedelta(days=30))
     ticket = factories.TicketFactory(customer=customer, device=device, service_mode="on_site")
-    ticket = ticket_triage(ticket=ticket, by=None, fault_category=fault)
-    dispatch_to(ticket=ticket, technician=tech, by=None)
+    # With committed transactions (live server) intake's triage and auto-dispatch run on commit.
+    ticket.refresh_from_db()
+    if ticket.status == Ticket.Status.NEW:
+        ticket = ticket_triage(ticket=ticket, by=None, fault_category=fault)
+    ticket.refresh_from_db()
+    if ticket.technician_id != tech.pk:
+        dispatch_to(ticket=ticket, technician=tech, by=None)
+    ticket.refresh_from_db()
     return {"tech": tech, "inspector": inspector, "ticket": ticket, "part": part, "customer": customer,
             "label": label_payload(units[0])}
 
