@@ -1,0 +1,114 @@
+"""Demo data of the workshop for ``manage.py seed_demo`` (idempotent, runs after the core data).
+
+Seeds the price list for every product model × applicable fault category; when in-progress tickets
+with a technician exist (a second ``seed_demo`` run, or tickets seeded before), walks a few of them
+through the real workshop services so the admin shows decisions, quotes, QC and reports.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from tickets.exceptions import DomainError
+from tickets.models import FaultCategory, ProductModel, Ticket
+
+from .models import PriceListItem, RepairOrder
+from .services import (
+    price_item_upsert,
+    qc_checklist_for,
+    qc_pass,
+    quote_approve,
+    quote_create,
+    quote_send,
+    repair_diagnose,
+    repair_order_open,
+    repair_start,
+    repair_submit_qc,
+)
+from .services.warranty import device_rules
+
+LABOR = {"phone": 80, "tablet": 80, "laptop": 150, "desktop": 120, "tv": 200, "fridge": 180, "washer": 150,
+         "air_conditioner": 180, "small_appliance": 50, "wearable": 60}
+PART_SHARE = Decimal("0.18")  # a typical main part costs about this share of the list price
+
+
+def _png(seed: int) -> bytes:
+    image = Image.new("RGB", (240, 90), "white")
+    draw = ImageDraw.Draw(image)
+    draw.line([(10, 60), (50 + seed % 30, 20), (120, 70), (220, 15 + seed % 40)], fill="black", width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def seed_price_list(*, stdout) -> None:
+    if PriceListItem.objects.exists():
+        stdout.write(f"  price list: {PriceListItem.objects.count()} (kept)")
+        return
+    start = timezone.localdate().replace(month=1, day=1)
+    categories = list(FaultCategory.objects.filter(is_active=True, children__isnull=True).distinct())
+    for model in ProductModel.objects.all():
+        base = Decimal(LABOR.get(model.category, 80))
+        for fault in categories:
+            if fault.product_categories and model.category not in fault.product_categories:
+                continue
+            hardware = fault.department == "hardware"
+            price_item_upsert(product_model=model, fault_category=fault, kind="labor", code=f"L-{fault.code}"[:40],
+                              name=f"{fault.name}检测维修工时", unit_price=base if hardware else base / 2,
+                              valid_from=start)
+            if hardware and model.list_price:
+                price_item_upsert(product_model=model, fault_category=fault, kind="service",
+                                  code=f"S-{fault.code}"[:40], name=f"{fault.name}配件更换（视检测）",
+                                  unit_price=(model.list_price * PART_SHARE).quantize(Decimal("1.00")),
+                                  valid_from=start, optional=True)
+    stdout.write(f"  price list: {PriceListItem.objects.count()}")
+
+
+def seed_jobs(*, stdout, count: int = 6) -> None:
+    if RepairOrder.objects.exists():
+        stdout.write(f"  repair orders: {RepairOrder.objects.count()} (kept)")
+        return
+    tickets = list(Ticket.objects.filter(status=Ticket.Status.IN_PROGRESS, technician__isnull=False,
+                                         device__isnull=False).select_related("device__product_model",
+                                                                              "technician__user")[:count])
+    from django.contrib.auth import get_user_model
+
+    qc = get_user_model().objects.filter(username="qc").first()
+    done = 0
+    for n, ticket in enumerate(tickets):
+        by = ticket.technician.user
+        rules = device_rules(device=ticket.device, category=ticket.device.product_model.category)
+        fault = next((f for f in rules.fault_codes.values() if f.listed), None)
+        if fault is None:
+            continue
+        try:
+            order = repair_order_open(ticket=ticket, by=by)
+            order = repair_diagnose(repair_order=order, fault_code=fault.code, findings=f"检测确认：{fault.label}",
+                                    cause="元器件老化", by=by, before_photos=[("before.png", _png(n))])
+            quote = quote_create(repair_order=order, by=by, lines=[
+                {"kind": "labor", "description": "检测维修工时", "unit_price": LABOR.get(rules.category, 80)}])
+            if n % 3 == 0:
+                continue  # left in quoting
+            quote_send(quote=quote, by=by)
+            if n % 3 == 1:
+                continue  # waiting for the customer
+            quote_approve(quote=quote, signature_png=_png(n + 7), signer_name=ticket.customer.name,
+                          ip="203.0.113.10", user_agent="Demo/1.0")
+            order = repair_start(repair_order=order, by=by)
+            order = repair_submit_qc(repair_order=order, by=by, work_done="更换故障元件并测试",
+                                     after_photos=[("after.png", _png(n + 3))], technician_signature_png=_png(n + 5))
+            if qc is not None:
+                qc_pass(repair_order=order, checklist={i["code"]: True for i in qc_checklist_for(order)}, by=qc)
+            done += 1
+        except DomainError as exc:
+            stdout.write(f"  repair demo skipped {ticket.number}: {exc}")
+    stdout.write(f"  repair orders: {RepairOrder.objects.count()} ({done} through QC)")
+
+
+def seed(*, stdout) -> None:
+    seed_price_list(stdout=stdout)
+    seed_jobs(stdout=stdout)
