@@ -187,3 +187,17 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
                             bottomMargin=14 * mm, title=_("维修服务报告") + f" {ticket.number}", author=_("售后服务"))
     doc.build(story)
     return out.getvalue()
+
+
+def service_report_download(request, token: str, pk: int):
+    """The customer downloads the report of a finished job with the ticket's tracking token (no login)."""
+    from django.http import Http404, HttpResponse
+
+    order = (RepairOrder.objects.select_related("ticket")
+             .filter(pk=pk, ticket__tracking_token=token, status__in=RepairOrder.FINAL_STATES).first())
+    if order is None:
+        raise Http404
+    response = HttpResponse(service_report_pdf(repair_order=order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="service-report-{order.ticket.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -63,3 +63,14 @@ def test_report_of_a_declined_job_still_renders(workshop, png):
     text = pdf[0].get_textpage().get_text_range()
     pdf.close()
     assert "未更换备件" in text
+
+
+def test_customer_downloads_report_with_tracking_token(client, workshop, png, qc_user):
+    from django.urls import reverse
+
+    order = _finished(workshop, png, qc_user)
+    token = order.ticket.tracking_token
+    response = client.get(reverse("repairs:service_report", args=[token, order.pk]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert client.get(reverse("repairs:service_report", args=["wrong-token", order.pk])).status_code == 404
