@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+DELAY_WARNING_ZH = "{{ message }}\n工单 {{ ticket.number }}，维修单 RO-{{ repair_order_id }}，依据：{{ clause }}"
+DELAY_WARNING_EN = ("{{ message }}\nTicket {{ ticket.number }}, repair order RO-{{ repair_order_id }}, "
+                    "rule: {{ clause }}")
+
 
 class RepairsConfig(AppConfig):
     name = "repairs"
@@ -13,3 +17,14 @@ class RepairsConfig(AppConfig):
         from tickets.apps import import_receivers
 
         import_receivers(self.name)
+        self._register_templates()
+
+    @staticmethod
+    def _register_templates() -> None:
+        from tickets.outbox.templates import register_default
+
+        for channel in ("email", "sms"):
+            register_default("repair.delay_warning", channel=channel,
+                             zh_subject="【三包预警】工单 {{ ticket.number }}：{{ label }}", zh_body=DELAY_WARNING_ZH,
+                             en_subject="[Warranty alert] ticket {{ ticket.number }}: {{ label }}",
+                             en_body=DELAY_WARNING_EN)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets.outbox.services import outbox_notify_staff
 from tickets.services import ticket_event_add
 
 from ..models import RepairOrder
@@ -23,14 +22,10 @@ WARN_DAYS = getattr(settings, "REPAIRS_DELAY_WARN_DAYS", 5)
 TRIGGER_LABELS = {"repairer_delay": "修理者超期（%(days)s 日）换机", "parts_delay": "缺件超期（%(days)s 日）换机"}
 
 
-def _send_to_managers(emails: list[str], subject: str, body: str) -> None:
-    if emails:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
-
-
 def repair_delay_watch(*, today: dt.date | None = None) -> int:
     """Check every active repair order; for each trigger firing within ``WARN_DAYS`` (or already fired)
-    and not yet raised, write an internal ticket event and mail the center's managers.
+    and not yet raised, write an internal ticket event and notify the center's managers through the
+    outbox (``outbox_notify_staff``, e-mail/SMS, delivered after commit).
 
     Idempotent per (repair order, trigger, firing date): ``RepairOrder.delay_alerts`` remembers what
     was raised. Returns the number of alerts raised. Runs from a django-q2 schedule.
@@ -73,8 +68,12 @@ def _raise(order: RepairOrder, trigger, key: str, today: dt.date) -> int:
     ticket_event_add(ticket=order.ticket, kind="repair.delay_warning", message=message,
                      payload={"repair_order": order.pk, "trigger": trigger.kind,
                               "fires_on": trigger.fires_on.isoformat(), "clause": trigger.clause})
-    emails = [m.email for m in order.center.managers.all() if m.email] if order.center_id else []
-    transaction.on_commit(partial(_send_to_managers, emails, f"[{order.ticket.number}] {label}", message),
-                          robust=True)
+    managers = list(order.center.managers.all()) if order.center_id else []
+    if managers:
+        # rows are written in this transaction; the outbox delivers them after commit
+        outbox_notify_staff(event="repair.delay_warning", users=managers, ticket=order.ticket,
+                            context={"message": message, "label": label, "repair_order_id": order.pk,
+                                     "clause": trigger.clause},
+                            idempotency_key=f"repair-delay:{order.pk}:{key}")
     logger.info("repair %s: %s", order.pk, message)
     return 1
