@@ -44,7 +44,10 @@ def warranty_free_reason(order: RepairOrder) -> str:
     remedies = decision.get("remedies", [])
     if not order.in_warranty or Remedy.FREE_REPAIR not in remedies and Remedy.EXCHANGE not in remedies:
         return ""
-    clause = next((r.get("clause") for r in decision.get("reasons", []) if r.get("clause")), "")
+    granting = ("§1b", "§3.2", "§2.4", "C6", "A8", "C8")
+    reasons = decision.get("reasons", [])
+    clause = next((r.get("clause") for r in reversed(reasons) if r.get("rule") in granting and r.get("clause")),
+                  next((r.get("clause") for r in reasons if r.get("clause")), ""))
     period = (decision.get("period") or {}).get("end")
     text = _("三包免费维修（%(scope)s有效期至 %(end)s）") % {"scope": (decision.get("period") or {}).get("label", ""),
                                                   "end": period or "-"}
