@@ -74,3 +74,12 @@ def test_on_site_needs_an_address(client, taxonomy):
     response = _post(client, service_mode="on_site", address="")
     assert response.status_code == 400
     assert "详细地址" in response.content.decode()
+
+
+def test_confirmation_shows_category_and_warranty(client, taxonomy, phone_model, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, product_model=phone_model.pk, purchase_date="2026-10-01")
+    html = client.get(response["Location"]).content.decode()
+    assert "屏幕损坏" in html
+    ticket = Ticket.objects.get()
+    assert ticket.warranty_preview["summary"] in html, ticket.warranty_preview

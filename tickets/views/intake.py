@@ -46,7 +46,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 def done(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = Ticket.objects.select_related("product_model").filter(tracking_token=token).first()
+    ticket = Ticket.objects.select_related("product_model", "fault_category").filter(tracking_token=token).first()
     if ticket is None:
         raise Http404
     merged = request.GET.get("merged") == "1"
