@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets.outbox.services import outbox_notify_staff
 from tickets.services import ticket_event_add
@@ -19,7 +20,8 @@ from .warranty import claim_for, device_rules
 
 logger = logging.getLogger(__name__)
 WARN_DAYS = getattr(settings, "REPAIRS_DELAY_WARN_DAYS", 5)
-TRIGGER_LABELS = {"repairer_delay": "修理者超期（%(days)s 日）换机", "parts_delay": "缺件超期（%(days)s 日）换机"}
+TRIGGER_LABELS = {"repairer_delay": gettext_lazy("修理者超期（%(days)s 日）换机"),
+                  "parts_delay": gettext_lazy("缺件超期（%(days)s 日）换机")}
 
 
 def repair_delay_watch(*, today: dt.date | None = None) -> int:
@@ -60,7 +62,7 @@ def _raise(order: RepairOrder, trigger, key: str, today: dt.date) -> int:
     if key in locked.delay_alerts:
         return 0
     RepairOrder.objects.filter(pk=order.pk).update(delay_alerts=[*locked.delay_alerts, key])
-    label = _(TRIGGER_LABELS[trigger.kind]) % {"days": trigger.limit_days}
+    label = str(TRIGGER_LABELS[trigger.kind]) % {"days": trigger.limit_days}
     days_left = (trigger.fires_on - today).days
     message = (_("预警：%(label)s 将于 %(date)s 触发（剩 %(left)s 天），请尽快完成维修或安排换机。")
                if days_left > 0 else _("已触发：%(label)s（%(date)s），应按三包规定免费换机。")) % {
