@@ -318,3 +318,14 @@ def test_delay_watch_sends_mail_after_commit(workshop, png, manager, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         repair_delay_watch()
     assert [m.to for m in mail.outbox if "超期" in m.subject] == [["boss@example.com"]]
+
+
+def test_delay_watch_is_scheduled_hourly():
+    from django_q.models import Schedule
+
+    from repairs.tasks import repairs_watch_delays
+
+    schedule = Schedule.objects.get(name="repairs.watch_delays")
+    assert schedule.func == "repairs.tasks.repairs_watch_delays"
+    assert schedule.schedule_type == Schedule.HOURLY
+    assert repairs_watch_delays() == 0  # nothing active: nothing raised
