@@ -238,25 +238,32 @@ def intake_submit(
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(first, extra={"fields": errors})
 
-    try:
-        with transaction.atomic():
-            return _intake_write(
-                channel=channel, phone=normalized_phone, description=description, name=name, email=email,
-                product_model=product_model, serial=serial, purchase_date=purchase_date,
-                fault_category=fault_category, title=title, service_mode=service_mode, province=province,
-                city=city, district=district, address=address, latitude=latitude, longitude=longitude,
-                files=files, external_id=external_id, by=by,
-            )
-    except IntegrityError:
-        if external_id:  # a parallel retry with the same key won the race
-            record = (IntakeRecord.objects.select_related("ticket")
-                      .filter(channel=channel, external_id=external_id).first())
-            if record is not None:
-                return _replay(record)
-        raise
-    except ValidationError as exc:  # raised by the hub's services after our own checks
-        fields = getattr(exc, "message_dict", {"__all__": exc.messages})
-        raise ValidationFailed(exc.messages[0], extra={"fields": {k: [str(m) for m in v] for k, v in fields.items()}})
+    # A parallel intake may register the same customer or device between our read and our insert;
+    # the unique constraints stop the second writer, and one retry then finds the committed rows
+    # (and, for the same device and fault, the ticket to link to).
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _intake_write(
+                    channel=channel, phone=normalized_phone, description=description, name=name, email=email,
+                    product_model=product_model, serial=serial, purchase_date=purchase_date,
+                    fault_category=fault_category, title=title, service_mode=service_mode, province=province,
+                    city=city, district=district, address=address, latitude=latitude, longitude=longitude,
+                    files=files, external_id=external_id, by=by,
+                )
+        except IntegrityError:
+            if external_id:  # a parallel retry with the same key won the race
+                record = (IntakeRecord.objects.select_related("ticket")
+                          .filter(channel=channel, external_id=external_id).first())
+                if record is not None:
+                    return _replay(record)
+            if attempt:
+                raise
+        except ValidationError as exc:  # raised by the hub's services after our own checks
+            fields = getattr(exc, "message_dict", {"__all__": exc.messages})
+            raise ValidationFailed(exc.messages[0],
+                                   extra={"fields": {k: [str(m) for m in v] for k, v in fields.items()}})
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _intake_write(*, channel: str, phone: str, description: str, name: str, email: str,
@@ -274,11 +281,14 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                                  purchase_date=purchase_date)
 
     category_id = fault_category.pk if fault_category else None
+    predicted: tuple[int, float] | None = None
     if category_id is None:
         prediction, _version = classify(text=description,
                                         product_category=product_model.category if product_model else None)
         if prediction.code and prediction.confidence >= settings.TRIAGE_MIN_CONFIDENCE:
             category_id = FaultCategory.objects.filter(code=prediction.code).values_list("pk", flat=True).first()
+            if category_id is not None:
+                predicted = (category_id, round(prediction.confidence, 4))
     existing = duplicate_find(device=device, fault_category_id=category_id) if device else None
 
     if existing is not None:
@@ -298,6 +308,12 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             product_model=product_model, fault_category=fault_category, title=title, service_mode=service_mode,
             address=address, city=city, district=district, latitude=latitude, longitude=longitude,
         )
+        if predicted is not None:
+            # Stored with the ticket (not only by the triage after commit) so that a parallel report
+            # on the same device already sees this ticket's fault category and links to it.
+            Ticket.objects.filter(pk=ticket.pk).update(predicted_category_id=predicted[0],
+                                                       prediction_confidence=predicted[1])
+            ticket.predicted_category_id, ticket.prediction_confidence = predicted
         outcome = IntakeRecord.Outcome.CREATED
     for f in files:
         attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,

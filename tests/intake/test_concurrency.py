@@ -1,0 +1,69 @@
+"""Parallel intakes on PostgreSQL: one customer, one device, one ticket."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+
+from tests import factories
+from tickets.intake.services import intake_submit
+from tickets.models import Customer, Device, IntakeRecord, Ticket
+
+pytestmark = [pytest.mark.postgres]
+
+
+def _parallel(calls):
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(kwargs):
+        try:
+            barrier.wait()
+            results.append(intake_submit(**kwargs))
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(kw,)) for kw in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+@pytest.fixture
+def setup_taxonomy(transactional_db):
+    from tests.intake.conftest import _trained_params
+    from tickets.intake.taxonomy import taxonomy_sync
+    from tickets.models import ClassifierModel
+
+    taxonomy_sync()
+    params = _trained_params()
+    ClassifierModel.objects.create(is_active=True, params=params, sample_count=params["samples"])
+    return factories.ProductModelFactory(code="P60", name="P60")
+
+
+def test_same_idempotency_key_in_parallel_creates_one_ticket(setup_taxonomy):
+    kwargs = {"channel": "app", "name": "张三", "phone": "13800138000", "description": "屏幕碎了",
+              "external_id": "key:same"}
+    results, errors = _parallel([kwargs, kwargs, kwargs])
+    assert not errors
+    assert Ticket.objects.count() == 1
+    assert {r.ticket.pk for r in results} == {Ticket.objects.get().pk}
+    assert IntakeRecord.objects.count() == 1
+
+
+def test_new_device_reported_twice_at_once_gives_one_ticket_and_a_link(setup_taxonomy):
+    imei = factories.make_imei(8080)
+    calls = [{"channel": ch, "name": "张三", "phone": "13800138000", "description": "屏幕摔碎了",
+              "product_model": setup_taxonomy, "serial": imei} for ch in ("app", "web")]
+    results, errors = _parallel(calls)
+    assert not errors
+    assert Customer.objects.count() == 1
+    assert Device.objects.count() == 1
+    assert Ticket.objects.count() == 1
+    assert sorted(r.outcome for r in results) == ["created", "duplicate"]
