@@ -168,7 +168,7 @@ def walk_answer(*, walk: DiagnosisWalk, answer_id: int, by: AbstractBaseUser | N
     Raises InvalidTransition when the walk is already finished, ValidationFailed when the answer
     does not belong to the current question (e.g. a stale page posted twice).
     """
-    walk = DiagnosisWalk.objects.select_for_update().select_related("tree", "ticket").get(pk=walk.pk)
+    walk = DiagnosisWalk.objects.select_for_update(of=("self",)).select_related("tree", "ticket").get(pk=walk.pk)
     if walk.outcome:
         raise InvalidTransition(_("本次诊断已结束。"))
     answer = (

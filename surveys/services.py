@@ -94,7 +94,10 @@ def survey_for_ticket(*, ticket: Ticket) -> Survey:
 # ---------------------------------------------------------------------------------------------
 
 def invitation_signed_token(*, invitation: Invitation) -> str:
-    return signing.TimestampSigner(salt=SIGNING_SALT).sign(invitation.token)
+    """The link credential: the invitation's random token signed with SECRET_KEY (HMAC), so links
+    cannot be guessed or forged; the same link serves invitation and reminder, and its validity
+    ends at ``expires_at`` (SURVEY_EXPIRY_DAYS), checked on every use."""
+    return signing.Signer(salt=SIGNING_SALT).sign(invitation.token)
 
 
 def invitation_url(*, invitation: Invitation) -> str:
@@ -105,7 +108,7 @@ def invitation_url(*, invitation: Invitation) -> str:
 def invitation_from_signed(*, value: str) -> Invitation:
     """The invitation a link points to. Raises NotFoundError for a forged or unknown token."""
     try:
-        token = signing.TimestampSigner(salt=SIGNING_SALT).unsign(value)
+        token = signing.Signer(salt=SIGNING_SALT).unsign(value)
     except signing.BadSignature:
         raise NotFoundError(_("调查链接无效。"))
     invitation = (Invitation.objects.select_related("survey", "ticket", "ticket__customer", "ticket__technician",
@@ -157,7 +160,7 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
     from tickets.services import ticket_event_add
 
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("ticket__customer").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related("ticket__customer").get(pk=invitation.pk)
         if invitation.status != Invitation.Status.PENDING:
             return invitation
         ticket = invitation.ticket
@@ -187,7 +190,7 @@ def invitation_remind(*, invitation_id: int, now: dt.datetime | None = None) -> 
 
     now = now or timezone.now()
     with transaction.atomic():
-        invitation = (Invitation.objects.select_for_update().select_related("ticket__customer")
+        invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("ticket__customer")
                       .filter(pk=invitation_id).first())
         if (invitation is None or invitation.status != Invitation.Status.SENT or invitation.reminded_at
                 or invitation.expires_at <= now):
@@ -274,7 +277,7 @@ def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime |
 
     expired = False
     with transaction.atomic():
-        invitation = (Invitation.objects.select_for_update()
+        invitation = (Invitation.objects.select_for_update(of=("self",))
                       .select_related("survey", "ticket").get(pk=invitation.pk))
         if invitation.status == Invitation.Status.ANSWERED:
             raise SurveyAlreadyAnswered(_("您已提交过本次评价，感谢您的反馈。"))
@@ -389,7 +392,7 @@ def follow_up_close(*, follow_up: FollowUp, by: AbstractBaseUser, outcome: str, 
         raise ValidationFailed(_("请填写回访记录。"), extra={"fields": {"note": [_("请填写回访记录。")]}})
     try:
         with transaction.atomic():
-            follow_up = FollowUp.objects.select_for_update().select_related("ticket").get(pk=follow_up.pk)
+            follow_up = FollowUp.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=follow_up.pk)
             if not can_proceed(follow_up.close):
                 raise InvalidTransition(_("回访已完成。"))
             follow_up.close()
