@@ -355,23 +355,29 @@ def sla_on_transition(*, ticket_id: int, transition: str, from_state: str, to_st
 # The sweep
 # ---------------------------------------------------------------------------------------------
 
-def _dispatchers() -> list:
-    return list(get_user_model().objects.filter(groups__name="调度", is_active=True))
+def _dispatchers(cache: dict | None = None) -> list:
+    if cache is not None and "dispatchers" in cache:
+        return cache["dispatchers"]
+    users = list(get_user_model().objects.filter(groups__name="调度", is_active=True))
+    if cache is not None:
+        cache["dispatchers"] = users
+    return users
 
 
-def _escalation_targets(ticket: Ticket) -> list:
+def _escalation_targets(ticket: Ticket, cache: dict | None = None) -> list:
+    """The center's managers, or the dispatchers when the ticket has no center (or it has none)."""
     if ticket.service_center_id:
         managers = list(ticket.service_center.managers.filter(is_active=True))
         if managers:
             return managers
-    return _dispatchers()
+    return _dispatchers(cache)
 
 
-def _remind(clock: SlaClock, ticket: Ticket, now: dt.datetime) -> None:
+def _remind(clock: SlaClock, ticket: Ticket, now: dt.datetime, cache: dict | None = None) -> None:
     from tickets.outbox.services import outbox_notify_staff
 
     clock.reminded_at = now
-    users = [ticket.technician.user] if ticket.technician_id else _escalation_targets(ticket)
+    users = [ticket.technician.user] if ticket.technician_id else _escalation_targets(ticket, cache)
     names = "、".join(str(u) for u in users) or _("无人（未派工且无调度）")
     _ledger(clock, SlaLedgerEntry.Kind.REMINDER, _("已用 75%% 解决时限，提醒 %(who)s") % {"who": names}, now,
             users=[u.pk for u in users])
@@ -382,7 +388,7 @@ def _remind(clock: SlaClock, ticket: Ticket, now: dt.datetime) -> None:
                         context={"due": clock.due_resolution_at}, idempotency_key=f"sla.reminder:{ticket.pk}")
 
 
-def _breach(clock: SlaClock, ticket: Ticket, now: dt.datetime, *, target: str) -> None:
+def _breach(clock: SlaClock, ticket: Ticket, now: dt.datetime, *, target: str, cache: dict | None = None) -> None:
     from tickets.outbox.services import outbox_notify_staff
 
     due = clock.due_response_at if target == "response" else clock.due_resolution_at
@@ -393,7 +399,7 @@ def _breach(clock: SlaClock, ticket: Ticket, now: dt.datetime, *, target: str) -
         clock.breached_at = clock.escalated_at = now
     _ledger(clock, SlaLedgerEntry.Kind.BREACH, _("%(reason)s：截止 %(due)s") % {
         "reason": reason, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}, now, target=target)
-    users = _escalation_targets(ticket)
+    users = _escalation_targets(ticket, cache)
     names = "、".join(str(u) for u in users) or _("无人")
     _ledger(clock, SlaLedgerEntry.Kind.ESCALATION, _("%(reason)s，升级至 %(who)s") % {
         "reason": reason, "who": names}, now, target=target, users=[u.pk for u in users])
@@ -424,6 +430,8 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, 
             return counts
         tickets = Ticket.objects.select_related("service_center", "technician__user", "customer").in_bulk(
             [c.ticket_id for c in clocks])
+        cache: dict = {}
+        calendars: dict[int | None, BusinessCalendar] = {}
         for clock in clocks:
             ticket = tickets.get(clock.ticket_id)
             if ticket is None or clock.state != SlaClock.State.RUNNING:
@@ -432,15 +440,17 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, 
                 continue
             if clock.reminded_at is None and clock.breached_at is None and clock.remind_at \
                     and clock.remind_at <= now:
-                _remind(clock, ticket, now)
+                _remind(clock, ticket, now, cache)
                 counts["reminders"] += 1
             if clock.responded_at is None and clock.response_breached_at is None and clock.due_response_at \
                     and clock.due_response_at <= now:
-                _breach(clock, ticket, now, target="response")
+                _breach(clock, ticket, now, target="response", cache=cache)
                 counts["response_breaches"] += 1
             if clock.breached_at is None and clock.due_resolution_at and clock.due_resolution_at <= now:
-                _breach(clock, ticket, now, target="resolution")
+                _breach(clock, ticket, now, target="resolution", cache=cache)
                 counts["breaches"] += 1
-            _project(clock, _calendar(clock))
+            if clock.center_id not in calendars:
+                calendars[clock.center_id] = _calendar(clock)
+            _project(clock, calendars[clock.center_id])
             clock.save()
     return counts
