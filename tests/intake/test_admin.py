@@ -139,3 +139,19 @@ def test_technician_has_no_triage_queue(client, technician):
 def test_ops_without_add_permission_cannot_enter_reports(client, ops_user):
     client.force_login(ops_user)
     assert client.get("/admin/tickets/phoneintake/add/").status_code == 403
+
+
+def test_phone_intake_changelist_uses_constant_queries(client, agent, taxonomy):
+    client.force_login(agent)
+    url = "/admin/tickets/phoneintake/"
+    factories.TicketFactory(channel="phone")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        factories.TicketFactory(channel="store", fault_category=taxonomy["screen"])
+    factories.TicketFactory(channel="web")  # not a staff channel: not listed
+    with CaptureQueriesContext(connection) as six:
+        response = client.get(url)
+    assert response.content.decode().count("SR2") >= 6
+    assert len(six) == len(one)

@@ -12,6 +12,7 @@ import base64
 import binascii
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -104,6 +105,13 @@ class IntakeTicketCreateApi(APIView):
             path = result.ticket.get_tracking_url()
             return request.build_absolute_uri(path) if request else path
 
+    @extend_schema(
+        operation_id="intake_ticket_create", tags=["intake"],
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="a retry with the same key returns the first answer")],
+        request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer},
+        description="Authorization: Api-Key <key> (one key per integration channel).",
+    )
     def post(self, request: Request) -> Response:
         channel_key = channel_key_from_request(request)
         ser = self.InputSerializer(data=request.data)
