@@ -4,6 +4,7 @@ wraps every POST with ``Idempotency-Key`` handling and documents the error shape
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -43,6 +44,8 @@ class ApiSchema(AutoSchema):
 
     def get_override_parameters(self) -> list:
         params = list(super().get_override_parameters())
+        for name in re.findall(r"{(\w+_id)}", self.path):
+            params.append(OpenApiParameter(name, int, OpenApiParameter.PATH, description="Id (a positive integer)."))
         if self.method == "POST" and getattr(getattr(self.view, "post", None), "idempotent", False):
             params.append(
                 OpenApiParameter(
@@ -146,6 +149,14 @@ def qc_queryset(user: Any) -> QuerySet[Ticket]:
     return queue.filter(scope).distinct()
 
 
+def url_id(value: Any) -> int:
+    """A primary key from the URL; anything but a positive integer is simply not found."""
+    text = str(value or "")
+    if not text.isdigit() or len(text) > 18:
+        raise exceptions.NotFound()
+    return int(text)
+
+
 class JobMixin:
     """Loads the job named in the URL from the user's own jobs, or answers 404 (never 403: another
     technician's job must be indistinguishable from a missing one)."""
@@ -166,7 +177,7 @@ class JobMixin:
 
     def _load_job(self) -> Ticket:
         qs = self.job_scope().select_related(*self.job_select_related)
-        job = qs.filter(pk=self.kwargs["job_id"]).first()
+        job = qs.filter(pk=url_id(self.kwargs["job_id"])).first()
         if job is None:
             raise exceptions.NotFound()
         return job
@@ -177,7 +188,7 @@ class JobMixin:
 
     def get_conflict_state(self) -> dict | None:
         """The job as it is now (for 409 answers): state and repair order state."""
-        job = self.job_scope().filter(pk=self.kwargs.get("job_id")).first()
+        job = self.job_scope().filter(pk=url_id(self.kwargs.get("job_id"))).first()
         if job is None:
             return None
         order = job.repair_orders.order_by("-created_at").first()

@@ -14,7 +14,7 @@ from repairs.services import qc_checklist_for, qc_fail, qc_gate_problems, qc_pas
 from tickets.models import Ticket
 from tickets.services import ticket_transition
 
-from .base import ApiView, IsQcInspector, JobMixin, error_responses, qc_queryset
+from .base import ApiView, IsQcInspector, JobMixin, error_responses, qc_queryset, url_id
 from .jobs import JOB_LIST_RELATED
 from .serializers import JobOut
 
@@ -60,7 +60,7 @@ class QcDecisionApi(JobMixin, ApiView):
         return qc_queryset(self.request.user)
 
     def get_conflict_state(self) -> dict | None:
-        return Ticket.objects.filter(pk=self.kwargs.get("job_id")).values("id", "status").first()
+        return Ticket.objects.filter(pk=url_id(self.kwargs.get("job_id"))).values("id", "status").first()
 
     def repair_order_in_qc(self, job: Ticket) -> RepairOrder | None:
         return RepairOrder.objects.filter(ticket=job, status=RepairOrder.Status.QC).first()

@@ -30,7 +30,7 @@ from repairs.services import (
 )
 from tickets.exceptions import NotFoundError
 
-from .base import ApiView, IsTechnician, JobMixin, error_responses
+from .base import ApiView, IsTechnician, JobMixin, error_responses, url_id
 
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "422")
 
@@ -74,7 +74,7 @@ class RepairMixin(JobMixin):
 
     def get_quote(self) -> Quote:
         order = self.get_repair_order()
-        quote = Quote.objects.filter(repair_order=order, pk=self.kwargs["quote_id"]).first()
+        quote = Quote.objects.filter(repair_order=order, pk=url_id(self.kwargs["quote_id"])).first()
         if quote is None:
             raise NotFoundError()
         return quote
