@@ -75,7 +75,8 @@ def stock_low_alerts_run(*, today: dt.date | None = None) -> list[LowStockAlert]
         if position > level.reorder_point:
             continue
         fc = forecasts.get((level.part_id, level.location_id))
-        suggested = fc.suggested_order_qty if fc else max(level.reorder_point * 2 - position, 0)
+        # Top up to twice the set reorder point at least, more if the forecast asks for more.
+        suggested = max(fc.suggested_order_qty if fc else 0, level.reorder_point * 2 - position, 0)
         alert, was_created = LowStockAlert.objects.get_or_create(
             part=level.part, location=level.location, day=today,
             defaults={"available": level.available_qty, "reorder_point": level.reorder_point,

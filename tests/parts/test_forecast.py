@@ -91,7 +91,7 @@ def test_daily_low_stock_alert_is_idempotent_and_mails_warehouse(stocked, wareho
     with django_capture_on_commit_callbacks(execute=True):
         alerts = stock_low_alerts_run()
     assert len(alerts) == 1
-    assert (alerts[0].available, alerts[0].reorder_point) == (10, 10)
+    assert (alerts[0].available, alerts[0].reorder_point, alerts[0].suggested_order_qty) == (10, 10, 10)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [warehouse_user.email]
     assert part.sku in mail.outbox[0].body
