@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 # PostgreSQL: how many index hits are re-ranked in Python (ts_rank picks them).
 PG_CANDIDATES = 300
 SIMILAR_TICKET_CANDIDATES = 400
-_VECTOR_SQL = "to_tsvector('simple'::regconfig, COALESCE(knowledge_article.segmented_text, ''))"
+# Stored generated tsvector of segmented_text with a GIN index (PostgreSQL only, migration 0005).
+_VECTOR_SQL = "knowledge_article.search_vector"
 
 
 def article_published_qs(*, audience: str | None = None) -> QuerySet[Article]:

@@ -35,3 +35,21 @@ class SurveysConfig(AppConfig):
             register_default("survey.reminder", channel=channel,
                              zh_subject="提醒：请评价工单 {{ ticket.number }} 的服务", zh_body=REMINDER_ZH,
                              en_subject="Reminder: rate ticket {{ ticket.number }}", en_body=REMINDER_EN)
+        for channel in ("sms", "email"):
+            register_default(
+                "survey.follow_up", channel=channel,
+                zh_subject="待回访：工单 {{ ticket.number }}（{{ reason }}）",
+                zh_body="【回访】工单 {{ ticket.number }} 的客户评价为{{ reason }}：{{ comment }}。"
+                        "请在 {{ due|date:'m-d H:i' }} 前完成回访并记录结果。",
+                en_subject="Follow-up needed: ticket {{ ticket.number }} ({{ reason }})",
+                en_body="[Follow-up] The customer of ticket {{ ticket.number }} was dissatisfied ({{ reason }}): "
+                        "{{ comment }}. Call back before {{ due|date:'M d H:i' }} and record the outcome.",
+            )
+            register_default(
+                "survey.training_alert", channel=channel,
+                zh_subject="培训预警：{{ technician }}",
+                zh_body="【培训预警】工程师 {{ technician }} 近 {{ days }} 天收到 {{ count }} 次投诉，请安排培训。",
+                en_subject="Training alert: {{ technician }}",
+                en_body="[Training] Technician {{ technician }} received {{ count }} complaints in {{ days }} days; "
+                        "please arrange training.",
+            )

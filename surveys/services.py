@@ -345,7 +345,24 @@ def follow_up_open(*, response: Response, now: dt.datetime | None = None) -> Fol
                 "due": timezone.localtime(follow_up.due_at).strftime("%Y-%m-%d %H:%M")},
             payload={"follow_up_id": follow_up.pk},
         )
+        _notify_managers(event="survey.follow_up", center_id=follow_up.center_id, ticket=response.ticket,
+                         context={"follow_up": follow_up, "reason": follow_up.get_reason_display(),
+                                  "comment": response.comment[:200], "due": follow_up.due_at},
+                         key=f"survey.follow_up:{follow_up.pk}")
     return follow_up
+
+
+def _notify_managers(*, event: str, center_id: int | None, ticket: Ticket | None, context: dict, key: str) -> None:
+    """E-mail the center's managers through the outbox (idempotent by ``key``)."""
+    from repairs.models import ServiceCenter
+    from tickets.outbox.services import outbox_notify_staff
+
+    if center_id is None:
+        return
+    center = ServiceCenter.objects.filter(pk=center_id).prefetch_related("managers").first()
+    users = [u for u in center.managers.all() if u.is_active] if center else []
+    if users:
+        outbox_notify_staff(event=event, users=users, ticket=ticket, context=context, idempotency_key=key)
 
 
 def _check_follow_up_permission(*, follow_up: FollowUp, by: AbstractBaseUser) -> None:
@@ -433,10 +450,15 @@ def technician_alert_check(*, technician_id: int, now: dt.datetime | None = None
             return alert
         try:
             with transaction.atomic():
-                return TechnicianAlert.objects.create(technician_id=technician_id, complaint_count=count,
-                                                      window_days=window.days)
+                alert = TechnicianAlert.objects.create(technician_id=technician_id, complaint_count=count,
+                                                       window_days=window.days)
         except IntegrityError:
             return TechnicianAlert.objects.get(technician_id=technician_id, status=TechnicianAlert.Status.OPEN)
+        technician = alert.technician
+        _notify_managers(event="survey.training_alert", center_id=technician.center_id, ticket=None,
+                         context={"technician": technician.name, "count": count, "days": window.days},
+                         key=f"survey.training_alert:{alert.pk}")
+        return alert
 
 
 @transaction.atomic

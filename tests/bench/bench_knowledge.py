@@ -5,7 +5,7 @@ articles (meant for PostgreSQL, where the GIN full-text index is used; SQLite ru
 
 It creates its own throw-away database (``bench_kb_knowledge`` on PostgreSQL, a temp file on SQLite),
 seeds the demo articles, measures, and drops the database again. Options: ``--articles N`` (default
-10000), ``--queries N`` (default 500).
+10000), ``--queries N`` (default 500), ``--keepdb`` to reuse the database between runs.
 """
 
 from __future__ import annotations
@@ -97,8 +97,8 @@ def run(*, articles: int, queries: int) -> None:
     reports = json.loads(DATA.read_text(encoding="utf-8"))
     print(f"database: {connection.vendor}  labelled reports: {len(reports)}")
     demo.seed_articles()
-    models = {cat: ProductModel.objects.create(brand="测试", name=f"{cat} 型号", code=f"BENCH-{cat}", category=cat)
-              for cat in {r["category"] for r in reports}}
+    models = {cat: ProductModel.objects.get_or_create(code=f"BENCH-{cat}", defaults={
+        "brand": "测试", "name": f"{cat} 型号", "category": cat})[0] for cat in {r["category"] for r in reports}}
 
     print(f"\nrelevance on the demo corpus ({len(ARTICLES)} customer + {len(INTERNAL_ARTICLES)} internal articles):")
     _relevance(reports, models, audience="customer", label="customer self-help (audience=customer)")
@@ -107,12 +107,13 @@ def run(*, articles: int, queries: int) -> None:
     rng = random.Random(42)
     pool = [s + "。" for a in ARTICLES + INTERNAL_ARTICLES for s in a["body"].replace("\n", "").split("。") if s]
     started = time.perf_counter()
-    _synthetic_articles(max(0, articles - len(ARTICLES) - len(INTERNAL_ARTICLES)), rng, pool)
+    from knowledge.models import Article
+
+    if not Article.objects.filter(slug__startswith="syn-").exists():
+        _synthetic_articles(max(0, articles - len(ARTICLES) - len(INTERNAL_ARTICLES)), rng, pool)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE knowledge_article")
-    from knowledge.models import Article
-
     total = Article.objects.count()
     print(f"\ncorpus: {total} published articles (synthetic distractors indexed in {time.perf_counter() - started:.1f} s)")
 
@@ -145,8 +146,9 @@ def run(*, articles: int, queries: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "EXPLAIN SELECT id FROM knowledge_article WHERE status = 'published' AND to_tsvector('simple'::regconfig, "
-                "COALESCE(knowledge_article.segmented_text, '')) @@ to_tsquery('simple'::regconfig, %s)",
+                "EXPLAIN ANALYZE SELECT id, ts_rank(search_vector, q) FROM knowledge_article, "
+                "to_tsquery('simple'::regconfig, %s) q WHERE status = 'published' AND search_vector @@ q "
+                "ORDER BY 2 DESC LIMIT 300",
                 ["'充电' | '故障'"],
             )
             plan = [row[0] for row in cursor.fetchall()]
@@ -161,6 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=10000)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--keepdb", action="store_true", help="keep (and reuse) the benchmark database")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -175,11 +178,11 @@ def main() -> None:
     else:
         print("note: not PostgreSQL — measuring the SQLite fallback (set DATABASE_URL for the indexed path)")
         test["NAME"] = os.path.join(tempfile.gettempdir(), f"bench-kb-{os.getpid()}.sqlite3")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
     try:
         run(articles=args.articles, queries=args.queries)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=args.keepdb)
 
 
 if __name__ == "__main__":

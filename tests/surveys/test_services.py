@@ -128,10 +128,13 @@ def test_negated_praise_opens_nothing(resolved_ticket):
 
 
 def test_follow_up_outcome_is_recorded(resolved_ticket, manager):
+    resolved_ticket.service_center.managers.add(manager)
     invitation = Invitation.objects.get(ticket=resolved_ticket)
     response = services.response_submit(invitation=invitation, answers={**GOOD, "comment": "投诉"})
     follow_up = response.follow_up
-    resolved_ticket.service_center.managers.add(manager)
+    notice = OutboxMessage.objects.get(event="survey.follow_up", user=manager)
+    assert resolved_ticket.number in notice.body
+    assert "投诉" in notice.body
     services.follow_up_contact(follow_up=follow_up, by=manager, note="已致电")
     with pytest.raises(ValidationFailed):
         services.follow_up_close(follow_up=follow_up, by=manager, outcome="unresolved", note="")
@@ -196,8 +199,9 @@ def _complaint_for(technician, django_capture_on_commit_callbacks, *, when=None)
                                     now=when)
 
 
-def test_three_complaints_in_30_days_raise_one_training_alert(db, django_capture_on_commit_callbacks):
+def test_three_complaints_in_30_days_raise_one_training_alert(db, manager, django_capture_on_commit_callbacks):
     technician = TechnicianFactory()
+    technician.center.managers.add(manager)
     _complaint_for(technician, django_capture_on_commit_callbacks)
     _complaint_for(technician, django_capture_on_commit_callbacks)
     assert not TechnicianAlert.objects.exists()
@@ -205,6 +209,7 @@ def test_three_complaints_in_30_days_raise_one_training_alert(db, django_capture
     alert = TechnicianAlert.objects.get(technician=technician)
     assert alert.complaint_count == 3
     assert alert.window_days == 30
+    assert technician.name in OutboxMessage.objects.get(event="survey.training_alert", user=manager).body
     _complaint_for(technician, django_capture_on_commit_callbacks)
     alert.refresh_from_db()
     assert TechnicianAlert.objects.filter(technician=technician).count() == 1
