@@ -45,7 +45,7 @@ STAFF_CHANNELS = [Channel.PHONE, Channel.STORE, Channel.WECHAT]
 @admin.register(PhoneIntake)
 class PhoneIntakeAdmin(admin.ModelAdmin):
     list_display = ("number", "customer", "channel", "status", "fault_category", "created_at")
-    list_select_related = ("customer", "fault_category")
+    list_select_related = ("customer", "fault_category", "fault_category__parent")
     list_filter = ("channel", "status")
     search_fields = ("number", "=customer__phone")
     show_full_result_count = False
