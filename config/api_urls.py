@@ -6,6 +6,8 @@ own app with its own API-key auth and is not part of this document).
 
 from __future__ import annotations
 
+import os
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import permissions
@@ -22,3 +24,9 @@ urlpatterns = [
          name="api-redoc"),
     path("v1/", include(v1, namespace="api")),
 ]
+
+if os.environ.get("API_BENCH_URLS") == "1":
+    # Bare baseline endpoints for tests/bench/bench_api.py only; never mounted otherwise.
+    from tests.bench.bench_api import bench_urlpatterns
+
+    urlpatterns.append(path("bench/", include(bench_urlpatterns())))
