@@ -38,7 +38,7 @@ def defective_store_for(location: Location) -> Location | None:
 
 
 def _lock(record: DefectiveReturn, action: str) -> DefectiveReturn:
-    locked = DefectiveReturn.objects.select_for_update().select_related(
+    locked = DefectiveReturn.objects.select_for_update(of=("self",)).select_related(
         "part", "to_location", "serial_unit").get(pk=record.pk)
     if not can_proceed(getattr(locked, action)):
         raise DefectiveReturnError(extra={"status": locked.status, "action": action})

@@ -39,7 +39,8 @@ def _require_reservation_perm(by: AbstractBaseUser | None, perm: str) -> None:
 
 
 def _lock_active(reservation: Reservation) -> Reservation:
-    locked = Reservation.objects.select_for_update().select_related("part", "location").get(pk=reservation.pk)
+    locked = (Reservation.objects.select_for_update(of=("self",)).select_related("part", "location")
+              .get(pk=reservation.pk))
     if locked.status != Reservation.Status.ACTIVE:
         raise ReservationNotActive(extra={"status": locked.status})
     return locked

@@ -81,7 +81,7 @@ def serial_unit_scan(*, payload: str, product_model: Any = None, location: Locat
         data = label_payload_read(payload)
     except signing.BadSignature:
         raise _reject(SerialScanRejected.FORGED, _("标签签名无效：不是本系统签发的备件标签，疑似伪造。"))
-    unit = (SerialUnit.objects.select_for_update().select_related("part", "location")
+    unit = (SerialUnit.objects.select_for_update(of=("self",)).select_related("part", "location")
             .filter(serial=data["s"]).first())
     if unit is None or unit.part.sku != data["k"]:
         raise _reject(SerialScanRejected.UNKNOWN, _("标签对应的备件不存在或与物料编码不符。"), serial=data["s"])

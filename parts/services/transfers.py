@@ -29,8 +29,8 @@ def _number() -> str:
 
 
 def _lock(transfer: Transfer, action: str) -> Transfer:
-    locked = Transfer.objects.select_for_update().select_related("part", "source", "destination").get(
-        pk=transfer.pk)
+    locked = (Transfer.objects.select_for_update(of=("self",)).select_related("part", "source", "destination")
+              .get(pk=transfer.pk))
     if not can_proceed(getattr(locked, action)):
         raise TransferNotAllowed(
             _("调拨单 %(number)s 当前为“%(status)s”，不能执行此操作。")
