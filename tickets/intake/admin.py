@@ -33,6 +33,7 @@ from tickets.models import (
     Ticket,
     TriageCorrection,
     TriageQueueTicket,
+    TriageResult,
 )
 
 from .forms import StaffIntakeForm, uploaded_to_intake_files
@@ -239,6 +240,23 @@ class TriageQueueAdmin(admin.ModelAdmin):
             "has_view_permission": True,
         }
         return TemplateResponse(request, "tickets/intake/admin_triage.html", context)
+
+
+@admin.register(TriageResult)
+class TriageResultAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "predicted_category", "confidence", "auto_triaged", "needs_review", "reviewed_by",
+                    "created_at")
+    list_select_related = ("ticket", "predicted_category", "predicted_category__parent", "reviewed_by")
+    list_filter = ("auto_triaged", "needs_review")
+    search_fields = ("ticket__number",)
+    readonly_fields = ("ticket", "predicted_category", "confidence", "candidates", "tokens", "model_version",
+                       "auto_triaged", "needs_review", "reviewed_by", "reviewed_at", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(TriageCorrection)
