@@ -12,7 +12,7 @@ from tickets.models import InvoiceRequest, TicketEvent
 from tickets.progress.services import invoice_request_issue, invoice_request_reject, invoice_request_submit
 from tickets.progress.tax import normalize_uscc, uscc_check_char
 
-from .conftest import advance
+from .helpers import advance
 
 pytestmark = pytest.mark.django_db
 

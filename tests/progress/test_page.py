@@ -9,7 +9,7 @@ import pytest
 from tickets import services
 from tickets.models import Ticket
 
-from .conftest import advance
+from .helpers import advance
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_page_shows_steps_timeline_and_technician(client, ticket, tech):
     response = client.get(f"/t/{ticket.tracking_token}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert ticket.number in html
     assert "处理中" in html

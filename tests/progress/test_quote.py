@@ -12,7 +12,7 @@ from tickets.exceptions import ValidationFailed
 from tickets.models import Attachment, Ticket
 from tickets.progress.signature import signature_ink_pixels, signature_png_from_data_url
 
-from .conftest import advance, png_signature, send_quote
+from .helpers import advance, png_signature, send_quote
 
 pytestmark = pytest.mark.django_db
 

@@ -42,8 +42,9 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # the token in the URL is a credential: keep it out of Referer headers, caches and search engines
-    response["Referrer-Policy"] = "no-referrer"
+    # the token in the URL is a credential: keep it out of cross-site Referer headers, caches and search
+    # engines ("same-origin", not "no-referrer": that would send "Origin: null" and fail the CSRF check)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store, private"
     return response
