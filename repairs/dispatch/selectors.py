@@ -81,6 +81,29 @@ def _json_contains_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
+CANDIDATE_FIELDS = ("pk", "name", "center_id", "skills", "product_categories", "level", "capacity", "rating",
+                    "last_latitude", "last_longitude", "last_seen_at", "open_load",
+                    "center__latitude", "center__longitude", "center__service_radius_km")
+
+
+def candidate_queryset(*, ticket: Ticket, center_ids: list[int], exclude_ids) -> QuerySet:
+    """On-duty technicians of the given centers with their open load (one query).
+    On PostgreSQL the skill and product line are filtered in SQL (JSON containment); elsewhere the
+    caller filters them in Python."""
+    category = ticket.fault_category
+    skill = category.required_skill if category else ""
+    product_category = ticket.product_model.category if ticket.product_model_id else ""
+    # Capacity is checked by the caller on the annotated load: filtering on it in SQL would make
+    # PostgreSQL evaluate the load subquery twice per row.
+    qs = technicians_with_load().filter(on_duty=True, center_id__in=center_ids).exclude(pk__in=list(exclude_ids))
+    if _json_contains_supported():
+        if skill:
+            qs = qs.filter(skills__contains=[skill])
+        if product_category:
+            qs = qs.filter(Q(product_categories=[]) | Q(product_categories__contains=[product_category]))
+    return qs.values(*CANDIDATE_FIELDS)
+
+
 def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = frozenset(),
                         limit: int = 10, now: dt.datetime | None = None) -> list[Candidate]:
     """On-duty technicians of centers serving the ticket's area, with the category's required skill
@@ -93,20 +116,13 @@ def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = f
                               product_category=product_category)
     if not centers:
         return []
-    qs = (technicians_with_load().filter(on_duty=True, center_id__in=list(centers))
-          .exclude(pk__in=list(exclude_ids)).filter(open_load__lt=F("capacity")))
-    if _json_contains_supported():
-        if skill:
-            qs = qs.filter(skills__contains=[skill])
-        if product_category:
-            qs = qs.filter(Q(product_categories=[]) | Q(product_categories__contains=[product_category]))
-    rows = qs.values("pk", "name", "center_id", "skills", "product_categories", "level", "capacity", "rating",
-                     "last_latitude", "last_longitude", "last_seen_at", "open_load",
-                     "center__latitude", "center__longitude", "center__service_radius_km")
+    rows = candidate_queryset(ticket=ticket, center_ids=list(centers), exclude_ids=exclude_ids)
     t_lat, t_lon = _f(ticket.latitude), _f(ticket.longitude)
     vip = ticket.customer.tier in VIP_TIERS
     out = []
     for row in rows:
+        if row["open_load"] >= row["capacity"]:
+            continue
         if skill and skill not in (row["skills"] or []):
             continue
         if product_category and row["product_categories"] and product_category not in row["product_categories"]:

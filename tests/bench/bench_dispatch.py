@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
               f"median {med * 1000:.1f} ms, p90 {times[int(len(times) * 0.9)] * 1000:.1f} ms, "
               f"max {times[-1] * 1000:.1f} ms; {sum(sizes)}/{len(sample)} tickets had a candidate "
               f"(goal: median < 50 ms) -> {'OK' if med < 0.05 else 'MISSED'}")
+        _explain(sample[0], connection)
         auto = []
         for ticket in sample[:30]:
             t2 = time.perf_counter()
@@ -138,6 +139,27 @@ def main(argv: list[str] | None = None) -> None:
         connection.close()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
+
+
+def _explain(ticket, connection) -> None:
+    """Where the time goes for one ticket: the two queries (EXPLAIN ANALYZE) and the Python scoring."""
+    from repairs.dispatch import selectors
+
+    t0 = time.perf_counter()
+    centers = selectors.centers_serving(city=ticket.city, latitude=ticket.latitude, longitude=ticket.longitude,
+                                        product_category=ticket.product_model.category)
+    t1 = time.perf_counter()
+    qs = selectors.candidate_queryset(ticket=ticket, center_ids=list(centers), exclude_ids=set())
+    rows = list(qs)
+    t2 = time.perf_counter()
+    print(f"one ticket: centers {len(centers)} in {(t1 - t0) * 1000:.1f} ms, technician query {len(rows)} rows "
+          f"in {(t2 - t1) * 1000:.1f} ms")
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        print("EXPLAIN ANALYZE of the technician query:")
+        for (line,) in cur.fetchall():
+            print("   ", line)
 
 
 if __name__ == "__main__":
