@@ -42,7 +42,7 @@ def test_page_shows_steps_timeline_and_technician(client, ticket, tech):
     assert "138****5678" in html
     assert "13812345678" not in html
     assert f"/ws/t/{ticket.tracking_token}/" in html
-    assert "/help/?product=phone&amp;fault=screen-broken" in html
+    assert "/help/?category=phone&amp;q=%E5%B1%8F%E5%B9%95%E6%8D%9F%E5%9D%8F" in html
 
 
 def test_waiting_customer_and_remote_resolution(client, ticket, tech):
@@ -117,6 +117,7 @@ def _page_queries(client, ticket, django_assert_max_num_queries) -> int:
 
 def test_constant_query_count(client, ticket, tech, django_assert_num_queries):
     advance(ticket, "triage", "assign", "start", technician=tech)
+    _page_queries(client, ticket, None)  # warms per-process caches (the knowledge corpus statistics)
     few = _page_queries(client, ticket, None)
     for n in range(15):
         services.ticket_note_add(ticket=ticket, by=None, message=f"进度说明 {n}", customer_visible=True)
@@ -124,3 +125,25 @@ def test_constant_query_count(client, ticket, tech, django_assert_num_queries):
     with django_assert_num_queries(few):
         assert client.get(f"/t/{ticket.tracking_token}/").status_code == 200
     assert Ticket.objects.get(pk=ticket.pk).events.count() > 20
+
+
+def test_self_help_links_for_the_product_and_fault(client, ticket):
+    from tests.knowledge.factories import ArticleFactory
+
+    article = ArticleFactory(title="手机屏幕摔碎了怎么办", slug="screen-broken-help",
+                             body="屏幕摔碎、触摸失灵时，请先备份数据，然后预约更换屏幕。")
+    html = client.get(f"/t/{ticket.tracking_token}/").content.decode()
+    assert f'href="/help/a/{article.slug}/"' in html
+    assert "手机屏幕摔碎了怎么办" in html
+
+
+def test_survey_link_once_resolved(client, ticket, tech):
+    from surveys.models import Invitation
+    from surveys.services import invitation_create, invitation_signed_token
+
+    advance(ticket, "triage", "assign", "start", "resolve", technician=tech)
+    invitation = Invitation.objects.filter(ticket=ticket).first() or invitation_create(ticket=ticket)
+    html = client.get(f"/t/{ticket.tracking_token}/").content.decode()
+    assert f'/s/{invitation_signed_token(invitation=invitation)}/' in html
+    assert "评价本次服务" in html
+    assert f"/s/{invitation.token}/" not in html

@@ -117,3 +117,18 @@ def test_signature_decoding():
     with pytest.raises(ValidationFailed):
         signature_png_from_data_url("data:image/png;base64,@@@")
     assert signature_png_from_data_url(png_signature()).startswith(b"\x89PNG")
+
+
+def test_service_report_after_the_job_ends(client, quoted):
+    ticket, quote = quoted
+    url = f"/t/{ticket.tracking_token}/report.pdf"
+    not_yet = client.get(url)
+    assert not_yet.status_code == 302
+    client.post(f"/t/{ticket.tracking_token}/quote/{quote.pk}/",
+                {"action": "decline", "version": quote.version, "reason": "不修了"})
+    page = client.get(f"/t/{ticket.tracking_token}/").content.decode()
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from repairs.models import Quote
+from knowledge.models import Article
+from knowledge.selectors import ticket_suggestions, tree_match
+from repairs.models import Quote, RepairOrder
+from repairs.reports import service_report_pdf
 from surveys.models import Invitation
+from surveys.services import invitation_signed_token
 
 from ..models import InvoiceRequest, Ticket
 
@@ -58,12 +65,15 @@ def ticket_extras(*, ticket: Ticket) -> Extras:
         if latest is not None and latest.status == Quote.Status.SENT:
             extras.quote = latest
     invitation = Invitation.objects.filter(ticket_id=ticket.pk).only("token", "status", "expires_at").first()
-    if invitation is not None and invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT):
-        extras.survey_url = f"/s/{invitation.token}/"
+    if (invitation is not None and invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT)
+            and invitation.expires_at > timezone.now()):
+        # the survey link is the signed token (surveys' own credential), never the raw one
+        extras.survey_url = reverse("surveys:answer",
+                                    kwargs={"token": invitation_signed_token(invitation=invitation)})
     elif invitation is not None and invitation.status == Invitation.Status.ANSWERED:
         extras.survey_answered = True
     extras.report_available = (
-        extras.repair_order is not None and ticket.status in (S.READY, S.RESOLVED, S.CLOSED)
+        extras.repair_order is not None and extras.repair_order.status in RepairOrder.FINAL_STATES
     )
     extras.invoice = InvoiceRequest.objects.filter(ticket_id=ticket.pk).order_by("-created_at").first()
     return extras
@@ -118,13 +128,18 @@ def next_actions(*, ticket: Ticket, extras: Extras) -> list[Action]:
 
 
 def self_help(*, ticket: Ticket) -> dict:
-    """Links to self-help for this product and fault: guided diagnosis and articles."""
-    params = []
-    if ticket.product_model_id:
-        params.append(f"product={ticket.product_model.category}")
-    if ticket.fault_category_id:
-        params.append(f"fault={ticket.fault_category.code}")
-    return {"help_url": "/help/" + ("?" + "&".join(params) if params else ""), "articles": []}
+    """Self-help for this product and fault: the best customer articles for the ticket's report, the
+    guided diagnoses that match it, and a link to /help/ pre-filled with the product line and fault."""
+    category = ticket.product_model.category if ticket.product_model_id else ""
+    fault = ticket.fault_category.name if ticket.fault_category_id else ""
+    suggestions = ticket_suggestions(ticket=ticket, limit=3, audience=Article.Audience.CUSTOMER)
+    articles = [{"title": a.title, "url": reverse("knowledge:article", kwargs={"slug": a.slug})}
+                for a in suggestions.articles]
+    trees = [{"title": t.name, "url": reverse("knowledge:tree", kwargs={"slug": t.slug})}
+             for t in tree_match(query=f"{fault} {ticket.title}", product_category=category or None, limit=2)]
+    query = {k: v for k, v in (("category", category), ("q", fault)) if v}
+    return {"help_url": reverse("knowledge:help") + (f"?{urlencode(query)}" if query else ""),
+            "articles": articles, "trees": trees}
 
 
 def service_report_bytes(*, ticket: Ticket) -> bytes | None:
@@ -132,6 +147,4 @@ def service_report_bytes(*, ticket: Ticket) -> bytes | None:
     extras = ticket_extras(ticket=ticket)
     if not extras.report_available:
         return None
-    from repairs.reports import service_report_pdf
-
     return service_report_pdf(repair_order=extras.repair_order)
