@@ -171,3 +171,34 @@ def test_import_admin_preview_shows_row_errors(wh_client):
     assert "NOWHERE" in body
     assert not StockLevel.objects.exists()
     assert not SerialUnit.objects.exists()
+
+
+def test_import_admin_preview_then_confirm_writes_through_ledger(wh_client, warehouse_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    part = factories.PartFactory(sku="IMC-1")
+    loc = factories.LocationFactory(code="IMC-L")
+    csv = "sku,location,on_hand,reorder_point\nIMC-1,IMC-L,6,2\n"
+    preview = wh_client.post(reverse("admin:parts_stocklevel_import"), {
+        "import_file": SimpleUploadedFile("stock.csv", csv.encode(), content_type="text/csv"),
+        "format": "0", "resource": "0"})
+    assert preview.status_code == 200
+    assert not StockLevel.objects.exists()
+    confirm = preview.context["confirm_form"]
+    assert confirm is not None
+    done = wh_client.post(reverse("admin:parts_stocklevel_process_import"), {
+        **confirm.initial, "resource": confirm.initial.get("resource", "0")})
+    assert done.status_code == 302
+    level = StockLevel.objects.get(part=part, location=loc)
+    assert (level.on_hand, level.reorder_point) == (6, 2)
+    movement = StockMovement.objects.get(part=part)
+    assert (movement.kind, movement.on_hand_delta, movement.actor) == ("adjust", 6, warehouse_user)
+
+
+def test_roles_grant_warehouse_and_technician(warehouse_user, technician, manager):
+    for perm in ("parts.add_stockmovement", "parts.approve_transfer", "parts.change_serialunit",
+                 "parts.add_supplierclaim", "parts.view_lowstockalert"):
+        assert warehouse_user.has_perm(perm), perm
+    assert technician.user.has_perm("parts.add_reservation")
+    assert not technician.user.has_perm("parts.add_stockmovement")
+    assert manager.has_perm("parts.approve_transfer")
