@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tickets.models import ClassifierModel, Customer, Device, FaultCategory, Ticket
-from tickets.validators import normalize_phone
+from tickets.validators import normalize_imei, normalize_phone, normalize_serial
 
 from .classifier import NaiveBayes
 
@@ -130,3 +131,19 @@ def training_samples_from_tickets(*, limit: int = 50_000) -> list[tuple[str, str
         seen.add(ticket_id)
         samples.append((desc, code))
     return samples
+
+
+def device_find_by_serial(serial: str) -> Device | None:
+    """A registered device by serial or IMEI in any accepted spelling (spaces, dashes, case)."""
+    raw = (serial or "").strip()
+    if not raw:
+        return None
+    candidates = set()
+    for normalize in (normalize_imei, normalize_serial):
+        try:
+            candidates.add(normalize(raw))
+        except ValidationError:
+            continue
+    if not candidates:
+        return None
+    return Device.objects.select_related("product_model").filter(serial_number__in=candidates).first()

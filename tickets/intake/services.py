@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -44,11 +45,17 @@ from tickets.services import (
     ticket_event_add,
     ticket_triage,
 )
-from tickets.validators import normalize_imei, normalize_phone, normalize_serial
+from tickets.validators import normalize_imei, normalize_phone
 
 from . import classifier
 from .routing import route_ticket
-from .selectors import classifier_active, duplicate_find, leaf_categories, training_samples_from_tickets
+from .selectors import (
+    classifier_active,
+    device_find_by_serial,
+    duplicate_find,
+    leaf_categories,
+    training_samples_from_tickets,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -56,6 +63,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_FILES = 9
+TICKET_NUMBER_RE = re.compile(r"\b" + re.escape(settings.TICKET_NUMBER_PREFIX) + r"\d{8}-\d{6}\b")
 
 
 @dataclass
@@ -92,8 +100,6 @@ def _check_files(files: list[IntakeFile], errors: dict[str, list[str]]) -> None:
     if len(files) > MAX_FILES:
         errors.setdefault("files", []).append(_("最多上传 %(n)d 个文件。") % {"n": MAX_FILES})
         return
-    import mimetypes
-
     for f in files:
         guessed = f.content_type or mimetypes.guess_type(f.name)[0] or ""
         try:
@@ -117,28 +123,10 @@ def _check_files(files: list[IntakeFile], errors: dict[str, list[str]]) -> None:
 
 
 def _file_kind(f: IntakeFile) -> str:
-    import mimetypes
-
     if f.kind:
         return f.kind
     guessed = f.content_type or mimetypes.guess_type(f.name)[0] or ""
     return Attachment.Kind.VIDEO if guessed.startswith("video/") else Attachment.Kind.IMAGE
-
-
-def device_find_by_serial(serial: str) -> Device | None:
-    """A registered device by serial or IMEI in any accepted spelling (spaces, dashes, case)."""
-    raw = (serial or "").strip()
-    if not raw:
-        return None
-    candidates = set()
-    for normalize in (normalize_imei, normalize_serial):
-        try:
-            candidates.add(normalize(raw))
-        except ValidationError:
-            continue
-    if not candidates:
-        return None
-    return Device.objects.select_related("product_model").filter(serial_number__in=candidates).first()
 
 
 def classify(*, text: str, product_category: str | None = None) -> tuple[classifier.Prediction, int | None]:
@@ -526,5 +514,3 @@ def classifier_train(*, include_corpus: bool = True) -> ClassifierModel:
             ClassifierModel.objects.filter(pk__in=stale).delete()
     return model
 
-
-TICKET_NUMBER_RE = re.compile(r"\b" + re.escape(settings.TICKET_NUMBER_PREFIX) + r"\d{8}-\d{6}\b")
