@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,8 +60,8 @@ def demand_forecasts_refresh_all(*, today: dt.date | None = None) -> int:
 def stock_low_alerts_run(*, today: dt.date | None = None) -> list[LowStockAlert]:
     """Raise today's low-stock alerts: available + in transit at or below the reorder point.
 
-    Idempotent per day (one alert per part × location × day). After commit, mails one digest of the
-    new alerts to every active warehouse user (仓管) with an e-mail address. Returns the new alerts.
+    Idempotent per day (one alert per part × location × day). Queues one digest of the new alerts to
+    the warehouse staff through the outbox (``low_stock_notify``). Returns the new alerts.
     """
     today = today or timezone.localdate()
     forecasts = {(f.part_id, f.location_id): f for f in DemandForecast.objects.all()}
@@ -85,25 +83,31 @@ def stock_low_alerts_run(*, today: dt.date | None = None) -> list[LowStockAlert]
         if was_created:
             created.append(alert)
     if created:
-        ids = [a.pk for a in created]
-        transaction.on_commit(lambda: low_stock_digest_send(alert_ids=ids), robust=True)
+        low_stock_notify(alerts=created, day=today)
     return created
 
 
-def low_stock_digest_send(*, alert_ids: list[int]) -> int:
-    """Mail the listed alerts to the warehouse staff; returns the number of messages sent."""
-    alerts = list(LowStockAlert.objects.filter(pk__in=alert_ids).select_related("part", "location"))
-    if not alerts:
-        return 0
-    recipients = list(get_user_model().objects.filter(groups__name=WAREHOUSE, is_active=True)
-                      .exclude(email="").values_list("email", flat=True).distinct())
-    if not recipients:
-        return 0
+def low_stock_notify(*, alerts: list[LowStockAlert], day: dt.date) -> list:
+    """Queue one digest of ``alerts`` to every active warehouse user (仓管) through the outbox.
+
+    Written in the caller's transaction (the outbox delivers after commit, retries and never sends
+    twice); idempotent per day and alert batch. Returns the outbox messages.
+    """
+    from tickets.outbox.services import outbox_notify_staff
+
+    users = list(get_user_model().objects.filter(groups__name=WAREHOUSE, is_active=True).distinct())
+    if not users:
+        return []
     lines = [_("%(sku)s %(name)s @ %(location)s：可用 %(available)s，补货点 %(rop)s，建议补货 %(qty)s")
              % {"sku": a.part.sku, "name": a.part.name, "location": a.location.name, "available": a.available,
                 "rop": a.reorder_point, "qty": a.suggested_order_qty} for a in alerts]
-    subject = _("缺货预警：%(count)s 项备件低于补货点") % {"count": len(alerts)}
-    return send_mail(subject, "\n".join(lines), getattr(settings, "DEFAULT_FROM_EMAIL", None), recipients)
+    lines_en = [f"{a.part.sku} @ {a.location.code}: available {a.available}, reorder point {a.reorder_point}, "
+                f"suggested order {a.suggested_order_qty}" for a in alerts]
+    ids = sorted(a.pk for a in alerts)
+    return outbox_notify_staff(
+        event="parts.low_stock", users=users, context={"count": len(alerts), "lines": lines, "lines_en": lines_en},
+        idempotency_key=f"parts.low_stock:{day.isoformat()}:{ids[0]}-{ids[-1]}",
+    )
 
 
 @transaction.atomic

@@ -95,6 +95,11 @@ def test_daily_low_stock_alert_is_idempotent_and_mails_warehouse(stocked, wareho
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [warehouse_user.email]
     assert part.sku in mail.outbox[0].body
+    assert "缺货预警" in mail.outbox[0].subject
+    from tickets.models import OutboxMessage
+
+    message = OutboxMessage.objects.get(event="parts.low_stock")
+    assert (message.user, message.channel) == (warehouse_user, "email")
     with django_capture_on_commit_callbacks(execute=True):
         assert stock_low_alerts_run() == []
     assert LowStockAlert.objects.count() == 1
