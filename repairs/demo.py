@@ -68,6 +68,15 @@ def seed_price_list(*, stdout) -> None:
     stdout.write(f"  price list: {PriceListItem.objects.count()}")
 
 
+def _best_fault(text: str, faults: list):
+    """The listed fault whose label shares the most two-character pieces (then characters) with the text."""
+    def pieces(value: str) -> set[str]:
+        return {value[i:i + 2] for i in range(len(value) - 1)}
+
+    words = pieces(text)
+    return max(faults, key=lambda f: (len(words & pieces(f.label)), len(set(text) & set(f.label))), default=None)
+
+
 def seed_jobs(*, stdout, count: int = 6) -> None:
     if RepairOrder.objects.exists():
         stdout.write(f"  repair orders: {RepairOrder.objects.count()} (kept)")
@@ -82,7 +91,7 @@ def seed_jobs(*, stdout, count: int = 6) -> None:
     for n, ticket in enumerate(tickets):
         by = ticket.technician.user
         rules = device_rules(device=ticket.device, category=ticket.device.product_model.category)
-        fault = next((f for f in rules.fault_codes.values() if f.listed), None)
+        fault = _best_fault(ticket.description, [f for f in rules.fault_codes.values() if f.listed])
         if fault is None:
             continue
         try:
