@@ -86,3 +86,18 @@ def test_unauthenticated_requests_get_401(anon_client):
     response = anon_client.get("/api/v1/jobs/")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_requests_are_throttled_per_user(monkeypatch, tech_client, other_technician):
+    from rest_framework import throttling
+
+    from tests.api.conftest import client_for
+
+    monkeypatch.setattr(throttling.UserRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "3/min"})
+    for _ in range(3):
+        assert tech_client.get("/api/v1/me/").status_code == 200
+    response = tech_client.get("/api/v1/me/")
+    assert response.status_code == 429
+    assert response.json()["extra"]["retry_after"] >= 1
+    # another user has their own budget
+    assert client_for(other_technician.user).get("/api/v1/me/").status_code == 200

@@ -52,18 +52,25 @@ def test_list_paginates_with_a_cursor(tech_client, technician, fault):
         ("/api/v1/jobs/", "jobs"),
         ("/api/v1/jobs/sync/", "jobs"),
         ("/api/v1/van/stock/", "stock"),
+        ("/api/v1/van/requests/", "transfers"),
     ],
 )
 def test_lists_use_a_constant_number_of_queries(django_assert_num_queries, technician, fault, url, maker):
     client = client_for(technician.user)
     location = factories.LocationFactory(kind="van", technician=technician, code="VAN-1")
+    center_store = factories.LocationFactory(kind="center", center=technician.center, code="STORE-1")
 
     def add(n):
         for _ in range(n):
             if maker == "jobs":
                 make_job(technician, fault=fault)
-            else:
+            elif maker == "stock":
                 factories.StockLevelFactory(location=location)
+            else:
+                from parts.services import transfer_request
+
+                level = factories.StockLevelFactory(location=center_store, on_hand=5)
+                transfer_request(part=level.part, source=center_store, destination=location, quantity=1, by=None)
 
     add(1)
     client.get(url)  # warm caches (content types, permissions)
