@@ -491,3 +491,47 @@ def test_missing_dates_gives_paid_repair_with_warning():
     verdict = evaluate(Claim(category="phone", claim_date=SALE, fault_code="phone.no_power"), rules(), never)
     assert verdict.remedies == [Remedy.PAID_REPAIR]
     assert verdict.warnings
+
+
+def test_tv_depreciated_refund_uses_point_one_percent_per_day():
+    sale = D(2025, 1, 6)
+    history = tuple(PastRepair(received_on=D(2025, 2, 1) + dt.timedelta(days=30 * i),
+                               returned_on=D(2025, 2, 6) + dt.timedelta(days=30 * i), occupied_days=5)
+                    for i in range(2))
+    claim = Claim(category="tv", invoice_date=sale, installed_on=sale, claim_date=D(2025, 6, 5),
+                  fault_code="tv.panel", repairs=history, price=Decimal("5000.00"))
+    verdict = evaluate(claim, rules("tv", on=sale), never)
+    assert {Remedy.EXCHANGE, Remedy.REFUND} <= set(verdict.remedies)  # 1995 rule: exchange or refund
+    # REFUND already granted by the repeat rule, so no depreciated variant is offered on top
+    assert Remedy.REFUND_DEPRECIATED not in verdict.remedies
+
+
+def test_phone_depreciation_days_exclude_repair_time():
+    history = (PastRepair(received_on=D(2025, 4, 1), returned_on=D(2025, 4, 6), occupied_days=5),
+               PastRepair(received_on=D(2025, 5, 1), returned_on=D(2025, 5, 6), occupied_days=5))
+    verdict = evaluate(phone(100, repairs=history), rules(), never)
+    assert verdict.depreciated_refund == (Decimal("3000.00") * (1 - Decimal("0.005") * 90)).quantize(Decimal("0.01"))
+
+
+def test_unverified_appliance_depreciation_is_blocked_a17():
+    history = _repairs(2, start=D(2025, 4, 1))
+    claim = Claim(category="air_conditioner", invoice_date=SALE, claim_date=D(2025, 9, 1), fault_code="ac.fan",
+                  repairs=history, price=Decimal("3000"))
+    verdict = evaluate(claim, rules("air_conditioner"), never)
+    assert Remedy.REFUND_DEPRECIATED not in verdict.remedies
+    assert Remedy.REFUND in verdict.remedies  # the 1995 rule's repeat refund still applies
+
+
+def test_no_reason_return_exempt_goods():
+    claim = phone(2, fault="", channel="online", delivered_on=SALE, no_reason_exempt=True)
+    verdict = evaluate(claim, rules(), never)
+    assert Remedy.NO_REASON_RETURN not in verdict.remedies
+    assert any("不适用七日无理由退货" in r.text for r in verdict.reasons)
+
+
+def test_no_reason_window_postponed_over_rest_days():
+    delivered = D(2025, 9, 24)  # +7 = 1 Oct, National Day holiday to 8 Oct
+    holiday = {D(2025, 10, d) for d in range(1, 9)}
+    claim = phone(0, fault="", channel="online", delivered_on=delivered, claim_date=D(2025, 10, 9))
+    assert Remedy.NO_REASON_RETURN in evaluate(claim, rules(), lambda d: d in holiday).remedies
+    assert Remedy.NO_REASON_RETURN not in evaluate(claim, rules(), never).remedies
