@@ -172,3 +172,21 @@ def test_signal_receivers_enqueue_transition_messages(django_capture_on_commit_c
         ticket_triage(ticket=ticket, by=None, fault_category=category)
     kinds = set(OutboxMessage.objects.filter(ticket=ticket).values_list("event", flat=True))
     assert {"ticket.created", "ticket.triaged"} <= kinds
+
+
+def test_sweeps_are_scheduled_by_migration():
+    from django_q.models import Schedule
+
+    funcs = dict(Schedule.objects.values_list("name", "func"))
+    assert funcs["sla.sweep"] == "tickets.sla.tasks.sla_sweep_task"
+    assert funcs["outbox.sweep"] == "tickets.outbox.tasks.outbox_sweep_task"
+    assert funcs["webhooks.sweep"] == "tickets.outbox.tasks.webhook_sweep_task"
+
+
+def test_sweep_tasks_run():
+    from tickets.outbox.tasks import outbox_sweep_task, webhook_sweep_task
+    from tickets.sla.tasks import sla_sweep_task
+
+    assert sla_sweep_task() == {"reminders": 0, "response_breaches": 0, "breaches": 0}
+    assert outbox_sweep_task()["sent"] == 0
+    assert webhook_sweep_task() == {"due": 0, "sent": 0}

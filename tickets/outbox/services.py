@@ -28,7 +28,11 @@ from .templates import normalize_language, render, template_for
 
 MAX_ATTEMPTS = 6
 LEASE = dt.timedelta(minutes=5)
-EVENT_LOOKBACK = dt.timedelta(days=7)
+EVENT_LOOKBACK_DAYS = 7  # setting OUTBOX_EVENT_LOOKBACK_DAYS: how far back the sweep looks for events
+
+
+def event_lookback() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "OUTBOX_EVENT_LOOKBACK_DAYS", EVENT_LOOKBACK_DAYS))
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -150,7 +154,7 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
                           limit: int = 1000) -> int:
     """Create the messages of customer-visible ticket events that have none yet; returns how many
     events were handled. Idempotent: the key ``ticket-event:<id>`` makes a second run a no-op."""
-    since = since or timezone.now() - EVENT_LOOKBACK
+    since = since or timezone.now() - event_lookback()
     events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since)
               .filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
               .select_related("ticket__customer", "ticket__technician").order_by("pk"))
@@ -208,7 +212,7 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The periodic pickup: create missing event messages, then deliver every due message (new ones
     whose after-commit task was lost, retries whose backoff is over, and expired claims)."""
     now = now or timezone.now()
-    collected = outbox_collect_events(since=now - EVENT_LOOKBACK)
+    collected = outbox_collect_events(since=now - event_lookback())
     now = max(now, timezone.now())  # rows just collected are due at once
     sent = failed = 0
     for message_id in outbox_due_ids(now=now):
