@@ -63,3 +63,55 @@ def test_oversized_body_is_refused_before_parsing(tech_client, job, settings):
     response = tech_client.post(f"/api/v1/jobs/{job.pk}/attachments/", {"file": upload}, format="multipart")
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def _offered(technician, fault, *, service_mode="on_site"):
+    from repairs.dispatch.services import dispatch_to
+    from tests import factories
+    from tickets.services import ticket_triage
+
+    ticket = factories.TicketFactory(service_mode=service_mode)
+    ticket = ticket_triage(ticket=ticket, by=None, fault_category=fault)
+    dispatch_to(ticket=ticket, technician=technician, by=None)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_accept_then_decline_with_reason_takes_the_job_away(tech_client, technician, fault):
+    ticket = _offered(technician, fault)
+    accepted = tech_client.post(f"/api/v1/jobs/{ticket.pk}/accept/", {}, format="json")
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "accepted"
+    again = tech_client.post(f"/api/v1/jobs/{ticket.pk}/accept/", {}, format="json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "no_assignment"
+    assert again.json()["extra"]["current"]["status"] == "assigned"
+    no_reason = tech_client.post(f"/api/v1/jobs/{ticket.pk}/decline/", {}, format="json")
+    assert no_reason.status_code == 400
+    declined = tech_client.post(f"/api/v1/jobs/{ticket.pk}/decline/", {"reason": "车辆故障"}, format="json")
+    assert declined.status_code == 200
+    assert declined.json()["status"] == "declined"
+    assert tech_client.get(f"/api/v1/jobs/{ticket.pk}/").status_code == 404
+    sync = tech_client.get("/api/v1/jobs/sync/").json()
+    assert [r["id"] for r in sync["removed"]] == [ticket.pk]
+
+
+def test_far_check_in_is_recorded_and_flagged(tech_client, technician, fault):
+    ticket = _offered(technician, fault)
+    assert tech_client.post(f"/api/v1/jobs/{ticket.pk}/depart/", {}, format="json").status_code == 200
+    response = tech_client.post(f"/api/v1/jobs/{ticket.pk}/check-in/",
+                                {"latitude": "31.300000", "longitude": "121.600000"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["distance_m"] > 1000
+    assert body["is_far"] is True
+    kinds = [e["kind"] for e in tech_client.get(f"/api/v1/jobs/{ticket.pk}/").json()["events"]]
+    assert "visit.far_check_in" in kinds
+
+
+def test_check_in_refuses_coordinates_out_of_range(tech_client, technician, fault):
+    ticket = _offered(technician, fault)
+    response = tech_client.post(f"/api/v1/jobs/{ticket.pk}/check-in/", {"latitude": "95", "longitude": "10"},
+                                format="json")
+    assert response.status_code == 400
+    assert "latitude" in response.json()["extra"]["fields"]
