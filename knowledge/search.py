@@ -258,20 +258,22 @@ class Scored:
 
 
 def bm25(
-    *, terms: list[str], docs: list[tuple[int, str]], total_docs: int, k1: float = 1.2, b: float = 0.75
+    *, terms: list[str], docs: list[tuple[int, str]], total_docs: int, df: dict[str, int] | None = None,
+    k1: float = 1.2, b: float = 0.75,
 ) -> list[Scored]:
-    """Rank ``docs`` (pk, segmented text) for ``terms`` with BM25; df is counted on ``docs``.
+    """Rank ``docs`` (pk, segmented text) for ``terms`` with BM25.
 
-    ``total_docs`` is the size of the searched collection; the candidates are the documents that
-    contain at least one term, so their document frequencies are the collection's (SQLite) or,
-    when candidates are capped (PostgreSQL), a close approximation.
+    ``total_docs`` is the size of the searched collection and ``df`` its document frequencies;
+    without ``df`` they are counted on ``docs`` (right when ``docs`` holds every document that
+    contains a term, an approximation otherwise).
     """
     if not docs or not terms:
         return []
     counted = [(pk, Counter(text.split())) for pk, text in docs]
     lengths = [sum(c.values()) for _pk, c in counted]
     avg_len = (sum(lengths) / len(lengths)) or 1.0
-    df = {t: sum(1 for _pk, c in counted if t in c) for t in terms}
+    local_df = {t: sum(1 for _pk, c in counted if t in c) for t in terms}
+    df = {t: max((df or {}).get(t, 0), local_df[t]) for t in terms}
     n = max(total_docs, len(docs))
     idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
     scored = []

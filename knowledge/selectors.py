@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -39,27 +41,87 @@ def article_get_published(*, slug: str, audience: str | None = Article.Audience.
     )
 
 
-def _candidates(*, terms: list[str], audience: str | None) -> tuple[list[tuple[int, str, list]], int]:
-    """Articles containing at least one term: (pk, segmented_text, product_categories), and N."""
+# Collection statistics (document frequency per token), kept per process and invalidated through a
+# token in the shared cache that every article write replaces (see services._stats_invalidate).
+STATS_VERSION_KEY = "knowledge:stats-version"
+STATS_TTL = 600.0
+# On large collections, tokens found in more than this share of articles do not select candidates
+# (they still count in the ranking): ranking thousands of "手机"/"故障" matches is what costs time.
+COMMON_SHARE = 0.10
+COMMON_MIN_DOCS = 2000
+_stats_local: dict[tuple[str, str], tuple[float, int, dict[str, int]]] = {}
+
+
+def _stats_version() -> str:
+    from django.core.cache import cache
+
+    version = cache.get(STATS_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(STATS_VERSION_KEY, version, None)
+        version = cache.get(STATS_VERSION_KEY) or version
+    return version
+
+
+def corpus_stats(*, audience: str | None) -> tuple[int, dict[str, int]]:
+    """(number of published articles, document frequency of every token) for an audience."""
+    key = (_stats_version(), audience or "")
+    now = time.monotonic()
+    hit = _stats_local.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    base = article_published_qs(audience=audience)
+    df: dict[str, int] = {}
+    if connection.vendor == "postgresql":
+        inner = "SELECT search_vector FROM knowledge_article WHERE status = 'published'"
+        if audience in Article.Audience.values:  # a known literal, never user text
+            inner += f" AND audience = '{audience}'"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word, ndoc FROM ts_stat(%s)", [inner])
+            df = dict(cursor.fetchall())
+        total = base.count()
+    else:
+        total = 0
+        for text in base.values_list("segmented_text", flat=True).iterator(chunk_size=2000):
+            total += 1
+            for token in set(text.split()):
+                df[token] = df.get(token, 0) + 1
+    if len(_stats_local) > 8:
+        _stats_local.clear()
+    _stats_local[key] = (now + STATS_TTL, total, df)
+    return total, df
+
+
+def _selective_terms(terms: list[str], *, total: int, df: dict[str, int]) -> list[str]:
+    present = [t for t in terms if df.get(t)]
+    if total < COMMON_MIN_DOCS:
+        return present
+    selective = [t for t in present if df[t] <= COMMON_SHARE * total]
+    return selective or sorted(present, key=lambda t: df[t])[:2]
+
+
+def _candidates(*, terms: list[str], audience: str | None, total: int,
+                df: dict[str, int]) -> list[tuple[int, str, list]]:
+    """Articles containing at least one selective term: (pk, segmented_text, product_categories)."""
     base = article_published_qs(audience=audience)
     values = ("pk", "segmented_text", "product_categories")
+    terms = _selective_terms(terms, total=total, df=df)
+    if not terms:
+        return []
     if connection.vendor == "postgresql":
         tsq = search.tsquery(terms)
         if not tsq:
-            return [], 0
+            return []
         match = RawSQL(f"{_VECTOR_SQL} @@ to_tsquery('simple'::regconfig, %s)", [tsq],
                        output_field=BooleanField())
         rank = RawSQL(f"ts_rank({_VECTOR_SQL}, to_tsquery('simple'::regconfig, %s))", [tsq],
                       output_field=FloatField())
-        rows = list(base.filter(match).annotate(rank=rank).order_by("-rank", "pk")
+        return list(base.filter(match).annotate(rank=rank).order_by("-rank", "pk")
                     .values_list(*values)[:PG_CANDIDATES])
-    else:
-        condition = Q()
-        for term in terms:
-            condition |= Q(segmented_text__contains=f" {term} ")
-        rows = list(base.filter(condition).values_list(*values))
-    total = base.count() if rows else 0
-    return rows, total
+    condition = Q()
+    for term in terms:
+        condition |= Q(segmented_text__contains=f" {term} ")
+    return list(base.filter(condition).values_list(*values))
 
 
 def article_search(
@@ -75,13 +137,15 @@ def article_search(
     ``audience`` narrows to customer self-help or internal solutions; ``product_category`` demotes
     articles written for other product lines; ``boost`` multiplies the score of given article ids
     (suggestions use it for articles linked to the ticket's fault category and model).
-    Three queries whatever the corpus size: candidates, collection size, the result rows.
+    Two queries whatever the corpus size (candidates, result rows), plus the collection statistics
+    when they are not cached in this process yet.
     """
     terms = search.query_terms(query)
     if not terms or limit <= 0:
         return []
-    rows, total = _candidates(terms=terms, audience=audience)
-    scored = search.bm25(terms=terms, docs=[(pk, text) for pk, text, _cats in rows], total_docs=total)
+    total, df = corpus_stats(audience=audience)
+    rows = _candidates(terms=terms, audience=audience, total=total, df=df)
+    scored = search.bm25(terms=terms, docs=[(pk, text) for pk, text, _cats in rows], total_docs=total, df=df)
     categories = {pk: cats or [] for pk, _text, cats in rows}
     for item in scored:
         cats = categories.get(item.pk) or []

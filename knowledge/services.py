@@ -22,7 +22,21 @@ if TYPE_CHECKING:
     from tickets.models import Ticket
 
 
+def _stats_invalidate() -> None:
+    """After commit, make every process recompute the search statistics (document frequencies)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from .selectors import STATS_VERSION_KEY
+
+    cache.set(STATS_VERSION_KEY, uuid.uuid4().hex, None)
+    # Again after commit: a process may have recomputed from the not yet committed state meanwhile.
+    transaction.on_commit(lambda: cache.set(STATS_VERSION_KEY, uuid.uuid4().hex, None), robust=True)
+
+
 def _version_add(*, article: Article, by: AbstractBaseUser | None, note: str) -> ArticleVersion:
+    _stats_invalidate()
     Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
     article.refresh_from_db(fields=["version"])
     return ArticleVersion.objects.create(
@@ -105,6 +119,7 @@ def article_reindex_all() -> int:
                                  tags=article.tags or [])
         Article.objects.filter(pk=article.pk).update(segmented_text=text)
         count += 1
+    _stats_invalidate()
     return count
 
 
