@@ -47,7 +47,8 @@
     if (retryTimer) { return; }
     var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() * 0.5);
     attempts += 1;
-    retryTimer = setTimeout(function () { retryTimer = null; connect(); }, delay);
+    // while the socket is down (or blocked by a proxy), every retry also polls the state
+    retryTimer = setTimeout(function () { retryTimer = null; refresh(); connect(); }, delay);
   }
 
   function connect() {
