@@ -258,6 +258,8 @@ class SerialUnit(TimeStampedModel):
                                       related_name="fitted_units", verbose_name=_("安装工单"))
     fitted_device_serial = models.CharField(_("安装到的设备序列号"), max_length=40, blank=True)
     last_scanned_at = models.DateTimeField(_("最近扫码时间"), null=True, blank=True)
+    transfer = models.ForeignKey("Transfer", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="serial_units", verbose_name=_("在途调拨单"))
 
     class Meta:
         verbose_name = _("序列号件")

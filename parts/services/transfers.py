@@ -14,7 +14,7 @@ from tickets.exceptions import ValidationFailed
 from tickets.services import ticket_event_add
 
 from ..exceptions import InsufficientStock, TransferNotAllowed
-from ..models import Location, Part, StockMovement, Transfer
+from ..models import Location, Part, SerialUnit, StockMovement, Transfer
 from ..selectors import transfer_source_suggestions
 from .stock import check_quantity, require_perm, stock_apply
 
@@ -89,17 +89,43 @@ def transfer_approve(*, transfer: Transfer, by: AbstractBaseUser | None) -> Tran
 
 
 @transaction.atomic
-def transfer_ship(*, transfer: Transfer, by: AbstractBaseUser | None, tracking_no: str = "") -> Transfer:
-    """The goods leave the source: on-hand and the hold drop there (``transfer_out``); now in transit."""
+def transfer_ship(*, transfer: Transfer, by: AbstractBaseUser | None, tracking_no: str = "",
+                  serial_units: list[SerialUnit] | None = None) -> Transfer:
+    """The goods leave the source: on-hand and the hold drop there (``transfer_out``); now in transit.
+
+    For a serialized part exactly ``quantity`` units in stock at the source travel with it: the given
+    ``serial_units`` or, if none are given, the longest-stocked ones. They are *in transit* (not
+    scannable) until received. Raises ``ValidationFailed`` when the units do not match.
+    """
     require_perm(by, "parts.change_transfer")
     locked = _lock(transfer, "ship")
+    units = _units_for(locked, serial_units) if locked.part.is_serialized else []
     locked.ship()
     locked.tracking_no = tracking_no[:40]
     locked.save()
     stock_apply(part=locked.part, location=locked.source, kind=Kind.TRANSFER_OUT, on_hand_delta=-locked.quantity,
                 reserved_delta=-locked.quantity, by=by, reference=locked.number, ticket=locked.ticket,
                 transfer=locked)
+    if units:
+        SerialUnit.objects.filter(pk__in=[u.pk for u in units]).update(
+            status=SerialUnit.Status.IN_TRANSIT, location=None, transfer=locked, updated_at=timezone.now())
     return _sync(transfer, locked)
+
+
+def _units_for(transfer: Transfer, chosen: list[SerialUnit] | None) -> list[SerialUnit]:
+    in_stock = SerialUnit.objects.select_for_update().filter(
+        part=transfer.part, location=transfer.source, status=SerialUnit.Status.IN_STOCK)
+    if chosen:
+        units = list(in_stock.filter(pk__in=[u.pk for u in chosen]))
+        if len(units) != len(chosen) or len(units) != transfer.quantity:
+            raise ValidationFailed(_("序列号件须为调出库位的在库件，且数量等于调拨数量 %(qty)s。")
+                                   % {"qty": transfer.quantity}, extra={"field": "serial_units"})
+        return units
+    units = list(in_stock.order_by("received_at", "pk")[: transfer.quantity])
+    if len(units) != transfer.quantity:
+        raise ValidationFailed(_("调出库位在库的序列号件不足 %(qty)s 件。") % {"qty": transfer.quantity},
+                               extra={"field": "serial_units"})
+    return units
 
 
 @transaction.atomic
@@ -113,6 +139,8 @@ def transfer_receive(*, transfer: Transfer, by: AbstractBaseUser | None) -> Tran
     stock_apply(part=locked.part, location=locked.destination, kind=Kind.TRANSFER_IN,
                 on_hand_delta=locked.quantity, by=by, reference=locked.number, ticket=locked.ticket,
                 transfer=locked)
+    SerialUnit.objects.filter(transfer=locked, status=SerialUnit.Status.IN_TRANSIT).update(
+        status=SerialUnit.Status.IN_STOCK, location=locked.destination, transfer=None, updated_at=timezone.now())
     if locked.ticket_id:
         ticket_event_add(ticket=locked.ticket, kind="part.arrived", by=by, customer_visible=True,
                          message=_("维修所需备件已到达 %(dst)s") % {"dst": locked.destination.name},

@@ -136,3 +136,44 @@ def test_emergency_transfer_from_nearest(network, warehouse_user):
     with pytest.raises(InsufficientStock):
         transfer_emergency_create(part=part, destination=shanghai, quantity=500, by=warehouse_user)
     assert Transfer.objects.count() == 1
+
+
+def test_serialized_units_travel_with_the_transfer(db):
+    from parts.exceptions import SerialScanRejected
+    from parts.labels import label_payload
+    from parts.services import serial_unit_scan, serial_units_receive
+
+    part = factories.PartFactory(sku="SER-T", is_serialized=True)
+    src = factories.LocationFactory(code="SER-S")
+    dst = factories.LocationFactory(code="SER-D")
+    units = serial_units_receive(part=part, location=src, serials=["T-1", "T-2", "T-3"], by=None)
+    t = transfer_request(part=part, source=src, destination=dst, quantity=2, by=None)
+    transfer_approve(transfer=t, by=None)
+    with pytest.raises(ValidationFailed):
+        transfer_ship(transfer=t, by=None, serial_units=[units[0]])
+    transfer_ship(transfer=t, by=None, serial_units=[units[1], units[2]])
+    for u in units:
+        u.refresh_from_db()
+    assert [u.status for u in units] == ["in_stock", "in_transit", "in_transit"]
+    with pytest.raises(SerialScanRejected) as err:
+        serial_unit_scan(payload=label_payload(units[1]))
+    assert err.value.reason == "not_available"
+    transfer_receive(transfer=t, by=None)
+    for u in units:
+        u.refresh_from_db()
+    assert [(u.status, u.location) for u in units[1:]] == [("in_stock", dst), ("in_stock", dst)]
+    assert serial_unit_scan(payload=label_payload(units[2]), location=dst) == units[2]
+    assert ledger_differences() == []
+
+
+def test_serialized_ship_picks_oldest_units_when_none_given(db):
+    from parts.services import serial_units_receive
+
+    part = factories.PartFactory(sku="SER-F", is_serialized=True)
+    src = factories.LocationFactory(code="SER-FS")
+    dst = factories.LocationFactory(code="SER-FD")
+    first, _second = serial_units_receive(part=part, location=src, serials=["F-1", "F-2"], by=None)
+    t = transfer_request(part=part, source=src, destination=dst, quantity=1, by=None)
+    transfer_approve(transfer=t, by=None)
+    transfer_ship(transfer=t, by=None)
+    assert list(t.serial_units.all()) == [first]
