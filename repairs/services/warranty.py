@@ -57,18 +57,27 @@ def _history(device: Device | None, rules: RuleSet | None, *,
              exclude_repair_order_id: int | None = None) -> tuple[tuple, tuple]:
     if device is None:
         return (), ()
-    repairs = []
-    for r in RepairRecord.objects.filter(card__device=device).exclude(repair_order_id=exclude_repair_order_id):
+    repairs: list[PastRepair] = []
+    exchanges: list[PastExchange] = []
+    records = RepairRecord.objects.filter(card__device=device).order_by("received_on", "id")
+    if exclude_repair_order_id is not None:
+        records = records.exclude(repair_order_id=exclude_repair_order_id)
+    for r in records:
         if r.is_refund_or_exchange_certificate:
             continue
         fault = rules.fault(r.fault_code) if rules else None
+        if fault is not None and fault.component == Component.ACCESSORY and r.under_warranty and r.listed_fault:
+            # the 三包 remedy for a listed accessory fault is a free replacement (§2.4): the record is
+            # the evidence of an accessory exchange, which restarts its period (A16)
+            exchanges.append(PastExchange(on=r.returned_on or r.received_on, component=Component.ACCESSORY,
+                                          part=fault.part))
+            continue
         repairs.append(PastRepair(
             received_on=r.received_on, returned_on=r.returned_on, occupied_days=r.occupied_days,
             parts_wait_days=r.parts_wait_days, fault_code=r.fault_code, listed_fault=r.listed_fault,
             under_warranty=r.under_warranty, component=fault.component if fault else Component.HOST,
             part=fault.part if fault else "",
         ))
-    exchanges = []
     if device.warranty_restarted_on:
         exchanges.append(PastExchange(on=device.warranty_restarted_on))
     return tuple(repairs), tuple(exchanges)

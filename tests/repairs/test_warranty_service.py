@@ -44,3 +44,20 @@ def test_period_end_on_a_calendar_holiday_is_postponed(workshop):
     assert verdict.period.end == after
     assert verdict.in_warranty
     assert "C3" in {r.rule for r in verdict.reasons}
+
+
+def test_accessory_exchanges_from_the_repair_records_restart_and_then_refund(workshop):
+    from repairs.models import RepairRecord
+    from repairs.services import warranty_card_issue
+
+    device = workshop["device"]
+    card = warranty_card_issue(device=device, by=None)
+    bought = device.purchase_date
+    swaps = [bought + dt.timedelta(days=10), bought + dt.timedelta(days=40)]
+    for day in swaps:
+        RepairRecord.objects.create(card=card, received_on=day, returned_on=day, fault_reported="电池鼓包",
+                                    fault_code="phone.battery", listed_fault=True, under_warranty=True)
+    verdict = warranty_evaluate(ticket=workshop["ticket"], fault_code="phone.battery",
+                                claim_date=bought + dt.timedelta(days=55))
+    assert verdict.period.start == swaps[-1]
+    assert set(verdict.remedies) == {"exchange", "refund"}
