@@ -94,3 +94,15 @@ def test_training_and_benchmark_sets_are_disjoint_and_cover_every_leaf():
     assert not {r["text"] for r in labelled} & {r["text"] for r in corpus}
     assert {r["category"] for r in labelled} == set(LEAF_CODES)
     assert {r["category"] for r in corpus} == set(LEAF_CODES)
+
+
+def test_daily_retrain_schedule_and_task(taxonomy):
+    from django_q.models import Schedule
+
+    from tickets.intake.tasks import classifier_retrain
+
+    schedule = Schedule.objects.get(name="intake.classifier_retrain")
+    assert schedule.func == "tickets.intake.tasks.classifier_retrain"
+    assert schedule.schedule_type == Schedule.DAILY
+    model_id = classifier_retrain()
+    assert ClassifierModel.objects.get(pk=model_id).is_active
