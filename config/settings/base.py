@@ -200,6 +200,8 @@ else:
 # ------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="售后服务 <service@example.com>")
+# Mail to these addresses becomes tickets (``manage.py mail_intake`` runs the SMTP receiver).
+INTAKE_MAILBOXES = env.list("INTAKE_MAILBOXES", default=["service@example.com"])
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")

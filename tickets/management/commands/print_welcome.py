@@ -22,6 +22,7 @@ class Command(BaseCommand):
             f"  customer: track a ticket   {base}/track/",
             f"  self-help                  {base}/help/",
             f"  technician API docs        {base}/api/docs/",
+            "  e-mail intake (SMTP)       127.0.0.1:8025, to service@example.com",
         ]
         if getattr(settings, "DEMO_MODE", False):
             names = [u for u, _role, _n in DEMO_USERS] + [f"tech{i}" for i in range(1, 6)]
