@@ -22,7 +22,7 @@ from import_export.admin import ImportExportModelAdmin
 from tickets.exceptions import DomainError
 
 from . import selectors, services
-from .forms import EmergencyTransferForm, StockOperationForm
+from .forms import EmergencyTransferForm, StockOperationForm, TransferRequestForm
 from .labels import label_payload, label_png, label_png_data_uri
 from .models import (
     DefectiveReturn,
@@ -350,6 +350,11 @@ class TransferAdmin(admin.ModelAdmin):
         bulk_action(services.transfer_receive, _("签收"), _("已签收 %(count)s 张调拨单。")),
         bulk_action(services.transfer_cancel, _("取消"), _("已取消 %(count)s 张调拨单。")),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TransferRequestForm
+        return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Location, Part
+from .models import Location, Part, Transfer
 
 
 class StockOperationForm(forms.Form):
@@ -43,3 +43,24 @@ class EmergencyTransferForm(forms.Form):
     part = forms.ModelChoiceField(label=_("备件"), queryset=Part.objects.filter(is_active=True))
     destination = forms.ModelChoiceField(label=_("调入库位"), queryset=Location.objects.filter(is_active=True))
     quantity = forms.IntegerField(label=_("数量"), min_value=1, initial=1)
+
+
+class TransferRequestForm(forms.ModelForm):
+    """The admin's new-transfer form; the admin then calls ``transfer_request`` with the cleaned data."""
+
+    class Meta:
+        model = Transfer
+        fields = ("part", "source", "destination", "quantity", "is_emergency", "note")
+
+    def clean(self):
+        data = super().clean()
+        source, destination = data.get("source"), data.get("destination")
+        if source and destination:
+            if source.pk == destination.pk:
+                self.add_error("destination", _("调出和调入库位不能相同。"))
+            for field, loc in (("source", source), ("destination", destination)):
+                if not loc.is_active:
+                    self.add_error(field, _("库位已停用。"))
+        if data.get("quantity") is not None and data["quantity"] < 1:
+            self.add_error("quantity", _("数量必须是正整数。"))
+        return data

@@ -223,3 +223,13 @@ def test_roles_grant_warehouse_and_technician(warehouse_user, technician, manage
     assert technician.user.has_perm("parts.add_reservation")
     assert not technician.user.has_perm("parts.add_stockmovement")
     assert manager.has_perm("parts.approve_transfer")
+
+
+def test_transfer_add_form_rejects_same_location(wh_client):
+    part = factories.PartFactory(sku="TF-1")
+    loc = factories.LocationFactory(code="TF-L")
+    response = wh_client.post(reverse("admin:parts_transfer_add"),
+                              {"part": part.pk, "source": loc.pk, "destination": loc.pk, "quantity": 1, "note": ""})
+    assert response.status_code == 200
+    assert "不能相同" in response.content.decode()
+    assert not Transfer.objects.exists()
