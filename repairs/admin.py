@@ -447,6 +447,14 @@ class PriceListResource(resources.ModelResource):
         use_bulk = False
         skip_unchanged = True
 
+    def do_instance_save(self, instance, is_create):
+        """Each imported row goes through the price-list service (validation, closing the old version)."""
+        saved = services.price_item_upsert(
+            product_model=instance.product_model, fault_category=instance.fault_category, kind=instance.kind,
+            code=instance.code, name=instance.name, unit_price=instance.unit_price, valid_from=instance.valid_from,
+            valid_to=instance.valid_to, part=instance.part, optional=bool(instance.optional))
+        instance.pk = saved.pk
+
 
 @admin.register(PriceListItem)
 class PriceListItemAdmin(ImportExportModelAdmin):

@@ -127,3 +127,14 @@ def test_price_list_import_export_round_trip(workshop):
     result = PriceListResource().import_data(data, dry_run=False, raise_errors=True)
     assert not result.has_errors()
     assert PriceListItem.objects.get(code="L-GLUE").unit_price == 25
+    # a new version of an existing code closes the open-ended old one (the service's rule)
+    newer = tablib.Dataset(headers=exported.headers)
+    newer.append([workshop["model"].code, workshop["fault"].code, "labor", "L-GLUE", "屏幕密封胶处理", "", "30.00",
+                  "0", "2026-06-01", ""])
+    assert not PriceListResource().import_data(newer, dry_run=False, raise_errors=True).has_errors()
+    assert str(PriceListItem.objects.get(code="L-GLUE", valid_from="2026-01-01").valid_to) == "2026-05-31"
+    bad = tablib.Dataset(headers=exported.headers)
+    bad.append([workshop["model"].code, workshop["fault"].code, "labor", "L-BAD", "坏价格", "", "-5",
+                "0", "2026-01-01", ""])
+    assert PriceListResource().import_data(bad, dry_run=False).has_errors()
+    assert not PriceListItem.objects.filter(code="L-BAD").exists()
