@@ -147,3 +147,18 @@ def weekly_consumption(*, part: Part, location: Location, weeks: int = 104,
         series[index] += -delta
     first = next((i for i, v in enumerate(series) if v), None)
     return series[first:] if first is not None else []
+
+
+def serial_unit_warranty_end(*, unit: Any) -> dt.date | None:
+    """The last day of the part's own warranty (备件保修) for a fitted unit: fitting day + ``warranty_days``."""
+    if unit.fitted_at is None:
+        return None
+    return timezone.localtime(unit.fitted_at).date() + dt.timedelta(days=unit.part.warranty_days)
+
+
+def serial_unit_by_serial(*, serial: str) -> Any:
+    """The unit with ``serial`` (case-insensitive input), with its part and location, or None."""
+    from .models import SerialUnit
+
+    return (SerialUnit.objects.select_related("part", "location", "fitted_ticket")
+            .filter(serial=(serial or "").strip().upper()).first())

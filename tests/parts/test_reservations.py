@@ -142,3 +142,16 @@ def test_expiry_task_entry_point(stocked):
     reservation_create(part=part, location=location, quantity=1, by=None)
     with time_machine.travel(timezone.now() + dt.timedelta(days=5)):
         assert task() == 1
+
+
+def test_fitted_unit_warranty_end(db, location):
+    from parts.selectors import serial_unit_by_serial, serial_unit_warranty_end
+
+    part = factories.PartFactory(sku="WAR-1", is_serialized=True, warranty_days=90)
+    (unit,) = serial_units_receive(part=part, location=location, serials=["w-1"], by=None)
+    assert serial_unit_warranty_end(unit=unit) is None
+    r = reservation_create(part=part, location=location, quantity=1, by=None)
+    reservation_consume(reservation=r, by=None, serial_unit=unit)
+    found = serial_unit_by_serial(serial=" w-1 ")
+    assert found == unit
+    assert serial_unit_warranty_end(unit=found) == timezone.localdate() + dt.timedelta(days=90)
