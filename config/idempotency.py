@@ -81,6 +81,20 @@ def _key_of(request: Request) -> str | None:
     return key
 
 
+def has_stored_response(request: Request) -> bool:
+    """Whether this POST carries a key that already has a stored response (a replay is coming).
+
+    Views that load objects before the handler skip that step then: the object may have moved on
+    (a declined job is no longer mine) but the replay must still return the first answer.
+    """
+    if request.method != "POST" or not getattr(request.user, "is_authenticated", False):
+        return False
+    key = request.headers.get(HEADER, "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return False
+    return IdempotencyRecord.objects.filter(user=request.user, key=key).exists()
+
+
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.request_hash != fingerprint:
         raise IdempotencyKeyReused(

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from config.api_errors import ErrorSerializer
-from config.idempotency import HEADER, idempotent
+from config.idempotency import HEADER, has_stored_response, idempotent
 from repairs.models import Technician
 from tickets.models import Ticket, TicketAssignment
 from tickets.roles import QC
@@ -173,7 +173,10 @@ class JobMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         # Resolve the job right after authentication and permissions, before the body is parsed or
         # validated: someone else's job answers 404 whatever was sent, never a 400 that leaks it.
-        self._job = self._load_job() if "job_id" in kwargs else None
+        # A replay of a stored POST skips it: the first answer stands even if the job moved on.
+        self._job = None
+        if "job_id" in kwargs and not has_stored_response(request):
+            self._job = self._load_job()
 
     def _load_job(self) -> Ticket:
         qs = self.job_scope().select_related(*self.job_select_related)

@@ -73,3 +73,22 @@ def test_the_record_is_committed_with_the_change(tech_client, job):
     assert record.status_code == 201
     assert record.response_body["message"] == "一"
     assert record.path == f"/api/v1/jobs/{job.pk}/notes/"
+
+
+def test_a_replay_after_the_job_was_taken_away_still_returns_the_first_answer(tech_client, technician, fault):
+    from repairs.dispatch.services import dispatch_to
+    from tests import factories
+    from tickets.services import ticket_triage
+
+    ticket = factories.TicketFactory(service_mode="on_site")
+    ticket = ticket_triage(ticket=ticket, by=None, fault_category=fault)
+    dispatch_to(ticket=ticket, technician=technician, by=None)
+    url = f"/api/v1/jobs/{ticket.pk}/decline/"
+    first = tech_client.post(url, {"reason": "不在服务区"}, format="json", HTTP_IDEMPOTENCY_KEY="decline-1")
+    assert first.status_code == 200
+    assert tech_client.get(f"/api/v1/jobs/{ticket.pk}/").status_code == 404  # no longer mine
+    replay = tech_client.post(url, {"reason": "不在服务区"}, format="json", HTTP_IDEMPOTENCY_KEY="decline-1")
+    assert replay.status_code == 200
+    assert replay.json() == first.json()
+    # without the stored key, the job is simply not found
+    assert tech_client.post(url, {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="other").status_code == 404
