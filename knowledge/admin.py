@@ -316,3 +316,18 @@ class DiagnosisWalkAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DiagnosisAnswer)
+class DiagnosisAnswerAdmin(admin.ModelAdmin):
+    """Answers are edited inline on their question; this list helps find where a node is reached from."""
+
+    list_display = ["label", "node", "next_node", "order"]
+    list_select_related = ["node", "node__tree", "next_node", "next_node__tree"]
+    list_filter = ["node__tree"]
+    search_fields = ["label", "node__text", "next_node__text"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("node", "next_node"):
+            kwargs["queryset"] = DiagnosisNode.objects.select_related("tree")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

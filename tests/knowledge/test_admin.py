@@ -20,7 +20,8 @@ def _queries(client, url):
 @pytest.mark.parametrize(
     "url",
     ["/admin/knowledge/article/", "/admin/knowledge/diagnosistree/", "/admin/knowledge/diagnosiswalk/",
-     "/admin/knowledge/articleversion/", "/admin/knowledge/article/?q=充不进电"],
+     "/admin/knowledge/articleversion/", "/admin/knowledge/article/?q=充不进电", "/admin/knowledge/diagnosisnode/",
+     "/admin/knowledge/diagnosisanswer/"],
 )
 def test_lists_use_a_constant_number_of_queries(client, superuser, url):
     client.force_login(superuser)
