@@ -190,3 +190,27 @@ def test_sweep_tasks_run():
     assert sla_sweep_task() == {"reminders": 0, "response_breaches": 0, "breaches": 0}
     assert outbox_sweep_task()["sent"] == 0
     assert webhook_sweep_task() == {"due": 0, "sent": 0}
+
+
+def test_wechat_http_gateway(settings, http_server):
+    settings.WECHAT_BACKEND = "http"
+    settings.WECHAT_GATEWAY_URL = http_server.url
+    customer = factories.CustomerFactory(wechat_openid="oWX-123")
+    [msg] = outbox_enqueue(event="ticket.ready", customer=customer, ticket=factories.TicketFactory(customer=customer),
+                           context={}, channels=["wechat"])
+    msg = outbox_deliver(message_id=msg.pk)
+    assert msg.status == "sent"
+    sent = http_server.json(0)
+    assert sent["channel"] == "wechat"
+    assert sent["to"] == "oWX-123"
+    assert "质检" in sent["content"]
+
+
+def test_email_failure_is_retried(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    customer = factories.CustomerFactory(email="x@example.com")
+    [msg] = outbox_enqueue(event="ticket.created", customer=customer, context={}, channels=["email"])
+    msg = outbox_deliver(message_id=msg.pk)
+    assert msg.status == "retry"
+    assert msg.last_error

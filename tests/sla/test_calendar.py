@@ -83,3 +83,10 @@ def test_center_open_every_day_still_closes_on_holidays():
 def test_years_without_calendar():
     assert years_without_calendar(today=dt.date(2025, 6, 1)) == []
     assert years_without_calendar(today=dt.date(2031, 6, 1)) == [2031, 2032]
+
+
+@pytest.mark.django_db
+def test_is_rest_day_accepts_aware_datetimes():
+    assert is_rest_day(at(2024, 10, 1, 23, 30))
+    # 2024-09-30 16:30 UTC is already 10-01 in Shanghai.
+    assert is_rest_day(dt.datetime(2024, 9, 30, 16, 30, tzinfo=dt.UTC))
