@@ -42,7 +42,7 @@ def article_get_published(*, slug: str, audience: str | None = Article.Audience.
 
 
 # Collection statistics (document frequency per token), kept per process and invalidated through a
-# token in the shared cache that every article write replaces (see services._stats_invalidate).
+# token in the shared cache that every article write replaces (see services.article_search_stats_invalidate).
 STATS_VERSION_KEY = "knowledge:stats-version"
 STATS_TTL = 600.0
 # On large collections, tokens found in more than this share of articles do not select candidates

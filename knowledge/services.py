@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from tickets.models import Ticket
 
 
-def _stats_invalidate() -> None:
-    """After commit, make every process recompute the search statistics (document frequencies)."""
+def article_search_stats_invalidate() -> None:
+    """Make every process recompute the search statistics (document frequencies), now and after
+    commit. Article services call it; bulk loads that bypass them (imports, benchmarks) must too."""
     import uuid
 
     from django.core.cache import cache
@@ -36,7 +37,7 @@ def _stats_invalidate() -> None:
 
 
 def _version_add(*, article: Article, by: AbstractBaseUser | None, note: str) -> ArticleVersion:
-    _stats_invalidate()
+    article_search_stats_invalidate()
     Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
     article.refresh_from_db(fields=["version"])
     return ArticleVersion.objects.create(
@@ -119,7 +120,7 @@ def article_reindex_all() -> int:
                                  tags=article.tags or [])
         Article.objects.filter(pk=article.pk).update(segmented_text=text)
         count += 1
-    _stats_invalidate()
+    article_search_stats_invalidate()
     return count
 
 
