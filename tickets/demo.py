@@ -317,7 +317,9 @@ def _spread_timeline(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> No
 
 def seed_app_demos(*, stdout, stage: str) -> None:
     """Call ``<app>.demo.seed(stdout=...)`` of the other apps (stage 'before' or 'after' tickets)."""
-    order = {"before": ["parts", "repairs", "knowledge"], "after": ["surveys"]}[stage]
+    # repairs runs twice: its price list before the tickets (price ranges at intake), its repair
+    # orders after them; every demo seed is idempotent.
+    order = {"before": ["parts", "repairs", "knowledge"], "after": ["repairs", "surveys"]}[stage]
     for app in order:
         try:
             module = importlib.import_module(f"{app}.demo")
