@@ -63,7 +63,7 @@ def test_deactivated_user_cannot_log_in(anon_client, technician):
     assert login(anon_client, technician.user.username).status_code == 401
 
 
-def test_login_is_throttled_per_username_across_ips(anon_client, technician):
+def test_login_is_throttled_per_username_across_ips(private_cache, anon_client, technician):
     for i in range(10):
         response = login(anon_client, technician.user.username, password="wrong", REMOTE_ADDR=f"10.0.0.{i}")
         assert response.status_code == 401
@@ -75,7 +75,7 @@ def test_login_is_throttled_per_username_across_ips(anon_client, technician):
     assert int(response["Retry-After"]) == body["extra"]["retry_after"]
 
 
-def test_login_is_throttled_per_ip(anon_client, technician):
+def test_login_is_throttled_per_ip(private_cache, anon_client, technician):
     for i in range(10):
         login(anon_client, f"nobody{i}", password="wrong", REMOTE_ADDR="10.9.9.9")
     response = login(anon_client, technician.user.username, REMOTE_ADDR="10.9.9.9")
@@ -88,7 +88,7 @@ def test_unauthenticated_requests_get_401(anon_client):
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_requests_are_throttled_per_user(monkeypatch, tech_client, other_technician):
+def test_requests_are_throttled_per_user(private_cache, monkeypatch, tech_client, other_technician):
     from rest_framework import throttling
 
     from tests.api.conftest import client_for

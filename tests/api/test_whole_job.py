@@ -4,7 +4,6 @@ script against the running ASGI server)."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from repairs.models import RepairOrder
@@ -34,12 +33,6 @@ def api_call(method, path, *, json=None, files=None, data=None, token=None, head
     return response.status_code, body
 
 
-@pytest.mark.xfail(
-    condition=settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), strict=False,
-    reason="parts.services.serial_unit_scan locks with select_for_update() over select_related('location'), "
-    "a nullable FK: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (scan-part → 500). "
-    "Needs select_for_update(of=('self',)) in parts; reported to the parts owner.",
-)
 def test_a_technician_does_a_whole_job_through_the_api():
     world = setup_world()
     result = run_whole_job(api_call, world)
