@@ -22,7 +22,7 @@ from import_export.admin import ImportExportModelAdmin
 from tickets.exceptions import DomainError
 
 from . import selectors, services
-from .forms import EmergencyTransferForm, StockOperationForm, TransferRequestForm
+from .forms import EmergencyTransferForm, LabelCheckForm, StockOperationForm, TransferRequestForm
 from .labels import label_payload, label_png, label_png_data_uri
 from .models import (
     DefectiveReturn,
@@ -323,7 +323,26 @@ class SerialUnitAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [path("<int:pk>/label.png", self.admin_site.admin_view(self.label_view), name="parts_serialunit_label"),
+                path("check/", self.admin_site.admin_view(self.check_view), name="parts_serialunit_check"),
                 *super().get_urls()]
+
+    def check_view(self, request):
+        """Verify a scanned label (genuine, unused, fits the model, at the place) with ``serial_unit_scan``."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = LabelCheckForm(request.POST or None)
+        unit = None
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            unit = run_service(request, services.serial_unit_scan, payload=d["payload"],
+                               product_model=d["product_model"], location=d["location"])
+            if unit is not None:
+                messages.success(request, gettext("正品校验通过：%(serial)s（%(sku)s），位于 %(location)s。") % {
+                    "serial": unit.serial, "sku": unit.part.sku,
+                    "location": unit.location.name if unit.location else "-"})
+        context = {**self.admin_site.each_context(request), "title": gettext("备件标签校验"), "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/parts/form.html", context)
 
     def label_view(self, request, pk: int):
         if not self.has_view_permission(request):

@@ -64,3 +64,17 @@ class TransferRequestForm(forms.ModelForm):
         if data.get("quantity") is not None and data["quantity"] < 1:
             self.add_error("quantity", _("数量必须是正整数。"))
         return data
+
+
+class LabelCheckForm(forms.Form):
+    payload = forms.CharField(label=_("扫码内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    product_model = forms.ModelChoiceField(label=_("待修机型（可选）"), required=False,
+                                           queryset=None)
+    location = forms.ModelChoiceField(label=_("所在库位（可选）"), queryset=Location.objects.filter(is_active=True),
+                                      required=False)
+
+    def __init__(self, *args, **kwargs):
+        from tickets.models import ProductModel
+
+        super().__init__(*args, **kwargs)
+        self.fields["product_model"].queryset = ProductModel.objects.all()

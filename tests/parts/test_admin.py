@@ -233,3 +233,18 @@ def test_transfer_add_form_rejects_same_location(wh_client):
     assert response.status_code == 200
     assert "不能相同" in response.content.decode()
     assert not Transfer.objects.exists()
+
+
+def test_label_check_view(wh_client):
+    from parts.labels import label_payload
+
+    part = factories.PartFactory(sku="CHK-1", is_serialized=True)
+    loc = factories.LocationFactory(code="CHK-L", name="校验仓")
+    (unit,) = serial_units_receive(part=part, location=loc, serials=["C-1"], by=None)
+    url = reverse("admin:parts_serialunit_check")
+    assert url in wh_client.get(reverse("admin:parts_serialunit_changelist")).content.decode()
+    assert wh_client.get(url).status_code == 200
+    ok = wh_client.post(url, {"payload": label_payload(unit)}, follow=True)
+    assert "正品校验通过" in ok.content.decode()
+    bad = wh_client.post(url, {"payload": "fake:label"}, follow=True)
+    assert "伪造" in bad.content.decode()
