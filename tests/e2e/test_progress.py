@@ -180,7 +180,8 @@ def test_event_committed_in_one_server_reaches_a_page_on_another(browser, phone)
             started = time.monotonic()
             form.click("#invoice-form button[type=submit]")
             phone.wait_for_selector("#timeline >> text=已提交电子发票申请", timeout=2_000)
-            print(f"\ncommit on server A → page on server B in {(time.monotonic() - started) * 1000:.0f} ms")
+            print(f"\nsubmit on server A (POST, commit, redirect) → event on the page at server B in "
+                  f"{(time.monotonic() - started) * 1000:.0f} ms")
         finally:
             other.close()
         assert "待开票" in phone.inner_text("#afterwards")
