@@ -29,6 +29,7 @@ from .models import (
     FaultCategory,
     ProductModel,
     Ticket,
+    TicketAssignment,
     TicketEvent,
     TicketSequence,
 )
@@ -163,6 +164,34 @@ class AttachmentInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', obj.file.url, gettext("下载")) if obj.file else "-"
 
 
+class AssignmentInline(admin.TabularInline):
+    """Who was dispatched and why (the score breakdown kept on each assignment)."""
+
+    model = TicketAssignment
+    fk_name = "ticket"
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "technician", "role", "status", "score", "why", "auto", "reason")
+    readonly_fields = fields
+    verbose_name_plural = _("派工记录")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("评分明细"))
+    def why(self, obj: TicketAssignment) -> str:
+        parts = obj.breakdown or {}
+        if not isinstance(parts, dict):
+            return str(parts)
+        return "；".join(f"{k}: {v}" for k, v in parts.items() if not isinstance(v, (dict, list)))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("technician")
+
+
 class CenterScopedMixin:
     """A center manager sees only the tickets of the centers they manage."""
 
@@ -211,9 +240,9 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
-    inlines = [TicketEventInline, AttachmentInline]
+    inlines = [TicketEventInline, AssignmentInline, AttachmentInline]
     autocomplete_fields = ("customer", "device", "product_model")
-    readonly_fields = ("number", "status", "tracking_link", "created_at", "updated_at", "first_response_at",
+    readonly_fields = ("number", "status", "tracking_link", "sla_link", "created_at", "updated_at", "first_response_at",
                        "assigned_at", "resolved_at", "closed_at", "cancelled_at", "due_response_at",
                        "due_resolution_at", "predicted_category", "prediction_confidence", "warranty_preview",
                        "price_min", "price_max", "technician", "service_center", "duplicate_of", "reopen_count",
@@ -225,7 +254,7 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
                                   "department", "service_mode", "service_center", "technician")}),
         (_("服务地址"), {"fields": ("city", "district", "address", "latitude", "longitude")}),
         (_("三包与价格"), {"fields": ("warranty_preview", "price_min", "price_max")}),
-        (_("时间与 SLA"), {"fields": ("created_at", "first_response_at", "assigned_at", "due_response_at",
+        (_("时间与 SLA"), {"fields": ("sla_link", "created_at", "first_response_at", "assigned_at", "due_response_at",
                                     "due_resolution_at", "resolved_at", "closed_at", "cancelled_at")}),
         (_("其他"), {"fields": ("resolution", "duplicate_of", "reopen_count", "rework_count", "created_by",
                               "updated_at"), "classes": ("collapse",)}),
@@ -260,6 +289,21 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
         if not obj.pk:
             return "-"
         return format_html('<a href="{0}" target="_blank">{0}</a>', obj.get_tracking_url())
+
+    @admin.display(description=_("SLA 计时与台账"))
+    def sla_link(self, obj: Ticket) -> str:
+        from django.urls import reverse
+
+        if not obj.pk:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:tickets_slaclock_by_ticket", args=[obj.pk]),
+                           gettext("查看 SLA 计时、暂停与超时记录"))
+
+    def changelist_view(self, request, extra_context=None):
+        from tickets.sla.admin import warn_missing_calendar
+
+        warn_missing_calendar(request)
+        return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -164,6 +164,40 @@ def seed_catalog(*, stdout) -> None:
     stdout.write(f"  product models: {ProductModel.objects.count()}, fault categories: {FaultCategory.objects.count()}")
 
 
+# (fault category code or "", priority, customer tier, response hours, resolution hours) — business hours
+SLA_POLICIES = [
+    ("", "", "", "4", "72"),
+    ("", "", "vip", "2", "48"),
+    ("", "urgent", "", "1", "24"),
+    ("screen", "", "", "4", "24"),
+    ("battery", "", "", "4", "24"),
+    ("charging", "", "", "4", "24"),
+    ("no_power", "", "", "4", "48"),
+    ("water_damage", "", "", "4", "48"),
+    ("system", "", "", "2", "8"),
+    ("account", "", "", "2", "8"),
+    ("fridge_cooling", "", "", "4", "24"),
+    ("ac_cooling", "", "", "4", "24"),
+    ("washer", "", "", "8", "48"),
+    ("tv_display", "", "", "8", "48"),
+    ("shipping", "", "", "8", "72"),
+]
+
+
+def seed_sla_policies(*, stdout) -> None:
+    from .models import SlaPolicy
+
+    for code, priority, tier, response, resolution in SLA_POLICIES:
+        category = FaultCategory.objects.filter(code=code).first() if code else None
+        if code and category is None:
+            continue
+        name = " · ".join(p for p in (category.name if category else "", priority, tier) if p) or "默认"
+        SlaPolicy.objects.get_or_create(
+            fault_category=category, priority=priority, customer_tier=tier,
+            defaults={"name": name, "response_hours": Decimal(response), "resolution_hours": Decimal(resolution)})
+    stdout.write(f"  SLA policies: {SlaPolicy.objects.count()}")
+
+
 def seed_field_force(*, stdout, users: dict) -> None:
     from repairs.models import ServiceCenter, Technician
 
@@ -332,6 +366,7 @@ def seed_app_demos(*, stdout, stage: str) -> None:
 def seed_all(*, stdout) -> None:
     users = seed_users(stdout=stdout)
     seed_catalog(stdout=stdout)
+    seed_sla_policies(stdout=stdout)
     seed_field_force(stdout=stdout, users=users)
     seed_customers(stdout=stdout)
     seed_app_demos(stdout=stdout, stage="before")
