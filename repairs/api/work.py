@@ -84,7 +84,8 @@ JobStartApi = _transition_view("JobStartApi", "start", "Start working on the job
 JobWaitCustomerApi = _transition_view("JobWaitCustomerApi", "wait_customer", "Pause: waiting for the customer.")
 JobWaitPartsApi = _transition_view("JobWaitPartsApi", "wait_parts", "Pause: waiting for parts.")
 JobResumeApi = _transition_view("JobResumeApi", "resume", "Resume after a pause.")
-JobSubmitQcApi = _transition_view("JobSubmitQcApi", "submit_qc", "Repair done: hand over to quality check.")
+JobSubmitQcApi = _transition_view("JobSubmitQcApi", "submit_qc", "Done on site: hand over to quality check "
+                                  "(jobs with a repair order use repair/submit-qc/).")
 
 
 class JobFinishApi(JobMixin, ApiView):
