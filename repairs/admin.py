@@ -33,6 +33,7 @@ from .models import (
     RepairOrder,
     RepairRecord,
     RepairStatusChange,
+    RepairVisit,
     ServiceCenter,
     Technician,
     WarrantyCard,
@@ -555,3 +556,55 @@ class TechnicianAdmin(ImportExportModelAdmin):
     list_select_related = ("center",)
     search_fields = ("employee_no", "name")
     raw_id_fields = ("user",)
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """Append-only workshop records: visible to staff, written only by the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuoteLine)
+class QuoteLineAdmin(ReadOnlyLogAdmin):
+    list_display = ("quote", "position", "kind", "description", "quantity", "unit_price", "amount", "is_free")
+    list_filter = ("kind", "is_free")
+    search_fields = ("=quote__repair_order__ticket__number", "description")
+    list_select_related = ("quote",)
+
+
+@admin.register(RepairStatusChange)
+class RepairStatusChangeAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "repair_order", "from_state", "to_state", "actor", "note")
+    list_filter = ("to_state",)
+    search_fields = ("=repair_order__ticket__number",)
+    list_select_related = ("repair_order", "actor")
+
+
+@admin.register(RepairVisit)
+class RepairVisitAdmin(ReadOnlyLogAdmin):
+    list_display = ("ticket", "technician", "departed_at", "checked_in_at", "distance_m", "is_far")
+    list_filter = ("is_far",)
+    search_fields = ("=ticket__number", "technician__name")
+    list_select_related = ("ticket", "technician")
+
+
+@admin.register(FittedPart)
+class FittedPartAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "repair_order", "part", "quantity", "serial", "old_serial", "fitted_by")
+    search_fields = ("=serial", "=old_serial", "=repair_order__ticket__number", "part__sku")
+    list_select_related = ("repair_order", "part", "fitted_by")
+
+
+@admin.register(QCInspection)
+class QCInspectionAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "repair_order", "inspector", "result", "reason")
+    list_filter = ("result",)
+    search_fields = ("=repair_order__ticket__number",)
+    list_select_related = ("repair_order", "inspector")

@@ -27,6 +27,7 @@ from .models import (
     Customer,
     Device,
     FaultCategory,
+    IdempotencyRecord,
     ProductModel,
     Ticket,
     TicketAssignment,
@@ -290,14 +291,16 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
             return "-"
         return format_html('<a href="{0}" target="_blank">{0}</a>', obj.get_tracking_url())
 
-    @admin.display(description=_("SLA 计时与台账"))
+    @admin.display(description=_("SLA 与诊断"))
     def sla_link(self, obj: Ticket) -> str:
         from django.urls import reverse
 
         if not obj.pk:
             return "-"
-        return format_html('<a href="{}">{}</a>', reverse("admin:tickets_slaclock_by_ticket", args=[obj.pk]),
-                           gettext("查看 SLA 计时、暂停与超时记录"))
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}?ticket={}">{}</a>',
+            reverse("admin:tickets_slaclock_by_ticket", args=[obj.pk]), gettext("SLA 计时、暂停与超时记录"),
+            reverse("admin:knowledge_diagnosistree_walk_pick"), obj.pk, gettext("引导诊断与知识推荐"))
 
     def changelist_view(self, request, extra_context=None):
         from tickets.sla.admin import warn_missing_calendar
@@ -426,6 +429,23 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Stored first responses of API POSTs (read-only; replayed to retries with the same key)."""
+
+    list_display = ("created_at", "user", "method", "path", "status_code")
+    list_filter = ("method", "status_code")
+    search_fields = ("=key", "path", "user__username")
+    list_select_related = ("user",)
+    exclude = ("response_body",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(TicketSequence)
 class TicketSequenceAdmin(admin.ModelAdmin):
     """Read-only view of the per-day ticket number counters."""
@@ -445,4 +465,5 @@ class TicketSequenceAdmin(admin.ModelAdmin):
 
 import tickets.intake.admin  # noqa: E402, F401
 import tickets.outbox.admin  # noqa: E402, F401
+import tickets.progress.admin  # noqa: E402, F401
 import tickets.sla.admin  # noqa: E402, F401

@@ -231,6 +231,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for choice sets used by several serializers.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.core.Ticket.Status",
+        "ServiceModeEnum": "tickets.models.core.ServiceMode",
+        "QuoteLineKindEnum": "repairs.models.pricing.LineKind",
+    },
 }
 
 # ------------------------------------------------------------------------------
@@ -240,6 +246,10 @@ TICKET_NUMBER_PREFIX = "SR"
 TICKET_DUPLICATE_WINDOW_DAYS = env.int("TICKET_DUPLICATE_WINDOW_DAYS", default=14)
 TRIAGE_MIN_CONFIDENCE = env.float("TRIAGE_MIN_CONFIDENCE", default=0.6)
 SURVEY_EXPIRY_DAYS = env.int("SURVEY_EXPIRY_DAYS", default=14)
+SURVEY_REMINDER_AFTER_DAYS = env.int("SURVEY_REMINDER_AFTER_DAYS", default=3)
+SURVEY_FOLLOW_UP_SLA_HOURS = env.int("SURVEY_FOLLOW_UP_SLA_HOURS", default=24)
+SURVEY_COMPLAINT_ALERT_THRESHOLD = env.int("SURVEY_COMPLAINT_ALERT_THRESHOLD", default=3)
+SURVEY_COMPLAINT_ALERT_DAYS = env.int("SURVEY_COMPLAINT_ALERT_DAYS", default=30)
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 DEMO_PASSWORD = "demo-pass-2026"
 

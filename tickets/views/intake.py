@@ -41,8 +41,29 @@ def submit(request: HttpRequest) -> HttpResponse:
                     url += "?merged=1"
                 return redirect(url)
     else:
-        form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+        form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex, **_prefill(request)})
     return render(request, "tickets/intake/submit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _prefill(request: HttpRequest) -> dict:
+    """Initial values from ``?model=<code>&category=<code>&description=…`` (guided diagnosis links)."""
+    from tickets.models import FaultCategory, ProductModel
+
+    initial: dict = {}
+    code = (request.GET.get("model") or "").strip()[:40]
+    if code:
+        model = ProductModel.objects.filter(code=code, is_active=True).first()
+        if model is not None:
+            initial["product_model"] = model.pk
+    description = (request.GET.get("description") or "").strip()[:1000]
+    category_code = (request.GET.get("category") or "").strip()[:40]
+    category = FaultCategory.objects.filter(code=category_code).first() if category_code else None
+    if category is not None:
+        initial["service_mode"] = category.default_service_mode if category.default_service_mode != "remote" else ""
+        description = f"{description}\n（{category.name}）" if description else f"{category.name}："
+    if description:
+        initial["description"] = description
+    return initial
 
 
 def done(request: HttpRequest, token: str) -> HttpResponse:
