@@ -113,9 +113,28 @@ def repair_fit_part(*, repair_order: RepairOrder, by: AbstractBaseUser | None, q
                                          ticket=order.ticket, reference=f"RO-{order.pk}")
     device_serial = order.ticket.device.serial_number if order.ticket.device_id else ""
     reservation_consume(reservation=reservation, by=by, serial_unit=unit, device_serial=device_serial)
-    return FittedPart.objects.create(repair_order=order, part=line.part, quote_line=line, reservation=reservation,
-                                     serial=serial[:60], old_serial=(old_serial or "").strip()[:60],
-                                     fitted_by=by if getattr(by, "pk", None) else None)
+    fitted = FittedPart.objects.create(repair_order=order, part=line.part, quote_line=line, reservation=reservation,
+                                       serial=serial[:60], old_serial=(old_serial or "").strip()[:60],
+                                       fitted_by=by if getattr(by, "pk", None) else None)
+    _defective_part_register(order=order, fitted=fitted, from_location=reservation.location, by=by)
+    return fitted
+
+
+def _defective_part_register(*, order: RepairOrder, fitted: FittedPart, from_location, by) -> None:
+    """The part taken out goes back to the 旧件库 (旧件回收) wherever the network has one.
+
+    Only a removed part that is recorded (its serial, or a serialized part) is registered; a shop
+    without any defective store keeps fitting parts, the removed serial stays on the fitted row.
+    """
+    from parts.services import defective_return_create, defective_store_for
+
+    if not (fitted.old_serial or fitted.part.is_serialized):
+        return
+    if defective_store_for(from_location) is None:
+        return
+    defective_return_create(part=fitted.part, from_location=from_location, by=by, ticket=order.ticket,
+                            removed_serial=fitted.old_serial,
+                            fault_description=(order.cause or order.findings or "")[:200])
 
 
 @transaction.atomic

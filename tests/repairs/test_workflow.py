@@ -329,3 +329,29 @@ def test_delay_watch_is_scheduled_hourly():
     assert schedule.func == "repairs.tasks.repairs_watch_delays"
     assert schedule.schedule_type == Schedule.HOURLY
     assert repairs_watch_delays() == 0  # nothing active: nothing raised
+
+
+def test_removed_part_goes_back_to_the_defective_store(workshop, png):
+    from parts.models import DefectiveReturn, Location
+    from tests import factories
+
+    w, tech = workshop, workshop["technician"].user
+    factories.LocationFactory(code="DEF-01", name="旧件库", kind=Location.Kind.DEFECTIVE)
+    order, _quote = _approved(w, png)
+    order = repair_start(repair_order=order, by=tech)
+    repair_fit_part(repair_order=order, part=w["part"], serial="SCR-0009", old_serial="old-55", by=tech)
+    record = DefectiveReturn.objects.get(ticket=w["ticket"])
+    assert record.removed_serial == "OLD-55"
+    assert record.to_location.code == "DEF-01"
+    assert w["ticket"].events.filter(kind="part.defective_registered").exists()
+
+
+def test_without_a_defective_store_fitting_still_works(workshop, png):
+    from parts.models import DefectiveReturn
+
+    w, tech = workshop, workshop["technician"].user
+    order, _quote = _approved(w, png)
+    order = repair_start(repair_order=order, by=tech)
+    fitted = repair_fit_part(repair_order=order, part=w["part"], serial="SCR-0010", old_serial="OLD-56", by=tech)
+    assert fitted.old_serial == "OLD-56"
+    assert not DefectiveReturn.objects.exists()
