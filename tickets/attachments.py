@@ -104,12 +104,23 @@ def attachment_add(
     content_type: str = "",
     customer_visible: bool = True,
     record_event: bool = True,
+    uuid: Any = None,
 ) -> Attachment:
     """Validate and store one file on a ticket; raises ValidationFailed and stores nothing on bad input.
+
+    ``uuid`` is an id the client generated (an offline app creates the object first): sending the
+    same uuid again returns the stored attachment and changes nothing; a uuid already used on another
+    ticket is refused.
 
     Images are re-encoded without metadata (EXIF GPS is copied to the record for staff first);
     videos are accepted by type and size. Writes a ``ticket.attachment_added`` event.
     """
+    if uuid is not None:
+        existing = Attachment.objects.filter(uuid=uuid).first()
+        if existing is not None:
+            if existing.ticket_id != ticket.pk:
+                raise ValidationFailed(_("该附件编号已被使用。"), code="uuid_in_use")
+            return existing
     data = file if isinstance(file, bytes) else file.read()
     guessed = content_type or mimetypes.guess_type(filename)[0] or ""
     if kind is None:
@@ -138,6 +149,8 @@ def attachment_add(
             size=len(payload), sha256=hashlib.sha256(payload).hexdigest(), customer_visible=customer_visible,
             uploaded_by=by if getattr(by, "pk", None) else None, **fields,
         )
+        if uuid is not None:
+            attachment.uuid = uuid
         attachment.file.save(f"upload.{ext}", ContentFile(payload), save=False)
         attachment.save()
         if record_event:

@@ -85,15 +85,22 @@ def _order_response(order: RepairOrder, code: int = status.HTTP_200_OK) -> Respo
     return Response(RepairOrderDetailOut(order).data, status=code)
 
 
+class RepairOpenIn(serializers.Serializer):
+    uuid = serializers.UUIDField(required=False, help_text="Client-generated id (offline creation); "
+                                 "opening again with the same uuid returns the same repair order.")
+
+
 class RepairOpenApi(RepairMixin, ApiView):
     """Open the workshop job (the device is here); the ticket is started if needed."""
 
     permission_classes = [IsTechnician]
 
-    @extend_schema(operation_id="repair_open", tags=["repair"], request=None,
+    @extend_schema(operation_id="repair_open", tags=["repair"], request=RepairOpenIn,
                    responses={201: RepairOrderDetailOut, **error_responses(*WRITE_ERRORS)})
     def post(self, request: Request, job_id: int) -> Response:
-        order = repair_order_open(ticket=self.get_job(), by=request.user)
+        data = RepairOpenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = repair_order_open(ticket=self.get_job(), by=request.user, uuid=data.validated_data.get("uuid"))
         return _order_response(order, status.HTTP_201_CREATED)
 
 

@@ -142,6 +142,8 @@ class JobAttachmentApi(BodySizeGuardMixin, JobMixin, ApiView):
             default=Attachment.Purpose.EVIDENCE,
         )
         customer_visible = serializers.BooleanField(default=True)
+        uuid = serializers.UUIDField(required=False, help_text="Client-generated id (offline creation); "
+                                     "uploading again with the same uuid returns the stored attachment.")
 
     @extend_schema(operation_id="jobs_attachments_create", tags=["work"], request={
         "multipart/form-data": AttachmentIn},
@@ -153,7 +155,7 @@ class JobAttachmentApi(BodySizeGuardMixin, JobMixin, ApiView):
         attachment = attachment_add(
             ticket=self.get_job(), file=upload, filename=upload.name or "upload", by=request.user,
             purpose=data.validated_data["purpose"], content_type=getattr(upload, "content_type", "") or "",
-            customer_visible=data.validated_data["customer_visible"],
+            customer_visible=data.validated_data["customer_visible"], uuid=data.validated_data.get("uuid"),
         )
         return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
 

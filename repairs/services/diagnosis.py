@@ -40,8 +40,11 @@ def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> int:
 
 @transaction.atomic
 def repair_order_open(*, ticket: Ticket, by: AbstractBaseUser | None,
-                      technician: Technician | None = None) -> RepairOrder:
+                      technician: Technician | None = None, uuid: Any = None) -> RepairOrder:
     """Open the workshop job for a ticket; the ticket is started (assigned → in progress) if needed.
+
+    ``uuid`` is an id the client generated offline: opening again with the same uuid returns the
+    job already opened (a retry changes nothing).
 
     Guarantees one active repair order per ticket (a DB constraint backs it). Raises ValidationFailed
     when the ticket has no assigned technician, ConflictError when a job is already open,
@@ -49,6 +52,12 @@ def repair_order_open(*, ticket: Ticket, by: AbstractBaseUser | None,
     """
     ticket = lock_ticket(ticket.pk)
     require_perm(by, "tickets.work_ticket", ticket=ticket)
+    if uuid is not None:
+        existing = RepairOrder.objects.filter(uuid=uuid).first()
+        if existing is not None:
+            if existing.ticket_id != ticket.pk:
+                raise ValidationFailed(_("该维修单编号已被使用。"))
+            return existing
     technician = technician or ticket.technician
     if technician is None:
         raise ValidationFailed(_("请先为工单派工再开维修单。"))
@@ -57,7 +66,8 @@ def repair_order_open(*, ticket: Ticket, by: AbstractBaseUser | None,
     try:
         with transaction.atomic():
             order = RepairOrder.objects.create(ticket=ticket, technician=technician,
-                                               center_id=ticket.service_center_id or technician.center_id)
+                                               center_id=ticket.service_center_id or technician.center_id,
+                                               **({"uuid": uuid} if uuid is not None else {}))
     except IntegrityError:
         raise ConflictError(_("该工单已有进行中的维修单。"))
     order.ticket = ticket_follow(ticket=ticket, target=Ticket.Status.IN_PROGRESS, by=by)

@@ -115,3 +115,24 @@ def test_check_in_refuses_coordinates_out_of_range(tech_client, technician, faul
                                 format="json")
     assert response.status_code == 400
     assert "latitude" in response.json()["extra"]["fields"]
+
+
+def test_client_generated_uuids_make_offline_creation_safe_to_retry(tech_client, job):
+    import uuid
+
+    photo_id = str(uuid.uuid4())
+    for _ in range(2):
+        upload = SimpleUploadedFile("before.jpg", jpeg_with_gps(), content_type="image/jpeg")
+        response = tech_client.post(f"/api/v1/jobs/{job.pk}/attachments/",
+                                    {"file": upload, "purpose": "before", "uuid": photo_id}, format="multipart")
+        assert response.status_code == 201, response.content
+        assert response.json()["uuid"] == photo_id
+    assert Attachment.objects.filter(ticket=job).count() == 1
+
+    order_id = str(uuid.uuid4())
+    first = tech_client.post(f"/api/v1/jobs/{job.pk}/repair/open/", {"uuid": order_id}, format="json")
+    assert first.status_code == 201, first.content
+    again = tech_client.post(f"/api/v1/jobs/{job.pk}/repair/open/", {"uuid": order_id}, format="json")
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["uuid"] == order_id
