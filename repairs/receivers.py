@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from django.apps import apps
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from tickets.signals import ticket_created, ticket_transitioned
@@ -29,3 +31,13 @@ def estimate_on_triaged(sender, ticket_id: int, transition: str, **kwargs) -> No
     from .services.pricing import ticket_estimate_refresh
 
     ticket_estimate_refresh(ticket_id=ticket_id)
+
+
+def _ensure_schedules(sender, **kwargs) -> None:
+    # Setup, not business logic: the hourly delay watcher must exist after every migrate / flush.
+    from tickets.schedules import schedules_ensure
+
+    schedules_ensure({"repairs.watch_delays": {"func": "repairs.tasks.repairs_watch_delays", "schedule_type": "H"}})
+
+
+post_migrate.connect(_ensure_schedules, sender=apps.get_app_config("repairs"), dispatch_uid="repairs.schedules")

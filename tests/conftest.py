@@ -13,13 +13,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_pg:
             item.add_marker(skip_pg)
-        # A transactional test ends with a flush, which would also delete the rows that data
-        # migrations created (role groups, django-q2 schedules, the holiday calendar) for every
-        # later test on that worker; serialized rollback restores them.
-        marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
-                            append=False)
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,18 @@ class TicketsConfig(AppConfig):
 
 
 def _sync_roles(sender, using="default", **kwargs) -> None:
+    """After every migrate (and every test-database flush): role groups, the hub's schedules and
+    the holiday calendar the library knows — all idempotent, none overwrites staff edits."""
+    from .calendar import library_entries
+    from .models import CalendarDay
     from .roles import roles_sync
+    from .schedules import HUB_SCHEDULES, schedules_ensure
 
     roles_sync()
+    schedules_ensure(HUB_SCHEDULES)
+    if not CalendarDay.objects.filter(source="library").exists():
+        CalendarDay.objects.bulk_create(
+            [CalendarDay(date=d, is_rest_day=rest, name=name[:40], source="library")
+             for d, rest, name in library_entries()],
+            batch_size=500, ignore_conflicts=True,
+        )
