@@ -205,6 +205,14 @@ INTAKE_MAILBOXES = env.list("INTAKE_MAILBOXES", default=["service@example.com"])
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+# WeChat: "console", "http" (a gateway like SMS) or "template" (Official Account template messages).
+WECHAT_BACKEND = env("WECHAT_BACKEND", default="console")
+WECHAT_GATEWAY_URL = env("WECHAT_GATEWAY_URL", default="")
+WECHAT_GATEWAY_TOKEN = env("WECHAT_GATEWAY_TOKEN", default="")
+WECHAT_API_BASE = env("WECHAT_API_BASE", default="https://api.weixin.qq.com")
+WECHAT_APP_ID = env("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="")
+WECHAT_TEMPLATE_IDS = env.json("WECHAT_TEMPLATE_IDS", default={})
 
 # ------------------------------------------------------------------------------
 # Django REST framework and the OpenAPI schema

@@ -1,4 +1,5 @@
-"""Delivery backends of the outbox: console (default), Django e-mail, and a generic HTTP gateway.
+"""Delivery backends of the outbox: console (default), Django e-mail, a generic HTTP gateway (SMS,
+WeChat) and WeChat Official Account template messages.
 
 Each backend's ``send(message) -> str`` returns the provider's message id, raises
 ``DeliveryError(retryable=...)`` on failure, and passes the message's idempotency key so a gateway
@@ -89,6 +90,90 @@ class HttpGatewayBackend:
         return str(data.get("id") or data.get("message_id") or "")
 
 
+class WeChatTemplateBackend:
+    """WeChat Official Account template messages (模板消息).
+
+    Gets an ``access_token`` with the app id and secret (cached until shortly before it expires),
+    then POSTs ``{"touser": openid, "template_id", "url", "data": {"first", "keyword1", "keyword2",
+    "remark"}}`` to ``/cgi-bin/message/template/send``. The template id per event comes from
+    ``WECHAT_TEMPLATE_IDS`` (``{"ticket.assigned": "…", "*": "…"}``); ``errcode`` 0 is success,
+    -1 / 45009 (busy, rate limit) and an expired token (40001, 42001) are retried.
+    """
+
+    name = "wechat"
+    RETRYABLE = {-1, 45009, 40001, 42001}
+
+    def __init__(self, *, api_base: str, app_id: str, app_secret: str, template_ids: dict[str, str],
+                 timeout: float = 10.0):
+        self.api_base = api_base.rstrip("/")
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.template_ids = template_ids
+        self.timeout = timeout
+
+    def _get(self, url: str) -> dict:
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"HTTP {exc.code}", retryable=exc.code >= 500, status=exc.code) from exc
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+            raise DeliveryError(str(exc), retryable=True) from exc
+
+    def access_token(self, *, refresh: bool = False) -> str:
+        from django.core.cache import cache
+
+        key = f"wechat-access-token:{self.app_id}"
+        token = None if refresh else cache.get(key)
+        if token:
+            return token
+        from urllib.parse import urlencode
+
+        data = self._get(f"{self.api_base}/cgi-bin/token?" + urlencode(
+            {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}))
+        token = data.get("access_token")
+        if not token:
+            raise DeliveryError(f"token: {data.get('errcode')} {data.get('errmsg')}", retryable=True)
+        cache.set(key, token, max(60, int(data.get("expires_in", 7200)) - 300))
+        return token
+
+    def send(self, message) -> str:
+        template_id = self.template_ids.get(message.event) or self.template_ids.get("*")
+        if not template_id:
+            raise DeliveryError(f"no WeChat template for {message.event}", retryable=False)
+        ticket = getattr(message, "ticket", None)
+        link = f"{settings.SITE_URL}{ticket.get_tracking_url()}" if ticket is not None else ""
+        payload = {
+            "touser": message.to_address, "template_id": template_id, "url": link,
+            "data": {
+                "first": {"value": message.subject or ""},
+                "keyword1": {"value": ticket.number if ticket is not None else ""},
+                "keyword2": {"value": message.body[:200]},
+                "remark": {"value": ""},
+            },
+        }
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        for attempt in (1, 2):
+            token = self.access_token(refresh=attempt == 2)
+            request = urllib.request.Request(
+                f"{self.api_base}/cgi-bin/message/template/send?access_token={token}", data=body, method="POST",
+                headers={"Content-Type": "application/json; charset=utf-8"})
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    data = json.loads(response.read() or b"{}")
+            except urllib.error.HTTPError as exc:
+                raise DeliveryError(f"HTTP {exc.code}", retryable=exc.code >= 500, status=exc.code) from exc
+            except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+                raise DeliveryError(str(exc), retryable=True) from exc
+            code = int(data.get("errcode", 0))
+            if code == 0:
+                return str(data.get("msgid", ""))
+            if code in (40001, 42001) and attempt == 1:
+                continue  # the cached token expired early: fetch a new one once
+            raise DeliveryError(f"WeChat {code}: {data.get('errmsg')}", retryable=code in self.RETRYABLE)
+        raise DeliveryError("WeChat token refused twice", retryable=True)
+
+
 def backend_for(channel: str):
     """The configured backend of a channel (settings SMS_BACKEND / WECHAT_BACKEND: console | http)."""
     if channel == "email":
@@ -99,6 +184,11 @@ def backend_for(channel: str):
         kind = getattr(settings, "WECHAT_BACKEND", "console")
         url = getattr(settings, "WECHAT_GATEWAY_URL", "")
         token = getattr(settings, "WECHAT_GATEWAY_TOKEN", "")
+        if kind == "template":
+            return WeChatTemplateBackend(
+                api_base=getattr(settings, "WECHAT_API_BASE", "https://api.weixin.qq.com"),
+                app_id=settings.WECHAT_APP_ID, app_secret=settings.WECHAT_APP_SECRET,
+                template_ids=settings.WECHAT_TEMPLATE_IDS)
     if kind == "http" and url:
         return HttpGatewayBackend(url, token)
     return ConsoleBackend()
