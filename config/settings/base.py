@@ -232,7 +232,12 @@ REST_FRAMEWORK = {
 REST_KNOX = {"TOKEN_TTL": __import__("datetime").timedelta(days=7), "AUTO_REFRESH": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后工单 API",
-    "DESCRIPTION": "Technician and intake API of the after-sales service system.",
+    "DESCRIPTION": (
+        "Technician and intake API of the after-sales service system. Errors are always "
+        '{"code", "message", "extra"}, localized by Accept-Language. Live job updates (e.g. the '
+        "customer's answer to a quote): WebSocket /ws/jobs/<job_id>/?token=<API token>, messages "
+        '{"type": "job.event", "job_id", "status", "status_label", "event"}.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
