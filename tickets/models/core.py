@@ -443,7 +443,9 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time_idx")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind}"
+        from ..events import event_label
+
+        return event_label(self.kind)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
