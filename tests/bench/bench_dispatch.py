@@ -10,11 +10,11 @@ capacity and scoring) for 200 tickets spread over the cities, and a full ``dispa
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import statistics
-import sys
 import time
+
+from tests.bench._pg import BenchDatabase
 
 CITIES = [
     ("上海市", 31.23, 121.47), ("北京市", 39.90, 116.40), ("广州市", 23.13, 113.26), ("深圳市", 22.54, 114.06),
@@ -28,27 +28,8 @@ N_TECHS = 10_000
 N_CENTERS = 200
 
 
-def _setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
-
-
 def main(argv: list[str] | None = None) -> None:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not base.startswith("postgres"):
-        sys.exit("bench_dispatch needs DATABASE_URL pointing at PostgreSQL")
-    import psycopg
-
-    server, db = base.rsplit("/", 1)
-    admin_url = server + "/postgres"
-    db_name = f"{db}_bench_dispatch"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
-        conn.execute(f"CREATE DATABASE {db_name}")
-    _setup_django(f"{server}/{db_name}")
+    db = BenchDatabase.create("bench_dispatch")
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
@@ -136,9 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"dispatch_auto (choose + assignment + ticket_assign + event + outbox), 30 tickets: "
               f"median {statistics.median(auto) * 1000:.1f} ms")
     finally:
-        connection.close()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
+        db.drop()
 
 
 def _explain(ticket, connection) -> None:

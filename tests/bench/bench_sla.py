@@ -9,38 +9,19 @@ query (median of 20), its EXPLAIN ANALYZE plan, and the time of full sweeps proc
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import statistics
-import sys
 import time
+
+from tests.bench._pg import BenchDatabase
 
 N_TICKETS = 100_000
 DUE_SHARE = 0.01
 PAUSED_SHARE = 0.20
 
 
-def _setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
-
-
 def main(argv: list[str] | None = None) -> None:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not base.startswith("postgres"):
-        sys.exit("bench_sla needs DATABASE_URL pointing at PostgreSQL")
-    import psycopg
-
-    server, db = base.rsplit("/", 1)
-    admin_url = server + "/postgres"
-    db_name = f"{db}_bench_sla"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
-        conn.execute(f"CREATE DATABASE {db_name}")
-    _setup_django(f"{server}/{db_name}")
+    db = BenchDatabase.create("bench_sla")
     from decimal import Decimal
 
     from django.core.management import call_command
@@ -115,9 +96,7 @@ def main(argv: list[str] | None = None) -> None:
               f"in {elapsed:.2f} s ({elapsed / max(total['reminders'], 1) * 1000:.1f} ms per reminder); "
               f"a sweep with nothing due: {_idle(sla_sweep, now) * 1000:.2f} ms")
     finally:
-        connection.close()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
+        db.drop()
 
 
 def _idle(sweep, now) -> float:
