@@ -19,6 +19,7 @@ from import_export.admin import ImportExportModelAdmin
 
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from parts.models import Part
+from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import FaultCategory, ProductModel
 
@@ -558,17 +559,8 @@ class TechnicianAdmin(ImportExportModelAdmin):
     raw_id_fields = ("user",)
 
 
-class ReadOnlyLogAdmin(admin.ModelAdmin):
+class ReadOnlyLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only workshop records: visible to staff, written only by the services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QuoteLine)

@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from tickets.admin_mixins import ReadOnlyAdminMixin
+
 from . import selectors, services
 from .events import event_label
 from .exceptions import DomainError
@@ -398,22 +400,13 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "ticket", "kind", "from_state", "to_state", "customer_visible", "actor")
     list_filter = ("kind", "customer_visible")
     search_fields = ("=ticket__number", "message")
     list_select_related = ("ticket", "actor")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Attachment)
@@ -447,20 +440,11 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketSequence)
-class TicketSequenceAdmin(admin.ModelAdmin):
+class TicketSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only view of the per-day ticket number counters."""
 
     list_display = ("day", "value")
     ordering = ("-day",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 import tickets.intake.admin  # noqa: E402, F401

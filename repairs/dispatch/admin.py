@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from repairs.models import Technician
+from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import DispatchQueueTicket, Ticket, TicketAssignment
 from tickets.sla.admin import COLOURS, warn_missing_calendar
@@ -150,7 +151,7 @@ class DispatchQueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketAssignment)
-class TicketAssignmentAdmin(admin.ModelAdmin):
+class TicketAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The assignment log: who was offered which ticket, the outcome, and why they were chosen."""
 
     list_display = ("created_at", "ticket", "technician", "role", "status", "score", "why", "auto", "reason")
@@ -171,12 +172,3 @@ class TicketAssignmentAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.models import MessageTemplate, OutboxMessage, WebhookDelivery, WebhookEndpoint
 from tickets.sla.admin import OwnOrFallbackPermissions
 
@@ -25,15 +26,8 @@ def _status_badge(status: str, label: str) -> str:
                        STATUS_COLOURS.get(status, "#86909c"), label)
 
 
-class ReadOnlyLog(OwnOrFallbackPermissions):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyLog(ReadOnlyAdminMixin, OwnOrFallbackPermissions):
+    """Delivery logs: written by the outbox only."""
 
 
 @admin.register(MessageTemplate)

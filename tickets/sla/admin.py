@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.calendar import years_without_calendar
 from tickets.exceptions import DomainError
 from tickets.models import CalendarDay, SlaClock, SlaLedgerEntry, SlaPolicy
@@ -153,7 +154,7 @@ class SlaPolicyAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
 
 @admin.register(SlaLedgerEntry)
-class SlaLedgerEntryAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+class SlaLedgerEntryAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, admin.ModelAdmin):
     """Every ledger line of every ticket (read-only): why a deadline is what it is."""
 
     list_display = ("at", "ticket", "kind", "reason", "due_resolution_at")
@@ -166,18 +167,9 @@ class SlaLedgerEntryAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
               "due_resolution_at", "data")
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SlaClock)
-class SlaClockAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, admin.ModelAdmin):
     """Each ticket's SLA: targets, state, deadlines with the time left in colour, and the ledger."""
 
     list_display = ("ticket", "state", "policy", "center", "time_left", "due_response_at", "due_resolution_at",
@@ -213,15 +205,6 @@ class SlaClockAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._ticket_view_ok(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("剩余时间"), ordering="due_resolution_at")
     def time_left(self, obj: SlaClock) -> str:
