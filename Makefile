@@ -2,7 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# The web (daphne), worker (links in messages) and mail processes all read these; see README.
 PORT ?= 8000
+MAIL_PORT ?= 8025
+BIND_HOST ?= 127.0.0.1
+WEB_PORT := $(PORT)
+export PORT WEB_PORT MAIL_PORT BIND_HOST
 export PYTHONUNBUFFERED := 1
 
 .PHONY: run test test-e2e bench lint install migrate seed messages clean
@@ -23,8 +28,8 @@ seed: migrate
 
 ## make run: install, migrate, seed demo data once, start daphne + a django-q2 worker
 run: seed
-	$(PY) manage.py print_welcome --port $(PORT)
-	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	$(PY) manage.py print_welcome
+	$(VENV)/bin/honcho -f Procfile start
 
 ## make test: the default suite (SQLite + in-memory layer unless DATABASE_URL / REDIS_URL are set)
 test: install

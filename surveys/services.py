@@ -8,7 +8,6 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from tickets.exceptions import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from tickets.links import site_url
 from tickets.models import Ticket
 
 from . import conf
@@ -101,8 +101,7 @@ def invitation_signed_token(*, invitation: Invitation) -> str:
 
 
 def invitation_url(*, invitation: Invitation) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}/s/{invitation_signed_token(invitation=invitation)}/"
+    return site_url(f"/s/{invitation_signed_token(invitation=invitation)}/")
 
 
 def invitation_from_signed(*, value: str) -> Invitation:

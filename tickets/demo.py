@@ -121,6 +121,22 @@ def make_imei(n: int) -> str:
     return body + str(imei_check_digit(body))
 
 
+TECHS_PER_CENTER = 3  # one per product line: phone, laptop, appliance
+
+
+def demo_technician_login(center_index: int, line: int) -> str:
+    """The login of the ``line``-th technician of the ``center_index``-th centre (both from 0)."""
+    return f"tech{center_index * TECHS_PER_CENTER + line + 1}"
+
+
+def demo_technician_logins() -> list[tuple[str, list[str]]]:
+    """(city, technician logins) in CITIES order: the table the banner and the README print."""
+    by_city: dict[str, list[str]] = {}
+    for i, (city, *_rest) in enumerate(CITIES):
+        by_city.setdefault(city, []).extend(demo_technician_login(i, j) for j in range(TECHS_PER_CENTER))
+    return list(by_city.items())
+
+
 def _rng() -> random.Random:
     return random.Random(20261122)
 
@@ -218,9 +234,9 @@ def seed_field_force(*, stdout, users: dict) -> None:
             "opening_hours": {str(d): ["09:00", "18:00"] if d < 5 else ["10:00", "17:00"] for d in range(7)}})
         if i == 3:
             center.managers.add(users["manager"])
-        for j in range(3):
+        for j in range(TECHS_PER_CENTER):
             n += 1
-            username = f"tech{n}"
+            username = demo_technician_login(i - 1, j)
             user, created = user_model.objects.get_or_create(username=username, defaults={
                 "first_name": f"工程师{n}", "email": f"{username}@demo.example.com"})
             if created:

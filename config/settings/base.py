@@ -27,7 +27,14 @@ LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address the web process listens on, so links in messages follow it when SITE_URL is unset.
+# honcho gives each Procfile process its own PORT (web +0, worker +100, mail +200), so the worker and
+# the mail intake learn the web's port from WEB_PORT (`make run` exports it; the Procfile derives it).
+PORT = env.int("WEB_PORT", default=env.int("PORT", default=8000))
+MAIL_PORT = env.int("MAIL_PORT", default=8025)
+BIND_HOST = env("BIND_HOST", default="127.0.0.1")
+# The public address customers reach (e.g. https://service.example.com); empty means "this server".
+SITE_URL = env("SITE_URL", default="")
 
 # ------------------------------------------------------------------------------
 # Databases: SQLite file by default, DATABASE_URL switches (e.g. PostgreSQL)

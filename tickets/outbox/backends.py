@@ -16,6 +16,8 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from tickets.links import site_url
+
 logger = logging.getLogger("tickets.outbox")
 
 
@@ -142,7 +144,7 @@ class WeChatTemplateBackend:
         if not template_id:
             raise DeliveryError(f"no WeChat template for {message.event}", retryable=False)
         ticket = getattr(message, "ticket", None)
-        link = f"{settings.SITE_URL}{ticket.get_tracking_url()}" if ticket is not None else ""
+        link = site_url(ticket.get_tracking_url()) if ticket is not None else ""
         payload = {
             "touser": message.to_address, "template_id": template_id, "url": link,
             "data": {

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 
+from tickets.links import site_url
 from tickets.models import Customer, DeliveryStatus, MessageChannel, OutboxMessage, Ticket, TicketEvent
 
 from .backends import DeliveryError, backend_for
@@ -54,7 +55,7 @@ def _customer_addresses(customer: Customer) -> dict[str, str]:
 def _base_context(ticket: Ticket | None, customer: Customer | None) -> dict[str, Any]:
     ctx: dict[str, Any] = {"customer": customer, "ticket": ticket}
     if ticket is not None:
-        ctx["tracking_url"] = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{ticket.get_tracking_url()}"
+        ctx["tracking_url"] = site_url(ticket.get_tracking_url())
     return ctx
 
 
