@@ -13,3 +13,6 @@ class KnowledgeConfig(AppConfig):
         from tickets.apps import import_receivers
 
         import_receivers(self.name)
+        from .events import register_kinds
+
+        register_kinds()

@@ -17,6 +17,9 @@ class PartsConfig(AppConfig):
         from tickets.apps import import_receivers
 
         import_receivers(self.name)
+        from .events import register_kinds
+
+        register_kinds()
         self._register_templates()
 
     @staticmethod

@@ -22,6 +22,9 @@ class SurveysConfig(AppConfig):
         from tickets.apps import import_receivers
 
         import_receivers(self.name)
+        from .events import register_kinds
+
+        register_kinds()
         self._register_templates()
 
     @staticmethod

@@ -22,7 +22,7 @@ from import_export.admin import ImportExportModelAdmin
 from tickets.admin_mixins import ReadOnlyAdminMixin
 
 from . import selectors, services
-from .events import event_label
+from .events import event_label, kind_choices, state_label
 from .exceptions import DomainError
 from .models import (
     Attachment,
@@ -126,11 +126,27 @@ class FaultCategoryAdmin(admin.ModelAdmin):
     list_select_related = ("parent",)
 
 
-class TicketEventInline(admin.TabularInline):
+class EventLabelsMixin:
+    """Timeline rows read as words: the event's label and its states' labels, never codes."""
+
+    @admin.display(description=_("事件"))
+    def label(self, obj: TicketEvent) -> str:
+        return event_label(obj.kind)
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, obj: TicketEvent) -> str:
+        return state_label(obj.kind, obj.from_state)
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, obj: TicketEvent) -> str:
+        return state_label(obj.kind, obj.to_state)
+
+
+class TicketEventInline(EventLabelsMixin, admin.TabularInline):
     model = TicketEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "label", "from_state", "to_state", "message", "customer_visible", "actor")
+    fields = ("created_at", "label", "from_label", "to_label", "message", "customer_visible", "actor")
     readonly_fields = fields
     ordering = ("created_at", "id")
     verbose_name_plural = _("时间线")
@@ -140,10 +156,6 @@ class TicketEventInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("事件"))
-    def label(self, obj: TicketEvent) -> str:
-        return event_label(obj.kind)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -399,10 +411,21 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
         return False
 
 
+class EventKindFilter(admin.SimpleListFilter):
+    title = _("事件类型")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return kind_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "ticket", "kind", "from_state", "to_state", "customer_visible", "actor")
-    list_filter = ("kind", "customer_visible")
+class TicketEventAdmin(EventLabelsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "ticket", "label", "from_label", "to_label", "customer_visible", "actor")
+    list_filter = (EventKindFilter, "customer_visible")
     search_fields = ("=ticket__number", "message")
     list_select_related = ("ticket", "actor")
     show_full_result_count = False

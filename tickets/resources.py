@@ -83,5 +83,15 @@ class TicketResource(resources.ModelResource):
         return super().get_export_queryset(request).select_related(
             "customer", "product_model", "fault_category", "service_center", "technician")
 
+    # Ops read the spreadsheet: states and choices as their labels, not as codes.
+    def dehydrate_status(self, ticket: Ticket) -> str:
+        return str(ticket.get_status_display())
+
+    def dehydrate_channel(self, ticket: Ticket) -> str:
+        return str(ticket.get_channel_display())
+
+    def dehydrate_priority(self, ticket: Ticket) -> str:
+        return str(ticket.get_priority_display())
+
     def import_row(self, *args, **kwargs):  # tickets are created through intake, never imported
         raise ValidationError("tickets cannot be imported")

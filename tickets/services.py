@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import realtime
+from . import events, realtime
 from .events import TRANSITION_EVENTS, event_label
 from .exceptions import ConflictError, InvalidTransition, PermissionDeniedError, ValidationFailed
 from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent, TicketSequence
@@ -179,15 +179,18 @@ def ticket_event_add(
     kind: str,
     by: AbstractBaseUser | None = None,
     message: str = "",
-    customer_visible: bool = False,
+    customer_visible: bool | None = None,
     payload: dict | None = None,
     from_state: str = "",
     to_state: str = "",
 ) -> TicketEvent:
     """Append a timeline event and, after commit, push customer-visible ones to the live page.
 
-    Other apps' services call this for their own milestones (quote sent, part fitted …).
+    Other apps' services call this for their own milestones (quote sent, part fitted …). ``kind``
+    must be registered (``tickets.events``); its visibility comes from the registry unless the
+    registry leaves it to the caller. Raises UnknownEventKind / ValueError on a programming error.
     """
+    customer_visible = events.check(kind, customer_visible)
     event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
