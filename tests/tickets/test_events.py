@@ -58,7 +58,7 @@ def test_every_kind_written_in_the_code_is_registered_with_a_label():
     assert missing == {}
     for kind in written:
         label = str(registry[kind].label)
-        assert label and label != kind and not label.isascii(), kind
+        assert not label.isascii(), kind
 
 
 @pytest.mark.django_db
@@ -94,11 +94,14 @@ def test_admin_timeline_and_event_list_show_labels_not_codes(client, superuser):
     page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
     assert "ticket.classified" not in page
     assert "自动分类" in page
-    assert str(Ticket.Status.NEW.label) in page and str(Ticket.Status.TRIAGED.label) in page
-    assert ">new<" not in page and ">triaged<" not in page
+    assert str(Ticket.Status.NEW.label) in page
+    assert str(Ticket.Status.TRIAGED.label) in page
+    assert ">new<" not in page
+    assert ">triaged<" not in page
     listing = client.get(reverse("admin:tickets_ticketevent_changelist")).content.decode()
     rows = listing.split('id="result_list"')[1].split("</table>")[0]
-    assert "ticket.classified" not in rows and "自动分类" in rows
+    assert "ticket.classified" not in rows
+    assert "自动分类" in rows
     assert "已受理，正在安排服务" in rows
 
 
