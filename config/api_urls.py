@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import permissions
 
 v1 = ("repairs.api.urls", "api")
@@ -18,7 +18,8 @@ schema_patterns = [path("api/v1/", include(v1, namespace="api-schema-v1"))]
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(patterns=schema_patterns, permission_classes=[permissions.AllowAny]),
          name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[permissions.AllowAny]),
+    # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[permissions.AllowAny]),
          name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[permissions.AllowAny]),
          name="api-redoc"),

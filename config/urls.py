@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
@@ -21,8 +20,5 @@ urlpatterns = [
     path("", include("parts.urls")),
     path("api/", include("config.api_urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ URL, not even with DEBUG: customers' uploads are served only by views that check access
+# (tickets.files).

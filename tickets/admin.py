@@ -24,6 +24,7 @@ from tickets.admin_mixins import ReadOnlyAdminMixin
 from . import selectors, services
 from .events import event_label, kind_choices, state_label
 from .exceptions import DomainError
+from .files import attachment_staff_url
 from .models import (
     Attachment,
     Customer,
@@ -173,10 +174,12 @@ class AttachmentInline(admin.TabularInline):
 
     @admin.display(description=_("预览"))
     def preview(self, obj: Attachment) -> str:
-        if obj.kind in (Attachment.Kind.IMAGE, Attachment.Kind.SIGNATURE) and obj.file:
-            return format_html('<a href="{0}" target="_blank"><img src="{0}" style="max-height:80px"></a>',
-                               obj.file.url)
-        return format_html('<a href="{}">{}</a>', obj.file.url, gettext("下载")) if obj.file else "-"
+        if not obj.file:
+            return "-"
+        url = attachment_staff_url(obj)
+        if obj.kind in (Attachment.Kind.IMAGE, Attachment.Kind.SIGNATURE):
+            return format_html('<a href="{0}" target="_blank"><img src="{0}" style="max-height:80px"></a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("下载"))
 
 
 class AssignmentInline(admin.TabularInline):

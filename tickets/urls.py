@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from .views.files import AttachmentFileView
+
 urlpatterns = [
     path("", include("tickets.views.intake_urls")),
     path("", include("tickets.views.progress_urls")),
+    path("files/<uuid:uuid>/", AttachmentFileView.as_view(), name="attachment_file"),
 ]

@@ -74,6 +74,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
 ]
 LOCAL_APPS = [
     "tickets",
@@ -86,6 +87,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,6 +107,40 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
+# Lock a user name from one address, not the address: a centre's staff share one NAT address, and a
+# wrong password typed at one counter must not lock out the whole centre.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+
+# ------------------------------------------------------------------------------
+# Reverse proxies: X-Forwarded-For and X-Forwarded-Proto are set by whoever sends the request, so they
+# are believed only when NUM_PROXIES says how many proxies of ours stand in front of Django. Behind one
+# nginx that terminates TLS: NUM_PROXIES=1 (and nginx must overwrite both headers).
+# ------------------------------------------------------------------------------
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if NUM_PROXIES else None
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
+
+# ------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline.
+# Styles allow 'unsafe-inline' because Django's admin templates and ours use style attributes; an
+# injected style cannot run code. Images allow data: (signature pads, QR label sheets) and blob:
+# (photo previews before upload). https://django-csp.readthedocs.io/en/latest/configuration.html
+# ------------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -235,6 +271,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": "600/min", "anon": "60/min", "login": "10/min", "track": "10/min"},
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CursorPagination",
     "PAGE_SIZE": 20,
+    # Throttles identify anonymous clients by address: X-Forwarded-For only from our own proxies.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 REST_KNOX = {"TOKEN_TTL": __import__("datetime").timedelta(days=7), "AUTO_REFRESH": True}
 SPECTACULAR_SETTINGS = {

@@ -1,6 +1,7 @@
 """Production: DEBUG off, secrets with no defaults, secure cookies and HSTS.
 
-Start fails (ImproperlyConfigured) unless SECRET_KEY and ALLOWED_HOSTS are set.
+Start fails (ImproperlyConfigured) unless SECRET_KEY and ALLOWED_HOSTS are set. Behind a reverse proxy
+that terminates TLS, set NUM_PROXIES (see base.py): only then is X-Forwarded-Proto believed.
 https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 """
 
@@ -21,7 +22,6 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

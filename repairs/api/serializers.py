@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tickets.files import attachment_staff_url
 from tickets.models import Attachment, Ticket, TicketEvent
 
 ACTIVE_JOB_STATES = {
@@ -108,7 +109,7 @@ class AttachmentOut(serializers.ModelSerializer):
                   "sha256", "exif_latitude", "exif_longitude", "customer_visible", "created_at", "url"]
 
     def get_url(self, attachment: Attachment) -> str:
-        return attachment.file.url if attachment.file else ""
+        return attachment_staff_url(attachment) if attachment.file else ""
 
 
 class HistoryOut(serializers.ModelSerializer):

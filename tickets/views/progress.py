@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,6 +26,7 @@ from repairs.models import Quote
 from repairs.services import quote_approve, quote_decline
 
 from ..exceptions import DomainError, ValidationFailed
+from ..files import attachment_response
 from ..models import InvoiceRequest, Ticket
 from ..progress import page as parts
 from ..progress import selectors
@@ -195,6 +196,16 @@ def page_url(ticket: Ticket) -> str:
 # ------------------------------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
+@require_GET
+@with_ticket
+def attachment_file(request: HttpRequest, ticket: Ticket, uuid: Any) -> HttpResponse:
+    """A file of the customer's own ticket that staff marked customer-visible; anything else is 404."""
+    attachment = ticket.attachments.filter(uuid=uuid, customer_visible=True).first()
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
+
+
 @with_ticket
 def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpResponse:
     """The customer reviews one quote version line by line, then approves it with a signature drawn

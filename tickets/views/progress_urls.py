@@ -15,4 +15,5 @@ urlpatterns = [
     path("t/<str:token>/invoice/", views.invoice, name="invoice"),
     path("t/<str:token>/report.pdf", views.service_report, name="report"),
     path("t/<str:token>/quote/<int:quote_id>/", views.quote_review, name="quote"),
+    path("t/<str:token>/files/<uuid:uuid>/", views.attachment_file, name="file"),
 ]
