@@ -9,8 +9,11 @@ Protocol (close to the IETF httpapi idempotency-key draft and Stripe's API):
 * a replay (same user, key, method, path and body) returns the stored status and body with the
   header ``Idempotent-Replayed: true`` and changes nothing;
 * the same key with another request is refused with 422 ``idempotency_key_reused``;
-* two concurrent requests with one key: the unique constraint lets one commit; the other's whole
-  transaction rolls back and it answers with the winner's stored response;
+* concurrent requests with one key run one at a time: each takes a lock on (user, key) inside its
+  transaction (a PostgreSQL advisory lock; SQLite serialises writing transactions anyway), so a
+  retry arriving while the first is still running waits for it and answers with its stored
+  response. If the first is still running after ``IDEMPOTENCY_WAIT_SECONDS`` the retry gets 409
+  ``idempotency_key_in_progress`` and may simply retry later;
 * an error response is not stored: nothing changed, so retrying the key runs the request again.
 
 Login is anonymous and is not covered (replaying it would need the token stored in clear).
@@ -24,7 +27,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -36,6 +40,8 @@ from tickets.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 100
+WAIT_SECONDS = 10  # setting IDEMPOTENCY_WAIT_SECONDS: how long a retry waits for the first request
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class IdempotencyKeyInvalid(DomainError):
@@ -46,6 +52,32 @@ class IdempotencyKeyInvalid(DomainError):
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status_code = 422
+
+
+class IdempotencyKeyInProgress(DomainError):
+    code = "idempotency_key_in_progress"
+    status_code = 409
+
+
+def _hold_key(user_id: int, key: str) -> None:
+    """Wait (bounded) until no other transaction works on this user's key, then hold it until ours
+    ends. Raises IdempotencyKeyInProgress when the wait times out."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: a writing transaction (BEGIN IMMEDIATE) already excludes every other one
+    digest = hashlib.sha256(f"{user_id}:{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    wait_ms = int(float(getattr(settings, "IDEMPOTENCY_WAIT_SECONDS", WAIT_SECONDS)) * 1000)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {max(wait_ms, 1)}")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise IdempotencyKeyInProgress(
+            _("使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试。"), extra={"key": key},
+        ) from exc
 
 
 def _canonical(value: Any) -> Any:
@@ -123,6 +155,11 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             return _replay(record, fingerprint)
         try:
             with transaction.atomic():
+                _hold_key(user.pk, key)
+                # A request with this key may have finished while we waited for it.
+                record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+                if record is not None:
+                    return _replay(record, fingerprint)
                 response = handler(view, request, *args, **kwargs)
                 if status.is_success(response.status_code):
                     IdempotencyRecord.objects.create(

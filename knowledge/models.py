@@ -9,8 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, transition
 
+from tickets.fsm import FSMModelMixin
 from tickets.models import ProductCategory, ServiceMode, TimeStampedModel
 
 

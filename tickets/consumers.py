@@ -7,13 +7,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .progress.selectors import ticket_id_for_token
-from .realtime import ticket_group
+from .realtime import LayerFailSafeMixin, ticket_group
 
 #: Close code for an unknown or expired token (4000–4999 are for applications).
 CLOSE_UNKNOWN_TOKEN = 4404
 
 
-class TicketProgressConsumer(AsyncJsonWebsocketConsumer):
+class TicketProgressConsumer(LayerFailSafeMixin, AsyncJsonWebsocketConsumer):
     """``/ws/t/<token>/``: the token is the customer's credential, as on the page itself."""
 
     group: str | None = None

@@ -194,25 +194,30 @@ ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=40_000_000)
 # Channels: in-memory layer unless REDIS_URL is set
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Short socket timeouts: with Redis down or unreachable a page must not wait on it.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="shouhou")},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT}],
+                       "prefix": env("CHANNELS_PREFIX", default="shouhou")},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # ------------------------------------------------------------------------------
-# Cache (throttling, idempotency lookups): Redis when configured
+# Cache (throttling, idempotency lookups): Redis when configured. While Redis is unreachable the
+# cache falls back to process memory (config/cache.py) so that pages and the API keep working.
 # ------------------------------------------------------------------------------
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_PREFIX", default="shouhou"),
+            "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:

@@ -45,5 +45,5 @@ if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
     _db = (_base + 1 + int(_worker[2:])) % 16
     REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [REDIS_URL]  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = REDIS_URL  # noqa: F405
     Q_CLUSTER["redis"] = REDIS_URL

@@ -9,15 +9,17 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from knox.models import get_token_model
 from knox.settings import knox_settings
-from rest_framework import permissions, serializers, status, throttling
+from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.throttling import SimpleRateThrottle
+
 from .base import ApiView, error_responses, is_qc_inspector, technician_of
 
 
-class LoginIpThrottle(throttling.SimpleRateThrottle):
+class LoginIpThrottle(SimpleRateThrottle):
     """Login attempts per client IP (rate ``login``)."""
 
     scope = "login"
@@ -26,7 +28,7 @@ class LoginIpThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": "login-ip", "ident": self.get_ident(request)}
 
 
-class LoginUsernameThrottle(throttling.SimpleRateThrottle):
+class LoginUsernameThrottle(SimpleRateThrottle):
     """Login attempts per username, whatever the IP (guessing one account from many addresses)."""
 
     scope = "login"

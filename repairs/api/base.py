@@ -11,12 +11,13 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import exceptions, permissions, throttling
+from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from config.api_errors import ErrorSerializer
 from config.idempotency import HEADER, has_stored_response, idempotent
+from config.throttling import AnonRateThrottle, UserRateThrottle
 from repairs.models import Technician
 from tickets.models import Ticket, TicketAssignment
 from tickets.roles import QC
@@ -77,7 +78,7 @@ class ApiSchema(AutoSchema):
 class ApiView(APIView):
     """Base of every endpoint: per-user throttling, the schema above, idempotent POSTs."""
 
-    throttle_classes = [throttling.UserRateThrottle, throttling.AnonRateThrottle]
+    throttle_classes = [UserRateThrottle, AnonRateThrottle]
     schema = ApiSchema()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

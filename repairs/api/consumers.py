@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from tickets.realtime import ticket_group
+from tickets.realtime import LayerFailSafeMixin, ticket_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -32,7 +32,7 @@ def _job_id_for(*, token: str, job_id: int) -> int | None:
     return job_queryset(user).filter(pk=job_id).values_list("pk", flat=True).first()
 
 
-class JobLiveConsumer(AsyncJsonWebsocketConsumer):
+class JobLiveConsumer(LayerFailSafeMixin, AsyncJsonWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:

@@ -43,6 +43,17 @@
     return fetching;
   }
 
+  // Fallback while the socket is down (Redis unavailable, a proxy without WebSockets): poll the
+  // state at a steady pace until a reconnect succeeds, so the page stays current either way.
+  var pollTimer = null, pollMs = parseInt(live.getAttribute("data-poll-ms") || "15000", 10);
+  function polling(on) {
+    if (on && !pollTimer) {
+      pollTimer = setInterval(function () { if (!document.hidden) { refresh(); } }, pollMs);
+    } else if (!on && pollTimer) {
+      clearInterval(pollTimer); pollTimer = null;
+    }
+  }
+
   function scheduleReconnect() {
     if (retryTimer) { return; }
     var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() * 0.5);
@@ -54,9 +65,10 @@
   function connect() {
     if (socket && (socket.readyState === 0 || socket.readyState === 1)) { return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    try { socket = new WebSocket(scheme + location.host + wsPath); } catch (e) { scheduleReconnect(); return; }
+    try { socket = new WebSocket(scheme + location.host + wsPath); } catch (e) { polling(true); scheduleReconnect(); return; }
     socket.onopen = function () {
       attempts = 0;
+      polling(false);
       setConn("live");
       refresh();  // anything committed while we were not listening
       clearInterval(pingTimer);
@@ -73,7 +85,8 @@
       clearInterval(pingTimer);
       socket = null;
       setConn("offline");
-      if (ev.code === 4404) { return; }  // the link is no longer valid: a reload shows why
+      if (ev.code === 4404) { polling(false); return; }  // the link is no longer valid: a reload shows why
+      polling(true);
       scheduleReconnect();
     };
     socket.onerror = function () { /* onclose follows */ };
@@ -87,6 +100,7 @@
   window.addEventListener("online", function () {
     if (!socket) { clearTimeout(retryTimer); retryTimer = null; attempts = 0; connect(); }
   });
-  window.progressLive = { refresh: refresh, socket: function () { return socket; } };
+  window.progressLive = { refresh: refresh, socket: function () { return socket; },
+                          polling: function () { return pollTimer !== null; } };
   connect();
 })();

@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from ..fsm import ConcurrentTransitionMixin
 from ..validators import validate_phone
 
 

@@ -54,14 +54,18 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("已发送")
     RETRY = "retry", _("待重试")
     FAILED = "failed", _("发送失败")
+    # The worker stopped after handing the message to a channel that cannot be asked whether it
+    # arrived: resending could reach the customer twice, so staff decide.
+    UNKNOWN = "unknown", _("结果未知（未重发）")
 
 
 class OutboxMessage(models.Model):
     """One message to one recipient on one channel, kept whatever happens to it.
 
-    ``idempotency_key`` is unique (a message is never created twice) and is passed to gateways so a
-    retry after a crash cannot send twice; a sender claims the row (status ``sending``) with a
-    conditional UPDATE before sending and marks it ``sent`` after.
+    ``idempotency_key`` is unique (a message is never created twice) and is passed to gateways. A
+    sender claims the row (status ``sending``) with a conditional UPDATE, commits
+    ``handed_over_at`` just before calling the gateway and marks it ``sent`` after; a later sender
+    that finds ``handed_over_at`` set asks the gateway by key instead of sending again.
     """
 
     idempotency_key = models.CharField(_("幂等键"), max_length=120, unique=True)
@@ -84,6 +88,7 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
     claimed_until = models.DateTimeField(_("占用至"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("交给网关时间"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     provider_id = models.CharField(_("网关消息号"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)

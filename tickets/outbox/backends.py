@@ -2,15 +2,19 @@
 WeChat) and WeChat Official Account template messages.
 
 Each backend's ``send(message) -> str`` returns the provider's message id, raises
-``DeliveryError(retryable=...)`` on failure, and passes the message's idempotency key so a gateway
-can drop a repeated request.
+``DeliveryError(retryable=..., maybe_sent=...)`` on failure, and passes the message's idempotency key
+so a gateway can drop a repeated request. A backend whose provider can say whether it received a key
+sets ``can_check_status`` and offers ``status(message) -> str | None`` (the provider id, or None when
+the key is unknown to it); the outbox asks it after a worker died mid-send instead of resending.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -22,10 +26,19 @@ logger = logging.getLogger("tickets.outbox")
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None):
+    """``maybe_sent``: the request may have reached the provider although no answer came back (a
+    timeout), so the next attempt must ask before sending."""
+
+    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None, maybe_sent: bool = False):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+        self.maybe_sent = maybe_sent
+
+
+def _timed_out(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, TimeoutError | socket.timeout)
 
 
 class ConsoleBackend:
@@ -54,13 +67,17 @@ class DjangoEmailBackend:
 
 
 class HttpGatewayBackend:
-    """POSTs ``{"to", "content", "subject", "channel", "idempotency_key"}`` as JSON with a bearer token.
+    """POSTs ``{"to", "content", "subject", "channel", "idempotency_key"}`` as JSON with a bearer token
+    and the ``Idempotency-Key`` header; the gateway answers a repeated key with the first result and
+    does not deliver again.
 
     2xx is success (``id`` of the JSON answer becomes the provider id); 5xx, 429 and network errors
-    are retried; other 4xx fail at once.
+    are retried; other 4xx fail at once. ``GET <url>?idempotency_key=<key>`` asks for a key: 200 with
+    ``{"id"}`` when the gateway has it, 404 when it never received it.
     """
 
     name = "http"
+    can_check_status = True
 
     def __init__(self, url: str, token: str = "", timeout: float = 10.0):
         self.url = url
@@ -84,12 +101,33 @@ class HttpGatewayBackend:
             retryable = exc.code >= 500 or exc.code == 429
             raise DeliveryError(f"HTTP {exc.code}: {exc.read()[:300]!r}", retryable=retryable, status=exc.code) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise DeliveryError(str(exc), retryable=True) from exc
+            raise DeliveryError(str(exc), retryable=True, maybe_sent=_timed_out(exc)) from exc
+        return self._provider_id(raw)
+
+    @staticmethod
+    def _provider_id(raw: bytes) -> str:
         try:
             data = json.loads(raw or b"{}")
         except ValueError:
             data = {}
-        return str(data.get("id") or data.get("message_id") or "")
+        return str(data.get("id") or data.get("message_id") or "") if isinstance(data, dict) else ""
+
+    def status(self, message) -> str | None:
+        query = urllib.parse.urlencode({"idempotency_key": message.idempotency_key})
+        separator = "&" if "?" in self.url else "?"
+        request = urllib.request.Request(f"{self.url}{separator}{query}", method="GET", headers={
+            "Authorization": f"Bearer {self.token}", "Accept": "application/json",
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise DeliveryError(f"HTTP {exc.code}", retryable=True, status=exc.code) from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise DeliveryError(str(exc), retryable=True) from exc
+        return self._provider_id(raw) or message.idempotency_key
 
 
 class WeChatTemplateBackend:

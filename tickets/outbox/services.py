@@ -1,12 +1,16 @@
-"""Writes of the outbox: enqueue messages, deliver them once, and sweep what was missed.
+"""Writes of the outbox: enqueue messages, deliver them at most once, and sweep what was missed.
 
 Loss-free design: a message row is created either in the caller's transaction (``outbox_enqueue``)
 or, for customer-visible ticket events, by ``outbox_collect_events`` which runs after commit from the
 ticket signals AND periodically from the sweep; it creates the rows of every customer-visible event
-that has none, idempotently (unique idempotency key per event and channel). Delivery claims a row
-with a conditional UPDATE before sending and marks it sent after, so two workers never send the same
-message; a crash between send and mark leaves a ``sending`` row whose lease expires and is retried
-with the same idempotency key, which the gateway uses to drop the repeat.
+that has none, idempotently (unique idempotency key per event and channel).
+
+At most once toward the customer: delivery claims a row with a conditional UPDATE (``sending`` with a
+lease), then commits ``handed_over_at`` just before calling the gateway with the message's
+idempotency key, then marks it sent. A worker killed anywhere in between leaves a ``sending`` row
+whose lease expires; the next claim then knows whether the message may have left: if it was never
+handed over it is sent; if it was, the gateway is asked by key (sent → marked sent, never received →
+sent now), and a channel that cannot be asked is marked ``unknown`` and not resent.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from tickets.links import site_url
 from tickets.models import Customer, DeliveryStatus, MessageChannel, OutboxMessage, Ticket, TicketEvent
@@ -179,25 +184,71 @@ def _claim(message_id: int, now: dt.datetime) -> bool:
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_until=now + LEASE))
 
 
+def _hand_over(message_id: int) -> None:
+    """Record, before the gateway is called, that the message may leave from now on (committed at
+    once outside a transaction, so it survives the worker)."""
+    OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+        handed_over_at=timezone.now())
+
+
+def _mark_sent(message_id: int, provider_id: str) -> None:
+    OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="",
+        claimed_until=None)
+
+
+def _release(message: OutboxMessage, now: dt.datetime, *, status: str, error: str, handed_over: bool) -> None:
+    OutboxMessage.objects.filter(pk=message.pk, status=DeliveryStatus.SENDING).update(
+        status=status, last_error=error[:2000], next_attempt_at=now + retry_delay(message.attempts),
+        claimed_until=None, handed_over_at=message.handed_over_at if handed_over else None)
+
+
+def _reconcile(message: OutboxMessage, backend, now: dt.datetime) -> bool:
+    """A previous attempt handed the message over and did not finish. Settle it without sending
+    twice; return True when it is settled (sent, unknown, or to be asked again later) and False
+    when the gateway never received it, so it may be sent now."""
+    if not getattr(backend, "can_check_status", False):
+        _release(message, now, status=DeliveryStatus.UNKNOWN, handed_over=True, error=gettext(
+            "发送过程中断，且该渠道无法查询是否已送达；为避免重复发送，未重发。请核实后手动重试。"))
+        return True
+    try:
+        provider_id = backend.status(message)
+    except DeliveryError as exc:
+        # The gateway cannot answer now: ask again later, never send blind.
+        final = message.attempts >= MAX_ATTEMPTS
+        _release(message, now, status=DeliveryStatus.UNKNOWN if final else DeliveryStatus.RETRY,
+                 error=f"status: {exc}", handed_over=True)
+        return True
+    if provider_id is not None:
+        _mark_sent(message.pk, provider_id)
+        return True
+    return False
+
+
 def outbox_deliver(*, message_id: int, now: dt.datetime | None = None) -> OutboxMessage | None:
     """Send one message if it is due and nobody else holds it; mark it sent, or schedule a retry with
     backoff, or fail it after MAX_ATTEMPTS (or on a non-retryable error). Returns the row, or None if
-    it does not exist. Never sends a message already marked sent."""
+    it does not exist. Never sends a message already marked sent, and never sends again a message a
+    killed worker may have sent: that one is settled with the gateway first (see the module)."""
     now = now or timezone.now()
     if not _claim(message_id, now):
         return OutboxMessage.objects.filter(pk=message_id).first()
     message = OutboxMessage.objects.get(pk=message_id)
+    backend = backend_for(message.channel)
+    if message.handed_over_at is not None and _reconcile(message, backend, now):
+        message.refresh_from_db()
+        return message
+    _hand_over(message_id)
     try:
-        provider_id = backend_for(message.channel).send(message)
+        provider_id = backend.send(message)
     except DeliveryError as exc:
         final = not exc.retryable or message.attempts >= MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.FAILED if final else DeliveryStatus.RETRY, last_error=str(exc)[:2000],
-            next_attempt_at=now + retry_delay(message.attempts), claimed_until=None)
+        # Only an answer that may hide a delivery (a timeout after the request left) keeps the
+        # hand-over mark, so that the next attempt asks the gateway first.
+        _release(message, now, status=DeliveryStatus.FAILED if final else DeliveryStatus.RETRY, error=str(exc),
+                 handed_over=exc.maybe_sent)
     else:
-        OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="",
-            claimed_until=None)
+        _mark_sent(message_id, provider_id)
     message.refresh_from_db()
     return message
 
@@ -220,16 +271,18 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         message = outbox_deliver(message_id=message_id, now=now)
         if message is not None and message.status == DeliveryStatus.SENT:
             sent += 1
-        elif message is not None and message.status in (DeliveryStatus.FAILED, DeliveryStatus.RETRY):
+        elif message is not None and message.status in (DeliveryStatus.FAILED, DeliveryStatus.RETRY,
+                                                        DeliveryStatus.UNKNOWN):
             failed += 1
     return {"collected": collected, "sent": sent, "failed": failed}
 
 
 @transaction.atomic
 def outbox_retry(*, message: OutboxMessage, by=None) -> OutboxMessage:
-    """Staff action: put a failed message back in the queue (it keeps its idempotency key)."""
-    OutboxMessage.objects.filter(pk=message.pk, status=DeliveryStatus.FAILED).update(
-        status=DeliveryStatus.RETRY, next_attempt_at=timezone.now(), attempts=0)
+    """Staff action: put a failed message, or one whose delivery is unknown once staff have checked
+    with the customer, back in the queue (it keeps its idempotency key)."""
+    OutboxMessage.objects.filter(pk=message.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN]).update(
+        status=DeliveryStatus.RETRY, next_attempt_at=timezone.now(), attempts=0, handed_over_at=None)
     _schedule_delivery([message.pk])
     message.refresh_from_db()
     return message
