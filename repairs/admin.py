@@ -41,7 +41,7 @@ from .models import (
     WarrantyRuleSet,
 )
 from .selectors import price_items_for, quote_history
-from .warranty import CostBearer, Remedy
+from .warranty.card import decision_card
 
 S = RepairOrder.Status
 
@@ -247,21 +247,37 @@ FORM_TEMPLATE = """{% extends "admin/base_site.html" %}{% load i18n %}
 
 
 def _render_decision(decision: dict) -> str:
-    if not decision:
+    """The 三包 decision card (entitlement, then the decision), readable rather than JSON."""
+    card = decision_card(decision)
+    if card is None:
         return gettext("尚未判定（检测后生成）")
-    period = decision.get("period") or {}
-    extensions = "、".join(f"{e['note']} {e['days']} 日" for e in period.get("extensions", [])) or "—"
     head = format_html(
-        "<p><b>{}</b></p><p>{}：{} · {}：{} · {}：{} → {}（{}：{}）</p>",
-        decision.get("summary", ""), gettext("可选方式"),
-        "、".join(Remedy.LABELS.get(r, r) for r in decision.get("remedies", [])), gettext("费用承担"),
-        CostBearer.LABELS.get(decision.get("cost_bearer"), ""), gettext("有效期"), period.get("start") or "—",
-        period.get("end") or "—", gettext("顺延"), extensions)
+        "<p><b>{}</b></p><p>{}：{} → {}{}</p>", card["summary"], gettext("有效期"), card["period_start"] or "—",
+        card["period_end"] or "—",
+        format_html("（{}：{}）", gettext("顺延"), "、".join(card["extensions"])) if card["extensions"] else "")
+    options = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                               ((o["label"] + (f"（{o['note']}）" if o["note"] else ""), o["value"], o["payer"],
+                                 o["clause"]) for o in card["options"]))
+    decided = card["decision"]
+    if decided:
+        decision_html = format_html(
+            "<p><b>{}（{}）</b>：{} {} → {} · {} · {}：{} · {}：{}{}</p><ul>{}</ul>", gettext("处理决定"),
+            decided["status_label"], gettext("消费者选择"), decided["choice"] or "—", decided["remedy"] or "—",
+            decided["value"] or "—", gettext("费用承担"), decided["payer"] or "—", gettext("条款"), decided["clause"] or "—",
+            format_html(" · {}：{}", gettext("退款期限"), decided["deadline"]) if decided["deadline"] else "",
+            format_html_join("", "<li>{}</li>", ((r["text"],) for r in decided["reasons"])))
+    else:
+        decision_html = format_html("<p><b>{}</b>：{}</p>", gettext("处理决定"), gettext("待消费者选择退货、换货或维修"))
+    new_parts = format_html("<p><b>{}</b></p>", gettext("本次三包维修须使用新的零部件。")) \
+        if card["new_parts_required"] else ""
     rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                            ((r.get("rule"), r.get("text"), r.get("clause")) for r in decision.get("reasons", [])))
-    warnings = format_html_join("", "<li style='color:#b45309'>{}</li>", ((w,) for w in decision.get("warnings", [])))
-    return format_html("{}<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><ul>{}</ul>", head,
-                       gettext("依据"), gettext("理由"), gettext("条款"), rows, warnings)
+                            ((r["rule"], r["text"], r["clause"]) for r in card["reasons"]))
+    warnings = format_html_join("", "<li style='color:#b45309'>{}</li>", ((w,) for w in card["warnings"]))
+    return format_html(
+        "{}<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>{}{}"
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><ul>{}</ul>", head,
+        gettext("可选方式"), gettext("金额"), gettext("费用承担"), gettext("条款"), options, decision_html, new_parts,
+        gettext("依据"), gettext("理由"), gettext("条款"), rows, warnings)
 
 
 def _render_quotes(order: RepairOrder) -> str:

@@ -25,8 +25,8 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from tickets.validators import mask_phone
 
 from .models import RepairOrder
+from .report_warranty import warranty_section
 from .selectors import report_context
-from .warranty import CostBearer, Remedy
 
 FONT = "STSong-Light"
 
@@ -134,21 +134,8 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
                      "at": timezone.localtime(quote.approved_at).strftime("%Y-%m-%d %H:%M")} if quote else ""])
     story.append(_table(rows, [width * 0.3, width * 0.08, width * 0.14, width * 0.18, width * 0.3], st))
 
-    decision = ro.warranty_decision or {}
     story.append(_p(_("四、三包判定"), st["h"]))
-    if decision:
-        period = decision.get("period") or {}
-        remedies = "、".join(Remedy.LABELS.get(r, r) for r in decision.get("remedies", []))
-        story.append(_p(decision.get("summary", ""), st["p"]))
-        story.append(_p(_("适用规定：%(reg)s；可选方式：%(rem)s；费用承担：%(who)s；有效期：%(start)s 至 %(end)s")
-                        % {"reg": decision.get("regulation", ""), "rem": remedies,
-                           "who": CostBearer.LABELS.get(decision.get("cost_bearer"), ""),
-                           "start": period.get("start") or "—", "end": period.get("end") or "—"}, st["small"]))
-        rows = [[_("依据"), _("理由"), _("条款")]]
-        rows += [[r.get("rule", ""), r.get("text", ""), r.get("clause", "")] for r in decision.get("reasons", [])]
-        story.append(_table(rows, [14 * mm, width * 0.6, width - 14 * mm - width * 0.6], st))
-    else:
-        story.append(_p(_("未做三包判定。"), st["p"]))
+    story.extend(warranty_section(ro.warranty_decision, p=_p, table=_table, styles=st, width=width))
 
     story.append(_p(_("五、维修保修"), st["h"]))
     story.append(_p(_("本次维修自交验之日起保修 %(days)s 天（不少于 30 天）；同一故障在交验后 30 日内复发，免费修理。")

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tickets.models import Device, Ticket
 
@@ -149,6 +150,6 @@ def warranty_preview(*, ticket: Ticket) -> dict[str, Any] | None:
         return None
     verdict = warranty_evaluate(ticket=ticket, fault_listed=True)
     data = verdict.as_dict()
-    data["summary"] = "预判：" + data["summary"] + "（以检测结论为准）"
+    data["summary"] = gettext("预判：%(summary)s（以检测结论为准）") % {"summary": data["summary"]}
     data["preview"] = True
     return data

@@ -35,9 +35,3 @@ def postpone(day: dt.date, is_rest_day: RestDay) -> dt.date:
             return result
         result += dt.timedelta(days=1)
     return result
-
-
-def months_between_label(months: int) -> str:
-    if months and months % 12 == 0:
-        return f"{months // 12}年"
-    return f"{months}个月"

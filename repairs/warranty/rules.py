@@ -59,6 +59,10 @@ class RuleSet:
     exclusions: dict[str, str] = field(default_factory=dict)
     no_reason_return: dict[str, Any] = field(default_factory=dict)
     new_parts_only: bool = False
+    # A2: the start of an online purchase's period; a seller or brand policy may set another anchor
+    online_anchor: str = "later_of_invoice_delivered"
+    # goods without a national catalogue entry (CPL art. 24): how long a quality defect may be raised
+    quality_claim_months: int = 0
     # filled when region overrides / brand policies are applied: field -> source label
     sources: dict[str, str] = field(default_factory=dict)
     applied: list[str] = field(default_factory=list)
@@ -69,6 +73,10 @@ class RuleSet:
 
     def fault(self, code: str) -> FaultCode | None:
         return self.fault_codes.get(code)
+
+    def needs_new_parts(self, part: str) -> bool:
+        """Whether a repair of ``part`` (or any repair, when the rule says so) must use new parts."""
+        return self.new_parts_only or bool((self.main_parts.get(part) or {}).get("new_parts"))
 
     def source_of(self, key: str) -> str:
         return self.sources.get(key, self.regulation if self.statutory else self.name)
@@ -105,6 +113,8 @@ def rule_set_from_dict(data: dict[str, Any], *, shared: dict[str, Any] | None = 
         unverified=list(data.get("unverified", [])), region_overrides=dict(data.get("region_overrides", {})),
         exclusions=dict(shared.get("exclusions", {})), no_reason_return=dict(shared.get("no_reason_return", {})),
         new_parts_only=bool(data.get("new_parts_only", False)),
+        online_anchor=data.get("online_anchor") or "later_of_invoice_delivered",
+        quality_claim_months=int(data.get("quality_claim_months", 0)),
     )
 
 
@@ -117,6 +127,7 @@ class RuleBook:
     exclusions: dict[str, str]
     no_reason_return: dict[str, Any]
     version: str = ""
+    seller_policies: list[dict[str, Any]] = field(default_factory=list)
 
     def versions(self, category: str) -> list[RuleSet]:
         return sorted((r for r in self.rule_sets if r.category == category), key=lambda r: r.effective_from)
@@ -129,7 +140,7 @@ class RuleBook:
                 return copy.deepcopy(in_force[-1])
             if candidates:  # bought before the first version: the earliest one is the closest rule
                 return copy.deepcopy(candidates[0])
-        raise LookupError(f"no 三包 rule set for category {category!r}")
+        raise LookupError(f"no warranty rule set for category {category!r}")
 
     def fault_table(self, category: str, on: dt.date | None = None) -> list[FaultCode]:
         on = on or dt.date.max
@@ -147,7 +158,7 @@ def rule_book_from_dict(data: dict[str, Any], *, extra_rule_sets: list[dict[str,
         sets = [s for s in sets if s.id != rs.id] + [rs]
     return RuleBook(rule_sets=sets, brand_policies=list(data.get("brand_policies", [])),
                     exclusions=shared["exclusions"], no_reason_return=shared["no_reason_return"],
-                    version=data.get("version", ""))
+                    version=data.get("version", ""), seller_policies=list(data.get("seller_policies", [])))
 
 
 @lru_cache(maxsize=1)
@@ -163,11 +174,13 @@ def load_rule_book(*, extra_rule_sets: list[dict[str, Any]] | None = None) -> Ru
 _MERGEABLE_INT = ("host_months", "refund_days", "exchange_days", "main_part_months")
 
 
-def rules_for(book: RuleBook, *, category: str, on: dt.date, region: str = "", brand: str = "") -> RuleSet:
-    """Resolve the rules for one device: version in force, region override, then brand policies.
+def rules_for(book: RuleBook, *, category: str, on: dt.date, region: str = "", brand: str = "",
+              seller: str = "") -> RuleSet:
+    """Resolve the rules for one device: version in force, region override, brand then seller policies.
 
     The statutory rule is the floor; a region override or a brand promise can only make it more
     favourable to the consumer (the longer period, the longer window, the extra part), §0 and A14.
+    The online-sale anchor is a policy setting (A2): the seller's, else the brand's, else the default.
     """
     rules = book.base_for(category, on)
     region = (region or "").strip().lower()
@@ -180,7 +193,23 @@ def rules_for(book: RuleBook, *, category: str, on: dt.date, region: str = "", b
                 and _parse_date(policy.get("effective_from", "1900-01-01")) <= on:
             _merge(rules, policy, source=policy.get("name", policy.get("id", brand)))
             rules.applied.append(f"brand:{policy.get('id', brand)}")
+            _set_online_anchor(rules, policy, source=policy.get("name", policy.get("id", brand)))
+    seller = (seller or "").strip()
+    for policy in book.seller_policies:
+        if seller and policy.get("seller") == seller \
+                and category in policy.get("categories", [category]) \
+                and _parse_date(policy.get("effective_from", "1900-01-01")) <= on:
+            _merge(rules, policy, source=policy.get("name", seller))
+            rules.applied.append(f"seller:{policy.get('id', seller)}")
+            _set_online_anchor(rules, policy, source=policy.get("name", seller))
     return rules
+
+
+def _set_online_anchor(rules: RuleSet, policy: dict[str, Any], *, source: str) -> None:
+    # a setting, not a number to compare: the latest applicable policy (the seller's) decides
+    if policy.get("online_anchor"):
+        rules.online_anchor = policy["online_anchor"]
+        rules.sources["online_anchor"] = source
 
 
 def _merge(rules: RuleSet, data: dict[str, Any], *, source: str) -> None:

@@ -175,7 +175,7 @@ def test_one_repair_then_fault_is_repair_only():
 
 
 def test_two_repairs_then_a_third_listed_fault_gives_exchange():
-    verdict = evaluate(phone(200, repairs=_repairs(2)), rules(), never)
+    verdict = evaluate(phone(100, repairs=_repairs(2)), rules(), never)
     assert Remedy.EXCHANGE in verdict.remedies
     assert Remedy.REFUND not in verdict.remedies  # phone: refund only when no stock
     assert Remedy.REFUND_DEPRECIATED in verdict.remedies
@@ -198,8 +198,14 @@ def test_appliance_two_repairs_allow_exchange_or_refund():
     claim = Claim(category="fridge", invoice_date=sale, claim_date=D(2025, 9, 1), fault_code="fridge.no_cooling",
                   repairs=_repairs(2, start=D(2025, 3, 1)), price=Decimal("4000"))
     verdict = evaluate(claim, rules("fridge", on=sale), never)
-    assert {Remedy.EXCHANGE, Remedy.REFUND} <= set(verdict.remedies)
+    assert Remedy.EXCHANGE in verdict.remedies
     assert "A17: 冰箱折旧率与主要部件清单待核实" in verdict.warnings
+    # with same-model stock the refund is the depreciated one, blocked while the rate is unverified
+    assert Remedy.REFUND not in verdict.remedies
+    assert verdict.depreciation_blocked
+    no_stock = evaluate(Claim(**{**claim.__dict__, "same_model_in_stock": False}), rules("fridge", on=sale), never)
+    assert {Remedy.EXCHANGE, Remedy.REFUND} <= set(no_stock.remedies)
+    assert no_stock.option(Remedy.REFUND).amount == Decimal("4000")
 
 
 # -- exchange restarts the period (C5, A12) --------------------------------------------------------
@@ -437,7 +443,8 @@ def test_depreciated_refund_half_percent_per_day_minus_repair_days():
     verdict = evaluate(phone(60, repairs=history), rules(), never)
     assert verdict.depreciated_refund == Decimal("3000.00") * (1 - Decimal("0.005") * 40)
     far = evaluate(phone(300, repairs=history), rules(), never)
-    assert far.depreciated_refund == Decimal("0.00")  # floored at 0
+    assert Remedy.REFUND_DEPRECIATED not in far.remedies  # a refund of ¥0.00 is never offered
+    assert far.depreciated_refund is None
 
 
 # -- region overrides and brand policies (§0, A14) ---------------------------------------------
@@ -472,11 +479,15 @@ def test_unlisted_category_falls_back_to_cpl_art_24_plus_brand():
                   fault_code="general.no_power")
     bare = evaluate(claim, rules("tablet"), never)
     assert bare.rule_set == "cpl-fallback"
-    assert bare.remedies == [Remedy.PAID_REPAIR]
+    # after day 7, CPL art. 24: repair or exchange by the seller (it used to fall back to paid repair)
+    assert bare.remedies == [Remedy.EXCHANGE, Remedy.FREE_REPAIR]
+    assert bare.option(Remedy.EXCHANGE).payer == CostBearer.SELLER
+    assert "第二十四条" in bare.option(Remedy.EXCHANGE).clause
     assert evaluate(Claim(**{**claim.__dict__, "claim_date": D(2025, 3, 9)}), rules("tablet"), never).remedies[0] \
         == Remedy.REFUND
     huawei = evaluate(Claim(**{**claim.__dict__, "brand": "华为"}), rules("tablet", brand="华为"), never)
-    assert huawei.remedies == [Remedy.FREE_REPAIR]
+    assert huawei.remedies == [Remedy.EXCHANGE, Remedy.FREE_REPAIR]
+    assert huawei.option(Remedy.FREE_REPAIR).payer == CostBearer.PRODUCER  # the brand's promise
 
 
 def test_verdict_serialises_for_storage():
@@ -501,9 +512,13 @@ def test_tv_depreciated_refund_uses_point_one_percent_per_day():
     claim = Claim(category="tv", invoice_date=sale, installed_on=sale, claim_date=D(2025, 6, 5),
                   fault_code="tv.panel", repairs=history, price=Decimal("5000.00"))
     verdict = evaluate(claim, rules("tv", on=sale), never)
-    assert {Remedy.EXCHANGE, Remedy.REFUND} <= set(verdict.remedies)  # 1995 rule: exchange or refund
-    # REFUND already granted by the repeat rule, so no depreciated variant is offered on top
-    assert Remedy.REFUND_DEPRECIATED not in verdict.remedies
+    # 1995 rule: exchange or refund; with same-model stock the refund is depreciated at 0.1% a day
+    assert {Remedy.EXCHANGE, Remedy.REFUND_DEPRECIATED} <= set(verdict.remedies)
+    assert Remedy.REFUND not in verdict.remedies
+    assert verdict.depreciated_refund == Decimal("4300.00")  # 150 days - 10 repair days = 140 × 0.1%
+    no_stock = evaluate(Claim(**{**claim.__dict__, "same_model_in_stock": False}), rules("tv", on=sale), never)
+    assert {Remedy.EXCHANGE, Remedy.REFUND} <= set(no_stock.remedies)
+    assert Remedy.REFUND_DEPRECIATED not in no_stock.remedies
 
 
 def test_phone_depreciation_days_exclude_repair_time():
@@ -519,7 +534,10 @@ def test_unverified_appliance_depreciation_is_blocked_a17():
                   repairs=history, price=Decimal("3000"))
     verdict = evaluate(claim, rules("air_conditioner"), never)
     assert Remedy.REFUND_DEPRECIATED not in verdict.remedies
-    assert Remedy.REFUND in verdict.remedies  # the 1995 rule's repeat refund still applies
+    # blocked with a reason, not turned into a full refund
+    assert Remedy.REFUND not in verdict.remedies
+    assert verdict.depreciation_blocked
+    assert "A17" in {r.rule for r in verdict.reasons}
 
 
 def test_no_reason_return_exempt_goods():

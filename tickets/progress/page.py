@@ -19,6 +19,7 @@ from knowledge.models import Article
 from knowledge.selectors import ticket_suggestions, tree_match
 from repairs.models import Quote, RepairOrder
 from repairs.reports import service_report_pdf
+from repairs.warranty.card import decision_card
 from surveys.models import Invitation
 from surveys.services import invitation_signed_token
 
@@ -79,22 +80,21 @@ def ticket_extras(*, ticket: Ticket) -> Extras:
     return extras
 
 
+def latest_verdict(*, ticket: Ticket, extras: Extras) -> dict | None:
+    """The newest 三包 verdict: the repair order's binding decision once diagnosed, else the intake preview."""
+    order = extras.repair_order
+    if order is not None and order.warranty_decision:
+        return order.warranty_decision
+    return ticket.warranty_preview
+
+
 def warranty_view(preview: dict | None) -> dict | None:
-    """The 三包 verdict as the page shows it (the engine's ``Verdict.as_dict()``)."""
-    if not preview or not preview.get("summary"):
+    """The 三包 verdict as the page shows it: the decision card (options with amounts, the decision, clauses)."""
+    card = decision_card(preview)
+    if card is None:
         return None
-    period = preview.get("period") or {}
-    return {
-        "summary": preview.get("summary", ""),
-        "in_warranty": bool(preview.get("in_warranty")),
-        "remedies": preview.get("remedy_labels") or [],
-        "cost_bearer": preview.get("cost_bearer_label", ""),
-        "period_label": period.get("label", ""),
-        "period_end": period.get("end") or "",
-        "reasons": [r for r in preview.get("reasons") or [] if isinstance(r, dict) and r.get("text")][:4],
-        "regulation": preview.get("regulation", ""),
-        "exclusion": preview.get("exclusion", ""),
-    }
+    card["reasons"] = card["reasons"][:6]
+    return card
 
 
 def next_actions(*, ticket: Ticket, extras: Extras) -> list[Action]:

@@ -119,7 +119,7 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "prediction": selectors.completion_prediction(ticket=ticket) if ticket.status != Ticket.Status.CANCELLED
         else None,
         "technician": technician,
-        "warranty": parts.warranty_view(ticket.warranty_preview),
+        "warranty": parts.warranty_view(parts.latest_verdict(ticket=ticket, extras=extras)),
         "actions": parts.next_actions(ticket=ticket, extras=extras),
         "extras": extras,
         "can_request_invoice": ticket.status in INVOICE_STATES,
