@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 
+import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from parts.models import Part
 from tickets.admin_mixins import ReadOnlyAdminMixin

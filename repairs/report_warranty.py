@@ -5,12 +5,20 @@ Kept apart from the report's layout: ``repairs.reports`` passes its paragraph an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from .warranty.card import decision_card
+
+# Attachment ids of exclusion evidence inside a stored reason are for the back office, never printed.
+_EVIDENCE_IDS = re.compile(r"（证据：[^）]*）")
+
+
+def _public(text: str) -> str:
+    return _EVIDENCE_IDS.sub(_("（已附证据）"), text or "")
 
 
 def warranty_section(decision: dict | None, *, p: Callable, table: Callable, styles: dict, width: float) -> list[Any]:
@@ -36,15 +44,16 @@ def warranty_section(decision: dict | None, *, p: Callable, table: Callable, sty
             line += _("；退款期限 %(date)s") % {"date": decided["deadline"]}
         story.append(p(line, styles["p"]))
         for reason in decided["reasons"]:
-            story.append(p(f"· {reason['text']}" + (f"（{reason['clause']}）" if reason["clause"] else ""),
+            story.append(p(f"· {_public(reason['text'])}" + (f"（{reason['clause']}）" if reason["clause"] else ""),
                            styles["small"]))
     else:
         story.append(p(_("处理决定：待消费者选择退货、换货或维修。"), styles["p"]))
     if card["new_parts_required"]:
         story.append(p(_("本次三包维修须使用新的零部件。"), styles["p"]))
-    rows = [[_("依据"), _("理由"), _("条款")]]
-    rows += [[r["rule"], r["text"], r["clause"]] for r in card["reasons"]]
-    story.append(table(rows, [width * 0.08, width * 0.6, width * 0.32], styles))
+    # The engine's rule ids (C7, §5 …) are internal too: the customer reads the reason and its article.
+    rows = [[_("理由"), _("依据条款")]]
+    rows += [[_public(r["text"]), r["clause"]] for r in card["reasons"]]
+    story.append(table(rows, [width * 0.68, width * 0.32], styles))
     for warning in card["warnings"]:
         story.append(p(warning, styles["small"]))
     return story

@@ -1,40 +1,62 @@
-"""The service report (维修服务报告) as a Chinese PDF, with reportlab's built-in CJK font.
+"""The service report (维修服务报告) as a Chinese PDF that draws the same on every viewer.
 
-``STSong-Light`` is one of the CID fonts every PDF reader ships (Adobe's Asian font packs), so the
-PDF shows Chinese on a fresh machine without any font file (the font is referenced, not embedded).
+The PDF embeds its font: Noto Sans SC (SIL OFL 1.1, ``repairs/fonts``, TrueType outlines so reportlab
+can embed it), as a subset holding only the glyphs the report uses, which keeps a report to tens of
+kilobytes. A font that is only referenced (such as the Adobe CID font STSong-Light) is drawn by the
+viewer's own fonts, and pdfium, poppler or a phone's built-in viewer without a Chinese system font
+draws nothing.
 """
 
 from __future__ import annotations
 
 import io
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from tickets.validators import mask_phone
 
 from .models import RepairOrder
 from .report_warranty import warranty_section
-from .selectors import report_context
+from .selectors import report_context, staff_display_name
 
-FONT = "STSong-Light"
+FONT = "NotoSansSC-Report"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Report.ttf"
+MISSING_GLYPH = "□"
 
 
 def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        # TTFont embeds a subset of the glyphs used (reportlab's default for TrueType fonts).
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
     return FONT
+
+
+@cache
+def _drawable_codes() -> frozenset[int]:
+    return frozenset(pdfmetrics.getFont(_font()).face.charToGlyph)
+
+
+def drawable(text: str) -> str:
+    """``text`` with every character the embedded font cannot draw replaced by a visible box, so a
+    stray emoji prints as □ rather than as an empty or undefined glyph."""
+    codes = _drawable_codes()
+    return "".join(ch if ord(ch) in codes or ch in "\n\r\t" else MISSING_GLYPH for ch in text)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -47,50 +69,109 @@ def _styles() -> dict[str, ParagraphStyle]:
         "p": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#444444")),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
+        "brand": ParagraphStyle("brand", parent=base, fontSize=13, leading=17, textColor=colors.HexColor("#1f3b73")),
     }
 
 
 def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text if text not in (None, "") else "—")).replace("\n", "<br/>"), style)
+    text = drawable(str(text if text not in (None, "") else "—"))
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _table(rows: list[list[Any]], widths: list[float], st: dict, *, header: bool = True) -> Table:
-    data = [[c if isinstance(c, (Paragraph, Image)) else _p(c, st["cell"]) for c in row] for row in rows]
+def _table(rows: list[list[Any]], widths: list[float], st: dict, *, header: bool = True,
+           grid: bool = True) -> Table:
+    data = [[c if isinstance(c, (Paragraph, Image, Table)) else _p(c, st["cell"]) for c in row] for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    # the cell font too: reportlab's tables otherwise name Helvetica, a font no report embeds
+    style = [("FONTNAME", (0, 0), (-1, -1), _font()), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+    if grid:
+        style.append(("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")))
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")))
     table.setStyle(TableStyle(style))
     return table
 
 
-def _signature(attachment, st) -> Any:
-    if attachment is None or not attachment.file:
-        return _p(_("（未签名）"), st["small"])
+def _image(field_file, *, max_width: float, max_height: float) -> Image | None:
+    """A stored picture (signature, logo, seal) scaled into the box, re-encoded small: a phone's
+    full-size signature canvas would otherwise weigh more than the whole report."""
+    if not field_file:
+        return None
     try:
-        with attachment.file.open("rb") as fh:
-            data = io.BytesIO(fh.read())
-    except OSError:
-        return _p(_("（签名文件缺失）"), st["small"])
-    ratio = (attachment.height or 1) / (attachment.width or 1)
-    return Image(data, width=45 * mm, height=min(45 * mm * ratio, 20 * mm))
+        with field_file.open("rb") as fh:
+            picture = PILImage.open(io.BytesIO(fh.read()))
+            picture.load()
+    except (OSError, ValueError, UnidentifiedImageError):
+        return None
+    picture.thumbnail((600, 300))
+    if picture.mode not in ("RGB", "RGBA"):
+        picture = picture.convert("RGBA")
+    data = io.BytesIO()
+    picture.save(data, format="PNG", optimize=True)
+    data.seek(0)
+    scale = min(max_width / picture.width, max_height / picture.height)
+    return Image(data, width=picture.width * scale, height=picture.height * scale, mask="auto")
+
+
+def _signature(attachment, name: str, st) -> Any:
+    """The signature image (where one was captured) above the signer's name."""
+    picture = _image(attachment.file, max_width=45 * mm, max_height=18 * mm) if attachment is not None else None
+    cells = [[picture or _p(_("（未签名）"), st["small"])]]
+    if name:
+        cells.append([_p(name, st["small"])])
+    return _table(cells, [50 * mm], st, header=False, grid=False)
+
+
+def _header(branding, st, width: float) -> Table:
+    logo = _image(branding.logo, max_width=28 * mm, max_height=16 * mm)
+    lines = [_p(branding.provider_name, st["brand"])]
+    detail = " · ".join(str(x) for x in (branding.brand_name, branding.service_phone and
+                                         _("服务热线 %(phone)s") % {"phone": branding.service_phone},
+                                         branding.address) if x)
+    if detail:
+        lines.append(_p(detail, st["small"]))
+    logo_width = 32 * mm if logo is not None else 0
+    text = _table([[line] for line in lines], [width - logo_width], st, header=False, grid=False)
+    table = Table([[logo, text]] if logo is not None else [[text]],
+                  colWidths=[logo_width, width - logo_width] if logo is not None else [width])
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _font()), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#1f3b73")),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return table
+
+
+def _stamp(branding, st) -> Table:
+    """服务单位（盖章）: the provider's name with the 服务专用章 image over it, where one is configured."""
+    seal = _image(branding.seal, max_width=30 * mm, max_height=30 * mm)
+    cells = [[_p(branding.provider_name, st["cell"])]]
+    if seal is not None:
+        cells.append([seal])
+    table = _table(cells, [60 * mm], st, header=False, grid=False)
+    return table
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
-    """Render the service report of one repair order to PDF bytes (A4, Chinese)."""
+    """Render the service report of one repair order to PDF bytes (A4, Chinese, font embedded)."""
     ctx = report_context(repair_order_id=repair_order.pk)
-    ro, ticket = ctx["repair_order"], ctx["ticket"]
+    ro, ticket, branding = ctx["repair_order"], ctx["ticket"], ctx["branding"]
     st = _styles()
     device = ticket.device
     customer = ticket.customer
     width = A4[0] - 30 * mm
+    technician_name = ro.technician.name if ro.technician else ""
+    number = _("工单号 %(number)s") % {"number": ticket.number}
+    if ctx["ordinal"] > 1:
+        number += " · " + _("第 %(n)s 次维修") % {"n": ctx["ordinal"]}
     story: list[Any] = [
+        _header(branding, st, width),
+        Spacer(1, 5),
         _p(_("维修服务报告"), st["title"]),
-        _p(_("工单号 %(number)s · 维修单 RO-%(ro)s · 打印时间 %(now)s")
-           % {"number": ticket.number, "ro": ro.pk, "now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
-           st["small"]),
+        _p(number + " · " + _("打印时间 %(now)s") % {"now": _when(timezone.now())}, st["small"]),
         Spacer(1, 4),
     ]
     model = device.product_model if device else ticket.product_model
@@ -99,15 +180,14 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
         [_("产品型号"), str(model or "—"), _("序列号/IMEI"), device.serial_number if device else "—"],
         [_("购买日期"), getattr(device, "purchase_date", None) or "—", _("发票号"),
          getattr(device, "invoice_number", "") or "—"],
-        [_("服务网点"), ro.center.name if ro.center else "—", _("维修工程师"), ro.technician.name if ro.technician else "—"],
-        [_("送修时间"), timezone.localtime(ro.received_at).strftime("%Y-%m-%d %H:%M"), _("交验时间"),
-         timezone.localtime(ro.returned_at).strftime("%Y-%m-%d %H:%M") if ro.returned_at else "—"],
+        [_("服务网点"), ro.center.name if ro.center else "—", _("维修工程师"), technician_name or "—"],
+        [_("送修时间"), _when(ro.received_at), _("交验时间"), _when(ro.returned_at)],
     ], [22 * mm, width / 2 - 22 * mm, 24 * mm, width / 2 - 24 * mm], st, header=False))
 
     story.append(_p(_("一、故障与处理"), st["h"]))
     story.append(_table([
         [_("报修描述"), ticket.description],
-        [_("故障现象"), f"{ro.fault_label}（{ro.fault_code}）" if ro.fault_code else "—"],
+        [_("故障现象"), ro.fault_label or "—"],
         [_("检测结果"), ro.findings],
         [_("故障原因"), ro.cause],
         [_("处理情况"), ro.work_done],
@@ -129,9 +209,8 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
                      line.free_reason if line.is_free else ""])
     total = quote.total if quote else Decimal("0.00")
     rows.append([_("应付合计"), "", "", f"¥{total}",
-                 _("报价 v%(v)s，%(who)s 于 %(at)s 签字确认") % {
-                     "v": quote.version, "who": quote.signer_name,
-                     "at": timezone.localtime(quote.approved_at).strftime("%Y-%m-%d %H:%M")} if quote else ""])
+                 _("报价第 %(v)s 版，%(who)s 于 %(at)s 签字确认") % {
+                     "v": quote.version, "who": quote.signer_name, "at": _when(quote.approved_at)} if quote else ""])
     story.append(_table(rows, [width * 0.3, width * 0.08, width * 0.14, width * 0.18, width * 0.3], st))
 
     story.append(_p(_("四、三包判定"), st["h"]))
@@ -142,10 +221,9 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
                     % {"days": ro.repair_warranty_days}, st["p"]))
     if ctx["inspections"]:
         last = ctx["inspections"][0]
-        story.append(_p(_("质检：%(result)s（%(who)s，%(at)s；返工 %(n)s 次）") % {
-            "result": last.get_result_display(), "who": getattr(last.inspector, "username", "—"),
-            "at": timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M"), "n": ro.rework_count},
-            st["small"]))
+        story.append(_p(_("质检：%(result)s（质检员 %(who)s，%(at)s；返工 %(n)s 次）") % {
+            "result": last.get_result_display(), "who": staff_display_name(last.inspector) or "—",
+            "at": _when(last.created_at), "n": ro.rework_count}, st["small"]))
 
     card = ctx["card"]
     story.append(_p(_("六、三包凭证与维修记录"), st["h"]))
@@ -163,15 +241,21 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
     story.append(_table(rows, [width * 0.13, width * 0.22, width * 0.17, width * 0.24, width * 0.13, width * 0.11],
                         st))
 
-    story.append(_p(_("七、签字"), st["h"]))
-    story.append(_table([
-        [_("维修工程师签字"), _signature(ro.technician_signature, st), _("客户签字"),
-         _signature(ro.customer_signature, st)],
-    ], [26 * mm, width / 2 - 26 * mm, 20 * mm, width / 2 - 20 * mm], st, header=False))
+    story.append(KeepTogether([_p(_("七、签字与盖章"), st["h"]), _table([
+        [_("维修工程师签字"), _signature(ro.technician_signature, technician_name, st), _("客户签字"),
+         _signature(ro.customer_signature, "", st)],
+        [_("服务单位（盖章）"), _stamp(branding, st), _("日期"), _when(ro.returned_at or timezone.now())[:10]],
+    ], [29 * mm, width / 2 - 29 * mm, 20 * mm, width / 2 - 20 * mm], st, header=False)]))
+    if branding.footer:
+        story += [Spacer(1, 4), _p(branding.footer, st["small"])]
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
-                            bottomMargin=14 * mm, title=_("维修服务报告") + f" {ticket.number}", author=_("售后服务"))
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
+                            bottomMargin=14 * mm, title=_("维修服务报告") + f" {ticket.number}",
+                            author=str(branding.provider_name),
+                            # the canvas would otherwise open every page with Helvetica, a font that is
+                            # referenced, not embedded
+                            initialFontName=_font(), initialFontSize=9)
     doc.build(story)
     return out.getvalue()
 

@@ -16,8 +16,10 @@ from .models import (
     QuoteLine,
     RepairOrder,
     RepairRecord,
+    ReportBranding,
     WarrantyCard,
 )
+from .models.branding import BRANDING_PK
 
 
 def price_items_for(*, product_model_id: int, fault_category_id: int, on: dt.date | None = None) -> list[PriceListItem]:
@@ -100,9 +102,34 @@ def report_context(*, repair_order_id: int) -> dict:
     fitted = list(FittedPart.objects.filter(repair_order=ro).select_related("part"))
     quote = quote_approved_latest(repair_order=ro)
     lines = list(quote.lines.select_related("part")) if quote else []
-    inspections = list(QCInspection.objects.filter(repair_order=ro).select_related("inspector"))
+    inspections = list(QCInspection.objects.filter(repair_order=ro)
+                       .select_related("inspector", "inspector__technician"))
     device_id = ro.ticket.device_id
     card = warranty_card_current(device_id=device_id) if device_id else None
     records = repair_records_for_device(device_id=device_id) if device_id else []
+    ordinal = RepairOrder.objects.filter(ticket_id=ro.ticket_id, created_at__lte=ro.created_at).count()
     return {"repair_order": ro, "ticket": ro.ticket, "fitted": fitted, "quote": quote, "lines": lines,
-            "inspections": inspections, "card": card, "records": records}
+            "inspections": inspections, "card": card, "records": records, "ordinal": ordinal,
+            "branding": report_branding()}
+
+
+def report_branding() -> ReportBranding:
+    """The letterhead row; its defaults (unsaved) until someone fills it in the admin."""
+    return ReportBranding.objects.filter(pk=BRANDING_PK).first() or ReportBranding()
+
+
+def staff_display_name(user) -> str:
+    """The name a customer may read for a staff member: the technician's name on file, else the user's
+    full name (surname first for Chinese names), never the login unless nothing else is known."""
+    if user is None:
+        return ""
+    try:
+        technician = user.technician
+    except AttributeError:  # RelatedObjectDoesNotExist is an AttributeError too
+        technician = None
+    if technician is not None and technician.name:
+        return technician.name
+    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
+    if first and last:
+        return f"{last}{first}" if not (first + last).isascii() else f"{first} {last}"
+    return first or last or user.get_username()

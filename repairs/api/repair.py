@@ -357,6 +357,16 @@ class RepairSubmitQcApi(RepairMixin, ApiView):
         return _order_response(order)
 
 
+class HandBackIn(SignatureIn):
+    technician_signature_png = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="Optional: the technician's countersignature on the same phone, PNG base64; kept as the "
+        "repair's technician signature when none was given at the QC hand-over.")
+
+    def validate_technician_signature_png(self, value: str) -> bytes | None:
+        return self.validate_signature_png(value) if value else None
+
+
 class RepairHandBackApi(RepairMixin, ApiView):
     """Hand the device back: the customer signs on the technician's phone; the ticket is resolved.
 
@@ -365,10 +375,10 @@ class RepairHandBackApi(RepairMixin, ApiView):
 
     permission_classes = [IsTechnician]
 
-    @extend_schema(operation_id="repair_hand_back", tags=["repair"], request=SignatureIn,
+    @extend_schema(operation_id="repair_hand_back", tags=["repair"], request=HandBackIn,
                    responses={200: RepairOrderDetailOut, **error_responses(*WRITE_ERRORS)})
     def post(self, request: Request, job_id: int) -> Response:
-        data = SignatureIn(data=request.data)
+        data = HandBackIn(data=request.data)
         data.is_valid(raise_exception=True)
         job = self.get_job()
         order = RepairOrder.objects.filter(ticket=job).order_by("-created_at").first()
@@ -376,5 +386,6 @@ class RepairHandBackApi(RepairMixin, ApiView):
             raise NotFoundError(_("该工单没有维修单。"), code="no_repair_order")
         order = repair_hand_back(repair_order=order, by=request.user,
                                  signer_name=data.validated_data["signer_name"],
-                                 signature_png=data.validated_data["signature_png"])
+                                 signature_png=data.validated_data["signature_png"],
+                                 technician_signature_png=data.validated_data["technician_signature_png"])
         return _order_response(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .branding import ReportBranding
 from .core import QCQueueOrder, RepairOrder, ServiceCenter, Technician, _default_hours, _default_service_modes  # noqa: F401  (referenced by migration 0001)
 from .pricing import LineKind, PriceListItem, Quote, QuoteLine
 from .warranty import RepairRecord, WarrantyCard, WarrantyRuleSet
@@ -9,6 +10,6 @@ from .workshop import FittedPart, QCInspection, RepairStatusChange, RepairVisit
 
 __all__ = [
     "FittedPart", "LineKind", "QCQueueOrder", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
-    "RepairRecord", "RepairStatusChange", "RepairVisit", "ServiceCenter", "Technician", "WarrantyCard",
+    "RepairRecord", "RepairStatusChange", "ReportBranding", "RepairVisit", "ServiceCenter", "Technician", "WarrantyCard",
     "WarrantyRuleSet",
 ]

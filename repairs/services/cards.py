@@ -94,8 +94,11 @@ def warranty_card_reissue(*, repair_order: RepairOrder, by: AbstractBaseUser | N
 
 @transaction.atomic
 def repair_hand_back(*, repair_order: RepairOrder, by: AbstractBaseUser | None, signer_name: str,
-                     signature_png: bytes) -> RepairOrder:
+                     signature_png: bytes, technician_signature_png: bytes | None = None) -> RepairOrder:
     """Hand the device back: the customer signs, the 维修记录 row is written, the ticket is resolved.
+
+    The technician may countersign on the same phone (``technician_signature_png``); it becomes the
+    repair's technician signature when none was given at the QC hand-over.
 
     Needs a repair order that passed QC (or was declined — the device goes back unrepaired).
     Raises ValidationFailed (nothing changes) for a missing signer or signature.
@@ -109,7 +112,13 @@ def repair_hand_back(*, repair_order: RepairOrder, by: AbstractBaseUser | None, 
     order.customer_signature = attachment_add(
         ticket=order.ticket, file=signature_png, filename=f"handback-signature-{order.pk}.png", by=by,
         purpose=Attachment.Purpose.OTHER, kind=Attachment.Kind.SIGNATURE, customer_visible=False)
-    order.save(update_fields=["customer_signature", "updated_at"])
+    fields = ["customer_signature", "updated_at"]
+    if technician_signature_png and order.technician_signature_id is None:
+        order.technician_signature = attachment_add(
+            ticket=order.ticket, file=technician_signature_png, filename=f"tech-signature-{order.pk}.png", by=by,
+            purpose=Attachment.Purpose.OTHER, kind=Attachment.Kind.SIGNATURE, customer_visible=False)
+        fields.append("technician_signature")
+    order.save(update_fields=fields)
     if order.status == RepairOrder.Status.PASSED:
         repair_record_write(repair_order=order, by=by)
     ticket = Ticket.objects.select_for_update().get(pk=order.ticket_id)
