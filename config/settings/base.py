@@ -87,6 +87,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything reads the body (the ASGI entry point applies the same ceiling earlier still)
+    "config.body_limit.RequestBodyLimitMiddleware",
     "config.csp.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,13 +184,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files over 1 MB go to temporary files while the form is parsed, not to memory; the
+# non-file fields of a form may take 5 MB. https://docs.djangoproject.com/en/5.2/ref/settings/#file-upload-max-memory-size
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
-# Attachments: images are checked with Pillow; videos by type and size only.
+# Attachments: images are checked with Pillow; videos by their container's signature and size.
 ATTACHMENT_MAX_IMAGE_BYTES = env.int("ATTACHMENT_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_VIDEO_BYTES = env.int("ATTACHMENT_MAX_VIDEO_BYTES", default=50 * 1024 * 1024)
 ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=40_000_000)
+# What one customer may upload per day (all tickets, every channel without a staff user).
+ATTACHMENT_CUSTOMER_DAILY_BYTES = env.int("ATTACHMENT_CUSTOMER_DAILY_BYTES", default=200 * 1024 * 1024)
+# Ceiling of any request body, checked before it is read (config/body_limit.py); 0 = the largest
+# attachment plus 1 MB of form.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=0)
 
 # ------------------------------------------------------------------------------
 # Channels: in-memory layer unless REDIS_URL is set
@@ -273,7 +282,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"user": "600/min", "anon": "60/min", "login": "10/min", "track": "10/min"},
+    "DEFAULT_THROTTLE_RATES": {"user": "600/min", "anon": "60/min", "login": "10/min", "track": "10/min",
+                                "submit": "20/hour"},
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     # Throttles identify anonymous clients by address: X-Forwarded-For only from our own proxies.

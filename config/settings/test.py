@@ -16,7 +16,8 @@ LANGUAGE_CODE = "zh-hans"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"user": "10000/min", "anon": "10000/min", "login": "10/min", "track": "10/min"},
+    "DEFAULT_THROTTLE_RATES": {"user": "10000/min", "anon": "10000/min", "login": "10/min", "track": "10/min",
+                                "submit": "10000/min"},
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/shouhou-test-media")
 

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.attachments import VIDEO_TYPES, attachment_add, image_inspect
+from tickets.attachments import SNIFF_BYTES, attachment_add, image_inspect, video_inspect
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
 from tickets.models import (
     Attachment,
@@ -109,13 +109,7 @@ def _check_files(files: list[IntakeFile], errors: dict[str, list[str]]) -> None:
                 if len(f.data) > settings.ATTACHMENT_MAX_VIDEO_BYTES:
                     raise ValidationFailed(_("文件过大。"))
             elif guessed.startswith("video/"):
-                if guessed not in VIDEO_TYPES:
-                    raise ValidationFailed(_("不支持的视频格式，请上传 MP4、MOV 或 WEBM。"))
-                if len(f.data) > settings.ATTACHMENT_MAX_VIDEO_BYTES:
-                    raise ValidationFailed(_("视频不能超过 %(mb)d MB。")
-                                           % {"mb": settings.ATTACHMENT_MAX_VIDEO_BYTES // 2**20})
-                if not f.data:
-                    raise ValidationFailed(_("文件为空。"))
+                video_inspect(f.data[:SNIFF_BYTES], size=len(f.data))
             else:
                 image_inspect(f.data)
         except ValidationFailed as exc:

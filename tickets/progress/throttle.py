@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
-from django.core.cache import cache
-
-_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+from ..ratelimit import hit as _hit
+from ..ratelimit import rate_of
 
 
 def track_rate() -> tuple[int, int]:
     """(attempts, seconds) from the shared "track" throttle rate, e.g. "10/min"."""
-    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("track") or "10/min"
-    count, period = rate.split("/")
-    return int(count), _PERIODS.get(period.strip().lower(), 60)
-
-
-def _hit(key: str, period: int) -> int:
-    cache.add(key, 0, timeout=period)  # fixed window starting with the first attempt
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period)
-        return 1
+    return rate_of("track", "10/min")
 
 
 def track_attempt_allowed(*, ip: str, number: str) -> bool:

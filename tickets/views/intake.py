@@ -7,18 +7,26 @@ import uuid
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.proxies import client_ip
 from tickets.exceptions import ValidationFailed
 from tickets.intake.forms import CustomerIntakeForm, uploaded_to_intake_files
 from tickets.intake.services import intake_submit
 from tickets.models import Channel, Ticket
+from tickets.ratelimit import submit_attempt_allowed
 
 
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """The customer's repair request (mobile-first). A hidden per-form key makes a double submit
     return the first ticket instead of opening a second one."""
+    if request.method == "POST" and not submit_attempt_allowed(ip=client_ip(request)):
+        # Refused before the form is validated: a flood of reports stores nothing.
+        form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+        return render(request, "tickets/intake/submit.html",
+                      {"form": form, "blocked": _("提交过于频繁，请稍后再试。")}, status=429)
     if request.method == "POST":
         form = CustomerIntakeForm(request.POST, request.FILES)
         if form.is_valid():
