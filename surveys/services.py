@@ -155,7 +155,7 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
     """Send a pending invitation through the outbox (SMS / e-mail / WeChat, in the customer's
     language) and schedule its reminder and its expiry. A second call does nothing, so the
     customer never gets the invitation twice."""
-    from tickets.outbox.services import outbox_enqueue
+    from tickets.outbox.services import outbox_collect_events
     from tickets.services import ticket_event_add
 
     with transaction.atomic():
@@ -163,15 +163,14 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
         if invitation.status != Invitation.Status.PENDING:
             return invitation
         ticket = invitation.ticket
-        outbox_enqueue(
-            event="survey.invitation", customer=ticket.customer, ticket=ticket,
-            context={"survey_url": invitation_url(invitation=invitation), "expires_at": invitation.expires_at,
-                     "days": conf.expiry().days},
-        )
         invitation.send()
         invitation.save()
+        # The invitation is the survey milestone: the event carries what its message and the live
+        # page need, and the outbox writes the one message per channel in this transaction.
         ticket_event_add(ticket=ticket, kind="survey.sent", message=_("已发送满意度调查邀请"),
-                         payload={"invitation_id": invitation.pk})
+                         payload={"invitation_id": invitation.pk, "days": conf.expiry().days,
+                                  "survey_path": f"/s/{invitation_signed_token(invitation=invitation)}/"})
+        outbox_collect_events(ticket_id=ticket.pk)
         remind_at = invitation.sent_at + conf.reminder_delay()
         transaction.on_commit(partial(
             _schedule_once, name=f"survey-reminder-{invitation.pk}", func="surveys.tasks.invitation_remind_task",
@@ -185,7 +184,7 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
 def invitation_remind(*, invitation_id: int, now: dt.datetime | None = None) -> bool:
     """Send the one reminder of an unanswered, unexpired invitation. Returns whether it was sent;
     ``reminded_at`` under a row lock makes a repeated or concurrent run a no-op."""
-    from tickets.outbox.services import outbox_enqueue
+    from tickets.outbox.services import outbox_enqueue, short_url
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -194,9 +193,12 @@ def invitation_remind(*, invitation_id: int, now: dt.datetime | None = None) -> 
         if (invitation is None or invitation.status != Invitation.Status.SENT or invitation.reminded_at
                 or invitation.expires_at <= now):
             return False
+        # the reminder is an SMS too: the short link keeps it to one segment
+        path = f"/s/{invitation_signed_token(invitation=invitation)}/"
         outbox_enqueue(
             event="survey.reminder", customer=invitation.ticket.customer, ticket=invitation.ticket,
-            context={"survey_url": invitation_url(invitation=invitation), "expires_at": invitation.expires_at},
+            context={"survey_url": short_url(path), "expires_at": invitation.expires_at},
+            idempotency_key=f"survey-reminder:{invitation.pk}",
         )
         invitation.reminded_at = now
         invitation.save(update_fields=["reminded_at", "updated_at"])

@@ -398,15 +398,19 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
             messages.error(request, gettext("未知操作。"))
             return
         reason = (request.POST.get("_reason") or "").strip()
+        # only the field labelled customer-visible reaches the customer; the reason stays internal
+        to_customer = (request.POST.get("_customer_message") or "").strip()[:200]
         if name == "cancel":
-            ok = _run_service(request, services.ticket_cancel, ticket=ticket, by=request.user, reason=reason)
+            ok = _run_service(request, services.ticket_cancel, ticket=ticket, by=request.user, reason=reason,
+                              customer_message=to_customer)
         elif name == "reopen":
             ok = _run_service(request, services.ticket_reopen, ticket=ticket, by=request.user, reason=reason)
         elif name == "triage":
             ok = _run_service(request, services.ticket_triage, ticket=ticket, by=request.user, message=reason)
         else:
             ok = _run_service(request, services.ticket_transition, ticket=ticket, transition=name,
-                              by=request.user, message=reason)
+                              by=request.user, message=reason,
+                              payload={"customer_message": to_customer} if to_customer else None)
         if ok:
             messages.success(request, gettext("已执行：%(action)s") % {"action": services.transition_label(name)})
 

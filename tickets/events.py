@@ -31,6 +31,9 @@ class EventKind:
     customer_visible: bool | None
     # Which choices ``from_state`` / ``to_state`` of this kind hold (the ticket's by default).
     states: Any = None
+    # The message is typed by staff (a reason, a resolution): the customer sees the label and only
+    # what was written for them (``payload["customer_message"]``), never the internal words.
+    staff_text: bool = False
 
     def state_label(self, value: str) -> str:
         if not value:
@@ -49,9 +52,11 @@ class EventKind:
 _REGISTRY: dict[str, EventKind] = {}
 
 
-def register(kind: str, label: Any, *, customer_visible: bool | None, states: Any = None) -> EventKind:
+def register(kind: str, label: Any, *, customer_visible: bool | None, states: Any = None,
+             staff_text: bool = False) -> EventKind:
     """Register (or re-register, e.g. on autoreload) an event kind with its zh-hans label."""
-    entry = EventKind(kind=kind, label=label, customer_visible=customer_visible, states=states)
+    entry = EventKind(kind=kind, label=label, customer_visible=customer_visible, states=states,
+                      staff_text=staff_text)
     _REGISTRY[kind] = entry
     return entry
 
@@ -89,6 +94,17 @@ def state_label(kind: str, value: str) -> str:
     return entry.state_label(value) if entry is not None else EventKind(kind, kind, None).state_label(value)
 
 
+def customer_text(event: Any) -> str:
+    """The words of an event the customer may read (besides its label)."""
+    written_for_customer = ((event.payload or {}).get("customer_message") or "").strip()
+    if written_for_customer:
+        return written_for_customer
+    entry = _REGISTRY.get(event.kind)
+    if entry is not None and entry.staff_text:
+        return ""
+    return event.message or ""
+
+
 def kind_choices() -> list[tuple[str, str]]:
     """(kind, label) pairs sorted by kind, for filters and exports."""
     return [(k, str(v.label)) for k, v in sorted(_REGISTRY.items())]
@@ -114,8 +130,9 @@ TRANSITION_EVENTS: dict[str, tuple[str, bool, object]] = {
     "cancel": ("ticket.cancelled", True, _("工单已取消")),
 }
 
+# A transition's message is what staff typed (a reason, a resolution) or a workshop note.
 for _kind, _visible, _label in TRANSITION_EVENTS.values():
-    register(_kind, _label, customer_visible=_visible)
+    register(_kind, _label, customer_visible=_visible, staff_text=True)
 
 register("ticket.created", _("工单已创建"), customer_visible=True)
 register("ticket.note", _("备注"), customer_visible=None)

@@ -415,10 +415,13 @@ def ticket_resolve(*, ticket: Ticket, by: AbstractBaseUser | None, resolution: s
                              updates={"resolution": resolution} if resolution else None)
 
 
-def ticket_cancel(*, ticket: Ticket, by: AbstractBaseUser | None, reason: str) -> Ticket:
+def ticket_cancel(*, ticket: Ticket, by: AbstractBaseUser | None, reason: str, customer_message: str = "") -> Ticket:
+    """Cancel with an internal ``reason`` (staff only) and an optional ``customer_message``, the only
+    words of the cancellation the customer reads or receives."""
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写取消原因。"))
-    return ticket_transition(ticket=ticket, transition="cancel", by=by, message=reason)
+    payload = {"customer_message": customer_message.strip()[:200]} if (customer_message or "").strip() else None
+    return ticket_transition(ticket=ticket, transition="cancel", by=by, message=reason, payload=payload)
 
 
 def ticket_reopen(*, ticket: Ticket, by: AbstractBaseUser | None, reason: str) -> Ticket:

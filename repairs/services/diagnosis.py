@@ -232,4 +232,5 @@ def repair_diagnose(
     return run_transition(repair_order=order, transition="diagnose", by=by, customer_visible=True,
                           message=_("检测完成：%(fault)s。三包判定：%(summary)s") % {"fault": fault.label,
                                                                              "summary": verdict.summary},
-                          payload={"fault_code": fault.code, "remedies": verdict.remedies})
+                          payload={"fault_code": fault.code, "fault_label": fault.label, "remedies": verdict.remedies,
+                                   "in_warranty": order.in_warranty})

@@ -148,7 +148,7 @@ def quote_send(*, quote: Quote, by: AbstractBaseUser | None) -> Quote:
     order.awaiting_customer_since = timezone.now()
     run_transition(repair_order=order, transition="request_approval", by=by, customer_visible=True,
                    message=_("请确认维修报价：应付 ¥%(total)s") % {"total": quote.total},
-                   payload={"quote": quote.pk, "version": quote.version})
+                   payload={"quote": quote.pk, "version": quote.version, "total": str(quote.total)})
     return quote
 
 

@@ -146,18 +146,17 @@ def test_a_claimed_message_is_not_sent_by_a_second_worker(sms_gateway):
     assert sms_gateway.requests[0]["headers"]["Idempotency-Key"] == msg.idempotency_key
 
 
-def test_sweep_creates_missing_messages_for_customer_visible_events_once():
+def test_sweep_creates_missing_milestone_messages_once():
     customer = factories.CustomerFactory(email="c@example.com")
     ticket = factories.TicketFactory(customer=customer)  # on_commit receivers never ran here
     internal = ticket_event_add(ticket=ticket, kind="ticket.note", message="内部备注")
-    visible = ticket_event_add(ticket=ticket, kind="ticket.note", message="已收到您的设备", customer_visible=True)
+    note = ticket_event_add(ticket=ticket, kind="ticket.note", message="已收到您的设备", customer_visible=True)
     result = outbox_sweep()
-    assert result["collected"] == 2  # the creation event and the visible note
-    assert not OutboxMessage.objects.filter(ticket_event=internal).exists()
-    msgs = OutboxMessage.objects.filter(ticket_event=visible)
-    assert {m.channel for m in msgs} == {"sms", "email"}
+    assert result["collected"] == 2  # the "received" milestone on both channels; notes are no milestone
+    assert not OutboxMessage.objects.filter(ticket_event__in=[internal, note]).exists()
+    msgs = OutboxMessage.objects.filter(ticket=ticket)
+    assert {(m.milestone, m.channel) for m in msgs} == {("received", "sms"), ("received", "email")}
     assert all(m.status == "sent" for m in msgs)
-    assert "已收到您的设备" in msgs.get(channel="sms").body
     assert outbox_collect_events() == 0
     assert outbox_sweep()["collected"] == 0
 
@@ -170,8 +169,9 @@ def test_signal_receivers_enqueue_transition_messages(django_capture_on_commit_c
     ticket = factories.TicketFactory()
     with django_capture_on_commit_callbacks(execute=True):
         ticket_triage(ticket=ticket, by=None, fault_category=category)
-    kinds = set(OutboxMessage.objects.filter(ticket=ticket).values_list("event", flat=True))
-    assert {"ticket.created", "ticket.triaged"} <= kinds
+    # triage is no milestone of its own: the customer heard "received" and hears nothing more yet
+    kinds = set(OutboxMessage.objects.filter(ticket=ticket).values_list("milestone", flat=True))
+    assert kinds == {"received"}
 
 
 def test_sweeps_are_scheduled_by_migration():

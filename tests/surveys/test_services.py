@@ -11,7 +11,7 @@ from surveys.models import FollowUp, Invitation, Response, Survey, TechnicianAle
 from tests.factories import TechnicianFactory, TicketFactory
 from tests.surveys.conftest import resolve
 from tickets.exceptions import InvalidTransition, NotFoundError, PermissionDeniedError, ValidationFailed
-from tickets.models import OutboxMessage, Ticket, TicketEvent
+from tickets.models import OutboxMessage, ShortLink, Ticket, TicketEvent
 
 GOOD = {"speed": 5, "attitude": 5, "result": 5, "nps": 10, "comment": "很好"}
 
@@ -20,17 +20,21 @@ def test_resolution_creates_and_sends_one_invitation(resolved_ticket, django_cap
     invitation = Invitation.objects.get(ticket=resolved_ticket)
     assert invitation.status == Invitation.Status.SENT
     assert invitation.expires_at > timezone.now() + dt.timedelta(days=13)
-    messages = OutboxMessage.objects.filter(event="survey.invitation", ticket=resolved_ticket)
+    messages = OutboxMessage.objects.filter(milestone="survey", ticket=resolved_ticket)
     assert {m.channel for m in messages} == {"sms", "email"}
     signed = services.invitation_signed_token(invitation=invitation)
-    assert f"/s/{signed}/" in messages.get(channel="sms").body
+    sms = messages.get(channel="sms").body
+    assert len(sms) <= 70
+    short = sms.rsplit(" ", 1)[1]  # the short link stands alone at the end
+    code = short.rsplit("/l/", 1)[1]
+    assert ShortLink.objects.get(code=code).path == f"/s/{signed}/"
     assert Schedule.objects.filter(name=f"survey-reminder-{invitation.pk}").count() == 1
     assert Schedule.objects.filter(name=f"ticket-autoclose-{resolved_ticket.pk}").count() == 1
     # sending again (a repeated signal) sends nothing more
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_resolved_handle(ticket_id=resolved_ticket.pk)
     assert Invitation.objects.filter(ticket=resolved_ticket).count() == 1
-    assert OutboxMessage.objects.filter(event="survey.invitation", ticket=resolved_ticket).count() == 2
+    assert OutboxMessage.objects.filter(milestone="survey", ticket=resolved_ticket).count() == 2
 
 
 def test_signed_token_is_verified(resolved_ticket):

@@ -93,6 +93,8 @@ class OutboxMessage(models.Model):
     provider_id = models.CharField(_("网关消息号"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    # The customer milestone this message announces (tickets.milestones); blank for other messages.
+    milestone = models.CharField(_("客户节点"), max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("外发消息")
@@ -102,9 +104,38 @@ class OutboxMessage(models.Model):
             models.Index(fields=["next_attempt_at"], name="outbox_due_idx",
                          condition=Q(status__in=["pending", "retry", "sending"])),
         ]
+        constraints = [
+            # a customer hears of each milestone once per channel, whatever retries or sweeps do
+            models.UniqueConstraint(fields=["ticket", "milestone", "channel"], name="outbox_one_milestone",
+                                    condition=~Q(milestone="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.to_address}: {self.event}"
+
+
+SHORT_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SHORT_CODE_LENGTH = 10
+
+
+def _short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _i in range(SHORT_CODE_LENGTH))
+
+
+class ShortLink(models.Model):
+    """``/l/<code>`` → a page of this site, so an SMS link fits one segment. The code is random
+    (about 58 bits), not derived from ids, so links cannot be enumerated."""
+
+    code = models.CharField(_("短码"), max_length=16, unique=True, default=_short_code)
+    path = models.CharField(_("目标路径"), max_length=300, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("短链接")
+        verbose_name_plural = _("短链接")
+
+    def __str__(self) -> str:
+        return f"/l/{self.code}"
 
 
 def _webhook_secret() -> str:
@@ -173,4 +204,4 @@ class WebhookDelivery(models.Model):
 
 
 __all__ = ["MessageChannel", "MessageTemplate", "DeliveryStatus", "OutboxMessage", "WebhookEndpoint",
-           "WebhookDelivery"]
+           "WebhookDelivery", "ShortLink"]

@@ -1,9 +1,9 @@
 """Writes of the outbox: enqueue messages, deliver them at most once, and sweep what was missed.
 
 Loss-free design: a message row is created either in the caller's transaction (``outbox_enqueue``)
-or, for customer-visible ticket events, by ``outbox_collect_events`` which runs after commit from the
-ticket signals AND periodically from the sweep; it creates the rows of every customer-visible event
-that has none, idempotently (unique idempotency key per event and channel).
+or, for the customer milestones a ticket's events reach (``tickets.milestones``), by
+``outbox_collect_events``, which runs in the lifecycle's transaction AND periodically from the sweep;
+a milestone is written at most once per ticket and channel (unique constraint), in order.
 
 At most once toward the customer: delivery claims a row with a conditional UPDATE (``sending`` with a
 lease), then commits ``handed_over_at`` just before calling the gateway with the message's
@@ -21,13 +21,22 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from tickets import milestones
 from tickets.links import site_url
-from tickets.models import Customer, DeliveryStatus, MessageChannel, OutboxMessage, Ticket, TicketEvent
+from tickets.models import (
+    Customer,
+    DeliveryStatus,
+    MessageChannel,
+    OutboxMessage,
+    ShortLink,
+    Ticket,
+    TicketEvent,
+)
 
 from .backends import DeliveryError, backend_for
 from .templates import normalize_language, render, template_for
@@ -148,32 +157,85 @@ def outbox_notify_staff(
     return _create_messages(rows)
 
 
-def _event_context(event: TicketEvent) -> dict[str, Any]:
-    ticket = event.ticket
-    return {
-        "event": event, "message": event.message, "kind": event.kind,
-        "technician": ticket.technician.name if ticket.technician_id else "",
-    }
+def short_url(path: str) -> str:
+    """The absolute short link (``/l/<code>``) of a page of this site; one code per path."""
+    link = ShortLink.objects.filter(path=path).first()
+    if link is None:
+        try:
+            with transaction.atomic():
+                link = ShortLink.objects.create(path=path)
+        except IntegrityError:  # a concurrent sender made it first
+            link = ShortLink.objects.get(path=path)
+    return site_url(f"/l/{link.code}")
+
+
+def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels: list[str]) -> list[OutboxMessage]:
+    addresses = _customer_addresses(ticket.customer)
+    if not any(c in addresses for c in channels):
+        return []
+    language = normalize_language(ticket.customer.preferred_language)
+    rows = []
+    with translation.override(language):
+        text = milestones.text_for(milestone, ticket=ticket, event=event)
+        link = short_url(text.link_path)
+        for channel in channels:
+            if channel not in addresses:
+                continue
+            body = text.sms(link) if channel == MessageChannel.SMS else text.full(link)
+            rows.append(OutboxMessage(
+                idempotency_key=f"milestone:{ticket.pk}:{milestone}:{channel}", event=f"milestone.{milestone}",
+                milestone=milestone, channel=channel, ticket=ticket, ticket_event=event, customer=ticket.customer,
+                to_address=addresses[channel], language=language, subject=text.subject[:200], body=body,
+            ))
+    return rows
+
+
+def _collect_ticket(ticket: Ticket, events: list[TicketEvent]) -> int:
+    """Write the messages of the milestones these events reach, in order, once per channel."""
+    sent: dict[str, set[str]] = {}
+    for milestone, channel in OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="").values_list(
+            "milestone", "channel"):
+        sent.setdefault(channel, set()).add(milestone)
+    channels = list(_customer_addresses(ticket.customer))
+    rows: list[OutboxMessage] = []
+    for event in events:
+        milestone = milestones.milestone_of(event)
+        if milestone is None:
+            continue
+        wanted = [c for c in channels if milestones.may_send(milestone, sent.setdefault(c, set()))]
+        for channel in wanted:
+            sent[channel].add(milestone)
+        rows += _milestone_rows(ticket, event, milestone, wanted)
+    _create_messages(rows)
+    return len(rows)
 
 
 def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | None = None,
                           limit: int = 1000) -> int:
-    """Create the messages of customer-visible ticket events that have none yet; returns how many
-    events were handled. Idempotent: the key ``ticket-event:<id>`` makes a second run a no-op."""
+    """Turn a ticket's new customer-visible events into its milestone messages (tickets.milestones).
+
+    Runs inside the caller's transaction (the lifecycle) and from the periodic sweep. Each milestone
+    is written at most once per ticket and channel (a unique constraint), never behind a later one;
+    events that reach no milestone send nothing. Returns how many messages were written."""
     since = since or timezone.now() - event_lookback()
-    events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since)
+    events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since,
+                                         kind__in=milestones.SOURCE_KINDS)
               .filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
-              .select_related("ticket__customer", "ticket__technician").order_by("pk"))
+              .order_by("ticket_id", "pk"))
     if ticket_id is not None:
         events = events.filter(ticket_id=ticket_id)
-    handled = 0
+    by_ticket: dict[int, list[TicketEvent]] = {}
     for event in events[:limit]:
-        with transaction.atomic():
-            outbox_enqueue(event=event.kind, customer=event.ticket.customer, ticket=event.ticket,
-                           context=_event_context(event), idempotency_key=f"ticket-event:{event.pk}",
-                           ticket_event=event)
-        handled += 1
-    return handled
+        by_ticket.setdefault(event.ticket_id, []).append(event)
+    if not by_ticket:
+        return 0
+    tickets = Ticket.objects.select_related("customer", "technician", "service_center").in_bulk(list(by_ticket))
+    written = 0
+    for pk, ticket_events in by_ticket.items():
+        if pk in tickets:
+            with transaction.atomic():
+                written += _collect_ticket(tickets[pk], ticket_events)
+    return written
 
 
 def _claim(message_id: int, now: dt.datetime) -> bool:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..events import event_label
+from ..events import customer_text, event_label
 from ..models import Ticket, TicketEvent
 
 #: A tracking link stops working this long after the ticket was closed or cancelled.
@@ -140,14 +140,14 @@ def ticket_visible_events(*, ticket: Ticket) -> list[TicketEvent]:
     """The customer-visible events, oldest first (one query); the timeline and the steps use them."""
     return list(
         TicketEvent.objects.filter(ticket_id=ticket.pk, customer_visible=True).only(
-            "id", "ticket_id", "kind", "message", "created_at", "to_state"
+            "id", "ticket_id", "kind", "message", "created_at", "from_state", "to_state", "payload"
         )
     )
 
 
 def timeline_item(event: TicketEvent) -> TimelineItem:
     label = event_label(event.kind)
-    message = event.message or ""
+    message = customer_text(event)
     if label == event.kind:  # a kind the shared vocabulary has no label for: the message says it
         label, message = message or event.kind, ""
     if message == label:

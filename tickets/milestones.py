@@ -1,0 +1,189 @@
+"""What the customer is told, and when: the customer milestones, defined once.
+
+The customer hears about milestones, not about every timeline event. Each milestone is sent at most
+once per ticket and channel (a unique constraint on the outbox row backs it, so retries, sweeps and
+restarted workers cannot repeat it), and never after a later milestone went out, so "已到达" can never
+follow "已出发" out of order or a stale step arrive after the ticket moved on.
+
+An SMS fits one 70-character segment: each milestone offers texts from the richest to the leanest
+and the first that fits is sent. The link is a short link at the end, after a space, so a phone's
+link detector never takes the following characters along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import ServiceMode, Ticket, TicketEvent
+
+#: One SMS segment in UCS-2 (any Chinese character); pure-ASCII texts get the GSM-7 segment.
+SMS_LIMIT_UNICODE = 70
+SMS_LIMIT_ASCII = 160
+
+
+class Milestone(models.TextChoices):
+    RECEIVED = "received", gettext_lazy("已受理")
+    ASSIGNED = "assigned", gettext_lazy("已安排工程师")
+    ON_THE_WAY = "on_the_way", gettext_lazy("工程师已出发")
+    DIAGNOSED = "diagnosed", gettext_lazy("检测与三包判定")
+    QUOTE = "quote", gettext_lazy("报价待确认")
+    REPAIRED = "repaired", gettext_lazy("维修完成")
+    RETURNED = "returned", gettext_lazy("可取机或已寄回")
+    SURVEY = "survey", gettext_lazy("邀请评价")
+    CANCELLED = "cancelled", gettext_lazy("工单已取消")
+
+
+ORDER = {m: i for i, m in enumerate(Milestone.values)}
+
+
+def _repair_step(to_state: str) -> Callable[[TicketEvent], bool]:
+    return lambda event: event.to_state == to_state
+
+
+# event kind -> (milestone, condition on the event). Several kinds may reach one milestone; the
+# first one wins and the others find it sent (e.g. ready, or resolved when solved remotely).
+_SOURCES: dict[str, list[tuple[str, Callable[[TicketEvent], bool] | None]]] = {
+    "ticket.created": [(Milestone.RECEIVED, None)],
+    "ticket.assigned": [(Milestone.ASSIGNED, None)],
+    "visit.departed": [(Milestone.ON_THE_WAY, None)],
+    "repair.status_changed": [(Milestone.DIAGNOSED, _repair_step("quoting")),
+                              (Milestone.QUOTE, _repair_step("awaiting_approval"))],
+    "ticket.quality_check": [(Milestone.REPAIRED, None)],
+    "ticket.ready": [(Milestone.RETURNED, None)],
+    "ticket.resolved": [(Milestone.RETURNED, None)],
+    "survey.sent": [(Milestone.SURVEY, None)],
+    "ticket.cancelled": [(Milestone.CANCELLED, None)],
+}
+SOURCE_KINDS = frozenset(_SOURCES)
+
+
+def milestone_of(event: TicketEvent) -> str | None:
+    """The milestone an event reaches, or None (most events are not milestones)."""
+    for milestone, condition in _SOURCES.get(event.kind, []):
+        if condition is None or condition(event):
+            return milestone
+    return None
+
+
+def may_send(milestone: str, sent: set[str]) -> bool:
+    """Once per milestone, and never behind a later one (a cancellation always gets through)."""
+    if milestone in sent:
+        return False
+    if milestone == Milestone.CANCELLED:
+        return True
+    return not any(ORDER[s] > ORDER[milestone] for s in sent if s != Milestone.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    variants: list[str]  # richest first; each ends with " {link}"
+    link_path: str  # where the short link leads (the tracking page, or the survey)
+
+    def full(self, link: str) -> str:
+        return self.variants[0].format(link=link)
+
+    def sms(self, link: str) -> str:
+        """The first variant that fits one segment (the leanest one otherwise, never cut mid-link)."""
+        for variant in self.variants:
+            text = variant.format(link=link)
+            if sms_fits(text):
+                return text
+        return self.variants[-1].format(link=link)
+
+
+def sms_fits(text: str) -> bool:
+    return len(text) <= (SMS_LIMIT_ASCII if text.isascii() else SMS_LIMIT_UNICODE)
+
+
+def _sign() -> str:
+    return _("【售后服务】")
+
+
+def _verdict(payload: dict) -> str:
+    if payload.get("in_warranty") is True:
+        return _("三包免费维修")
+    if payload.get("in_warranty") is False:
+        return _("需付费维修")
+    return ""
+
+
+def _returned(ticket: Ticket, event: TicketEvent) -> list[str]:
+    s = _sign()
+    center = ticket.service_center.name if ticket.service_center_id else ""
+    if event.kind == "ticket.resolved" and not event.from_state == Ticket.Status.READY:
+        return [s + _("您的问题已处理完成，详情 {link}")]
+    if ticket.service_mode == ServiceMode.WALK_IN:
+        lines = [s + _("设备已修好，请到服务中心取机 {link}")]
+        if center:
+            lines.insert(0, s + _("设备已修好，请到%(center)s取机 {link}") % {"center": center})
+        return lines
+    if ticket.service_mode == ServiceMode.MAIL_IN:
+        return [s + _("设备已修好并通过质检，将尽快寄回，详情 {link}"), s + _("设备已修好，将寄回给您 {link}")]
+    return [s + _("维修已完成并通过质检，详情 {link}"), s + _("维修已完成，详情 {link}")]
+
+
+def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
+    """The words of one milestone for this ticket (in the active language)."""
+    s, payload = _sign(), event.payload or {}
+    number = ticket.number
+    tech = ticket.technician.name if ticket.technician_id else ""
+    tracking = ticket.get_tracking_url()
+    subject = _("工单 %(number)s：%(step)s") % {"number": number, "step": Milestone(milestone).label}
+    if milestone == Milestone.RECEIVED:
+        variants = [s + _("报修已受理，单号%(number)s，进度 {link}") % {"number": number},
+                    s + _("您的报修已受理，查看进度 {link}")]
+    elif milestone == Milestone.ASSIGNED:
+        appointment = payload.get("appointment", "")
+        variants = []
+        if tech and appointment:
+            variants.append(s + _("已安排工程师%(tech)s，预约%(at)s，详情 {link}") % {"tech": tech, "at": appointment})
+        if tech:
+            variants.append(s + _("已安排工程师%(tech)s为您服务，详情 {link}") % {"tech": tech})
+        variants.append(s + _("已为您安排工程师，详情 {link}"))
+    elif milestone == Milestone.ON_THE_WAY:
+        eta = payload.get("eta", "")
+        variants = []
+        if tech and eta:
+            variants.append(s + _("工程师%(tech)s已出发，预计%(eta)s到达 {link}") % {"tech": tech, "eta": eta})
+        if tech:
+            variants.append(s + _("工程师%(tech)s已出发上门，详情 {link}") % {"tech": tech})
+        variants.append(s + _("工程师已出发上门，详情 {link}"))
+    elif milestone == Milestone.DIAGNOSED:
+        verdict = _verdict(payload)
+        fault = payload.get("fault_label", "")
+        variants = []
+        if verdict and fault:
+            variants.append(s + _("检测完成：%(fault)s，%(verdict)s，详情 {link}") % {"fault": fault, "verdict": verdict})
+        if verdict:
+            variants.append(s + _("检测完成，%(verdict)s，详情 {link}") % {"verdict": verdict})
+        variants.append(s + _("检测完成，三包判定详情 {link}"))
+    elif milestone == Milestone.QUOTE:
+        total = payload.get("total", "")
+        variants = []
+        if total:
+            variants.append(s + _("维修报价¥%(total)s，请确认 {link}") % {"total": total})
+        variants.append(s + _("维修报价待您确认，请点 {link}"))
+    elif milestone == Milestone.REPAIRED:
+        variants = [s + _("设备已修好，正在质检，详情 {link}")]
+    elif milestone == Milestone.RETURNED:
+        variants = _returned(ticket, event)
+    elif milestone == Milestone.SURVEY:
+        days = payload.get("days")
+        variants = []
+        if days:
+            variants.append(s + _("服务已完成，请评价（%(days)s天内有效） {link}") % {"days": days})
+        variants.append(s + _("服务已完成，请评价 {link}"))
+        tracking = payload.get("survey_path") or tracking
+    else:  # cancelled: only words meant for the customer, never the internal reason
+        note = (payload.get("customer_message") or "").strip()
+        variants = []
+        if note:
+            variants.append(s + _("工单已取消：%(note)s，详情 {link}") % {"note": note})
+        variants.append(s + _("您的工单已取消，详情 {link}"))
+    return Text(subject=subject, variants=variants, link_path=tracking)
