@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0010_intake_schedule'),
+        ('tickets', '0011_outbox_handed_over'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
