@@ -131,8 +131,9 @@ TRANSITION_EVENTS: dict[str, tuple[str, bool, object]] = {
 }
 
 # A transition's message is what staff typed (a reason, a resolution) or a workshop note.
+# Assignment words are the system's ("已安排工程师 李工").
 for _kind, _visible, _label in TRANSITION_EVENTS.values():
-    register(_kind, _label, customer_visible=_visible, staff_text=True)
+    register(_kind, _label, customer_visible=_visible, staff_text=_kind != "ticket.assigned")
 
 register("ticket.created", _("工单已创建"), customer_visible=True)
 register("ticket.note", _("备注"), customer_visible=None)

@@ -83,10 +83,11 @@ def test_warranty_verdict_and_price_range(client, ticket):
 
 
 def test_cancelled_ticket(client, ticket):
-    services.ticket_cancel(ticket=ticket, by=None, reason="客户已自行修好")
+    services.ticket_cancel(ticket=ticket, by=None, reason="客户态度差，内部取消", customer_message="客户已自行修好")
     html = client.get(f"/t/{ticket.tracking_token}/").content.decode()
     assert "工单已取消" in html
-    assert "客户已自行修好" in html
+    assert "客户已自行修好" in html  # written for the customer
+    assert "内部取消" not in html  # the internal reason is not
 
 
 def test_state_json_renders_the_live_part(client, ticket, tech):

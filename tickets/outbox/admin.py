@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.admin_mixins import ReadOnlyAdminMixin
-from tickets.models import MessageTemplate, OutboxMessage, WebhookDelivery, WebhookEndpoint
+from tickets.models import MessageTemplate, OutboxMessage, ShortLink, WebhookDelivery, WebhookEndpoint
 from tickets.sla.admin import OwnOrFallbackPermissions
 
 from .services import outbox_retry
@@ -51,9 +51,9 @@ class MessageTemplateAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyLog, admin.ModelAdmin):
-    list_display = ("created_at", "event", "channel", "to_address", "ticket", "status_badge", "attempts",
-                    "sent_at")
-    list_filter = ("status", "channel", "event")
+    list_display = ("created_at", "event", "milestone", "channel", "to_address", "ticket", "status_badge",
+                    "attempts", "sent_at")
+    list_filter = ("status", "channel", "milestone", "event")
     list_select_related = ("ticket",)
     search_fields = ("=ticket__number", "to_address", "=idempotency_key")
     show_full_result_count = False
@@ -137,3 +137,12 @@ class WebhookDeliveryAdmin(ReadOnlyLog, admin.ModelAdmin):
             webhook_redeliver(delivery=delivery, by=request.user)
             count += 1
         self.message_user(request, gettext("已重新排队 %(n)d 条投递。") % {"n": count}, messages.SUCCESS)
+
+
+@admin.register(ShortLink)
+class ShortLinkAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """Short links of SMS messages (written by the outbox only)."""
+
+    list_display = ("code", "created_at")
+    search_fields = ("=code",)
+    fields = ("code", "created_at")  # the target carries the customer's credential
