@@ -26,6 +26,7 @@ from tickets.models import FaultCategory, ProductModel
 
 from . import services
 from .models import (
+    DepreciationRate,
     FittedPart,
     PriceListItem,
     QCInspection,
@@ -56,7 +57,7 @@ def _upload(form: forms.Form, name: str) -> list[tuple[str, bytes]]:
 # Workflow forms: each action is one service call
 # ----------------------------------------------------------------------------------------------
 
-class DiagnoseForm(forms.Form):
+class DiagnoseForm(forms.Form):  # the decision's fields are added below (DiagnoseDecisionForm)
     fault_code = forms.ChoiceField(label=_("故障代码"))
     findings = forms.CharField(label=_("检测结果"), widget=forms.Textarea(attrs={"rows": 3}))
     cause = forms.CharField(label=_("故障原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -75,6 +76,47 @@ class DiagnoseForm(forms.Form):
             (f.code, f"{f.label}{'' if f.listed else gettext('（非性能故障）')}")
             for f in (rules.fault_codes.values() if rules else [])]
         self.fields["exclusion"].choices = [("", "—"), *((rules.exclusions if rules else {}).items())]
+
+
+class DecisionFieldsMixin(forms.Form):
+    """The 三包 decision's inputs (the consumer's choice, stock, model, accessory, battery, return answers)."""
+
+    TRI = [("", _("未确认")), ("yes", _("是")), ("no", _("否"))]
+
+    warranty_choice = forms.ChoiceField(label=_("消费者选择"), required=False, choices=[
+        ("", _("尚未选择")), ("refund", _("退货")), ("exchange", _("换货")), ("repair", _("维修"))])
+    same_model_in_stock = forms.BooleanField(label=_("有同型号库存"), required=False, initial=True)
+    model_discontinued = forms.BooleanField(label=_("该型号已停产"), required=False)
+    consumer_refuses_other_model = forms.BooleanField(label=_("消费者不愿调换其他型号"), required=False)
+    accessory_bundled = forms.BooleanField(label=_("随机附件（随整机销售）"), required=False)
+    accessory_price = forms.DecimalField(label=_("附件退货当日单独售价（元）"), required=False, min_value=0,
+                                         max_digits=10, decimal_places=2)
+    battery_measured_mah = forms.IntegerField(label=_("电池实测容量（mAh）"), required=False, min_value=0)
+    battery_rated_mah = forms.IntegerField(label=_("电池额定容量（mAh）"), required=False, min_value=1)
+    goods_intact = forms.ChoiceField(label=_("商品完好（七日无理由退货）"), required=False, choices=TRI)
+    activation = forms.ChoiceField(label=_("激活情况"), required=False, choices=[
+        ("", _("未确认")), ("none", _("未激活")), ("inspection", _("仅为检查质量和功能而激活")),
+        ("used", _("已激活使用"))])
+    goods_returned_on = forms.DateField(label=_("商家收到退回商品日期"), required=False,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+
+    def decision_inputs(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in (
+            "warranty_choice", "same_model_in_stock", "model_discontinued", "consumer_refuses_other_model",
+            "accessory_bundled", "accessory_price", "battery_measured_mah", "battery_rated_mah", "activation",
+            "goods_returned_on")}
+        data["goods_intact"] = {"yes": True, "no": False}.get(self.cleaned_data.get("goods_intact") or "")
+        return data
+
+
+class WarrantyDecideForm(DecisionFieldsMixin):
+    def __init__(self, *args, order: RepairOrder, **kwargs):
+        initial = {name: getattr(order, name) for name in (
+            "warranty_choice", "same_model_in_stock", "model_discontinued", "consumer_refuses_other_model",
+            "accessory_bundled", "accessory_price", "battery_measured_mah", "battery_rated_mah", "activation",
+            "goods_returned_on")}
+        initial["goods_intact"] = {True: "yes", False: "no"}.get(order.goods_intact, "")
+        super().__init__(*args, initial=initial, **kwargs)
 
 
 class QuoteForm(forms.Form):
@@ -156,6 +198,10 @@ def _ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+class DiagnoseDecisionForm(DiagnoseForm, DecisionFieldsMixin):
+    """Diagnosis with the 三包 decision's inputs in the same step."""
+
+
 def _do_diagnose(request, order, form):
     exclusions = []
     if form.cleaned_data.get("exclusion"):
@@ -164,7 +210,8 @@ def _do_diagnose(request, order, form):
         exclusions = [{"code": form.cleaned_data["exclusion"], "evidence": [a.pk for a in evidence]}]
     services.repair_diagnose(repair_order=order, fault_code=form.cleaned_data["fault_code"],
                              findings=form.cleaned_data["findings"], cause=form.cleaned_data["cause"],
-                             before_photos=_upload(form, "before_photo"), exclusions=exclusions, by=request.user)
+                             before_photos=_upload(form, "before_photo"), exclusions=exclusions, by=request.user,
+                             **form.decision_inputs())
 
 
 def _do_quote(request, order, form):
@@ -204,7 +251,12 @@ def _do_qc(request, order, form):
 
 # action -> (label, states, form class, handler)
 ACTIONS: dict[str, tuple[Any, tuple, Any, Any]] = {
-    "diagnose": (_("检测与三包判定"), (S.DIAGNOSING,), DiagnoseForm, _do_diagnose),
+    "diagnose": (_("检测与三包判定"), (S.DIAGNOSING,), DiagnoseDecisionForm, _do_diagnose),
+    "warranty_decide": (_("登记消费者选择（三包处理决定）"),
+                        (S.QUOTING, S.AWAITING_APPROVAL, S.APPROVED, S.REPAIRING, S.AWAITING_PARTS, S.QC, S.REWORK,
+                         S.UNREPAIRABLE), WarrantyDecideForm,
+                        lambda r, o, f: services.repair_warranty_decide(repair_order=o, by=r.user,
+                                                                        **f.decision_inputs())),
     "quote": (_("新建报价版本"), (S.QUOTING, S.APPROVED, S.REPAIRING), QuoteForm, _do_quote),
     "send": (_("发送报价请客户确认"), (S.QUOTING, S.APPROVED, S.REPAIRING), None,
              lambda r, o, f: services.quote_send(quote=_current_quote(o), by=r.user)),
@@ -398,7 +450,8 @@ class RepairOrderAdmin(admin.ModelAdmin):
             raise PermissionDenied
         label, states, form_class, handler = ACTIONS[action]
         back = reverse("admin:repairs_repairorder_change", args=[order.pk])
-        kwargs = {"order": order} if form_class in (DiagnoseForm, QuoteForm, FitPartForm, QCForm) else {}
+        kwargs = {"order": order} if form_class in (DiagnoseDecisionForm, WarrantyDecideForm, QuoteForm, FitPartForm,
+                                                    QCForm) else {}
         if request.method == "POST":
             form = form_class(request.POST, request.FILES, **kwargs) if form_class else None
             if form is None or form.is_valid():
@@ -515,6 +568,44 @@ class QuoteAdmin(admin.ModelAdmin):
 # ----------------------------------------------------------------------------------------------
 # 三包 data and records
 # ----------------------------------------------------------------------------------------------
+
+class DepreciationRateForm(forms.ModelForm):
+    verified = forms.BooleanField(label=_("我已核对来源，确认此折旧率"), required=False,
+                                  help_text=_("勾选后记录您为核实人；修改折旧率或来源而不勾选会清除原核实。"))
+
+    class Meta:
+        model = DepreciationRate
+        fields = ("category", "rate_per_day", "effective_from", "source", "note")
+
+    def clean(self):
+        from .services.warranty import depreciation_rate_check
+
+        cleaned = super().clean()
+        candidate = DepreciationRate(rate_per_day=cleaned.get("rate_per_day"), source=cleaned.get("source") or "")
+        try:
+            depreciation_rate_check(rate=candidate, verified=cleaned.get("verified", False))
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc))
+        return cleaned
+
+
+@admin.register(DepreciationRate)
+class DepreciationRateAdmin(admin.ModelAdmin):
+    """The white-goods (and any category's) depreciation rates: only verified rows are used by the engine."""
+
+    form = DepreciationRateForm
+    list_display = ("category", "rate_per_day", "effective_from", "source", "verified_by", "verified_at")
+    list_filter = ("category",)
+    readonly_fields = ("verified_by", "verified_at")
+    fields = ("category", "rate_per_day", "effective_from", "source", "note", "verified", "verified_by",
+              "verified_at")
+
+    def save_model(self, request, obj, form, change):
+        services.depreciation_rate_save(rate=obj, verified=form.cleaned_data.get("verified", False), by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(WarrantyRuleSet)
 class WarrantyRuleSetAdmin(admin.ModelAdmin):

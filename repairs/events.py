@@ -20,6 +20,7 @@ def register_kinds() -> None:
     register("quote.created", _("已生成报价"), customer_visible=False)
     register("quote.parts_short", _("备件库存不足"), customer_visible=False)
     register("warranty.card_issued", _("已签发新三包凭证"), customer_visible=True)
+    register("warranty.decided", _("三包处理决定"), customer_visible=True)
     register("dispatch.escalated", _("无可派工程师"), customer_visible=False)
     register("dispatch.accepted", _("工程师已接单"), customer_visible=False)
     register("dispatch.declined", _("工程师拒单"), customer_visible=False)

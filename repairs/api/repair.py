@@ -27,7 +27,10 @@ from repairs.services import (
     repair_start,
     repair_submit_qc,
     repair_wait_parts,
+    repair_warranty_decide,
 )
+from repairs.services.warranty import DECISION_FIELDS
+from repairs.warranty.card import decision_card
 from tickets.exceptions import NotFoundError
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses, url_id
@@ -37,12 +40,42 @@ WRITE_ERRORS = ("400", "401", "403", "404", "409", "422")
 
 class RepairOrderDetailOut(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
-    warranty_decision = serializers.JSONField(help_text="The binding 三包 decision taken at diagnosis.")
+    warranty_decision = serializers.JSONField(help_text="The binding 三包 verdict: the entitlement (options with "
+                                              "amount, payer and clause) and the decision.")
+    warranty_card = serializers.SerializerMethodField(help_text="The verdict as readable text in the request's "
+                                                      "language (summary, options, decision, reasons, clauses).")
 
     class Meta:
         model = RepairOrder
         fields = ["id", "uuid", "ticket_id", "status", "status_label", "fault_code", "findings", "cause",
-                  "work_done", "in_warranty", "warranty_decision", "rework_count", "received_at", "updated_at"]
+                  "work_done", "in_warranty", "warranty_decision", "warranty_card", *DECISION_FIELDS,
+                  "decision_status", "decided_remedy", "decided_amount", "decided_payer", "rework_count",
+                  "received_at", "updated_at"]
+
+    def get_warranty_card(self, obj: RepairOrder) -> dict | None:
+        return decision_card(obj.warranty_decision)
+
+
+class WarrantyDecisionIn(serializers.Serializer):
+    """The 三包 decision's inputs; each is optional (the recorded answer is kept when omitted)."""
+
+    warranty_choice = serializers.ChoiceField(choices=["refund", "exchange", "repair"], required=False,
+                                              allow_blank=True, help_text="The consumer's choice.")
+    same_model_in_stock = serializers.BooleanField(required=False, help_text="The same model can be supplied now.")
+    model_discontinued = serializers.BooleanField(required=False)
+    consumer_refuses_other_model = serializers.BooleanField(required=False)
+    accessory_bundled = serializers.BooleanField(required=False, help_text="The accessory was sold with the host.")
+    accessory_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False,
+                                               allow_null=True,
+                                               help_text="The accessory's separate selling price on the day of return.")
+    battery_measured_mah = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    battery_rated_mah = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    goods_intact = serializers.BooleanField(required=False, allow_null=True,
+                                            help_text="Online 7-day return: the goods are intact (null: not asked).")
+    activation = serializers.ChoiceField(choices=["none", "inspection", "used"], required=False, allow_blank=True,
+                                         help_text="inspection: activated only to check quality and function.")
+    goods_returned_on = serializers.DateField(required=False, allow_null=True,
+                                              help_text="The day the seller received the returned goods.")
 
 
 class QuoteLineOut(serializers.ModelSerializer):
@@ -113,7 +146,7 @@ class RepairDetailApi(RepairMixin, ApiView):
         return Response(RepairOrderDetailOut(self.get_repair_order()).data)
 
 
-class DiagnoseIn(serializers.Serializer):
+class DiagnoseIn(WarrantyDecisionIn):
     fault_code = serializers.CharField(max_length=40, help_text="A code of the category's performance-fault table.")
     findings = serializers.CharField(max_length=4000)
     cause = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
@@ -134,6 +167,20 @@ class RepairDiagnoseApi(RepairMixin, ApiView):
         data = DiagnoseIn(data=request.data)
         data.is_valid(raise_exception=True)
         order = repair_diagnose(repair_order=self.get_repair_order(), by=request.user, **data.validated_data)
+        return _order_response(order)
+
+
+class RepairWarrantyDecideApi(RepairMixin, ApiView):
+    """Record the consumer's choice (and stock, model and return answers); the 三包 decision is taken."""
+
+    permission_classes = [IsTechnician]
+
+    @extend_schema(operation_id="repair_warranty_decide", tags=["repair"], request=WarrantyDecisionIn,
+                   responses={200: RepairOrderDetailOut, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, job_id: int) -> Response:
+        data = WarrantyDecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = repair_warranty_decide(repair_order=self.get_repair_order(), by=request.user, **data.validated_data)
         return _order_response(order)
 
 

@@ -36,6 +36,8 @@ urlpatterns = [
     path("jobs/<str:job_id>/repair/", repair.RepairDetailApi.as_view(), name="repair-detail"),
     path("jobs/<str:job_id>/repair/open/", repair.RepairOpenApi.as_view(), name="repair-open"),
     path("jobs/<str:job_id>/repair/diagnose/", repair.RepairDiagnoseApi.as_view(), name="repair-diagnose"),
+    path("jobs/<str:job_id>/repair/warranty-decision/", repair.RepairWarrantyDecideApi.as_view(),
+         name="repair-warranty-decide"),
     path("jobs/<str:job_id>/repair/quotes/", repair.QuoteCreateApi.as_view(), name="quote-create"),
     path("jobs/<str:job_id>/repair/quotes/<str:quote_id>/send/", repair.QuoteSendApi.as_view(), name="quote-send"),
     path("jobs/<str:job_id>/repair/quotes/<str:quote_id>/approve/", repair.QuoteApproveApi.as_view(),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from .branding import ReportBranding
 from .core import QCQueueOrder, RepairOrder, ServiceCenter, Technician, _default_hours, _default_service_modes  # noqa: F401  (referenced by migration 0001)
 from .pricing import LineKind, PriceListItem, Quote, QuoteLine
-from .warranty import RepairRecord, WarrantyCard, WarrantyRuleSet
+from .warranty import DepreciationRate, RepairRecord, WarrantyCard, WarrantyRuleSet
 from .workshop import FittedPart, QCInspection, RepairStatusChange, RepairVisit
 
 __all__ = [
-    "FittedPart", "LineKind", "QCQueueOrder", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
+    "DepreciationRate", "FittedPart", "LineKind", "QCQueueOrder", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
     "RepairRecord", "RepairStatusChange", "ReportBranding", "RepairVisit", "ServiceCenter", "Technician", "WarrantyCard",
     "WarrantyRuleSet",
 ]

@@ -139,6 +139,28 @@ class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
     warranty_decision = models.JSONField(_("三包判定"), default=dict, blank=True)
     in_warranty = models.BooleanField(_("在保"), default=False, db_index=True)
     warranty_decided_at = models.DateTimeField(_("三包判定时间"), null=True, blank=True)
+    # the 三包 decision's inputs: the consumer's choice and what can be supplied (the engine's Claim)
+    warranty_choice = models.CharField(_("消费者选择"), max_length=10, blank=True,
+                                       choices=[("refund", _("退货")), ("exchange", _("换货")), ("repair", _("维修"))])
+    same_model_in_stock = models.BooleanField(_("有同型号库存"), default=True)
+    model_discontinued = models.BooleanField(_("该型号已停产"), default=False)
+    consumer_refuses_other_model = models.BooleanField(_("消费者不愿调换其他型号"), default=False)
+    accessory_bundled = models.BooleanField(_("随机附件"), default=False,
+                                            help_text=_("附件随整机销售（退货时按其单独售价退款）"))
+    accessory_price = models.DecimalField(_("附件退货当日单独售价"), max_digits=10, decimal_places=2, null=True,
+                                          blank=True)
+    battery_measured_mah = models.PositiveIntegerField(_("电池实测容量（mAh）"), null=True, blank=True)
+    battery_rated_mah = models.PositiveIntegerField(_("电池额定容量（mAh）"), null=True, blank=True)
+    goods_intact = models.BooleanField(_("商品完好"), null=True, blank=True,
+                                       help_text=_("七日无理由退货：空表示尚未确认"))
+    activation = models.CharField(_("激活情况"), max_length=12, blank=True, choices=[
+        ("none", _("未激活")), ("inspection", _("仅为检查质量和功能而激活")), ("used", _("已激活使用"))])
+    goods_returned_on = models.DateField(_("商家收到退回商品日期"), null=True, blank=True)
+    # the decision's outcome, also inside warranty_decision["decision"]: one remedy, amount, payer
+    decision_status = models.CharField(_("处理决定状态"), max_length=12, blank=True)
+    decided_remedy = models.CharField(_("决定的处理方式"), max_length=20, blank=True)
+    decided_amount = models.DecimalField(_("退款金额"), max_digits=10, decimal_places=2, null=True, blank=True)
+    decided_payer = models.CharField(_("费用承担方"), max_length=10, blank=True)
     # time accounting for the 30/60/90-day triggers and for the period extension (C4)
     parts_wait_days = models.PositiveIntegerField(_("待料天数"), default=0)
     awaiting_parts_since = models.DateTimeField(_("开始待料时间"), null=True, blank=True)

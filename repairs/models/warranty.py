@@ -42,6 +42,36 @@ class WarrantyRuleSet(TimeStampedModel):
                 "effective_from": self.effective_from.isoformat()}
 
 
+class DepreciationRate(TimeStampedModel):
+    """A daily depreciation rate for 三包 refunds of one category, with its source and who verified it.
+
+    Only verified rows are used: a white-goods refund with depreciation is blocked until one exists.
+    Written by ``depreciation_rate_save`` (the admin goes through it).
+    """
+
+    category = models.CharField(_("品类"), max_length=20, choices=ProductCategory.choices)
+    rate_per_day = models.DecimalField(_("每日折旧率"), max_digits=7, decimal_places=5,
+                                       help_text=_("例如 0.00100 表示每日 0.1%"))
+    effective_from = models.DateField(_("适用于此日起购买的商品"))
+    source = models.CharField(_("来源"), max_length=200, help_text=_("规定名称与条款，或官方文本出处"))
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("核实人"))
+    verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("三包折旧率")
+        verbose_name_plural = _("三包折旧率")
+        ordering = ["category", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.rate_per_day}（{self.effective_from}）"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_by_id is not None and self.verified_at is not None
+
+
 class _WriteOnce(models.Model):
     class Meta:
         abstract = True

@@ -8,13 +8,14 @@ from .diagnosis import (
     repair_diagnose,
     repair_order_open,
     repair_photos_add,
+    repair_warranty_decide,
     visit_check_in,
     visit_check_out,
     visit_depart,
 )
 from .pricing import price_item_upsert, ticket_estimate_refresh
 from .quotes import quote_approve, quote_create, quote_decline, quote_send
-from .warranty import warranty_evaluate, warranty_preview
+from .warranty import depreciation_rate_save, warranty_evaluate, warranty_preview
 from .watch import repair_delay_watch
 from .work import (
     qc_checklist_for,
@@ -32,7 +33,7 @@ from .work import (
 )
 
 __all__ = [
-    "price_item_upsert", "qc_checklist_for", "qc_fail", "qc_gate_problems", "qc_pass", "quote_approve",
+    "depreciation_rate_save", "repair_warranty_decide", "price_item_upsert", "qc_checklist_for", "qc_fail", "qc_gate_problems", "qc_pass", "quote_approve",
     "quote_create", "quote_decline", "quote_send", "repair_delay_watch", "report_branding_update", "repair_diagnose", "repair_fit_part",
     "repair_hand_back", "repair_mark_unrepairable", "repair_order_open", "repair_parts_arrived",
     "repair_photos_add", "repair_record_write", "repair_refund", "repair_replace", "repair_start",

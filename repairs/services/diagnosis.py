@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 
 from tickets.attachments import attachment_add
 from tickets.exceptions import ConflictError, ValidationFailed
@@ -18,9 +19,16 @@ from tickets.services import ticket_event_add
 
 from ..exceptions import EvidenceRequired
 from ..models import RepairOrder, RepairVisit, Technician
-from ..warranty import Remedy
+from ..warranty import DecisionStatus, Remedy
 from .common import lock_repair_order, lock_ticket, require_perm, run_transition, ticket_follow
-from .warranty import device_rules, warranty_evaluate
+from .warranty import (
+    DECISION_FIELDS,
+    device_rules,
+    order_claim_inputs,
+    warranty_evaluate,
+    warranty_inputs_clean,
+    warranty_record,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -190,14 +198,16 @@ def repair_diagnose(
     cause: str = "",
     before_photos: list[Photo] | None = None,
     exclusions: list[dict[str, Any]] | None = None,
-    same_model_in_stock: bool = True,
-    consumer_refuses_other_model: bool = False,
+    **decision_inputs: Any,
 ) -> RepairOrder:
-    """Record the diagnosis and take the binding 三包 decision (diagnosing → quoting).
+    """Record the diagnosis and take the binding 三包 verdict (diagnosing → quoting).
 
     The fault code must come from the category's performance-fault table; before-photos go through
-    ``attachment_add`` (purpose "before"); exclusions need evidence attachments. The verdict (with
-    its reasons and clauses) is stored on the repair order and summarised on the customer's timeline.
+    ``attachment_add`` (purpose "before"); exclusions need evidence attachments. ``decision_inputs``
+    are the decision's answers (``DECISION_FIELDS``: the consumer's choice, stock, discontinued model,
+    refusal of another model, bundled accessory and its price, battery capacities, intact goods,
+    activation, date the goods came back). The verdict — entitlement and decision, with reasons and
+    clauses — is stored on the repair order and summarised on the customer's timeline.
     Raises ValidationFailed/EvidenceRequired (nothing saved) or RepairInvalidTransition.
     """
     order = lock_repair_order(repair_order)
@@ -205,6 +215,9 @@ def repair_diagnose(
     require_perm(by, "tickets.work_ticket", ticket=ticket)
     if not (findings or "").strip():
         raise ValidationFailed(_("请填写检测结果。"))
+    unknown = set(decision_inputs) - set(DECISION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown decision inputs: {sorted(unknown)}")
     model = ticket.device.product_model if ticket.device_id else ticket.product_model
     if model is None:
         raise ValidationFailed(_("工单未登记产品型号，无法判定三包。"))
@@ -215,22 +228,70 @@ def repair_diagnose(
                                % {"code": fault_code, "category": model.get_category_display()},
                                extra={"field": "fault_code"})
     cleaned = _check_exclusions(ticket, exclusions or [], rules.exclusions)
+    inputs = warranty_inputs_clean(rules=rules, fault_code=fault.code, inputs=decision_inputs)
+    for name, value in inputs.items():
+        setattr(order, name, value)
     if before_photos:
         for name, data in before_photos:
             attachment_add(ticket=ticket, file=data, filename=name, by=by, purpose=Attachment.Purpose.BEFORE)
     verdict = warranty_evaluate(ticket=ticket, repair_order=order, fault_code=fault_code, exclusions=cleaned,
                                 claim_date=timezone.localtime(order.received_at).date(),
-                                same_model_in_stock=same_model_in_stock,
-                                consumer_refuses_other_model=consumer_refuses_other_model)
+                                **order_claim_inputs(order))
     order.fault_code, order.fault_label, order.fault_listed = fault.code, fault.label, fault.listed
     order.findings, order.cause = findings.strip(), (cause or "").strip()
     order.exclusions = cleaned
-    order.warranty_decision = verdict.as_dict()
-    order.in_warranty = verdict.in_warranty and Remedy.PAID_REPAIR not in verdict.remedies
-    order.warranty_decided_at = timezone.now()
+    warranty_record(order=order, verdict=verdict)
     order.diagnosed_by = by if getattr(by, "pk", None) else None
     return run_transition(repair_order=order, transition="diagnose", by=by, customer_visible=True,
                           message=_("检测完成：%(fault)s。三包判定：%(summary)s") % {"fault": fault.label,
                                                                              "summary": verdict.summary},
                           payload={"fault_code": fault.code, "fault_label": fault.label, "remedies": verdict.remedies,
-                                   "in_warranty": order.in_warranty})
+                                   "in_warranty": order.in_warranty,
+                                   "decision": verdict.decision.as_dict() if verdict.decision else None})
+
+
+@transaction.atomic
+def repair_warranty_decide(*, repair_order: RepairOrder, by: AbstractBaseUser | None, **decision_inputs: Any,
+                           ) -> RepairOrder:
+    """Record the consumer's choice (and stock, model, accessory, return answers) and decide the remedy.
+
+    The claim is judged as of the day the device was received, while the repair in progress counts up
+    to today: its parts-wait days extend the period and fire the parts-delay exchange, and its days
+    are deducted from a depreciated refund. Needs a diagnosed, unfinished repair order. Inputs not
+    given keep their recorded value. Raises ValidationFailed (nothing saved).
+    """
+    order = lock_repair_order(repair_order)
+    ticket = order.ticket
+    require_perm(by, "tickets.work_ticket", ticket=ticket)
+    unknown = set(decision_inputs) - set(DECISION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown decision inputs: {sorted(unknown)}")
+    if order.status == RepairOrder.Status.DIAGNOSING or not order.fault_code:
+        raise ValidationFailed(_("请先完成检测，再登记消费者的三包选择。"))
+    if order.status in RepairOrder.FINAL_STATES:
+        raise ValidationFailed(_("维修单已结束，不能再变更三包处理决定。"))
+    model = ticket.device.product_model if ticket.device_id else ticket.product_model
+    rules = device_rules(device=ticket.device, category=model.category)
+    current = {name: getattr(order, name) for name in DECISION_FIELDS}
+    inputs = warranty_inputs_clean(rules=rules, fault_code=order.fault_code, inputs={**current, **decision_inputs})
+    for name, value in inputs.items():
+        setattr(order, name, value)
+    verdict = warranty_evaluate(ticket=ticket, repair_order=order, fault_code=order.fault_code,
+                                exclusions=order.exclusions, claim_date=timezone.localdate(),
+                                **order_claim_inputs(order))
+    fields = warranty_record(order=order, verdict=verdict)
+    try:
+        order.save(update_fields=[*fields, *inputs, "updated_at"])
+    except ConcurrentTransition:
+        raise ConflictError(_("维修单已被他人更新，请刷新后重试。"))
+    decision = verdict.decision
+    if decision is not None and decision.remedy:
+        message = _("三包处理决定：%(remedy)s（%(status)s）") % {
+            "remedy": Remedy.LABELS[decision.remedy], "status": DecisionStatus.LABELS[decision.status]}
+        if decision.amount is not None and decision.remedy in Remedy.REFUNDS:
+            message += _("，退款 ¥%(amount)s") % {"amount": decision.amount}
+    else:
+        message = _("三包处理决定：待消费者选择")
+    ticket_event_add(ticket=ticket, kind="warranty.decided", by=by, customer_visible=True, message=message,
+                     payload={"repair_order": order.pk, "decision": decision.as_dict() if decision else None})
+    return order

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
+from tickets.exceptions import ValidationFailed
 from tickets.models import Device, Ticket
 
-from ..models import RepairOrder, RepairRecord, WarrantyRuleSet
+from ..models import DepreciationRate, RepairOrder, RepairRecord, WarrantyRuleSet
 from ..warranty import (
+    Choice,
     Claim,
     Component,
     CurrentRepair,
     Exclusion,
     PastExchange,
     PastRepair,
+    Remedy,
     RuleBook,
     RuleSet,
     Verdict,
@@ -47,11 +53,28 @@ def device_anchor(device: Device | None) -> dt.date:
     return device.invoice_date or device.purchase_date or device.delivered_on or timezone.localdate()
 
 
+def verified_rate(*, category: str, on: dt.date) -> DepreciationRate | None:
+    """The verified depreciation rate in force for goods of ``category`` bought on ``on`` (A17)."""
+    return (DepreciationRate.objects.filter(category=category, effective_from__lte=on, verified_by__isnull=False,
+                                            verified_at__isnull=False)
+            .select_related("verified_by").order_by("-effective_from", "-verified_at").first())
+
+
 def device_rules(*, device: Device | None, category: str, book: RuleBook | None = None) -> RuleSet:
+    """The rules for one device: version, region, brand and seller policies, and the verified rate table."""
     book = book or rule_book()
     brand = device.product_model.brand if device is not None else ""
     region = device.region_code if device is not None else ""
-    return rules_for(book, category=category, on=device_anchor(device), region=region, brand=brand)
+    seller = device.seller if device is not None else ""
+    on = device_anchor(device)
+    rules = rules_for(book, category=category, on=on, region=region, brand=brand, seller=seller)
+    rate = verified_rate(category=category, on=on)
+    if rate is not None:
+        rules.depreciation_per_day = rate.rate_per_day
+        verifier = rate.verified_by.get_full_name() or rate.verified_by.get_username()
+        rules.sources["depreciation_per_day"] = gettext("%(source)s（%(who)s 于 %(date)s 核实）") % {
+            "source": rate.source, "who": verifier, "date": timezone.localtime(rate.verified_at).date()}
+    return rules
 
 
 def _history(device: Device | None, rules: RuleSet | None, *,
@@ -102,9 +125,15 @@ def claim_for(
     repairs, exchanges = _history(device, rules, exclude_repair_order_id=getattr(repair_order, "pk", None))
     current = None
     if repair_order is not None and repair_order.pk:
+        # the waits still running count up to now: the engine may be asked in the middle of them
+        now = timezone.now()
+        parts_wait = repair_order.parts_wait_days + (
+            max((now - repair_order.awaiting_parts_since).days, 0) if repair_order.awaiting_parts_since else 0)
+        consumer_wait = repair_order.consumer_wait_days + (
+            max((now - repair_order.awaiting_customer_since).days, 0) if repair_order.awaiting_customer_since else 0)
         current = CurrentRepair(
             received_on=timezone.localtime(repair_order.received_at).date(),
-            parts_wait_days=repair_order.parts_wait_days, consumer_wait_days=repair_order.consumer_wait_days,
+            parts_wait_days=parts_wait, consumer_wait_days=consumer_wait,
             waiting_for_producer_parts=repair_order.waiting_for_producer_parts,
         )
     return Claim(
@@ -153,3 +182,121 @@ def warranty_preview(*, ticket: Ticket) -> dict[str, Any] | None:
     data["summary"] = gettext("预判：%(summary)s（以检测结论为准）") % {"summary": data["summary"]}
     data["preview"] = True
     return data
+
+
+# ----------------------------------------------------------------------------------------------
+# The decision's inputs, as the technician API and the admin collect them
+# ----------------------------------------------------------------------------------------------
+
+ACTIVATIONS = ("", "none", "inspection", "used")
+DECISION_FIELDS = ("warranty_choice", "same_model_in_stock", "model_discontinued", "consumer_refuses_other_model",
+                   "accessory_bundled", "accessory_price", "battery_measured_mah", "battery_rated_mah",
+                   "goods_intact", "activation", "goods_returned_on")
+
+
+def warranty_inputs_clean(*, rules: RuleSet, fault_code: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Check the decision's inputs against the diagnosed fault; returns the repair-order field values.
+
+    Raises ValidationFailed (with the offending field) on the first problem, in Chinese.
+    """
+    data = {k: v for k, v in inputs.items() if k in DECISION_FIELDS}
+    fault = rules.fault(fault_code)
+    part = fault.part if fault else ""
+    component = fault.component if fault else ""
+    choice = data.get("warranty_choice") or ""
+    if choice not in ("", *Choice.ALL):
+        raise ValidationFailed(_("消费者选择须为退货、换货或维修。"), extra={"field": "warranty_choice"})
+    data["warranty_choice"] = choice
+    measured, rated = data.get("battery_measured_mah"), data.get("battery_rated_mah")
+    if measured is not None or rated is not None:
+        if part != "battery":
+            raise ValidationFailed(_("电池容量只适用于电池故障（当前故障：%(fault)s）。")
+                                   % {"fault": fault.label if fault else fault_code},
+                                   extra={"field": "battery_measured_mah"})
+        if measured is None or rated is None:
+            raise ValidationFailed(_("请同时填写电池实测容量和额定容量。"), extra={"field": "battery_rated_mah"})
+        if int(rated) <= 0 or int(measured) < 0:
+            raise ValidationFailed(_("电池容量须为正数。"), extra={"field": "battery_rated_mah"})
+        if int(measured) > int(rated) * 2:
+            raise ValidationFailed(_("电池实测容量超过额定容量的两倍，请核对单位（mAh）。"),
+                                   extra={"field": "battery_measured_mah"})
+    price = data.get("accessory_price")
+    if price not in (None, ""):
+        try:
+            price = Decimal(str(price))
+        except InvalidOperation:
+            raise ValidationFailed(_("附件售价须为金额。"), extra={"field": "accessory_price"})
+        if price < 0:
+            raise ValidationFailed(_("附件售价不能为负数。"), extra={"field": "accessory_price"})
+        data["accessory_price"] = price
+    else:
+        data["accessory_price"] = None
+    if (data.get("accessory_bundled") or data["accessory_price"] is not None) and component != Component.ACCESSORY:
+        raise ValidationFailed(_("“随机附件”与附件售价只适用于附件故障。"), extra={"field": "accessory_bundled"})
+    if (data.get("activation") or "") not in ACTIVATIONS:
+        raise ValidationFailed(_("激活情况须为未激活、仅为检查而激活或已激活使用。"), extra={"field": "activation"})
+    returned = data.get("goods_returned_on")
+    if returned and returned > timezone.localdate():
+        raise ValidationFailed(_("商家收到退回商品日期不能晚于今天。"), extra={"field": "goods_returned_on"})
+    return data
+
+
+def order_claim_inputs(order: RepairOrder) -> dict[str, Any]:
+    """The engine's decision inputs from the repair order's recorded answers."""
+    return {
+        "choice": order.warranty_choice, "same_model_in_stock": order.same_model_in_stock,
+        "model_discontinued": order.model_discontinued,
+        "consumer_refuses_other_model": order.consumer_refuses_other_model,
+        "accessory_bundled": order.accessory_bundled, "accessory_price": order.accessory_price,
+        "battery_measured_mah": order.battery_measured_mah, "battery_rated_mah": order.battery_rated_mah,
+        "goods_intact": order.goods_intact, "activated": order.activation in ("inspection", "used"),
+        "activated_for_inspection_only": order.activation == "inspection",
+        "goods_returned_on": order.goods_returned_on,
+    }
+
+
+def warranty_record(*, order: RepairOrder, verdict: Verdict) -> list[str]:
+    """Put the entitlement and the decision on the repair order (the caller saves the returned fields)."""
+    if verdict.decision is not None and verdict.decision.choice == Choice.REFUND and verdict.no_reason_unconfirmed \
+            and not ({Remedy.REFUND, Remedy.REFUND_DEPRECIATED} & set(verdict.remedies)):
+        raise ValidationFailed(_("网购签收 7 日内申请退货：请先确认商品是否完好，以及是否仅为检查质量和功能而激活。"),
+                               extra={"field": "goods_intact"})
+    decision = verdict.decision
+    order.warranty_decision = verdict.as_dict()
+    order.in_warranty = verdict.in_warranty and Remedy.PAID_REPAIR not in verdict.remedies
+    order.warranty_decided_at = timezone.now()
+    order.decision_status = decision.status if decision else ""
+    order.decided_remedy = decision.remedy if decision else ""
+    order.decided_amount = decision.amount if decision else None
+    order.decided_payer = decision.payer if decision else ""
+    return ["warranty_decision", "in_warranty", "warranty_decided_at", "decision_status", "decided_remedy",
+            "decided_amount", "decided_payer"]
+
+
+def depreciation_rate_check(*, rate: DepreciationRate, verified: bool) -> None:
+    """Raise ValidationFailed for a rate outside (0, 1%] a day or a verification without a source."""
+    if rate.rate_per_day is None or not (Decimal(0) < rate.rate_per_day <= Decimal("0.01")):
+        raise ValidationFailed(_("每日折旧率须大于 0 且不超过 1%（0.01）。"), extra={"field": "rate_per_day"})
+    if verified and not (rate.source or "").strip():
+        raise ValidationFailed(_("核实折旧率须注明来源（规定名称与条款）。"), extra={"field": "source"})
+
+
+@transaction.atomic
+def depreciation_rate_save(*, rate: DepreciationRate, verified: bool, by: Any) -> DepreciationRate:
+    """Save a depreciation rate; ``verified`` records ``by`` as its verifier, any change clears the old one.
+
+    Raises ValidationFailed for a rate outside (0, 1%] a day or a verification without a source.
+    """
+    depreciation_rate_check(rate=rate, verified=verified)
+    if rate.pk:
+        before = DepreciationRate.objects.select_for_update().get(pk=rate.pk)
+        changed = (before.rate_per_day, before.source, before.category, before.effective_from) != \
+            (rate.rate_per_day, rate.source, rate.category, rate.effective_from)
+        if changed and not verified:
+            rate.verified_by, rate.verified_at = None, None
+    if verified:
+        if getattr(by, "pk", None) is None:
+            raise ValidationFailed(_("核实折旧率须由登录用户操作。"))
+        rate.verified_by, rate.verified_at = by, timezone.now()
+    rate.save()
+    return rate

@@ -237,12 +237,20 @@ def repair_mark_unrepairable(*, repair_order: RepairOrder, by: AbstractBaseUser 
 
 def _remedy(order: RepairOrder, transition: str, by: AbstractBaseUser | None, label: str,
             new_serial: str = "") -> RepairOrder:
-    from ..warranty import Remedy
+    from ..warranty import DecisionStatus, Remedy
 
     decision = order.warranty_decision or {}
     wanted = {"replace": {Remedy.EXCHANGE}, "refund": {Remedy.REFUND, Remedy.REFUND_DEPRECIATED}}[transition]
     if not wanted & set(decision.get("remedies", [])):
         raise ValidationFailed(_("三包判定不支持%(label)s。") % {"label": label})
+    # once the consumer's choice is decided, only that remedy may be carried out
+    if order.decision_status == DecisionStatus.BLOCKED:
+        raise ValidationFailed(_("三包处理决定暂不能办理（%(remedy)s）：请查看判定依据。")
+                               % {"remedy": Remedy.LABELS.get(order.decided_remedy, order.decided_remedy)})
+    if order.decided_remedy and order.decided_remedy not in wanted:
+        raise ValidationFailed(_("三包处理决定为%(remedy)s，不能%(label)s。")
+                               % {"remedy": Remedy.LABELS.get(order.decided_remedy, order.decided_remedy),
+                                  "label": label})
     order.work_done = order.work_done or label
     order = run_transition(repair_order=order, transition=transition, by=by, customer_visible=True,
                            message=_("已按三包规定%(label)s") % {"label": label},

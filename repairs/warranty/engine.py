@@ -438,7 +438,7 @@ def evaluate(claim: Claim, rules: RuleSet, is_rest_day: RestDay) -> Verdict:
         options.discard(Remedy.REFUND_DEPRECIATED)
         reasons.append(Reason("A5", _("无发票等价格凭证，退货金额无法确定，仅可修理或换货。")))
 
-    _no_reason_return(claim, rules, reported_on, is_rest_day, options, reasons)
+    unconfirmed = _no_reason_return(claim, rules, reported_on, is_rest_day, options, reasons)
 
     in_warranty = any(r != Remedy.NO_REASON_RETURN for r in options.by_remedy)
     if not in_warranty:
@@ -451,7 +451,7 @@ def evaluate(claim: Claim, rules: RuleSet, is_rest_day: RestDay) -> Verdict:
         reasons=reasons, summary="", rule_set=rules.id, regulation=rules.regulation, day_index=day_index,
         scope=period.scope, remedy_costs={o.remedy: o.payer for o in ordered}, depreciated_refund=depreciated,
         triggers=triggers, exclusion=exclusion.code if exclusion else "", warnings=warnings, options=ordered,
-        new_parts_required=new_parts, depreciation_blocked=blocked,
+        new_parts_required=new_parts, depreciation_blocked=blocked, no_reason_unconfirmed=unconfirmed,
     )
     verdict.decision = decide(verdict, claim)
     verdict.summary_message, verdict.summary_params = summary_parts(verdict)
@@ -607,27 +607,28 @@ def _depreciation(claim, rules, anchor, component, day_index, no_stock, options:
     return value, False
 
 
-def _no_reason_return(claim, rules, reported_on, is_rest_day, options: _Options, reasons) -> None:
+def _no_reason_return(claim, rules, reported_on, is_rest_day, options: _Options, reasons) -> bool:
+    """The online no-reason return (§6.2); True when it hinges on questions not yet asked (intact goods)."""
     config = rules.no_reason_return or {}
     if claim.channel not in config.get("channels", ["online"]) or not claim.delivered_on:
-        return
+        return False
     article = config.get("article", "《消费者权益保护法》第二十五条")
     end = postpone(add_days(claim.delivered_on, int(config.get("days", 7))), is_rest_day)
     if not claim.delivered_on <= reported_on <= end:
         reasons.append(Reason("§6.2", _("七日无理由退货期限（签收次日起 7 日，截至 %(end)s）已过。"), article, {"end": end}))
-        return
+        return False
     if claim.no_reason_exempt or rules.category in config.get("exempt_categories", []):
         reasons.append(Reason("§6.2", _("该商品经消费者确认不适用七日无理由退货。"), article))
-        return
+        return False
     if claim.goods_intact is None:
         reasons.append(Reason("§6.2", _("尚未确认商品是否完好，七日无理由退货待确认。"), article))
-        return
+        return True
     if not claim.goods_intact:
         reasons.append(Reason("§6.2", _("商品不完好（非合理检查所致），不适用七日无理由退货。"), article))
-        return
+        return False
     if claim.activated and not claim.activated_for_inspection_only:
         reasons.append(Reason("A19", _("商品已激活且并非仅为检查质量和功能所需，视为不完好，不适用七日无理由退货。"), article))
-        return
+        return False
     if claim.activated:
         reasons.append(Reason("A19", _("商品仅为合理检查质量和功能而激活，不影响商品完好。"), article))
     deadline = postpone(add_days(claim.goods_returned_on, REFUND_PAYMENT_DAYS), is_rest_day) \
@@ -641,6 +642,7 @@ def _no_reason_return(claim, rules, reported_on, is_rest_day, options: _Options,
                               {"returned": claim.goods_returned_on, "deadline": deadline}))
     else:
         reasons.append(Reason("§6.2", _("退款期限：商家收到退回商品之日起 7 日内。"), article))
+    return False
 
 
 # ----------------------------------------------------------------------------------------------

@@ -331,6 +331,7 @@ class Verdict:
     decision: Decision | None = None
     new_parts_required: bool = False
     depreciation_blocked: bool = False
+    no_reason_unconfirmed: bool = False   # the no-reason window is open but intactness was not asked
     summary_message: Any = ""
     summary_params: dict[str, Any] = field(default_factory=dict)
 
@@ -365,6 +366,7 @@ class Verdict:
             "scope": self.scope,
             "depreciated_refund": str(self.depreciated_refund) if self.depreciated_refund is not None else None,
             "depreciation_blocked": self.depreciation_blocked,
+            "no_reason_unconfirmed": self.no_reason_unconfirmed,
             "new_parts_required": self.new_parts_required,
             "triggers": [t.as_dict() for t in self.triggers],
             "exclusion": self.exclusion,

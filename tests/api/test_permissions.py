@@ -44,6 +44,7 @@ ENDPOINTS = [
     ("post", "/api/v1/jobs/{job}/repair/open/", TECH),
     ("get", "/api/v1/jobs/{job}/repair/", TECH),
     ("post", "/api/v1/jobs/{job}/repair/diagnose/", TECH),
+    ("post", "/api/v1/jobs/{job}/repair/warranty-decision/", TECH),
     ("post", "/api/v1/jobs/{job}/repair/quotes/", TECH),
     ("post", "/api/v1/jobs/{job}/repair/quotes/1/send/", TECH),
     ("post", "/api/v1/jobs/{job}/repair/quotes/1/approve/", TECH),
