@@ -22,6 +22,9 @@ class Recorder:
         self.status_queries: list[str] = []
         self.accepted: dict[str, str] = {}
         self.delivered: list[str] = []
+        # When set, an accepted message is answered only once this event is set (a slow gateway
+        # answer during which the sending worker can be killed).
+        self.hold: threading.Event | None = None
         self.lock = threading.Lock()
         recorder = self
 
@@ -49,6 +52,8 @@ class Recorder:
                         if key:
                             recorder.accepted[key] = provider_id
                         recorder.delivered.append(key)
+                if recorder.hold is not None:
+                    recorder.hold.wait(timeout=30)
                 self._answer(status, {"id": provider_id} if status < 300 else {"error": "boom"})
 
             def do_GET(self):  # noqa: N802

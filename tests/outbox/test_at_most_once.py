@@ -165,3 +165,56 @@ def test_a_failure_the_gateway_answered_is_retried_without_asking(sms_gateway):
     assert msg.status == "sent"
     assert sms_gateway.status_queries == []
     assert OutboxMessage.objects.filter(status="sent").count() == 1
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_killed_with_sigkill_after_the_gateway_accepted_does_not_send_twice(sms_gateway,
+                                                                                            monkeypatch):
+    """A real process sends the message and is killed with SIGKILL while the gateway's answer is on
+    its way; after the lease the sweep settles it with the gateway, without a second send."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    with monkeypatch.context() as m:
+        m.setattr(services, "_schedule_delivery", lambda ids: None)  # the worker process sends it, not this one
+        [msg] = outbox_enqueue(event="ticket.created", customer=factories.CustomerFactory(), context={})
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": database_url,
+           "SMS_BACKEND": "http", "SMS_GATEWAY_URL": sms_gateway.url, "MEDIA_ROOT": str(django_settings.MEDIA_ROOT)}
+    sms_gateway.hold = threading.Event()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "import django; django.setup(); from tickets.outbox.services import outbox_deliver; "
+         f"outbox_deliver(message_id={msg.pk})"],
+        env=env, cwd=str(django_settings.BASE_DIR), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not sms_gateway.delivered and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.05)
+        assert sms_gateway.delivered == [msg.idempotency_key], worker.stderr.read() if worker.poll() else ""
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        sms_gateway.hold.set()
+        if worker.poll() is None:
+            worker.kill()
+    msg.refresh_from_db()
+    assert msg.status == "sending"
+    assert msg.handed_over_at is not None
+    outbox_sweep(now=timezone.now() + LEASE + dt.timedelta(seconds=1))
+    msg.refresh_from_db()
+    assert msg.status == "sent"
+    assert _posts(sms_gateway, msg.idempotency_key) == 1
+    assert sms_gateway.status_queries == [msg.idempotency_key]
