@@ -16,8 +16,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from config.body_limit import BodyLimitMiddleware  # noqa: E402
+from config.body_limit import BodyLimitMiddleware, install_daphne_body_limit  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+
+install_daphne_body_limit()
 
 application = ProtocolTypeRouter(
     {

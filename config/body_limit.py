@@ -1,11 +1,17 @@
 """The request-body ceiling, enforced before the body is read.
 
-Django's ASGI handler reads the whole body (into a temporary file) before any middleware or view
-runs, so a view that checks ``Content-Length`` answers 413 only after the upload has arrived. The
-ASGI wrapper here decides from the headers alone: a declared ``Content-Length`` over the ceiling is
-refused without reading a byte, and a body without one (chunked) is counted as it streams and cut
-off at the ceiling. ``RequestBodyLimitMiddleware`` applies the same rule to WSGI deployments, where
-Django reads the body lazily.
+Where an upload waits before our code sees it: Daphne (Twisted) receives the whole body into a
+temporary file before it calls the ASGI application, and Django's ASGI handler then copies it into
+another spooled temporary file before any middleware or view runs. So a view that checks
+``Content-Length`` answers 413 only after the upload has arrived. Hence three gates, all from the
+same ceiling:
+
+* ``install_daphne_body_limit`` (installed by config/asgi.py): in Daphne, as soon as the headers are
+  parsed, a declared ``Content-Length`` over the ceiling is answered 413 and the connection closed,
+  without a "100 Continue" (a client that asked for one never sends the body); a chunked body is
+  cut off when it passes the ceiling;
+* ``BodyLimitMiddleware`` around Django's ASGI app does the same for any other ASGI server;
+* ``RequestBodyLimitMiddleware`` applies the rule to WSGI deployments, where Django reads lazily.
 
 The ceiling is ``REQUEST_MAX_BODY_BYTES``: one video of the largest allowed size plus the form
 around it. Several files in one request share it, so a request's total upload is bounded too.
@@ -137,3 +143,71 @@ async def _send_too_large(scope: dict[str, Any], send: Send, limit: int) -> None
         (b"connection", b"close"),
     ]})
     await send({"type": "http.response.body", "body": body})
+
+
+class _Discard:
+    """Stands in for Twisted's body file of a refused request: what still arrives is dropped."""
+
+    closed = False
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def read(self, *args: Any) -> bytes:
+        return b""
+
+    def seek(self, *args: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _refuse_in_twisted(request: Any, limit: int) -> None:
+    request.content = _Discard()
+    request._body_refused = True
+    raw_path = getattr(request.channel, "_path", b"") or b""
+    path = raw_path.decode("latin-1").split("?", 1)[0]
+    with translation.override(settings.LANGUAGE_CODE):
+        content_type, body = too_large_body(path, limit)
+    head = (f"HTTP/1.1 413 Payload Too Large\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    transport = request.channel.transport
+    transport.write(head + body)
+    transport.loseConnection()
+    logger.info("refused %s: body over %s bytes", path, limit)
+
+
+def install_daphne_body_limit() -> None:
+    """Make Daphne refuse an oversized body from its headers (see the module docstring)."""
+    try:
+        from daphne.http_protocol import WebRequest
+    except ImportError:  # another ASGI server: BodyLimitMiddleware still applies
+        return
+    if getattr(WebRequest, "_body_limit_installed", False):
+        return
+    got_length = WebRequest.gotLength
+    handle_chunk = WebRequest.handleContentChunk
+
+    def gotLength(self: Any, length: int | None) -> None:  # noqa: N802 (Twisted's name)
+        limit = max_body_bytes()
+        if length is not None and length > limit:
+            # Twisted answers "Expect: 100-continue" right after this call: no invitation to send.
+            self.requestHeaders.removeHeader(b"expect")
+            _refuse_in_twisted(self, limit)
+            return
+        got_length(self, length)
+
+    def handleContentChunk(self: Any, data: bytes) -> None:  # noqa: N802
+        if getattr(self, "_body_refused", False):
+            return
+        self._body_received = getattr(self, "_body_received", 0) + len(data)
+        limit = max_body_bytes()
+        if self._body_received > limit:
+            _refuse_in_twisted(self, limit)
+            return
+        handle_chunk(self, data)
+
+    WebRequest.gotLength = gotLength
+    WebRequest.handleContentChunk = handleContentChunk
+    WebRequest._body_limit_installed = True

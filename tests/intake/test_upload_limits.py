@@ -250,3 +250,67 @@ def test_submit_is_rate_limited_per_address_even_with_redis_down(client, setting
     # Other addresses are not affected.
     assert client.get("/submit/").status_code == 200
     assert client.post("/submit/", {"idempotency_key": "k4"}, REMOTE_ADDR="198.51.100.7").status_code == 400
+
+
+def _daphne_request(path: bytes):
+    """A Daphne request object on an in-memory transport, as Twisted builds it from the headers."""
+    from daphne.http_protocol import WebRequest
+    from twisted.internet.testing import StringTransport
+
+    from config.body_limit import install_daphne_body_limit
+
+    install_daphne_body_limit()
+
+    class Channel:
+        transport = StringTransport()
+        _path = path
+
+        def getPeer(self):  # noqa: N802
+            return self.transport.getPeer()
+
+        def getHost(self):  # noqa: N802
+            return self.transport.getHost()
+
+        class factory:  # noqa: N801
+            class server:  # noqa: N801
+                @staticmethod
+                def protocol_connected(request):
+                    pass
+
+    request = WebRequest(Channel())
+    request.requestHeaders.addRawHeader(b"expect", b"100-continue")
+    return request, Channel.transport
+
+
+def test_daphne_answers_413_from_the_headers_and_never_invites_the_body():
+    request, transport = _daphne_request(b"/api/v1/jobs/1/attachments/")
+    request.gotLength(60 * MB)
+    sent = transport.value()
+    assert sent.startswith(b"HTTP/1.1 413 ")
+    assert b'"request_too_large"' in sent
+    assert transport.disconnecting
+    assert not request.requestHeaders.hasHeader(b"expect")  # so Twisted sends no "100 Continue"
+    request.handleContentChunk(b"x" * 65536)  # what was already on the wire is dropped, not stored
+
+
+def test_daphne_cuts_off_a_chunked_body_at_the_ceiling(settings):
+    settings.REQUEST_MAX_BODY_BYTES = 256 * 1024
+    request, transport = _daphne_request(b"/submit/")
+    request.gotLength(None)
+    for _ in range(3):
+        request.handleContentChunk(b"x" * 65536)
+    assert transport.value() == b""
+    for _ in range(2):
+        request.handleContentChunk(b"x" * 65536)
+    assert transport.value().startswith(b"HTTP/1.1 413 ")
+    assert "上传内容过大" in transport.value().decode()
+    assert request.content.read() == b""
+
+
+def test_daphne_reads_a_body_under_the_ceiling_as_usual():
+    request, transport = _daphne_request(b"/submit/")
+    request.gotLength(10)
+    request.handleContentChunk(b"0123456789")
+    request.content.seek(0)
+    assert request.content.read() == b"0123456789"
+    assert transport.value() == b""
