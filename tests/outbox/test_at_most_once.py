@@ -218,3 +218,32 @@ def test_a_worker_process_killed_with_sigkill_after_the_gateway_accepted_does_no
     assert msg.status == "sent"
     assert _posts(sms_gateway, msg.idempotency_key) == 1
     assert sms_gateway.status_queries == [msg.idempotency_key]
+
+
+def test_a_queue_that_is_down_after_commit_loses_nothing_and_stops_no_other_callback(
+        sms_gateway, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    """With Redis (the task queue) down the after-commit enqueue fails: that must neither raise into
+    the transaction's other after-commit work nor lose the message, which the sweep then sends."""
+    import logging
+
+    import django_q.tasks
+    from django.db import transaction
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6390")
+
+    monkeypatch.setattr(django_q.tasks, "async_task", queue_down)
+    caplog.set_level(logging.WARNING, logger="tickets.outbox")
+    later = []
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            [msg] = outbox_enqueue(event="ticket.created", customer=factories.CustomerFactory(), context={})
+            transaction.on_commit(lambda: later.append("ran"))
+    assert later == ["ran"]
+    assert "the sweep will deliver it" in caplog.text
+    msg.refresh_from_db()
+    assert msg.status == "pending"
+    outbox_sweep()
+    msg.refresh_from_db()
+    assert msg.status == "sent"
+    assert sms_gateway.delivered == [msg.idempotency_key]

@@ -16,6 +16,7 @@ sent now), and a channel that cannot be asked is marked ``unknown`` and not rese
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from functools import partial
 from typing import Any
@@ -44,6 +45,8 @@ from .templates import normalize_language, render, template_for
 MAX_ATTEMPTS = 6
 LEASE = dt.timedelta(minutes=5)
 EVENT_LOOKBACK_DAYS = 7  # setting OUTBOX_EVENT_LOOKBACK_DAYS: how far back the sweep looks for events
+
+logger = logging.getLogger("tickets.outbox")
 
 
 def event_lookback() -> dt.timedelta:
@@ -79,10 +82,16 @@ def _schedule_delivery(ids: list[int]) -> None:
 
 
 def _deliver_async(ids: list[int]) -> None:
+    """Queue the delivery of committed rows. Never raises: with the queue down (Redis) the rows stay
+    due and the periodic sweep sends them, and an exception here would also stop the other
+    after-commit callbacks of the same transaction."""
     from django_q.tasks import async_task
 
     for message_id in ids:
-        async_task("tickets.outbox.tasks.outbox_deliver_task", message_id, task_name=f"outbox-{message_id}")
+        try:
+            async_task("tickets.outbox.tasks.outbox_deliver_task", message_id, task_name=f"outbox-{message_id}")
+        except Exception as exc:
+            logger.warning("could not queue outbox %s (%s); the sweep will deliver it", message_id, exc)
 
 
 def _create_messages(rows: list[OutboxMessage]) -> list[OutboxMessage]:

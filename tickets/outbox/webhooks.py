@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +28,8 @@ from tickets.models import DeliveryStatus, Ticket, WebhookDelivery, WebhookEndpo
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
 TIMEOUT = 10.0
+
+logger = logging.getLogger("tickets.outbox")
 
 
 def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
@@ -79,10 +82,16 @@ def webhook_enqueue(*, event: str, ticket: Ticket, data: dict, key: str) -> list
 
 
 def _deliver_async(ids: list[int]) -> None:
+    """Queue the delivery of committed rows. Never raises: with the queue down (Redis) the rows stay
+    due and the periodic sweep sends them, and an exception here would also stop the other
+    after-commit callbacks of the same transaction."""
     from django_q.tasks import async_task
 
     for delivery_id in ids:
-        async_task("tickets.outbox.tasks.webhook_deliver_task", delivery_id, task_name=f"webhook-{delivery_id}")
+        try:
+            async_task("tickets.outbox.tasks.webhook_deliver_task", delivery_id, task_name=f"webhook-{delivery_id}")
+        except Exception as exc:
+            logger.warning("could not queue webhook %s (%s); the sweep will deliver it", delivery_id, exc)
 
 
 def _due() -> Q:
