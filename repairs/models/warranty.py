@@ -45,7 +45,8 @@ class WarrantyRuleSet(TimeStampedModel):
 class DepreciationRate(TimeStampedModel):
     """A daily depreciation rate for 三包 refunds of one category, with its source and who verified it.
 
-    Only verified rows are used: a white-goods refund with depreciation is blocked until one exists.
+    Used for the categories whose rule data carries no rate (white goods, A17), and only once verified:
+    until then a refund with depreciation is blocked.
     Written by ``depreciation_rate_save`` (the admin goes through it).
     """
 

@@ -51,6 +51,8 @@ def warranty_free_reason(order: RepairOrder) -> str:
     period = (decision.get("period") or {}).get("end")
     text = _("三包免费维修（%(scope)s有效期至 %(end)s）") % {"scope": (decision.get("period") or {}).get("label", ""),
                                                   "end": period or "-"}
+    if decision.get("new_parts_required"):
+        text += _("，须使用新的零部件")
     return f"{text}；{clause}" if clause else text
 
 

@@ -68,7 +68,8 @@ def device_rules(*, device: Device | None, category: str, book: RuleBook | None 
     seller = device.seller if device is not None else ""
     on = device_anchor(device)
     rules = rules_for(book, category=category, on=on, region=region, brand=brand, seller=seller)
-    rate = verified_rate(category=category, on=on)
+    # the rate table fills the categories whose rule data carries no verified rate (white goods, A17)
+    rate = verified_rate(category=category, on=on) if rules.depreciation_per_day is None else None
     if rate is not None:
         rules.depreciation_per_day = rate.rate_per_day
         verifier = rate.verified_by.get_full_name() or rate.verified_by.get_username()

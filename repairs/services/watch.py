@@ -43,10 +43,7 @@ def repair_delay_watch(*, today: dt.date | None = None) -> int:
         if model is None:
             continue
         rules = device_rules(device=ticket.device, category=model.category)
-        pending_parts = 0
-        if order.awaiting_parts_since:
-            pending_parts = max((timezone.now() - order.awaiting_parts_since).days, 0)
-        order.parts_wait_days += pending_parts  # in memory only: days waiting so far count as excluded
+        # claim_for counts the waits still running (parts, customer) up to now
         claim = claim_for(ticket=ticket, repair_order=order, rules=rules, claim_date=today)
         for trigger in delay_triggers(claim, rules):
             key = f"{trigger.kind}:{trigger.fires_on.isoformat()}"

@@ -264,3 +264,19 @@ def test_report_has_the_options_and_the_decision(workshop):
     pdf.close()
     for needle in ("可选方式", "处理决定", "¥3999.00", "第十一条"):
         assert needle in text, needle
+
+
+def test_tv_backlight_repair_says_new_parts_on_the_verdict_and_the_quote(workshop):
+    from repairs.services import quote_create
+
+    ProductModel.objects.filter(pk=workshop["model"].pk).update(category="tv")
+    _bought(workshop, 400)
+    workshop["ticket"].device.product_model.refresh_from_db()
+    order = _diagnosed(workshop, fault="tv.backlight", warranty_choice="repair")
+    assert order.warranty_decision["new_parts_required"] is True
+    assert order.decided_remedy == "free_repair"
+    quote = quote_create(repair_order=order, lines=[{"kind": "labor", "description": "更换背光", "unit_price": "80"}],
+                         by=workshop["technician"].user)
+    line = quote.lines.get()
+    assert line.is_free
+    assert "新的零部件" in line.free_reason
