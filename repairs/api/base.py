@@ -29,7 +29,8 @@ ERROR_DESCRIPTIONS = {
     "403": "Authenticated, but this role may not use the endpoint.",
     "404": "Not found — or not yours: other technicians' jobs are indistinguishable from missing ones.",
     "409": "Conflict: the job moved on meanwhile (``invalid_transition`` / ``conflict``); ``extra.current`` "
-    "holds its current state.",
+    "holds its current state. ``idempotency_key_in_progress``: a request with the same Idempotency-Key is "
+    "still running; retry it later to get its stored response.",
     "413": "The request body is too large.",
     "422": "The Idempotency-Key was already used for a different request.",
     "429": "Throttled; ``extra.retry_after`` (and the Retry-After header) say when to retry.",

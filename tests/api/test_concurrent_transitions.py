@@ -92,3 +92,36 @@ def test_refresh_from_db_does_not_lift_the_protection_of_other_instances(technic
     assert job.status == Ticket.Status.ASSIGNED
     with pytest.raises(AttributeError):
         job.status = Ticket.Status.CLOSED
+
+
+def test_a_retry_whose_first_request_is_still_running_gets_a_defined_409(technician, fault, settings):
+    from django.db import transaction
+
+    from config.idempotency import _hold_key
+
+    settings.IDEMPOTENCY_WAIT_SECONDS = 0.3
+    job = make_job(technician, fault=fault)
+    holding, release = threading.Event(), threading.Event()
+
+    def first_request_still_running():
+        try:
+            with transaction.atomic():
+                _hold_key(technician.user.pk, "slow-1")
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_request_still_running)
+    first.start()
+    try:
+        assert holding.wait(timeout=30)
+        response = client_for(technician.user).post(f"/api/v1/jobs/{job.pk}/start/", {}, format="json",
+                                                    HTTP_IDEMPOTENCY_KEY="slow-1")
+    finally:
+        release.set()
+        first.join()
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_in_progress"
+    job.refresh_from_db()
+    assert job.status == Ticket.Status.ASSIGNED  # nothing was done by the refused retry

@@ -18,7 +18,7 @@ from .templates import registered_defaults
 from .webhooks import webhook_redeliver
 
 STATUS_COLOURS = {"pending": "#1664ff", "sending": "#722ed1", "sent": "#00b42a", "retry": "#ff7d00",
-                  "failed": "#f53f3f"}
+                  "failed": "#f53f3f", "unknown": "#a15c00"}
 
 
 def _status_badge(status: str, label: str) -> str:
@@ -68,12 +68,13 @@ class OutboxMessageAdmin(ReadOnlyLog, admin.ModelAdmin):
     def status_badge(self, obj: OutboxMessage) -> str:
         return _status_badge(obj.status, obj.get_status_display())
 
-    @admin.action(description=_("重新发送失败的消息"))
+    @admin.action(description=_("重新发送失败或结果未知的消息"))
     def retry_failed(self, request, queryset):
         if not self._perm(request, "view"):
             return
         count = 0
-        for message in queryset.filter(status="failed"):
+        # "unknown" may already have reached the customer: staff resend it after checking with them.
+        for message in queryset.filter(status__in=["failed", "unknown"]):
             outbox_retry(message=message, by=request.user)
             count += 1
         self.message_user(request, gettext("已重新排队 %(n)d 条消息。") % {"n": count}, messages.SUCCESS)
