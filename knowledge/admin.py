@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import Ticket
 
@@ -29,7 +30,7 @@ class ArticleForm(forms.ModelForm):
                   "product_models", "fault_categories", "tags"]
 
 
-class ArticleVersionInline(admin.TabularInline):
+class ArticleVersionInline(PolicyAdminMixin, admin.TabularInline):
     model = ArticleVersion
     extra = 0
     can_delete = False
@@ -46,7 +47,7 @@ class ArticleVersionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PolicyAdminMixin, admin.ModelAdmin):
     form = ArticleForm
     list_display = ["title", "audience", "status", "version", "view_count", "author", "updated_at"]
     list_filter = ["status", "audience"]
@@ -107,7 +108,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArticleVersion)
-class ArticleVersionAdmin(admin.ModelAdmin):
+class ArticleVersionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["article", "number", "status", "note", "edited_by", "created_at"]
     list_select_related = ["article", "edited_by"]
     list_filter = ["status"]
@@ -126,7 +127,7 @@ class ArticleVersionAdmin(admin.ModelAdmin):
 # Decision trees
 # ---------------------------------------------------------------------------------------------
 
-class DiagnosisNodeInline(admin.TabularInline):
+class DiagnosisNodeInline(PolicyAdminMixin, admin.TabularInline):
     model = DiagnosisNode
     extra = 1
     fields = ["key", "kind", "text", "help_text", "article", "suggested_category", "suggested_service_mode",
@@ -158,7 +159,7 @@ class DiagnosisTreeForm(forms.ModelForm):
 
 
 @admin.register(DiagnosisTree)
-class DiagnosisTreeAdmin(admin.ModelAdmin):
+class DiagnosisTreeAdmin(PolicyAdminMixin, admin.ModelAdmin):
     form = DiagnosisTreeForm
     list_display = ["name", "product_category", "fault_category", "is_active", "walk_count", "finished_count",
                     "service_count", "self_resolution", "walk_link"]
@@ -269,7 +270,7 @@ class DiagnosisTreeAdmin(admin.ModelAdmin):
         return render(request, "knowledge/admin/walk.html", context)
 
 
-class DiagnosisAnswerInline(admin.TabularInline):
+class DiagnosisAnswerInline(PolicyAdminMixin, admin.TabularInline):
     model = DiagnosisAnswer
     fk_name = "node"
     extra = 2
@@ -284,7 +285,7 @@ class DiagnosisAnswerInline(admin.TabularInline):
 
 
 @admin.register(DiagnosisNode)
-class DiagnosisNodeAdmin(admin.ModelAdmin):
+class DiagnosisNodeAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["text", "tree", "key", "kind", "order"]
     list_select_related = ["tree"]
     list_filter = ["kind", "tree"]
@@ -299,7 +300,7 @@ class DiagnosisNodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiagnosisWalk)
-class DiagnosisWalkAdmin(admin.ModelAdmin):
+class DiagnosisWalkAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "tree", "channel", "outcome", "ticket", "user", "steps"]
     list_filter = ["outcome", "channel", "tree"]
     list_select_related = ["tree", "ticket", "user"]
@@ -319,7 +320,7 @@ class DiagnosisWalkAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiagnosisAnswer)
-class DiagnosisAnswerAdmin(admin.ModelAdmin):
+class DiagnosisAnswerAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """Answers are edited inline on their question; this list helps find where a node is reached from."""
 
     list_display = ["label", "node", "next_node", "order"]

@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from tickets import policy
+from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
 
 from . import selectors, services
@@ -79,7 +81,7 @@ class ReadOnlyMixin:
 
 
 @admin.register(Part)
-class PartAdmin(ImportExportModelAdmin):
+class PartAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [PartResource]
     list_display = ("sku", "name", "category", "cost_price", "retail_price", "warranty_days", "is_serialized",
                     "total_on_hand", "total_available", "links", "is_active")
@@ -115,7 +117,7 @@ class PartAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "kind", "parent", "center", "technician", "city", "sku_count", "units",
                     "stock_link", "is_active")
     list_filter = ("kind", "is_active")
@@ -157,7 +159,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(ImportExportModelAdmin):
+class StockLevelAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     """Stock per location: on-hand, reserved, available, in transit (shown apart) and the reorder point."""
 
     resource_classes = [StockLevelResource]
@@ -170,7 +172,7 @@ class StockLevelAdmin(ImportExportModelAdmin):
     change_list_template = "admin/parts/stocklevel/change_list.html"
 
     def get_queryset(self, request):
-        return selectors.stock_level_list()
+        return policy.scope_queryset(request.user, selectors.stock_level_list())
 
     def has_add_permission(self, request):
         return False
@@ -257,7 +259,7 @@ class StockLevelAdmin(ImportExportModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     """The ledger, read-only: filter by part for its movement history."""
 
     list_display = ("created_at", "part", "location", "kind", "on_hand_delta", "reserved_delta", "reason",
@@ -269,7 +271,7 @@ class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     service_arg = "reservation"
     list_display = ("id", "part", "location", "quantity", "status", "ticket", "reference", "expires_at",
                     "fitted_serial", "created_by")
@@ -286,7 +288,7 @@ class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SerialUnit)
-class SerialUnitAdmin(admin.ModelAdmin):
+class SerialUnitAdmin(PolicyAdminMixin, admin.ModelAdmin):
     service_arg = "unit"
     list_display = ("serial", "part", "status", "location", "received_at", "fitted_ticket", "label_link")
     list_filter = ("status", "part__category", "location")
@@ -355,7 +357,7 @@ class SerialUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(PolicyAdminMixin, admin.ModelAdmin):
     service_arg = "transfer"
     list_display = ("number", "part", "source", "destination", "quantity", "status", "is_emergency", "ticket",
                     "created_at", "shipped_at")
@@ -416,7 +418,7 @@ class TransferAdmin(admin.ModelAdmin):
 
 
 @admin.register(DefectiveReturn)
-class DefectiveReturnAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DefectiveReturnAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     service_arg = "defective_return"
     list_display = ("id", "part", "removed_serial", "ticket", "from_location", "to_location", "status",
                     "created_at", "received_at")
@@ -432,7 +434,7 @@ class DefectiveReturnAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SupplierClaim)
-class SupplierClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SupplierClaimAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     service_arg = "claim"
     list_display = ("id", "defective_return", "supplier", "amount", "status", "created_at", "decided_at")
     list_filter = ("status", "supplier")
@@ -447,7 +449,7 @@ class SupplierClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(DemandForecast)
-class DemandForecastAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DemandForecastAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("part", "location", "method", "weekly_forecast", "mae", "mape", "safety_stock",
                     "suggested_reorder_point", "suggested_order_qty", "history_weeks", "computed_at")
     list_filter = ("method", "location")
@@ -456,7 +458,7 @@ class DemandForecastAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LowStockAlertAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("day", "part", "location", "available", "reorder_point", "suggested_order_qty",
                     "acknowledged_at", "acknowledged_by")
     list_filter = ("day", "location")

@@ -20,9 +20,10 @@ from import_export.admin import ImportExportModelAdmin
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from parts.models import Part
-from tickets.admin_mixins import ReadOnlyAdminMixin
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import FaultCategory, ProductModel
+from tickets.resources import PolicyResource
 
 from . import services
 from .models import (
@@ -353,7 +354,7 @@ def _render_quotes(order: RepairOrder) -> str:
 # Repair orders
 # ----------------------------------------------------------------------------------------------
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(PolicyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -383,7 +384,7 @@ class StatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(RepairOrder)
-class RepairOrderAdmin(admin.ModelAdmin):
+class RepairOrderAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "ticket_number", "status", "technician", "center", "in_warranty", "rework_count",
                     "updated_at")
     list_filter = ("status", "in_warranty", "center")
@@ -529,7 +530,7 @@ class PriceListResource(resources.ModelResource):
 
 
 @admin.register(PriceListItem)
-class PriceListItemAdmin(ImportExportModelAdmin):
+class PriceListItemAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [PriceListResource]
     list_display = ("product_model", "fault_category", "kind", "code", "name", "unit_price", "optional", "valid_from",
                     "valid_to")
@@ -548,7 +549,7 @@ class QuoteLineInline(ReadOnlyInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "repair_order", "version", "status", "total", "under_warranty", "approved_at",
                     "signer_name")
     list_filter = ("status", "under_warranty")
@@ -590,7 +591,7 @@ class DepreciationRateForm(forms.ModelForm):
 
 
 @admin.register(DepreciationRate)
-class DepreciationRateAdmin(admin.ModelAdmin):
+class DepreciationRateAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """The white-goods (and any category's) depreciation rates: only verified rows are used by the engine."""
 
     form = DepreciationRateForm
@@ -608,7 +609,7 @@ class DepreciationRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(WarrantyRuleSet)
-class WarrantyRuleSetAdmin(admin.ModelAdmin):
+class WarrantyRuleSetAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "category", "effective_from", "is_active")
     list_filter = ("category", "is_active")
 
@@ -620,7 +621,7 @@ class RecordInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class WriteOnceAdmin(admin.ModelAdmin):
+class WriteOnceAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
@@ -651,15 +652,23 @@ class RepairRecordAdmin(WriteOnceAdmin):
 
 
 @admin.register(ServiceCenter)
-class ServiceCenterAdmin(ImportExportModelAdmin):
+class ServiceCenterAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     list_display = ("code", "name", "region", "city", "is_active")
     list_filter = ("region", "is_active")
     search_fields = ("code", "name", "city")
     filter_horizontal = ("managers",)
 
 
+class TechnicianResource(PolicyResource):
+    contact_fields = {"phone": "phone"}
+
+    class Meta:
+        model = Technician
+
+
 @admin.register(Technician)
-class TechnicianAdmin(ImportExportModelAdmin):
+class TechnicianAdmin(PolicyAdminMixin, ImportExportModelAdmin):
+    resource_classes = [TechnicianResource]
     list_display = ("employee_no", "name", "center", "level", "on_duty", "is_qc_inspector")
     list_filter = ("on_duty", "level", "center")
     list_select_related = ("center",)
@@ -667,7 +676,7 @@ class TechnicianAdmin(ImportExportModelAdmin):
     raw_id_fields = ("user",)
 
 
-class ReadOnlyLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReadOnlyLogAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     """Append-only workshop records: visible to staff, written only by the services."""
 
 

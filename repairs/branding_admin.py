@@ -7,6 +7,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tickets.admin_mixins import PolicyAdminMixin
+
 from .models import ReportBranding
 from .models.branding import BRANDING_PK
 from .services import report_branding_update
@@ -14,7 +16,7 @@ from .services.branding import EDITABLE
 
 
 @admin.register(ReportBranding)
-class ReportBrandingAdmin(admin.ModelAdmin):
+class ReportBrandingAdmin(PolicyAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (_("报告抬头"), {"fields": ("provider_name", "brand_name", "service_phone", "address", "logo")}),
         (_("盖章与页脚"), {"fields": ("seal", "footer")}),

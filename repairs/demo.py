@@ -106,7 +106,7 @@ def seed_jobs(*, stdout, count: int = 6) -> None:
             if n % 3 == 1:
                 continue  # waiting for the customer
             quote_approve(quote=quote, signature_png=_png(n + 7), signer_name=ticket.customer.name,
-                          ip="203.0.113.10", user_agent="Demo/1.0")
+                          ip="203.0.113.10", user_agent="Demo/1.0", by=by)
             order = repair_start(repair_order=order, by=by)
             order = repair_submit_qc(repair_order=order, by=by, work_done="更换故障元件并测试",
                                      after_photos=[("after.png", _png(n + 3))], technician_signature_png=_png(n + 5))

@@ -13,19 +13,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets import policy
+from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError, ValidationFailed
 
 from . import selectors, services
 from .models import FollowUp, Invitation, Response, Survey, TechnicianAlert
-
-
-def _managed_center_ids(request) -> list[int] | None:
-    """Center managers see their own centers; staff with the all-centers permission see all."""
-    user = request.user
-    if user.is_superuser or user.has_perm("tickets.view_all_centers"):
-        return None
-    ids = list(user.managed_centers.values_list("pk", flat=True)) if hasattr(user, "managed_centers") else []
-    return ids or None
 
 
 class SurveyForm(forms.ModelForm):
@@ -42,14 +35,14 @@ class SurveyForm(forms.ModelForm):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(PolicyAdminMixin, admin.ModelAdmin):
     form = SurveyForm
     list_display = ["name", "is_active", "is_default", "low_score_threshold", "low_nps_threshold", "updated_at"]
     list_filter = ["is_active"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["ticket", "survey", "status", "sent_at", "reminded_at", "expires_at", "answered_at"]
     list_filter = ["status"]
     list_select_related = ["ticket", "survey"]
@@ -72,7 +65,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(PolicyAdminMixin, admin.ModelAdmin):
     change_list_template = "surveys/admin/response_change_list.html"
     list_display = ["created_at", "ticket", "technician", "center", "speed", "attitude", "result", "nps",
                     "is_low_score", "is_complaint", "comment_short"]
@@ -94,11 +87,6 @@ class ResponseAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        centers = _managed_center_ids(request)
-        return qs if centers is None else qs.filter(center_id__in=centers)
-
     def get_urls(self):
         return [path("report/", self.admin_site.admin_view(self.report_view), name="surveys_response_report"),
                 *super().get_urls()]
@@ -115,7 +103,7 @@ class ResponseAdmin(admin.ModelAdmin):
         if group not in selectors.GROUPS:
             group = "technician"
         columns, rows = selectors.score_report(group=group, months=months,
-                                               center_ids=_managed_center_ids(request))
+                                               center_ids=policy.visible_centre_ids(request.user))
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("满意度报表"),
             "columns": columns, "rows": [(row, [row.months.get(m) for m in columns]) for row in rows],
@@ -134,7 +122,7 @@ class FollowUpForm(forms.ModelForm):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(PolicyAdminMixin, admin.ModelAdmin):
     form = FollowUpForm
     list_display = ["ticket", "reason", "status", "center", "technician", "due_at", "sla", "outcome", "handled_by"]
     list_filter = ["status", "reason", "outcome", "center"]
@@ -166,7 +154,7 @@ class FollowUpAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return selectors.follow_up_queue(center_ids=_managed_center_ids(request))
+        return selectors.follow_up_queue(center_ids=policy.visible_centre_ids(request.user))
 
     def save_model(self, request, obj, form, change):
         action = form.cleaned_data.get("action")
@@ -190,7 +178,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(TechnicianAlert)
-class TechnicianAlertAdmin(admin.ModelAdmin):
+class TechnicianAlertAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["technician", "center", "complaint_count", "window_days", "status", "created_at",
                     "acknowledged_by"]
     list_filter = ["status"]

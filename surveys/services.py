@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from tickets import policy
 from tickets.exceptions import (
     ConflictError,
     DomainError,
@@ -23,7 +24,8 @@ from tickets.exceptions import (
     ValidationFailed,
 )
 from tickets.links import site_url
-from tickets.models import Ticket
+from tickets.models import OneTimeCode, Ticket
+from tickets.otp import otp_consume
 
 from . import conf
 from .complaints import detect_complaint
@@ -263,7 +265,8 @@ def _is_low(survey: Survey, cleaned: dict[str, Any]) -> bool:
     return cleaned.get("nps") is not None and cleaned["nps"] <= survey.low_nps_threshold
 
 
-def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime | None = None) -> Response:
+def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime | None = None,
+                    otp_code: str | None = None) -> Response:
     """Record the customer's answers to their invitation.
 
     Guarantees: answers match the survey's questions and ranges; the invitation moves to answered
@@ -272,6 +275,8 @@ def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime |
     score or a complaint recognised in the comment opens a follow-up (回访) with its SLA, and a
     technician's complaints are counted for the training alert. Raises ValidationFailed (bad
     answers), SurveyAlreadyAnswered, SurveyExpired (late; the invitation is marked expired).
+    With ``otp_code`` (the customer page always passes one) the verified one-time SMS code is used up
+    in the same transaction, so the link alone cannot answer in the customer's name.
     """
     now = now or timezone.now()
     from tickets.services import ticket_event_add
@@ -287,6 +292,8 @@ def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime |
         else:
             cleaned = _clean_answers(invitation.survey, answers)
             ticket = invitation.ticket
+            if otp_code is not None:
+                otp_consume(ticket=ticket, purpose=OneTimeCode.Purpose.SURVEY_ANSWER, code=otp_code, now=now)
             verdict = detect_complaint(cleaned.get("comment", ""))
             low = _is_low(invitation.survey, cleaned)
             try:
@@ -367,12 +374,9 @@ def _notify_managers(*, event: str, center_id: int | None, ticket: Ticket | None
 
 
 def _check_follow_up_permission(*, follow_up: FollowUp, by: AbstractBaseUser) -> None:
-    if not by.is_active or not by.has_perm("surveys.handle_followup"):
+    if not policy.can(by, "surveys.handle_followup"):
         raise PermissionDeniedError(_("您没有处理回访的权限。"))
-    if by.is_superuser:
-        return
-    managed = set(by.managed_centers.values_list("pk", flat=True)) if hasattr(by, "managed_centers") else set()
-    if managed and follow_up.center_id not in managed:
+    if not policy.in_scope(by, follow_up):
         raise PermissionDeniedError(_("只能处理本网点的回访。"))
 
 

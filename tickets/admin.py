@@ -19,9 +19,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from tickets.admin_mixins import ReadOnlyAdminMixin
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 
-from . import selectors, services
+from . import services
 from .events import event_label, kind_choices, state_label
 from .exceptions import DomainError
 from .files import attachment_staff_url
@@ -31,6 +31,7 @@ from .models import (
     Device,
     FaultCategory,
     IdempotencyRecord,
+    OneTimeCode,
     ProductModel,
     Ticket,
     TicketAssignment,
@@ -38,6 +39,7 @@ from .models import (
     TicketSequence,
 )
 from .resources import CustomerResource, DeviceResource, ProductModelResource, TicketResource
+from .validators import mask_phone
 
 
 class EstimatedCountPaginator(Paginator):
@@ -76,7 +78,7 @@ def _run_service(request, func, **kwargs) -> bool:
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportExportModelAdmin):
+class CustomerAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [CustomerResource]
     list_display = ("name", "masked_phone_col", "tier", "city", "district", "created_at")
     list_filter = ("tier", "city")
@@ -100,7 +102,7 @@ class CustomerAdmin(ImportExportModelAdmin):
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(ImportExportModelAdmin):
+class ProductModelAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [ProductModelResource]
     list_display = ("brand", "name", "code", "category", "list_price", "is_active")
     list_filter = ("category", "brand", "is_active")
@@ -108,7 +110,7 @@ class ProductModelAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(ImportExportModelAdmin):
+class DeviceAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [DeviceResource]
     list_display = ("serial_number", "product_model", "owner", "purchase_date", "sales_channel")
     list_filter = ("sales_channel", "product_model__category", "product_model__brand")
@@ -119,7 +121,7 @@ class DeviceAdmin(ImportExportModelAdmin):
 
 
 @admin.register(FaultCategory)
-class FaultCategoryAdmin(admin.ModelAdmin):
+class FaultCategoryAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "parent", "department", "default_priority", "default_service_mode",
                     "required_skill", "is_active")
     list_filter = ("department", "default_priority", "is_active")
@@ -143,7 +145,7 @@ class EventLabelsMixin:
         return state_label(obj.kind, obj.to_state)
 
 
-class TicketEventInline(EventLabelsMixin, admin.TabularInline):
+class TicketEventInline(EventLabelsMixin, PolicyAdminMixin, admin.TabularInline):
     model = TicketEvent
     extra = 0
     can_delete = False
@@ -162,7 +164,7 @@ class TicketEventInline(EventLabelsMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(PolicyAdminMixin, admin.TabularInline):
     model = Attachment
     extra = 0
     can_delete = False
@@ -182,7 +184,7 @@ class AttachmentInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, gettext("下载"))
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(PolicyAdminMixin, admin.TabularInline):
     """Who was dispatched and why (the score breakdown kept on each assignment)."""
 
     model = TicketAssignment
@@ -210,14 +212,6 @@ class AssignmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("technician")
 
 
-class CenterScopedMixin:
-    """A center manager sees only the tickets of the centers they manage."""
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return selectors.ticket_scope_for_user(qs=qs, user=request.user)
-
-
 class FaultCategoryFilter(admin.RelatedFieldListFilter):
     """Category choices in one query (their labels include the parent's name)."""
 
@@ -243,15 +237,16 @@ class SlaLeftFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
+class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [TicketResource]
     change_form_template = "admin/tickets/ticket/change_form.html"
-    list_display = ("number", "status_badge", "customer", "product_model", "fault_category", "priority",
-                    "channel", "service_center", "technician", "sla_left", "created_at")
+    list_display = ("number", "status_badge", "possible_duplicate", "customer", "product_model", "fault_category",
+                    "priority", "channel", "service_center", "technician", "sla_left", "created_at")
     # A created_at filter instead of date_hierarchy: the hierarchy runs a DISTINCT over the whole
     # table on every page, which does not scale to 100k+ tickets.
     list_filter = ("status", SlaLeftFilter, "created_at", "priority", "channel", "department", "service_mode",
-                   "service_center", ("fault_category", FaultCategoryFilter))
+                   "service_center", ("fault_category", FaultCategoryFilter),
+                   ("duplicate_of", admin.EmptyFieldListFilter))
     search_fields = ("=number", "customer__name", "=customer__phone", "=device__serial_number", "description")
     list_select_related = ("customer", "product_model", "fault_category", "fault_category__parent",
                            "service_center", "technician")
@@ -289,6 +284,14 @@ class TicketAdmin(CenterScopedMixin, ImportExportModelAdmin):
     def status_badge(self, obj: Ticket) -> str:
         return format_html('<span style="color:#fff;background:{};padding:1px 8px;border-radius:9px">{}</span>',
                            self.STATUS_COLOURS.get(obj.status, "#86909c"), obj.get_status_display())
+
+    @admin.display(description=_("疑似重复"))
+    def possible_duplicate(self, obj: Ticket) -> str:
+        # Another reporter's ticket on the same device and fault: staff decide whether to merge.
+        if not obj.duplicate_of_id:
+            return ""
+        return format_html('<span class="badge warn" title="{}">⚠ {}</span>', gettext("疑似重复报修，请核实"),
+                           gettext("疑似重复"))
 
     @admin.display(description=_("SLA 剩余"), ordering="due_resolution_at")
     def sla_left(self, obj: Ticket) -> str:
@@ -430,7 +433,7 @@ class EventKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(EventLabelsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class TicketEventAdmin(EventLabelsMixin, ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "ticket", "label", "from_label", "to_label", "customer_visible", "actor")
     list_filter = (EventKindFilter, "customer_visible")
     search_fields = ("=ticket__number", "message")
@@ -440,7 +443,7 @@ class TicketEventAdmin(EventLabelsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("ticket", "kind", "purpose", "original_name", "size", "created_at")
     list_filter = ("kind", "purpose")
     search_fields = ("=ticket__number", "original_name")
@@ -452,8 +455,25 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    """Codes sent to customers, for support ("I never got the SMS"); the code itself is never kept."""
+
+    list_display = ("ticket", "purpose", "masked_phone", "created_at", "expires_at", "attempts", "verified_at",
+                    "used_at")
+    list_filter = ("purpose",)
+    list_select_related = ("ticket",)
+    fields = ("ticket", "purpose", "masked_phone", "created_at", "expires_at", "attempts", "verified_at", "used_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj: OneTimeCode) -> str:
+        return mask_phone(obj.phone)
+
+
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """Stored first responses of API POSTs (read-only; replayed to retries with the same key)."""
 
     list_display = ("created_at", "user", "method", "path", "status_code")
@@ -470,7 +490,7 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketSequence)
-class TicketSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TicketSequenceAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     """Read-only view of the per-day ticket number counters."""
 
     list_display = ("day", "value")

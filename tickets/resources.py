@@ -11,11 +11,36 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget
 
+from . import policy
 from .models import Customer, Device, ProductModel, Ticket
 from .validators import normalize_imei, normalize_phone, normalize_serial
 
 
-class CustomerResource(resources.ModelResource):
+class PolicyResource(resources.ModelResource):
+    """A resource that knows who exports: personal data leaves masked unless the user's role may see it.
+
+    ``contact_fields`` maps a field's attribute to the kind of personal data it holds (phone, email,
+    address, name). The admin passes ``user``; without one (a management command run by the operator)
+    nothing is masked.
+    """
+
+    contact_fields: dict[str, str] = {}
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        kind = self.contact_fields.get(field.attribute or "")
+        if kind is None or self.user is None:
+            return value
+        return policy.contact_for(self.user, value, kind)
+
+
+class CustomerResource(PolicyResource):
+    contact_fields = {"name": "name", "phone": "phone", "email": "email", "address": "address"}
+
     class Meta:
         model = Customer
         import_id_fields = ("phone",)
@@ -36,8 +61,10 @@ class ProductModelResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class DeviceResource(resources.ModelResource):
+class DeviceResource(PolicyResource):
     """Sales records: serial/IMEI, model code, owner phone, purchase and invoice data."""
+
+    contact_fields = {"owner": "phone"}
 
     product_model = fields.Field(attribute="product_model", column_name="product_model_code",
                                  widget=ForeignKeyWidget(ProductModel, field="code"))
@@ -65,7 +92,9 @@ class DeviceResource(resources.ModelResource):
             row["owner_phone"] = normalize_phone(str(row["owner_phone"]))
 
 
-class TicketResource(resources.ModelResource):
+class TicketResource(PolicyResource):
+    contact_fields = {"customer__name": "name"}
+
     customer_name = fields.Field(attribute="customer__name", column_name="customer")
     product = fields.Field(attribute="product_model__name", column_name="product_model")
     category = fields.Field(attribute="fault_category__name", column_name="fault_category")

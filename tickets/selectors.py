@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from . import policy
 from .models import Customer, Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -13,21 +14,8 @@ if TYPE_CHECKING:
 
 
 def ticket_scope_for_user(*, qs: QuerySet[Ticket], user: AbstractBaseUser) -> QuerySet[Ticket]:
-    """Limit tickets to what a staff user may see.
-
-    Superusers and roles with ``view_all_centers`` see everything; a center manager sees the
-    tickets of the centers they manage; a technician sees their own; others see everything their
-    model permission allows (agents work the whole queue).
-    """
-    if user.is_superuser or user.has_perm("tickets.view_all_centers"):
-        return qs
-    managed = list(user.managed_centers.values_list("pk", flat=True)) if hasattr(user, "managed_centers") else []
-    if managed:
-        return qs.filter(service_center_id__in=managed)
-    technician = getattr(user, "technician", None) if hasattr(user, "technician") else None
-    if technician is not None and not user.has_perm("tickets.triage_ticket"):
-        return qs.filter(technician_id=technician.pk)
-    return qs
+    """Limit tickets to what a staff user may see (the rules live in ``tickets.policy``)."""
+    return policy.scope_queryset(user, qs)
 
 
 def ticket_list(*, user: AbstractBaseUser | None = None, status: list[str] | None = None) -> QuerySet[Ticket]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import events, realtime
+from . import events, policy, realtime
 from .events import TRANSITION_EVENTS, event_label
 from .exceptions import ConflictError, InvalidTransition, PermissionDeniedError, ValidationFailed
 from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent, TicketSequence
@@ -46,7 +46,6 @@ TRANSITION_PERMISSIONS: dict[str, str] = {
     "cancel": "tickets.close_ticket",
     "reopen": "tickets.triage_ticket",
 }
-WORK_TRANSITIONS = {"start", "wait_customer", "wait_parts", "resume", "submit_qc", "resolve"}
 TRANSITIONS = tuple(TRANSITION_PERMISSIONS)
 
 
@@ -211,18 +210,8 @@ def ticket_event_add(
 def _check_permission(*, ticket: Ticket, transition: str, by: AbstractBaseUser | None) -> None:
     if by is None:  # system actor: schedules, signals, the customer's own page via its service
         return
-    perm = TRANSITION_PERMISSIONS[transition]
-    if not by.is_active or not by.has_perm(perm):
-        raise PermissionDeniedError(_("您没有执行“%(action)s”的权限。") % {"action": transition_label(transition)})
-    if by.is_superuser or by.has_perm("tickets.view_all_centers"):
-        return
-    tech = getattr(by, "technician", None) if hasattr(by, "technician") else None
-    if transition in WORK_TRANSITIONS and tech is not None and not by.has_perm("tickets.assign_ticket"):
-        if ticket.technician_id != tech.pk:
-            raise PermissionDeniedError(_("只能处理分配给自己的工单。"))
-    managed = list(by.managed_centers.values_list("pk", flat=True)) if hasattr(by, "managed_centers") else []
-    if managed and ticket.service_center_id and ticket.service_center_id not in managed:
-        raise PermissionDeniedError(_("只能处理本网点的工单。"))
+    policy.require(by, TRANSITION_PERMISSIONS[transition], ticket,
+                   message=_("您没有执行“%(action)s”的权限。") % {"action": transition_label(transition)})
 
 
 def transition_label(name: str) -> str:

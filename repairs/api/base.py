@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -19,8 +19,8 @@ from config.api_errors import ErrorSerializer
 from config.idempotency import HEADER, has_stored_response, idempotent
 from config.throttling import AnonRateThrottle, UserRateThrottle
 from repairs.models import Technician
-from tickets.models import Ticket, TicketAssignment
-from tickets.roles import QC
+from tickets import policy
+from tickets.models import Ticket
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (code ``invalid``; ``extra.fields`` holds the errors per field) or a domain rule "
@@ -90,12 +90,7 @@ class ApiView(APIView):
 
 
 def technician_of(user: Any) -> Technician | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.technician
-    except Technician.DoesNotExist:
-        return None
+    return policy.technician_of(user)
 
 
 class IsTechnician(permissions.BasePermission):
@@ -109,12 +104,7 @@ class IsTechnician(permissions.BasePermission):
 
 
 def is_qc_inspector(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    tech = technician_of(user)
-    if tech is not None and tech.is_qc_inspector:
-        return True
-    return user.groups.filter(name=QC).exists()
+    return policy.is_qc_inspector(user)
 
 
 class IsQcInspector(permissions.BasePermission):
@@ -131,24 +121,14 @@ def job_queryset(user: Any) -> QuerySet[Ticket]:
     tech = technician_of(user)
     if tech is None:
         return Ticket.objects.none()
-    # The lead sees the job; a helper of an active team assignment too (the services decide what
-    # each may change). A subquery, not a join: no duplicates, constant cost per page.
-    helping = TicketAssignment.objects.filter(technician=tech, status__in=TicketAssignment.ACTIVE_STATUSES)
-    return Ticket.objects.filter(Q(technician=tech) | Q(pk__in=helping.values("ticket_id")))
+    return Ticket.objects.filter(pk__in=policy.technician_job_ids(tech.pk))
 
 
 def qc_queryset(user: Any) -> QuerySet[Ticket]:
     """The QC queue an inspector may see: tickets in quality check at their center(s)."""
     if not is_qc_inspector(user):
         return Ticket.objects.none()
-    queue = Ticket.objects.filter(status=Ticket.Status.QUALITY_CHECK)
-    if user.is_superuser or user.has_perm("tickets.view_all_centers"):
-        return queue
-    tech = technician_of(user)
-    scope = Q(service_center__managers=user)
-    if tech is not None:
-        scope |= Q(service_center_id=tech.center_id)
-    return queue.filter(scope).distinct()
+    return policy.scope_queryset(user, Ticket.objects.filter(status=Ticket.Status.QUALITY_CHECK))
 
 
 def url_id(value: Any) -> int:

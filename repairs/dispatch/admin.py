@@ -17,7 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from repairs.models import Technician
-from tickets.admin_mixins import ReadOnlyAdminMixin
+from tickets import policy
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import DispatchQueueTicket, Ticket, TicketAssignment
 from tickets.sla.admin import COLOURS, warn_missing_calendar
@@ -54,7 +55,7 @@ PICK_TEMPLATE = engines["django"].from_string("""{% extends "admin/base_site.htm
 
 
 @admin.register(DispatchQueueTicket)
-class DispatchQueueAdmin(admin.ModelAdmin):
+class DispatchQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("number", "title", "customer_tier", "fault_category", "product_model", "city", "sla",
                     "status", "created_at", "pick")
     list_filter = ("status", "fault_category", "priority")
@@ -64,7 +65,7 @@ class DispatchQueueAdmin(admin.ModelAdmin):
     actions = ["auto_dispatch"]
 
     def get_queryset(self, request):
-        return dispatch_queue()
+        return policy.scope_queryset(request.user, dispatch_queue())
 
     def get_ordering(self, request):
         return ()  # the selector's SLA-urgency order
@@ -151,7 +152,7 @@ class DispatchQueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketAssignment)
-class TicketAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TicketAssignmentAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     """The assignment log: who was offered which ticket, the outcome, and why they were chosen."""
 
     list_display = ("created_at", "ticket", "technician", "role", "status", "score", "why", "auto", "reason")

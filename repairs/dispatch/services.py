@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from repairs.models import Technician
+from tickets import policy
 from tickets.exceptions import InvalidTransition, PermissionDeniedError, ValidationFailed
 from tickets.models import Ticket, TicketAssignment
 from tickets.services import ticket_assign, ticket_event_add, ticket_transition
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 ASSIGNABLE_STATES = (Ticket.Status.TRIAGED, Ticket.Status.REOPENED, Ticket.Status.ASSIGNED)
 
 
-def _require_dispatcher(by: AbstractBaseUser | None) -> None:
-    if by is not None and not by.has_perm("tickets.assign_ticket"):
-        raise PermissionDeniedError(_("您没有派工权限。"))
+def _require_dispatcher(by: AbstractBaseUser | None, ticket: Ticket, technician: Technician | None = None) -> None:
+    policy.require(by, "tickets.assign_ticket", ticket, message=_("您没有派工权限。"))
+    if technician is not None and by is not None and not policy.in_scope(by, technician):
+        raise PermissionDeniedError(_("只能派给本网点的工程师。"))
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
@@ -57,7 +59,7 @@ def dispatch_to(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser 
     one with the score breakdown, and assign the ticket (``ticket_assign``, which writes the
     customer-visible event). Raises InvalidTransition, ValidationFailed (off duty, at capacity) or
     PermissionDeniedError; nothing changes then."""
-    _require_dispatcher(by)
+    _require_dispatcher(by, ticket, technician)
     ticket = _lock_ticket(ticket)
     if ticket.status not in ASSIGNABLE_STATES:
         raise InvalidTransition(_("工单 %(number)s 当前为“%(state)s”，不能派工。") % {
@@ -120,7 +122,7 @@ def dispatch_auto(*, ticket: Ticket, by: AbstractBaseUser | None = None,
                   reason: str = "") -> TicketAssignment | None:
     """Assign the best-scoring candidate (never one who declined or was released from this ticket).
     Without any candidate the ticket is escalated (``dispatch_escalate``) and None is returned."""
-    _require_dispatcher(by)
+    _require_dispatcher(by, ticket)
     ticket = _lock_ticket(ticket)
     if ticket.status not in ASSIGNABLE_STATES:
         raise InvalidTransition(_("工单 %(number)s 当前为“%(state)s”，不能派工。") % {
@@ -141,7 +143,8 @@ def dispatch_auto(*, ticket: Ticket, by: AbstractBaseUser | None = None,
 
 
 def _check_own(assignment: TicketAssignment, by: AbstractBaseUser | None) -> None:
-    if by is None or by.has_perm("tickets.assign_ticket"):
+    # An offer is answered by the technician it was made to, or by a dispatcher of the ticket's centre.
+    if by is None or policy.can(by, "tickets.assign_ticket", assignment.ticket):
         return
     if getattr(assignment.technician, "user_id", None) != by.pk:
         raise PermissionDeniedError(_("只能处理派给自己的工单。"))
@@ -197,7 +200,7 @@ def assignment_add_helper(*, ticket: Ticket, technician: Technician,
                           by: AbstractBaseUser | None) -> TicketAssignment:
     """Team dispatch: a helper beside the lead. Raises ValidationFailed when the technician is off
     duty, already on the ticket, or the ticket has no lead yet."""
-    _require_dispatcher(by)
+    _require_dispatcher(by, ticket, technician)
     ticket = _lock_ticket(ticket)
     if ticket.technician_id is None or ticket.status in Ticket.CLOSED_STATES:
         raise ValidationFailed(_("请先为工单派主修工程师。"))
@@ -221,9 +224,9 @@ def technician_set_duty(*, technician: Technician, on_duty: bool, by: AbstractBa
     """Put a technician on or off duty. Going off duty re-dispatches every ticket still waiting for
     them (lead assignment on an ``assigned`` ticket) to the next candidate, and ends their helper
     roles; work already started stays with them."""
-    if by is not None and not (by.has_perm("repairs.change_technician")
-                               or getattr(technician, "user_id", None) == by.pk):
-        raise PermissionDeniedError(_("您没有修改工程师在岗状态的权限。"))
+    if by is not None and getattr(technician, "user_id", None) != by.pk:
+        policy.require(by, "repairs.change_technician", technician,
+                       message=_("您没有修改工程师在岗状态的权限。"))
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
     if technician.on_duty == on_duty:
         return technician

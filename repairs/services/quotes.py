@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from tickets.attachments import attachment_add
 from tickets.exceptions import ValidationFailed
-from tickets.models import Attachment
+from tickets.models import Attachment, OneTimeCode
+from tickets.otp import otp_consume
 from tickets.services import ticket_event_add
 
 from ..exceptions import QuoteLocked
@@ -188,7 +189,7 @@ def _reserve_parts(order: RepairOrder, quote: Quote, by: AbstractBaseUser | None
 
 @transaction.atomic
 def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: str | None, user_agent: str,
-                  by: AbstractBaseUser | None = None) -> Quote:
+                  by: AbstractBaseUser | None = None, otp_code: str | None = None) -> Quote:
     """The customer approves this version with a handwritten signature.
 
     Stores who (signer name, acting user), when, from where (IP, user agent) and the signature image
@@ -196,6 +197,11 @@ def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: s
     repair order to approved and the ticket back to in-progress, then reserves the quoted parts
     (``parts.services.reservation_create``; a shortage is written to the timeline). Raises
     ValidationFailed for a missing name or an invalid signature image, QuoteLocked if not awaiting.
+
+    A customer acting alone (``by=None``, through the tracking link) must prove they hold the
+    ticket's phone before money is committed: a paid quote needs a verified one-time SMS code
+    (``tickets.otp``), which is used up in this transaction. Staff and technicians (the customer
+    signing on the technician's phone) act under their own accounts.
     """
     quote = _lock_quote(quote)
     order = lock_repair_order(quote.repair_order)
@@ -206,6 +212,8 @@ def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: s
         raise ValidationFailed(_("请填写签字人姓名。"), extra={"field": "signer_name"})
     if not signature_png:
         raise ValidationFailed(_("请手写签名。"), extra={"field": "signature"})
+    if by is None and quote.total > 0:
+        otp_consume(ticket=order.ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE, code=otp_code)
     signature = attachment_add(ticket=order.ticket, file=signature_png, filename=f"signature-q{quote.pk}.png", by=by,
                                purpose=Attachment.Purpose.OTHER, kind=Attachment.Kind.SIGNATURE,
                                customer_visible=False)

@@ -192,7 +192,7 @@ def qc_pass(*, repair_order: RepairOrder, checklist: dict[str, Any], by: Abstrac
     Raises QCGateFailed listing what is missing (nothing changes).
     """
     order = lock_repair_order(repair_order)
-    require_perm(by, "tickets.qc_ticket")
+    require_perm(by, "tickets.qc_ticket", ticket=order.ticket)
     if order.status != RepairOrder.Status.QC:
         raise ValidationFailed(_("维修单不在质检中。"))
     problems = qc_gate_problems(repair_order=order, checklist=checklist)
@@ -209,7 +209,7 @@ def qc_fail(*, repair_order: RepairOrder, reason: str, by: AbstractBaseUser | No
             checklist: dict[str, Any] | None = None) -> RepairOrder:
     """Fail QC with a reason: counted as rework, and the job goes straight back to repairing."""
     order = lock_repair_order(repair_order)
-    require_perm(by, "tickets.qc_ticket")
+    require_perm(by, "tickets.qc_ticket", ticket=order.ticket)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("请填写质检不通过原因。"), extra={"field": "reason"})

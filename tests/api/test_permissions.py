@@ -107,7 +107,9 @@ def user_for(role: str, request, technician):
         inspector.user.groups.add(Group.objects.get(name="质检"))
         return inspector.user
     if role == "qc_other_center":
-        return request.getfixturevalue("qc_user")
+        qc_user = request.getfixturevalue("qc_user")
+        factories.ServiceCenterFactory(code="QC-OTHER").managers.add(qc_user)
+        return qc_user
     return request.getfixturevalue(role)
 
 

@@ -190,6 +190,7 @@ def test_accept_only_by_the_assigned_technician(shanghai, ticket_factory):
 def test_going_off_duty_redispatches_waiting_tickets(shanghai, ticket_factory, manager):
     leaving = make_tech(shanghai, level=4, skills=["screen"])
     staying = make_tech(shanghai, level=1, skills=["screen"])
+    leaving.center.managers.add(manager)  # a manager changes the duty of their own centre's technicians
     waiting = ticket_factory()
     started = ticket_factory()
     dispatch_auto(ticket=waiting)

@@ -52,8 +52,11 @@ def test_duplicate_report_says_so(client, taxonomy, phone_model, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, product_model=phone_model.pk, idempotency_key="a")
     response = _post(client, product_model=phone_model.pk, idempotency_key="b", description="屏幕碎了")
-    assert response["Location"].endswith("?merged=1")
-    assert "已合并" in client.get(response["Location"]).content.decode()
+    ticket = Ticket.objects.get()
+    assert ticket.tracking_token not in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert "已添加" in page
+    assert ticket.number not in page
     assert Ticket.objects.count() == 1
 
 

@@ -38,11 +38,19 @@ def test_page_asks_for_approval_and_shows_lines(client, quoted):
     assert f"¥{quote.total}" in html
 
 
+def _code(ticket):
+    from tickets.models import OneTimeCode
+    from tickets.otp import otp_send
+
+    return otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE)
+
+
 def test_approve_with_signature(client, quoted):
     ticket, quote = quoted
     response = client.post(
         f"/t/{ticket.tracking_token}/quote/{quote.pk}/",
-        {"action": "approve", "version": quote.version, "signer_name": "王小明", "signature": png_signature()},
+        {"action": "approve", "version": quote.version, "signer_name": "王小明", "signature": png_signature(),
+         "otp_code": _code(ticket)},
         HTTP_USER_AGENT="Mozilla/5.0 (iPhone)", REMOTE_ADDR="10.9.8.7",
     )
     assert response.status_code == 302
@@ -84,7 +92,8 @@ def test_changed_quote_needs_new_approval(client, quoted):
 
     ticket, quote = quoted
     url = f"/t/{ticket.tracking_token}/quote/{quote.pk}/"
-    signed = {"action": "approve", "version": quote.version, "signer_name": "王小明", "signature": png_signature()}
+    signed = {"action": "approve", "version": quote.version, "signer_name": "王小明", "signature": png_signature(),
+              "otp_code": _code(ticket)}
     assert client.post(url, signed).status_code == 302
     order = repair_start(repair_order=RepairOrder.objects.get(pk=quote.repair_order_id), by=None)
     newer = quote_create(repair_order=order, lines=[

@@ -213,7 +213,7 @@ def test_approved_quote_never_changes_and_new_lines_need_new_approval(workshop, 
     agree(order)
     with pytest.raises(QuoteLocked):
         quote_send(quote=v2, by=tech)
-    quote_approve(quote=v2, signature_png=png(), signer_name="张三", ip="10.0.0.9", user_agent="UA")
+    quote_approve(quote=v2, signature_png=png(), signer_name="张三", ip="10.0.0.9", user_agent="UA", by=tech)
     order = repair_start(repair_order=order, by=tech)
     assert repair_fit_part(repair_order=order, part=battery, serial="BAT-1", by=tech).quote_line.quote == v2
     quote.refresh_from_db()

@@ -21,9 +21,16 @@ def test_survey_page_shows_the_questions(client, resolved_ticket):
     assert resolved_ticket.number in html
 
 
+def _code(ticket):
+    from tickets.models import OneTimeCode
+    from tickets.otp import otp_send
+
+    return otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.SURVEY_ANSWER)
+
+
 def test_answer_then_second_answer_is_refused(client, resolved_ticket):
     url = _url(resolved_ticket)
-    done = client.post(url, ANSWER)
+    done = client.post(url, {**ANSWER, "otp_code": _code(resolved_ticket)})
     assert done.status_code == 200
     assert "感谢您的评价" in done.content.decode()
     again = client.post(url, {**ANSWER, "speed": "1"})
@@ -39,7 +46,8 @@ def test_invalid_answer_shows_errors_and_saves_nothing(client, resolved_ticket):
 
 
 def test_complaint_answer_promises_a_call_back(client, resolved_ticket):
-    page = client.post(_url(resolved_ticket), {**ANSWER, "comment": "乱收费，我要投诉"})
+    page = client.post(_url(resolved_ticket), {**ANSWER, "comment": "乱收费，我要投诉",
+                                               "otp_code": _code(resolved_ticket)})
     assert "网点负责人会尽快与您联系" in page.content.decode()
     assert FollowUp.objects.filter(reason="complaint").exists()
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
+from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import (
     Channel,
@@ -44,7 +45,7 @@ STAFF_CHANNELS = [Channel.PHONE, Channel.STORE, Channel.WECHAT]
 
 
 @admin.register(PhoneIntake)
-class PhoneIntakeAdmin(admin.ModelAdmin):
+class PhoneIntakeAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("number", "customer", "channel", "status", "fault_category", "created_at")
     list_select_related = ("customer", "fault_category", "fault_category__parent")
     list_filter = ("channel", "status")
@@ -130,7 +131,7 @@ class PhoneIntakeAdmin(admin.ModelAdmin):
 
 
 @admin.register(TriageQueueTicket)
-class TriageQueueAdmin(admin.ModelAdmin):
+class TriageQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """New tickets waiting for an agent's classification, oldest first."""
 
     list_display = ("number", "title", "predicted", "confidence", "product_model", "customer", "channel",
@@ -243,7 +244,7 @@ class TriageQueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(TriageResult)
-class TriageResultAdmin(admin.ModelAdmin):
+class TriageResultAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("ticket", "predicted_category", "confidence", "auto_triaged", "needs_review", "reviewed_by",
                     "created_at")
     list_select_related = ("ticket", "predicted_category", "predicted_category__parent", "reviewed_by")
@@ -260,7 +261,7 @@ class TriageResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(TriageCorrection)
-class TriageCorrectionAdmin(admin.ModelAdmin):
+class TriageCorrectionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("ticket", "from_category", "to_category", "corrected_by", "created_at")
     list_select_related = ("ticket", "from_category", "to_category", "corrected_by", "from_category__parent",
                            "to_category__parent")
@@ -275,7 +276,7 @@ class TriageCorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClassifierModel)
-class ClassifierModelAdmin(admin.ModelAdmin):
+class ClassifierModelAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "is_active", "sample_count", "ticket_sample_count", "vocabulary_size")
     exclude = ("params",)
     readonly_fields = ("created_at", "is_active", "sample_count", "ticket_sample_count", "vocabulary_size")
@@ -291,13 +292,13 @@ class ClassifierModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntakeChannelKey)
-class IntakeChannelKeyAdmin(APIKeyModelAdmin):
+class IntakeChannelKeyAdmin(PolicyAdminMixin, APIKeyModelAdmin):
     list_display = (*APIKeyModelAdmin.list_display, "channel")
     list_filter = (*APIKeyModelAdmin.list_filter, "channel")
 
 
 @admin.register(IntakeRecord)
-class IntakeRecordAdmin(admin.ModelAdmin):
+class IntakeRecordAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("external_id", "channel", "outcome", "ticket", "created_at")
     list_select_related = ("ticket",)
     list_filter = ("channel", "outcome")

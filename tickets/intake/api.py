@@ -92,15 +92,27 @@ class IntakeTicketCreateApi(APIView):
             return files
 
     class OutputSerializer(serializers.Serializer):
-        number = serializers.CharField(source="ticket.number")
-        status = serializers.CharField(source="ticket.status")
+        """A report merged into the customer's open ticket answers without that ticket's number, state or
+        link (null): the caller may be anyone who typed the phone and the IMEI; the customer gets the
+        link by SMS."""
+
+        number = serializers.SerializerMethodField()
+        status = serializers.SerializerMethodField()
         tracking_url = serializers.SerializerMethodField()
         outcome = serializers.CharField()
         duplicate = serializers.BooleanField(source="is_duplicate")
         replayed = serializers.BooleanField()
         message = serializers.CharField()
 
-        def get_tracking_url(self, result) -> str:
+        def get_number(self, result) -> str | None:
+            return None if result.is_duplicate else result.ticket.number
+
+        def get_status(self, result) -> str | None:
+            return None if result.is_duplicate else result.ticket.status
+
+        def get_tracking_url(self, result) -> str | None:
+            if result.is_duplicate:
+                return None
             request = self.context.get("request")
             path = result.ticket.get_tracking_url()
             return request.build_absolute_uri(path) if request else path

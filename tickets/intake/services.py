@@ -45,7 +45,7 @@ from tickets.services import (
     ticket_event_add,
     ticket_triage,
 )
-from tickets.validators import normalize_imei, normalize_phone
+from tickets.validators import mask_phone, normalize_imei, normalize_phone
 
 from . import classifier
 from .routing import route_ticket
@@ -272,6 +272,12 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             if category_id is not None:
                 predicted = (category_id, round(prediction.confidence, 4))
     existing = duplicate_find(device=device, fault_category_id=category_id) if device else None
+    possible_duplicate = None
+    if existing is not None and existing.customer_id != customer.pk:
+        # An IMEI is printed on the box and the receipt: knowing it proves nothing. Only the same
+        # customer (the same normalized phone) joins the open ticket; anyone else gets their own
+        # ticket, which staff see flagged, and learns nothing about the other one.
+        existing, possible_duplicate = None, existing
 
     if existing is not None:
         ticket = existing
@@ -290,6 +296,15 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             product_model=product_model, fault_category=fault_category, title=title, service_mode=service_mode,
             address=address, city=city, district=district, latitude=latitude, longitude=longitude,
         )
+        if possible_duplicate is not None:
+            Ticket.objects.filter(pk=ticket.pk).update(duplicate_of=possible_duplicate)
+            ticket.duplicate_of = possible_duplicate
+            ticket_event_add(
+                ticket=ticket, kind="ticket.possible_duplicate", by=by, customer_visible=False,
+                message=_("同一设备、同类故障已有处理中的工单 %(number)s，但报修人手机号不同，请核实是否重复。")
+                % {"number": possible_duplicate.number},
+                payload={"possible_duplicate_of": possible_duplicate.pk},
+            )
         if predicted is not None:
             # Stored with the ticket (not only by the triage after commit) so that a parallel report
             # on the same device already sees this ticket's fault category and links to it.
@@ -317,7 +332,9 @@ def _notify_customer(ticket_id: int) -> None:
 
 def _outcome_message(ticket: Ticket, outcome: str) -> str:
     if outcome == IntakeRecord.Outcome.DUPLICATE:
-        return _("该设备已有处理中的同类工单 %(number)s，本次报修已合并到该工单，无需重复提交。") % {"number": ticket.number}
+        # Never name the ticket: the answer may reach whoever typed the phone and the IMEI.
+        return _("您已有处理中的同类报修，本次信息已合并，进度链接已通过短信发送至 %(phone)s。") % {
+            "phone": mask_phone(ticket.customer.phone)}
     if outcome == IntakeRecord.Outcome.FOLLOW_UP:
         return _("已将您的补充信息添加到工单 %(number)s。") % {"number": ticket.number}
     return _("已创建工单 %(number)s。") % {"number": ticket.number}

@@ -333,6 +333,7 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
             ("qc_ticket", _("可质检")),
             ("close_ticket", _("可关闭/取消工单")),
             ("view_all_centers", _("可查看所有网点工单")),
+            ("view_full_contact", _("可查看客户完整联系方式")),
         ]
         indexes = [
             models.Index(fields=["status", "due_resolution_at"], name="ticket_status_due_idx"),

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tickets.admin_mixins import ReadOnlyAdminMixin
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 from tickets.models import MessageTemplate, OutboxMessage, ShortLink, WebhookDelivery, WebhookEndpoint
 from tickets.sla.admin import OwnOrFallbackPermissions
 
@@ -31,7 +31,7 @@ class ReadOnlyLog(ReadOnlyAdminMixin, OwnOrFallbackPermissions):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+class MessageTemplateAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("event", "channel", "language", "subject", "is_active", "updated_at")
     list_filter = ("channel", "language", "is_active")
     search_fields = ("event", "subject", "body")
@@ -50,7 +50,7 @@ class MessageTemplateAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyLog, admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyLog, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "event", "milestone", "channel", "to_address", "ticket", "status_badge",
                     "attempts", "sent_at")
     list_filter = ("status", "channel", "milestone", "event")
@@ -80,7 +80,7 @@ class OutboxMessageAdmin(ReadOnlyLog, admin.ModelAdmin):
         self.message_user(request, gettext("已重新排队 %(n)d 条消息。") % {"n": count}, messages.SUCCESS)
 
 
-class WebhookDeliveryInline(admin.TabularInline):
+class WebhookDeliveryInline(PolicyAdminMixin, admin.TabularInline):
     model = WebhookDelivery
     extra = 0
     can_delete = False
@@ -97,7 +97,7 @@ class WebhookDeliveryInline(admin.TabularInline):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+class WebhookEndpointAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "url", "events", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")
@@ -106,7 +106,7 @@ class WebhookEndpointAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyLog, admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyLog, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "endpoint", "event", "ticket", "status_badge", "attempts", "response_status",
                     "delivered_at")
     list_filter = ("status", "event", "endpoint")
@@ -141,7 +141,7 @@ class WebhookDeliveryAdmin(ReadOnlyLog, admin.ModelAdmin):
 
 
 @admin.register(ShortLink)
-class ShortLinkAdmin(ReadOnlyLog, admin.ModelAdmin):
+class ShortLinkAdmin(ReadOnlyLog, PolicyAdminMixin, admin.ModelAdmin):
     """Short links of SMS messages (written by the outbox only)."""
 
     list_display = ("code", "created_at")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from ..admin_mixins import PolicyAdminMixin
 from ..exceptions import DomainError
 from ..models import InvoiceRequest
 from .services import invoice_request_issue, invoice_request_reject
@@ -17,7 +18,7 @@ _SHOWN = ("ticket", "kind", "title", "tax_number", "email", "status", "invoice_n
 
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(admin.ModelAdmin):
+class InvoiceRequestAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "ticket", "kind", "title", "tax_number", "email", "status", "invoice_number",
                     "processed_at")
     list_filter = ("status", "kind", "created_at")

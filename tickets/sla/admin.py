@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tickets.admin_mixins import ReadOnlyAdminMixin
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 from tickets.calendar import years_without_calendar
 from tickets.exceptions import DomainError
 from tickets.models import CalendarDay, SlaClock, SlaLedgerEntry, SlaPolicy
@@ -90,7 +90,7 @@ ENTRY_TEMPLATE = engines["django"].from_string("""{% extends "admin/base_site.ht
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+class CalendarDayAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("date", "weekday", "is_rest_day", "name", "source")
     list_filter = ("is_rest_day", "source")
     search_fields = ("name",)
@@ -139,7 +139,7 @@ class CalendarDayAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
+class SlaPolicyAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "fault_category", "priority", "customer_tier", "response_hours", "resolution_hours",
                     "is_active")
     list_filter = ("is_active", "priority", "customer_tier")
@@ -154,7 +154,7 @@ class SlaPolicyAdmin(OwnOrFallbackPermissions, admin.ModelAdmin):
 
 
 @admin.register(SlaLedgerEntry)
-class SlaLedgerEntryAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, admin.ModelAdmin):
+class SlaLedgerEntryAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
     """Every ledger line of every ticket (read-only): why a deadline is what it is."""
 
     list_display = ("at", "ticket", "kind", "reason", "due_resolution_at")
@@ -169,7 +169,7 @@ class SlaLedgerEntryAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, admin.Mo
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
     """Each ticket's SLA: targets, state, deadlines with the time left in colour, and the ledger."""
 
     list_display = ("ticket", "state", "policy", "center", "time_left", "due_response_at", "due_resolution_at",

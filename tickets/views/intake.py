@@ -44,10 +44,11 @@ def submit(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 form.add_domain_errors(exc.extra.get("fields") or {"__all__": [str(exc.message)]})
             else:
-                url = reverse("intake:done", args=[result.ticket.tracking_token])
                 if result.is_duplicate:
-                    url += "?merged=1"
-                return redirect(url)
+                    # Merged into the reporter's own open ticket: its link goes by SMS to the ticket's
+                    # phone, never into this browser (whoever typed the form may not hold that phone).
+                    return redirect("intake:received")
+                return redirect(reverse("intake:done", args=[result.ticket.tracking_token]))
     else:
         form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex, **_prefill(request)})
     return render(request, "tickets/intake/submit.html", {"form": form}, status=400 if form.errors else 200)
@@ -78,6 +79,10 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
     ticket = Ticket.objects.select_related("product_model", "fault_category").filter(tracking_token=token).first()
     if ticket is None:
         raise Http404
-    merged = request.GET.get("merged") == "1"
     return render(request, "tickets/intake/done.html",
-                  {"ticket": ticket, "merged": merged, "progress_url": ticket.get_tracking_url()})
+                  {"ticket": ticket, "merged": False, "progress_url": ticket.get_tracking_url()})
+
+
+def received(request: HttpRequest) -> HttpResponse:
+    """A report merged into an open ticket: says so without naming that ticket."""
+    return render(request, "tickets/intake/done.html", {"ticket": None, "merged": True, "progress_url": ""})

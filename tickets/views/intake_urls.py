@@ -13,5 +13,6 @@ app_name = "intake"
 urlpatterns = [
     path("submit/", views.submit, name="submit"),
     path("submit/done/<str:token>/", views.done, name="done"),
+    path("submit/received/", views.received, name="received"),
     path("api/intake/v1/tickets/", IntakeTicketCreateApi.as_view(), name="api-ticket-create"),
 ]

@@ -27,7 +27,8 @@ from repairs.services import quote_approve, quote_decline
 
 from ..exceptions import DomainError, ValidationFailed
 from ..files import attachment_response
-from ..models import InvoiceRequest, Ticket
+from ..models import InvoiceRequest, OneTimeCode, Ticket
+from ..otp import otp_send, otp_verify
 from ..progress import page as parts
 from ..progress import selectors
 from ..progress.services import INVOICE_STATES, invoice_request_submit
@@ -219,20 +220,27 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
     )
     if quote is None:
         return _invalid(request)
-    error, field = "", ""
+    error, field, notice = "", "", ""
     signer_name = ticket.customer.name
     reason = ""
+    needs_code = quote.total > 0
     if request.method == "POST":
         action = request.POST.get("action")
         signer_name = request.POST.get("signer_name", "")[:80]
         reason = request.POST.get("reason", "")[:300]
+        otp_code = request.POST.get("otp_code", "")[:12]
         try:
             if str(quote.version) != request.POST.get("version"):
                 raise ValidationFailed(_("报价已更新，请查看最新报价后再确认。"))
-            if action == "approve":
+            if action == "send_code" and needs_code and quote.status == Quote.Status.SENT:
+                otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE)
+                notice = _("验证码已发送至 %(phone)s，10 分钟内有效。") % {"phone": mask_phone(ticket.customer.phone)}
+            elif action == "approve":
                 png = signature_png_from_data_url(request.POST.get("signature", ""))
+                if needs_code:  # money is committed: the link alone is not proof of the customer
+                    otp_verify(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE, code=otp_code)
                 quote_approve(quote=quote, signature_png=png, signer_name=signer_name, ip=_client_ip(request) or None,
-                              user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+                              user_agent=request.META.get("HTTP_USER_AGENT", "")[:300], otp_code=otp_code)
                 messages.success(request, _("已确认报价，工程师将尽快为您维修。"))
             elif action == "decline":
                 quote_decline(quote=quote, reason=reason)
@@ -243,7 +251,8 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
             error, field = str(exc), exc.extra.get("field", "")
             quote.refresh_from_db()
         else:
-            return redirect("progress:page", token=ticket.tracking_token)
+            if not notice:
+                return redirect("progress:page", token=ticket.tracking_token)
     lines = list(quote.lines.all())
     newer = None
     if quote.status == Quote.Status.SUPERSEDED:
@@ -256,4 +265,5 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
         "payable": quote.total, "gross": sum((ln.amount for ln in lines), Decimal("0.00")),
         "awaiting": quote.status == Quote.Status.SENT, "newer": newer,
         "error": error, "error_field": field, "signer_name": signer_name, "reason": reason,
+        "needs_code": needs_code, "notice": notice, "masked_phone": mask_phone(ticket.customer.phone),
     }, status=400 if error else 200)

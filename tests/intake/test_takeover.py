@@ -1,0 +1,111 @@
+"""No ticket takeover from an IMEI: only the same customer (same normalized phone) joins an open
+ticket, and no answer ever reveals another ticket's token, number or existence."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests import factories
+from tests.intake.conftest import jpeg_bytes
+from tickets.intake.services import intake_submit
+from tickets.models import Channel, IntakeChannelKey, Ticket
+
+IMEI = factories.make_imei(4242)
+VICTIM_PHONE = "138 0013 8000"
+STRANGER_PHONE = "139 0000 1111"
+
+
+def _web(client, **overrides):
+    data = {"name": "张三", "phone": VICTIM_PHONE, "description": "摔了一下屏幕花屏", "serial": IMEI,
+            "service_mode": "", "city": "上海市", "district": "浦东新区", "address": "", "idempotency_key": "v1"}
+    data.update(overrides)
+    return client.post("/submit/", data)
+
+
+@pytest.fixture
+def victim(client, taxonomy, phone_model, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _web(client, product_model=phone_model.pk)
+    assert response.status_code == 302
+    return Ticket.objects.get()
+
+
+def _assert_hidden(text: str, ticket: Ticket) -> None:
+    assert ticket.tracking_token not in text
+    assert ticket.number not in text
+
+
+def test_stranger_with_the_imei_gets_a_new_flagged_ticket_never_the_victims_token(client, victim, phone_model):
+    events_before = victim.events.count()
+    response = _web(client, product_model=phone_model.pk, phone=STRANGER_PHONE, name="李四",
+                    description="屏幕碎了", idempotency_key="s1")
+    assert response.status_code == 302
+    _assert_hidden(response["Location"], victim)
+    page = client.get(response["Location"]).content.decode()
+    _assert_hidden(page, victim)
+    own = Ticket.objects.exclude(pk=victim.pk).get()
+    assert own.customer.phone == "13900001111"
+    assert own.tracking_token in response["Location"]
+    assert own.duplicate_of_id == victim.pk  # staff see it flagged
+    assert own.events.filter(kind="ticket.possible_duplicate", customer_visible=False).exists()
+    victim.refresh_from_db()
+    assert victim.events.count() == events_before  # nothing written on the victim's timeline
+    assert victim.customer.phone == "13800138000"
+
+
+def test_same_phone_merges_without_revealing_the_ticket(client, victim, phone_model):
+    response = _web(client, product_model=phone_model.pk, description="屏幕碎了", idempotency_key="v2")
+    assert response.status_code == 302
+    _assert_hidden(response["Location"], victim)
+    page = client.get(response["Location"]).content.decode()
+    _assert_hidden(page, victim)
+    assert "短信" in page
+    assert Ticket.objects.count() == 1
+    assert victim.events.filter(kind="ticket.duplicate_report").exists()
+
+
+def test_flagged_ticket_is_visible_to_staff_in_the_admin(client, victim, phone_model, agent):
+    _web(client, product_model=phone_model.pk, phone=STRANGER_PHONE, name="李四", description="屏幕碎了",
+         idempotency_key="s1")
+    client.force_login(agent)
+    html = client.get("/admin/tickets/ticket/?duplicate_of__isempty=0").content.decode()
+    assert "疑似重复" in html
+    own = Ticket.objects.exclude(pk=victim.pk).get()
+    assert own.number in html
+    assert f">{victim.number}<" not in html
+
+
+def test_api_intake_never_answers_with_another_tickets_number(client, victim, phone_model):
+    _key, raw = IntakeChannelKey.objects.create_key(name="品牌 App", channel="app")
+    payload = {"name": "李四", "phone": STRANGER_PHONE, "description": "屏幕碎了", "product_model": phone_model.code,
+               "serial": IMEI, "attachments": [{"filename": "a.jpg", "content_type": "image/jpeg",
+                                                "data": base64.b64encode(jpeg_bytes()).decode()}]}
+    stranger = client.post("/api/intake/v1/tickets/", payload, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert stranger.status_code == 201, stranger.json()
+    _assert_hidden(stranger.content.decode(), victim)
+    assert stranger.json()["duplicate"] is False
+    same = client.post("/api/intake/v1/tickets/", {**payload, "phone": VICTIM_PHONE, "name": "张三"},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert same.status_code == 200, same.json()
+    body = same.json()
+    assert body["duplicate"] is True
+    assert body["number"] is None
+    assert body["tracking_url"] is None
+    _assert_hidden(same.content.decode(), victim)
+
+
+def test_merge_message_never_names_the_ticket(victim, phone_model):
+    """The same text is what an e-mail or API reply carries."""
+    result = intake_submit(channel=Channel.EMAIL, phone=VICTIM_PHONE, description="屏幕碎了", serial=IMEI,
+                           product_model=phone_model)
+    assert result.is_duplicate
+    assert result.ticket.pk == victim.pk
+    _assert_hidden(result.message, victim)
+    stranger = intake_submit(channel=Channel.EMAIL, phone=STRANGER_PHONE, name="李四", description="屏幕碎了",
+                             serial=IMEI, product_model=phone_model)
+    assert not stranger.is_duplicate
+    assert stranger.ticket.pk != victim.pk
+    _assert_hidden(stranger.message, victim)

@@ -1,0 +1,117 @@
+"""Import and export honour the model permissions, the centre scope and the contact-data permission."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests import factories
+from tickets.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _export(client, url, resource: str, fields: tuple[str, ...]):
+    data = {"format": "0", "resource": "0", **{f"{resource}_{f}": "on" for f in fields}}
+    return client.post(url, data)
+
+
+@pytest.fixture
+def customers(db):
+    return [factories.CustomerFactory(name="王小明", phone="13900001234", email="wang@example.com",
+                                      address="上海市浦东新区世纪大道 100 号"),
+            factories.CustomerFactory(name="李雷", phone="13900005678")]
+
+
+def test_warehouse_cannot_export_customers(client, customers, warehouse_user):
+    client.force_login(warehouse_user)
+    url = reverse("admin:tickets_customer_export")
+    response = _export(client, url, "customerresource", ("name", "phone", "email"))
+    assert response.status_code == 403
+    assert "13900001234" not in response.content.decode(errors="ignore")
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("model", ["customer", "device", "ticket"])
+def test_warehouse_cannot_open_any_personal_data_export(client, warehouse_user, model):
+    client.force_login(warehouse_user)
+    assert client.post(reverse(f"admin:tickets_{model}_export"), {"format": "0"}).status_code == 403
+
+
+def test_export_masks_contact_data_without_the_permission(client, customers, ops_user):
+    client.force_login(ops_user)
+    assert not ops_user.has_perm("tickets.view_full_contact")
+    response = _export(client, reverse("admin:tickets_customer_export"), "customerresource",
+                       ("name", "phone", "email", "address"))
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    assert "13900001234" not in body
+    assert "139****1234" in body
+    assert "wang@example.com" not in body
+    assert "w***@example.com" in body
+    assert "王小明" not in body
+    assert "王*" in body
+    assert "世纪大道" not in body
+
+
+def test_export_is_whole_for_a_role_that_calls_customers(client, customers, agent):
+    client.force_login(agent)
+    assert agent.has_perm("tickets.view_full_contact")
+    body = _export(client, reverse("admin:tickets_customer_export"), "customerresource",
+                   ("name", "phone")).content.decode("utf-8-sig")
+    assert "13900001234" in body
+    assert "王小明" in body
+
+
+@pytest.fixture
+def price_item(db):
+    from repairs.models import PriceListItem
+
+    return PriceListItem.objects.create(
+        product_model=factories.ProductModelFactory(code="P60"), fault_category=factories.FaultCategoryFactory(
+            code="screen-broken", name="屏幕损坏"),
+        kind="labor", code="L-SCREEN", name="更换屏幕工时", unit_price=Decimal("40.00"), valid_from="2026-01-01")
+
+
+def test_qc_cannot_open_the_price_list_import_or_change_a_price(client, qc_user, price_item):
+    client.force_login(qc_user)
+    url = reverse("admin:repairs_pricelistitem_import")
+    assert client.get(url).status_code == 403
+    csv = ("product_model,fault_category,kind,code,name,part,unit_price,chargeable,valid_from,valid_to\n"
+           "P60,screen-broken,labor,L-SCREEN,更换屏幕工时,,1.00,1,2026-01-01,\n")
+    response = client.post(url, {"import_file": SimpleUploadedFile("p.csv", csv.encode(), content_type="text/csv"),
+                                 "format": "0", "resource": "0"})
+    assert response.status_code == 403
+    confirm = client.post(reverse("admin:repairs_pricelistitem_process_import"),
+                          {"import_file_name": "x.csv", "original_file_name": "p.csv", "format": "0",
+                           "resource": "0"})
+    assert confirm.status_code == 403
+    price_item.refresh_from_db()
+    assert price_item.unit_price == Decimal("40.00")
+
+
+def test_import_needs_add_and_change(client, db):
+    """A role with view only (the manager on customers) sees no import, whatever the URL."""
+    from django.contrib.auth.models import Group
+
+    user = factories.UserFactory(username="mgr", is_staff=True)
+    user.groups.add(Group.objects.get(name="网点经理"))
+    client.force_login(user)
+    assert client.get(reverse("admin:tickets_customer_import")).status_code == 403
+    assert not Customer.objects.exists()
+
+
+def test_manager_cannot_bulk_import_centre_rows(client, db):
+    """Technicians belong to centres: a file cannot be scoped row by row, so a manager edits one at a time."""
+    from django.contrib.auth.models import Group
+
+    user = factories.UserFactory(username="mgr2", is_staff=True)
+    user.groups.add(Group.objects.get(name="网点经理"))
+    factories.ServiceCenterFactory(code="M01").managers.add(user)
+    client.force_login(user)
+    assert user.has_perm("repairs.add_technician")
+    assert user.has_perm("repairs.change_technician")
+    assert client.get(reverse("admin:repairs_technician_import")).status_code == 403
