@@ -187,6 +187,15 @@ def test_event_committed_in_one_server_reaches_a_page_on_another(browser, phone)
         assert "待开票" in phone.inner_text("#afterwards")
 
 
+def _sms_code(ticket) -> str:
+    import re
+
+    from tickets.models import OutboxMessage
+
+    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("pk").body
+    return re.search(r"(?<!\d)\d{6}(?!\d)", body).group(0)
+
+
 def test_quote_approval_with_a_drawn_signature(browser, phone):
     tech = in_thread(_tech)
     ticket = in_thread(lambda: assign_to(_ticket(), tech))
@@ -206,6 +215,10 @@ def test_quote_approval_with_a_drawn_signature(browser, phone):
             assert phone.locator("#quote-lines tbody tr").count() == 2
             assert "更换屏幕工时" in phone.inner_text("#quote-lines")
             assert _no_horizontal_scroll(phone)
+            # a paid quote needs the code sent by SMS to the ticket's phone
+            phone.click("#otp-send-btn")
+            phone.wait_for_selector("#otp-notice")
+            phone.fill("#id_otp_code", in_thread(_sms_code, ticket=ticket))
             # submitting without a signature is stopped in the page
             phone.click("#approve-btn")
             assert phone.is_visible("#sig-error")

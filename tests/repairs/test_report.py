@@ -197,7 +197,7 @@ def _finished_with_evidence(workshop, png, qc_user):
                             exclusions=[{"code": "liquid", "evidence": [evidence[0].pk]}])
     quote = quote_create(repair_order=order, lines=[{"kind": "part", "part": workshop["part"]}], by=tech)
     quote_send(quote=quote, by=tech)
-    quote_approve(quote=quote, signature_png=png(), signer_name="张三", ip="10.0.0.8", user_agent="Mozilla/5.0")
+    quote_approve(quote=quote, signature_png=png(), signer_name="张三", ip="10.0.0.8", user_agent="Mozilla/5.0", by=tech)
     order = repair_start(repair_order=RepairOrder.objects.get(pk=order.pk), by=tech)
     repair_fit_part(repair_order=order, part=workshop["part"], serial="SCR-2026-0002", old_serial="OLD-78", by=tech)
     order = repair_submit_qc(repair_order=order, by=tech, work_done="更换主板", after_photos=[("after.png", png())])
