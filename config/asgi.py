@@ -10,6 +10,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Web requests get the short database statement timeout (config.db).
+os.environ.setdefault("SHOUHOU_PROCESS", "web")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

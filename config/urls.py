@@ -5,9 +5,12 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from tickets.admin_mixins import estimated_counts_everywhere
+
 admin.site.site_header = "售后工单系统"
 admin.site.site_title = "售后工单"
 admin.site.index_title = "服务后台"
+estimated_counts_everywhere(admin.site)
 
 urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/admin/"), name="home"),

@@ -302,9 +302,8 @@ class DiagnosisNodeAdmin(PolicyAdminMixin, admin.ModelAdmin):
 @admin.register(DiagnosisWalk)
 class DiagnosisWalkAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "tree", "channel", "outcome", "ticket", "user", "steps"]
-    list_filter = ["outcome", "channel", "tree"]
+    list_filter = ["outcome", "channel", "tree", "created_at"]
     list_select_related = ["tree", "ticket", "user"]
-    date_hierarchy = "created_at"
     readonly_fields = ["uuid", "tree", "channel", "ticket", "user", "current", "path", "outcome", "finished_at",
                        "created_at"]
 

@@ -92,6 +92,9 @@ class ArticleVersion(models.Model):
         verbose_name_plural = _("文章版本")
         ordering = ["article", "-number"]
         constraints = [models.UniqueConstraint(fields=["article", "number"], name="article_version_unique")]
+        indexes = [
+            models.Index(fields=["status"], name="article_version_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.number}"
@@ -201,7 +204,10 @@ class DiagnosisWalk(TimeStampedModel):
         verbose_name = _("诊断记录")
         verbose_name_plural = _("诊断记录")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["tree", "outcome"], name="walk_tree_outcome_idx")]
+        indexes = [
+            models.Index(fields=["tree", "outcome"], name="walk_tree_outcome_idx"),
+            models.Index(fields=["channel"], name="diagnosis_walk_channel_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(outcome="") | Q(finished_at__isnull=False),
                                    name="walk_outcome_has_finish"),

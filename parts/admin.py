@@ -264,10 +264,9 @@ class StockMovementAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
 
     list_display = ("created_at", "part", "location", "kind", "on_hand_delta", "reserved_delta", "reason",
                     "reference", "ticket", "actor")
-    list_filter = ("kind", "location__kind", "location")
+    list_filter = ("kind", "location__kind", "location", "created_at")
     search_fields = ("part__sku", "part__name", "reference", "ticket__number", "reason")
     list_select_related = ("part", "location", "ticket", "actor")
-    date_hierarchy = "created_at"
 
 
 @admin.register(Reservation)
@@ -437,7 +436,7 @@ class DefectiveReturnAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
 class SupplierClaimAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     service_arg = "claim"
     list_display = ("id", "defective_return", "supplier", "amount", "status", "created_at", "decided_at")
-    list_filter = ("status", "supplier")
+    list_filter = ("status",)
     list_select_related = ("defective_return", "defective_return__part")
     actions = [
         bulk_action(services.supplier_claim_decide, _("供应商认可"), _("%(count)s 笔索赔已认可。"),
@@ -452,7 +451,7 @@ class SupplierClaimAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
 class DemandForecastAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("part", "location", "method", "weekly_forecast", "mae", "mape", "safety_stock",
                     "suggested_reorder_point", "suggested_order_qty", "history_weeks", "computed_at")
-    list_filter = ("method", "location")
+    list_filter = ("location",)
     search_fields = ("part__sku", "part__name")
     list_select_related = ("part", "location")
 
@@ -464,7 +463,6 @@ class LowStockAlertAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_filter = ("day", "location")
     search_fields = ("part__sku", "part__name")
     list_select_related = ("part", "location", "acknowledged_by")
-    date_hierarchy = "day"
     actions = ["acknowledge"]
 
     @admin.action(description=_("确认所选预警"))

@@ -311,6 +311,9 @@ class Transfer(ConcurrentTransitionMixin, TimeStampedModel):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="transfer_quantity_positive"),
             models.CheckConstraint(condition=~Q(source=F("destination")), name="transfer_distinct_locations"),
         ]
+        indexes = [
+            models.Index(fields=["is_emergency"], name="transfer_emergency_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

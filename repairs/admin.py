@@ -20,7 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from parts.models import Part
-from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
 from tickets.exceptions import DomainError
 from tickets.models import FaultCategory, ProductModel
 from tickets.resources import PolicyResource
@@ -691,7 +691,7 @@ class QuoteLineAdmin(ReadOnlyLogAdmin):
 @admin.register(RepairStatusChange)
 class RepairStatusChangeAdmin(ReadOnlyLogAdmin):
     list_display = ("created_at", "repair_order", "from_state", "to_state", "actor", "note")
-    list_filter = ("to_state",)
+    list_filter = (choices_filter("to_state", _("新状态"), lambda: RepairOrder.Status.choices),)
     search_fields = ("=repair_order__ticket__number",)
     list_select_related = ("repair_order", "actor")
 

@@ -69,10 +69,9 @@ class ResponseAdmin(PolicyAdminMixin, admin.ModelAdmin):
     change_list_template = "surveys/admin/response_change_list.html"
     list_display = ["created_at", "ticket", "technician", "center", "speed", "attitude", "result", "nps",
                     "is_low_score", "is_complaint", "comment_short"]
-    list_filter = ["is_complaint", "is_low_score", "center"]
+    list_filter = ["is_complaint", "is_low_score", "center", "created_at"]
     list_select_related = ["ticket", "technician", "center"]
     search_fields = ["ticket__number", "comment"]
-    date_hierarchy = "created_at"
     readonly_fields = ["invitation", "ticket", "technician", "center", "fault_category", "product_model", "speed",
                        "attitude", "result", "nps", "comment", "answers", "is_complaint", "is_low_score",
                        "complaint_terms", "created_at"]

@@ -189,6 +189,10 @@ class FollowUp(ConcurrentTransitionMixin, TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=~Q(status="closed") | ~Q(outcome=""), name="followup_closed_has_outcome"),
         ]
+        indexes = [
+            models.Index(fields=["reason"], name="followup_reason_idx"),
+            models.Index(fields=["outcome"], name="followup_outcome_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_reason_display()}"

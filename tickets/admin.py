@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpResponseRedirect
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
+from tickets.admin_mixins import EstimatedCountPaginator, PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
 
 from . import services
 from .events import event_label, kind_choices, state_label
@@ -42,31 +39,6 @@ from .resources import CustomerResource, DeviceResource, ProductModelResource, T
 from .validators import mask_phone
 
 
-class EstimatedCountPaginator(Paginator):
-    """Avoids a full-table COUNT(*) on an unfiltered changelist of a big table.
-
-    On PostgreSQL, when the queryset has no WHERE clause, the planner's row estimate
-    (``pg_class.reltuples``) is used once the table is large; small tables and filtered
-    lists are counted exactly.
-    """
-
-    exact_below = 20_000
-
-    @cached_property
-    def count(self) -> int:
-        qs = self.object_list
-        query = getattr(qs, "query", None)
-        if query is not None and connection.vendor == "postgresql" and not query.where:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                               [qs.model._meta.db_table])
-                row = cursor.fetchone()
-            estimate = int(row[0]) if row else -1
-            if estimate >= self.exact_below:
-                return estimate
-        return super().count
-
-
 def _run_service(request, func, **kwargs) -> bool:
     try:
         func(**kwargs)
@@ -81,7 +53,7 @@ def _run_service(request, func, **kwargs) -> bool:
 class CustomerAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [CustomerResource]
     list_display = ("name", "masked_phone_col", "tier", "city", "district", "created_at")
-    list_filter = ("tier", "city")
+    list_filter = ("tier",)
     search_fields = ("name", "=phone", "email")
     show_full_result_count = False
 
@@ -477,7 +449,7 @@ class IdempotencyRecordAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """Stored first responses of API POSTs (read-only; replayed to retries with the same key)."""
 
     list_display = ("created_at", "user", "method", "path", "status_code")
-    list_filter = ("method", "status_code")
+    list_filter = (choices_filter("method", _("方法"), lambda: [(m, m) for m in ("POST", "PUT", "PATCH", "DELETE")]),)
     search_fields = ("=key", "path", "user__username")
     list_select_related = ("user",)
     exclude = ("response_body",)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from config.throttling import SimpleRateThrottle
 
 from .base import ApiView, error_responses, is_qc_inspector, technician_of
+from .sockets import sockets_close_for_revoked
 
 
 class LoginIpThrottle(SimpleRateThrottle):
@@ -127,7 +128,9 @@ class LogoutApi(ApiView):
     def post(self, request: Request) -> Response:
         token = request.auth
         if isinstance(token, get_token_model()):
+            digest = token.digest
             token.delete()
+            sockets_close_for_revoked(user_id=request.user.pk, digest=digest)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -140,6 +143,7 @@ class LogoutAllApi(ApiView):
                    responses={204: None, **error_responses("401")})
     def post(self, request: Request) -> Response:
         get_token_model().objects.filter(user=request.user).delete()
+        sockets_close_for_revoked(user_id=request.user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

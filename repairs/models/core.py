@@ -186,6 +186,9 @@ class RepairOrder(ConcurrentTransitionMixin, TimeStampedModel):
                 name="one_active_repair_per_ticket",
             )
         ]
+        indexes = [
+            models.Index(fields=["updated_at"], name="repair_order_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"RO-{self.pk}"

@@ -98,6 +98,9 @@ class Quote(TimeStampedModel):
             models.CheckConstraint(condition=~Q(status="approved") | Q(approved_at__isnull=False),
                                    name="quote_approved_has_time"),
         ]
+        indexes = [
+            models.Index(fields=["under_warranty"], name="quote_warranty_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Q{self.repair_order_id}-v{self.version}"
@@ -131,6 +134,10 @@ class QuoteLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(unit_price__gte=0) & Q(amount__gte=0), name="quote_line_non_negative"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="quote_line_quantity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["kind"], name="quote_line_kind_idx"),
+            models.Index(fields=["is_free"], name="quote_line_free_idx"),
         ]
 
     def __str__(self) -> str:

@@ -115,6 +115,9 @@ class WarrantyCard(_WriteOnce):
         verbose_name = _("三包凭证")
         verbose_name_plural = _("三包凭证")
         ordering = ["-issued_at"]
+        indexes = [
+            models.Index(fields=["issued_at"], name="warranty_card_issued_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -155,6 +158,9 @@ class RepairRecord(_WriteOnce):
         verbose_name = _("维修记录")
         verbose_name_plural = _("维修记录")
         ordering = ["received_on", "id"]
+        indexes = [
+            models.Index(fields=["received_on"], name="repair_record_received_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.received_on}"

@@ -28,6 +28,9 @@ class RepairStatusChange(models.Model):
         verbose_name = _("维修单状态变更")
         verbose_name_plural = _("维修单状态变更")
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["to_state"], name="repair_change_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.repair_order_id}: {self.from_state} → {self.to_state}"
@@ -89,6 +92,10 @@ class FittedPart(TimeStampedModel):
         verbose_name = _("更换备件")
         verbose_name_plural = _("更换备件")
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["serial"], name="fitted_part_serial_idx"),
+            models.Index(fields=["old_serial"], name="fitted_part_old_serial_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.part_id} {self.serial}"
@@ -111,6 +118,9 @@ class QCInspection(TimeStampedModel):
         verbose_name = _("质检记录")
         verbose_name_plural = _("质检记录")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["result"], name="qc_inspection_result_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.repair_order_id} {self.result}"

@@ -31,6 +31,10 @@ class IdempotencyRecord(models.Model):
         verbose_name = _("幂等记录")
         verbose_name_plural = _("幂等记录")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
+        indexes = [
+            models.Index(fields=["key"], name="idempotency_key_idx"),
+            models.Index(fields=["method"], name="idempotency_method_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} → {self.status_code}"

@@ -97,6 +97,9 @@ class Customer(TimeStampedModel):
                 name="customer_longitude_range",
             ),
         ]
+        indexes = [
+            models.Index(fields=["tier"], name="customer_tier_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_phone})"
@@ -175,6 +178,9 @@ class Device(TimeStampedModel):
         verbose_name = _("设备")
         verbose_name_plural = _("设备")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["sales_channel"], name="device_sales_channel_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_model} · {self.serial_number}"
@@ -336,6 +342,9 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
             ("view_full_contact", _("可查看客户完整联系方式")),
         ]
         indexes = [
+            models.Index(fields=["channel", "created_at"], name="ticket_channel_idx"),
+            models.Index(fields=["department", "created_at"], name="ticket_department_idx"),
+            models.Index(fields=["service_mode", "created_at"], name="ticket_mode_idx"),
             models.Index(fields=["status", "due_resolution_at"], name="ticket_status_due_idx"),
             models.Index(fields=["service_center", "status"], name="ticket_center_status_idx"),
             models.Index(fields=["technician", "status"], name="ticket_tech_status_idx"),
@@ -442,7 +451,10 @@ class TicketEvent(models.Model):
         verbose_name = _("工单事件")
         verbose_name_plural = _("工单事件")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_time_idx"),
+            models.Index(fields=["customer_visible", "created_at"], name="event_visible_idx"),
+        ]
 
     def __str__(self) -> str:
         from ..events import event_label
@@ -492,6 +504,10 @@ class Attachment(TimeStampedModel):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="attachment_kind_idx"),
+            models.Index(fields=["purpose", "created_at"], name="attachment_purpose_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name or self.file.name

@@ -54,6 +54,9 @@ class TicketAssignment(models.Model):
         verbose_name_plural = _("派工记录")
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(fields=["role"], name="assignment_role_idx"),
+            models.Index(fields=["auto"], name="assignment_auto_idx"),
+            models.Index(fields=["created_at"], name="assignment_created_idx"),
             models.Index(fields=["technician", "status"], name="assignment_tech_status_idx"),
             models.Index(fields=["ticket", "status"], name="assignment_ticket_status_idx"),
         ]

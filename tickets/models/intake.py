@@ -36,6 +36,9 @@ class TriageResult(TimeStampedModel):
     class Meta:
         verbose_name = _("分类结果")
         verbose_name_plural = _("分类结果")
+        indexes = [
+            models.Index(fields=["auto_triaged"], name="triage_auto_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.predicted_category_id} ({self.confidence:.2f})"
@@ -113,6 +116,9 @@ class IntakeRecord(models.Model):
         verbose_name_plural = _("接入记录")
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="intake_record_unique_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=["outcome"], name="intake_outcome_idx"),
         ]
 
     def __str__(self) -> str:

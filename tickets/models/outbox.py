@@ -101,6 +101,10 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("外发消息")
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
+            models.Index(fields=["milestone", "created_at"], name="outbox_milestone_idx"),
+            models.Index(fields=["channel", "created_at"], name="outbox_channel_idx"),
+            models.Index(fields=["to_address"], name="outbox_to_idx"),
             models.Index(fields=["next_attempt_at"], name="outbox_due_idx",
                          condition=Q(status__in=["pending", "retry", "sending"])),
         ]
@@ -195,6 +199,8 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = _("Webhook 投递")
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(fields=["status", "created_at"], name="webhook_status_idx"),
+            models.Index(fields=["event", "created_at"], name="webhook_event_idx"),
             models.Index(fields=["next_attempt_at"], name="webhook_due_idx",
                          condition=Q(status__in=["pending", "retry", "sending"])),
         ]

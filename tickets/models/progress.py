@@ -46,6 +46,9 @@ class InvoiceRequest(TimeStampedModel):
             models.CheckConstraint(condition=Q(kind="personal") | ~Q(tax_number=""),
                                    name="invoice_company_needs_tax_number"),
         ]
+        indexes = [
+            models.Index(fields=["kind"], name="invoice_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.title}"

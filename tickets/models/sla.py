@@ -115,6 +115,10 @@ class SlaClock(models.Model):
         verbose_name = _("SLA 计时")
         verbose_name_plural = _("SLA 计时")
         indexes = [
+            models.Index(fields=["state", "due_resolution_at"], name="sla_clock_state_idx"),
+            models.Index(fields=["breached_at"], name="sla_clock_breached_idx"),
+            models.Index(fields=["reminded_at"], name="sla_clock_reminded_idx"),
+            models.Index(fields=["due_resolution_at"], name="sla_clock_due_idx"),
             models.Index(fields=["next_action_at"], name="sla_clock_next_action_idx",
                          condition=Q(next_action_at__isnull=False)),
         ]
@@ -153,7 +157,11 @@ class SlaLedgerEntry(models.Model):
         verbose_name = _("SLA 记录")
         verbose_name_plural = _("SLA 记录")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"], name="sla_ledger_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="sla_ledger_ticket_idx"),
+            models.Index(fields=["kind", "at"], name="sla_ledger_kind_idx"),
+            models.Index(fields=["at"], name="sla_ledger_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_kind_display()}"

@@ -24,7 +24,6 @@ class InvoiceRequestAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "kind", "created_at")
     search_fields = ("ticket__number", "title", "tax_number", "email", "invoice_number")
     list_select_related = ("ticket",)
-    date_hierarchy = "created_at"
     fields = _SHOWN
 
     def get_readonly_fields(self, request, obj=None):

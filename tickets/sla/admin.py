@@ -158,11 +158,10 @@ class SlaLedgerEntryAdmin(ReadOnlyAdminMixin, OwnOrFallbackPermissions, PolicyAd
     """Every ledger line of every ticket (read-only): why a deadline is what it is."""
 
     list_display = ("at", "ticket", "kind", "reason", "due_resolution_at")
-    list_filter = ("kind",)
+    list_filter = ("kind", "at")
     list_select_related = ("ticket",)
     search_fields = ("=ticket__number",)
     show_full_result_count = False
-    date_hierarchy = "at"
     fields = ("ticket", "kind", "at", "reason", "policy", "consumed_seconds", "due_response_at",
               "due_resolution_at", "data")
     readonly_fields = fields
