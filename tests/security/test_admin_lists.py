@@ -52,7 +52,7 @@ def test_no_changelist_counts_or_distincts_a_whole_table(client, superuser):
     problems = []
     for url in _changelists():
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url)
+            response = client.get(url, follow=True)  # a one-row settings page redirects to its form
         assert response.status_code == 200, url
         problems += [f"{url}: {p}" for q in ctx.captured_queries for p in _whole_table_scans(q["sql"])]
     assert not problems, "\n".join(problems)

@@ -63,7 +63,7 @@ def test_every_admin_page_passes_the_csp(client, superuser):
             urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
     urls.append(reverse("admin:tickets_customer_export"))
     for url in urls:
-        _assert_passes(client.get(url), url)
+        _assert_passes(client.get(url, follow=True), url)
 
 
 @pytest.mark.django_db
