@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('repairs', '0009_list_filter_indexes'),
         ('surveys', '0003_sweep_schedule'),
-        ('tickets', '0013_list_filter_indexes'),
+        ('tickets', '0015_list_filter_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

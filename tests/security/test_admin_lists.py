@@ -19,6 +19,7 @@ SMALL_TABLES = {
     "repairs_pricelistitem", "parts_part", "parts_location", "surveys_survey", "knowledge_article",
     "knowledge_diagnosistree", "knowledge_diagnosisnode", "knowledge_diagnosisanswer", "django_q_schedule",
     "rest_framework_api_key_apikey", "repairs_technician", "parts_supplier", "auth_user",
+    "repairs_depreciationrate",
 }
 
 COUNT = re.compile(r"\bCOUNT\(", re.I)

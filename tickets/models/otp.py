@@ -34,7 +34,10 @@ class OneTimeCode(models.Model):
     class Meta:
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
-        indexes = [models.Index(fields=["ticket", "purpose", "created_at"], name="otp_ticket_purpose_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "purpose", "created_at"], name="otp_ticket_purpose_idx"),
+            models.Index(fields=["purpose", "created_at"], name="otp_purpose_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.purpose}"

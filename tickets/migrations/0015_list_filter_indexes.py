@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('repairs', '0009_list_filter_indexes'),
-        ('tickets', '0012_outbox_milestone_shortlink'),
+        ('tickets', '0014_one_time_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
