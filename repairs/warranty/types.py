@@ -370,7 +370,7 @@ class Verdict:
             "new_parts_required": self.new_parts_required,
             "triggers": [t.as_dict() for t in self.triggers],
             "exclusion": self.exclusion,
-            "warnings": [str(w) for w in self.warnings],
+            "warnings": [msgid(w) for w in self.warnings],
         }
 
 
