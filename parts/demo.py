@@ -15,7 +15,7 @@ from django.db import transaction
 from tickets.models import ProductModel
 
 from . import services
-from .models import Location, Part, StockLevel, Transfer
+from .models import Location, Part, SerialUnit, StockLevel, StockMovement, Transfer
 
 # category -> [(suffix, name, part category, cost share of list price, serialized, main part, warranty days)]
 TEMPLATES = {
@@ -102,29 +102,41 @@ def seed_parts() -> list[Part]:
     return parts
 
 
-def _stock(part: Part, location: Location, quantity: int, reorder_point: int) -> None:
-    if StockLevel.objects.filter(part=part, location=location).exists():
+def _stock(part: Part, location: Location, quantity: int, reorder_point: int, rows: dict) -> None:
+    """Queue the opening stock of one shelf: its level, its receive movements (one per serial for
+    serialized parts, as the receiving service writes them) and the serial units."""
+    if (part.pk, location.pk) in rows["existing"]:
         return
-    if part.is_serialized:
-        serials = [f"{part.sku}-{location.code}-{n:03d}" for n in range(1, quantity + 1)]
-        services.serial_units_receive(part=part, location=location, serials=serials, by=None, reference="DEMO")
-    else:
-        services.stock_receive(part=part, location=location, quantity=quantity, by=None, reference="DEMO")
     if part.is_serialized:
         # Expensive serialized parts are stocked thin on purpose; alert only when the shelf is empty.
         reorder_point = min(reorder_point, quantity // 3)
-    services.stock_reorder_point_set(part=part, location=location, reorder_point=reorder_point, by=None)
+        for n in range(1, quantity + 1):
+            unit = SerialUnit(part=part, serial=f"{part.sku}-{location.code}-{n:03d}".upper(), location=location)
+            rows["units"].append(unit)
+            rows["unit_moves"].append(StockMovement(part=part, location=location, kind=StockMovement.Kind.RECEIVE,
+                                                    on_hand_delta=1, reference="DEMO", serial_unit=unit))
+    else:
+        rows["moves"].append(StockMovement(part=part, location=location, kind=StockMovement.Kind.RECEIVE,
+                                           on_hand_delta=quantity, reference="DEMO"))
+    rows["levels"].append(StockLevel(part=part, location=location, on_hand=quantity, reorder_point=reorder_point))
 
 
 def seed_stock(places: dict, parts: list[Part]) -> None:
+    """Opening stock in bulk: the same rows the receiving services write (level, ledger, serial
+    units), a few inserts instead of one transaction per shelf."""
+    rows: dict = {"levels": [], "moves": [], "units": [], "unit_moves": [],
+                  "existing": set(StockLevel.objects.values_list("part_id", "location_id"))}
     serial_cap = {"central": 12, "regional": 4, "center": 1}
+    categories = {pk: category for pk, category in
+                  Part.compatible_models.through.objects.values_list("part_id", "productmodel__category")}
     for part in parts:
-        category = part.compatible_models.first().category if part.compatible_models.exists() else ""
+        category = categories.get(part.pk, "")
         on_hand, rop = LEVELS["central"]
-        _stock(part, places["central"], min(on_hand, serial_cap["central"]) if part.is_serialized else on_hand, rop)
+        _stock(part, places["central"], min(on_hand, serial_cap["central"]) if part.is_serialized else on_hand, rop,
+               rows)
         for reg in places["regional"].values():
             on_hand, rop = LEVELS["regional"]
-            _stock(part, reg, min(on_hand, serial_cap["regional"]) if part.is_serialized else on_hand, rop)
+            _stock(part, reg, min(on_hand, serial_cap["regional"]) if part.is_serialized else on_hand, rop, rows)
         for loc in places["centers"].values():
             cats = loc.center.product_categories or []
             if cats and category not in cats:
@@ -133,11 +145,14 @@ def seed_stock(places: dict, parts: list[Part]) -> None:
             # Some center shelves run low so the daily alert has something to say.
             if part.sku.endswith("-SCR") and loc.code.endswith("1"):
                 on_hand = 2
-            _stock(part, loc, serial_cap["center"] if part.is_serialized else on_hand, rop)
+            _stock(part, loc, serial_cap["center"] if part.is_serialized else on_hand, rop, rows)
         for van, tech in places["vans"].values():
             if category in (tech.product_categories or []) and part.sku.rsplit("-", 1)[-1] in VAN_SUFFIXES:
                 on_hand, rop = LEVELS["van"]
-                _stock(part, van, on_hand, rop)
+                _stock(part, van, on_hand, rop, rows)
+    StockLevel.objects.bulk_create(rows["levels"], batch_size=500)
+    SerialUnit.objects.bulk_create(rows["units"], batch_size=500)
+    StockMovement.objects.bulk_create(rows["moves"] + rows["unit_moves"], batch_size=500)
 
 
 def seed_transfers(places: dict, parts: list[Part]) -> None:
@@ -163,7 +178,11 @@ def seed(*, stdout) -> None:
         parts = seed_parts()
         seed_stock(places, parts)
         seed_transfers(places, parts)
-    services.demand_forecasts_refresh_all()
+    # The forecasts (a few queries per shelf, 1,300 shelves) are the daily job's: queued for the worker
+    # rather than computed here, so the first page does not wait for them.
+    from django_q.tasks import async_task
+
+    async_task("parts.tasks.stock_low_alerts_daily", task_name="demo-forecasts")
     alerts = services.stock_low_alerts_run()
     stdout.write(f"  parts: {len(parts)}, locations: {Location.objects.count()}, "
                  f"stock levels: {StockLevel.objects.count()}, new low-stock alerts: {len(alerts)}")

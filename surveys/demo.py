@@ -1,15 +1,22 @@
 """Demo survey answers for ``manage.py seed_demo``: most resolved/closed demo tickets get a realistic
 answer (a few low scores and complaints), so the CSAT/NPS report and the follow-up queue have data.
-Idempotent: only invitations that are still open are answered; tickets resolved without an
-invitation (seeded before this app's receiver ran) get one first."""
+
+The invitations belong to the demo's past: they are written as already sent when the ticket was
+resolved (with their timeline event and their message marked sent), so no SMS, reminder or expiry job
+is queued for them. Idempotent: tickets that have an invitation are left alone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
-from tickets.models import Ticket
+from django.db import transaction
+from django.utils import timezone
 
-from . import services
+from tickets.demo import sent_milestone_messages
+from tickets.models import OutboxMessage, Ticket, TicketEvent
+
+from . import conf, services
 from .models import Invitation
 
 COMMENTS_GOOD = ["师傅很专业，修得很快", "服务态度很好，点赞", "比预期快，谢谢", "", "整体满意", "工程师很耐心，讲解清楚"]
@@ -18,15 +25,42 @@ COMMENTS_BAD = ["师傅态度差，爱答不理，我要投诉", "修了两次�
                 "上门迟到两个小时也不打电话，再也不会买你们的产品"]
 
 
+def _invite_past(tickets: list[Ticket], now: dt.datetime) -> list[Invitation]:
+    invitations, events = [], []
+    for ticket in tickets:
+        sent_at = min(ticket.resolved_at + dt.timedelta(hours=1), now)
+        expires_at = sent_at + conf.expiry()
+        invitation = Invitation(ticket=ticket, survey=services.survey_for_ticket(ticket=ticket), sent_at=sent_at,
+                                expires_at=expires_at, status=Invitation.Status.SENT,
+                                created_at=sent_at)
+        if sent_at + conf.reminder_delay() <= now:
+            invitation.reminded_at = sent_at + conf.reminder_delay()  # the reminder, too, is in the past
+        invitations.append(invitation)
+    Invitation.objects.bulk_create(invitations, batch_size=500)
+    for invitation in invitations:
+        events.append(TicketEvent(
+            ticket=invitation.ticket, kind="survey.sent", message="已发送满意度调查邀请", customer_visible=True,
+            created_at=invitation.sent_at,
+            payload={"invitation_id": invitation.pk, "days": conf.expiry().days,
+                     "survey_path": f"/s/{services.invitation_signed_token(invitation=invitation)}/"}))
+    TicketEvent.objects.bulk_create(events, batch_size=500)
+    OutboxMessage.objects.bulk_create(sent_milestone_messages(tickets, events), batch_size=500)
+    return invitations
+
+
 def seed(*, stdout) -> None:
     rng = random.Random(99)
-    for ticket in Ticket.objects.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
-                                        survey_invitation__isnull=True):
-        services.invitation_send(invitation=services.invitation_create(ticket=ticket))
+    now = timezone.now()
+    tickets = list(Ticket.objects.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
+                                         resolved_at__isnull=False, survey_invitation__isnull=True)
+                   .select_related("customer", "technician", "device__product_model", "product_model")
+                   .order_by("pk"))
+    with transaction.atomic():
+        invitations = _invite_past(tickets, now)
     answered = 0
-    for invitation in Invitation.objects.filter(status=Invitation.Status.SENT).order_by("pk"):
+    for invitation in invitations:
         roll = rng.random()
-        if roll < 0.25:
+        if roll < 0.25 or invitation.expires_at <= now:
             continue  # not every customer answers
         if roll < 0.85:
             answers = {"speed": rng.choice([4, 5, 5]), "attitude": rng.choice([4, 5, 5]), "result": 5,
@@ -39,4 +73,7 @@ def seed(*, stdout) -> None:
                        "nps": rng.choice([0, 2, 3]), "comment": rng.choice(COMMENTS_BAD)}
         services.response_submit(invitation=invitation, answers=answers)
         answered += 1
-    stdout.write(f"  surveys: {answered} demo answers, {Invitation.objects.count()} invitations")
+    expired = Invitation.objects.filter(status=Invitation.Status.SENT, expires_at__lte=now).update(
+        status=Invitation.Status.EXPIRED)
+    stdout.write(f"  surveys: {answered} demo answers, {expired} expired unanswered, "
+                 f"{Invitation.objects.count()} invitations")

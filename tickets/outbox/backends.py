@@ -47,7 +47,11 @@ class ConsoleBackend:
     name = "console"
 
     def send(self, message) -> str:
-        logger.info("[%s → %s] %s %s", message.channel, message.to_address, message.subject, message.body)
+        # One log line per message: an e-mail body spread over many lines made the worker's log
+        # unreadable; the full text stays in the outbox row.
+        body = " ".join((message.body or "").split())
+        logger.info("[%s → %s] %s %s", message.channel, message.to_address, message.subject,
+                    body if len(body) <= 200 else body[:199] + "…")
         return f"console-{message.idempotency_key}"
 
 

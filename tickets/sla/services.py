@@ -454,3 +454,109 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, 
             _project(clock, calendars[clock.center_id])
             clock.save()
     return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Replay: the clock of a ticket written with its history in bulk
+# ---------------------------------------------------------------------------------------------
+
+def sla_clock_replay(
+    *,
+    ticket: Ticket,
+    steps: list[tuple[dt.datetime, str, str]],
+    now: dt.datetime,
+    calendars: dict[int | None, BusinessCalendar] | None = None,
+    targets: dict[tuple, tuple[SlaPolicy | None, Decimal, Decimal]] | None = None,
+) -> tuple[SlaClock, list[SlaLedgerEntry], list[tuple[dt.datetime, str, str, dict]]]:
+    """The clock, ledger and SLA events a ticket would have if the live services had seen its
+    transitions ``steps`` ((at, from_state, to_state), oldest first) as they happened, counted from its
+    own ``created_at``: same policy, business calendar and projection, with the reminders and breaches
+    that fell before ``now`` already marked, so the sweep does not fire them again as new.
+
+    For history written in bulk (demo data, imports); nothing is saved: the caller bulk-creates the
+    clock, the ledger rows and the events, given as (at, kind, message, payload). ``calendars`` and
+    ``targets`` may be shared between calls to load each centre's calendar and each policy once."""
+    calendars = {} if calendars is None else calendars
+    targets = {} if targets is None else targets
+    key = (ticket.fault_category_id, ticket.priority, ticket.customer.tier)
+    if key not in targets:
+        targets[key] = _targets(ticket)
+    policy, response, resolution = targets[key]
+    clock = SlaClock(ticket=ticket, policy=policy, response_hours=response, resolution_hours=resolution,
+                     started_at=ticket.created_at, running_since=ticket.created_at, center=None)
+    ledger: list[SlaLedgerEntry] = []
+    sla_events: list[tuple[dt.datetime, str, str, dict]] = []
+
+    def cal() -> BusinessCalendar:
+        if clock.center_id not in calendars:
+            calendars[clock.center_id] = _calendar(clock)
+        return calendars[clock.center_id]
+
+    def write(kind: str, reason: str, at: dt.datetime, **data: Any) -> None:
+        ledger.append(SlaLedgerEntry(
+            ticket=ticket, kind=kind, at=at, reason=reason[:300], policy=clock.policy,
+            consumed_seconds=clock.consumed_seconds, due_response_at=clock.due_response_at,
+            due_resolution_at=clock.due_resolution_at, data=data))
+
+    def catch_up(until: dt.datetime) -> None:
+        """What the sweep would have done before ``until``: remind at 75 %, then escalate breaches."""
+        if clock.state != SlaClock.State.RUNNING:
+            return
+        if clock.reminded_at is None and clock.breached_at is None and clock.remind_at and clock.remind_at <= until:
+            clock.reminded_at = clock.remind_at
+            write(SlaLedgerEntry.Kind.REMINDER, _("已用 75%% 解决时限，提醒经办人"), clock.remind_at)
+            sla_events.append((clock.remind_at, "sla.reminder", _("SLA 提醒：解决时限已用 75%%，截止 %(due)s") % {
+                "due": timezone.localtime(clock.due_resolution_at).strftime("%Y-%m-%d %H:%M")}, {}))
+        for target, due in (("response", clock.due_response_at), ("resolution", clock.due_resolution_at)):
+            done = clock.responded_at is not None or clock.response_breached_at is not None \
+                if target == "response" else clock.breached_at is not None
+            if done or due is None or due > until:
+                continue
+            reason = _("首次响应超时") if target == "response" else _("解决超时")
+            if target == "response":
+                clock.response_breached_at = due
+            else:
+                clock.breached_at = clock.escalated_at = due
+            write(SlaLedgerEntry.Kind.BREACH, _("%(reason)s：截止 %(due)s") % {
+                "reason": reason, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}, due, target=target)
+            sla_events.append((due, "sla.escalated", _("SLA %(reason)s，已升级至网点经理") % {"reason": reason},
+                               {"target": target, "due": due.isoformat()}))
+        _project(clock, cal())
+
+    _project(clock, cal())
+    write(SlaLedgerEntry.Kind.START, _("工单创建，开始计时。") + _policy_reason(clock, ticket), ticket.created_at)
+    for at, from_state, to_state in steps:
+        catch_up(at)
+        if to_state in Ticket.PAUSED_STATES and clock.state == SlaClock.State.RUNNING:
+            _settle(clock, cal(), at)
+            clock.state, clock.running_since = SlaClock.State.PAUSED, None
+            _project(clock, cal())
+            write(SlaLedgerEntry.Kind.PAUSE, _("%(reason)s，暂停计时") % {
+                "reason": PAUSE_REASONS.get(to_state, to_state)}, at)
+        elif to_state in Ticket.CLOSED_STATES and clock.state != SlaClock.State.STOPPED:
+            due = clock.due_resolution_at
+            _settle(clock, cal(), at)
+            clock.state, clock.running_since = SlaClock.State.STOPPED, None
+            met = due is not None and at <= due and clock.breached_at is None
+            _project(clock, cal())
+            write(SlaLedgerEntry.Kind.STOP, _("%(reason)s，停止计时；用时 %(used).1f 工作小时（%(met)s）") % {
+                "reason": Ticket.Status(to_state).label, "used": clock.consumed_seconds / 3600,
+                "met": _("达标") if met else _("超时")}, at, met=met)
+        elif clock.state != SlaClock.State.RUNNING and (
+                from_state in Ticket.PAUSED_STATES or to_state == Ticket.Status.REOPENED):
+            clock.state, clock.running_since = SlaClock.State.RUNNING, at
+            _project(clock, cal())
+            write(SlaLedgerEntry.Kind.RESUME, _("恢复计时。") + _policy_reason(clock, ticket), at)
+        if to_state == Ticket.Status.ASSIGNED and ticket.service_center_id != clock.center_id:
+            _settle(clock, cal(), at)
+            clock.center = ticket.service_center
+            _project(clock, cal())
+            write(SlaLedgerEntry.Kind.RECALCULATE, _("派工后按网点日历计算。") + _policy_reason(clock, ticket), at)
+        if clock.responded_at is None and ticket.first_response_at is not None and ticket.first_response_at <= at:
+            clock.responded_at = ticket.first_response_at
+            met = clock.due_response_at is None or clock.responded_at <= clock.due_response_at
+            _project(clock, cal())
+            write(SlaLedgerEntry.Kind.RESPONDED, _("首次响应%(met)s") % {"met": _("达标") if met else _("超时")},
+                  clock.responded_at, met=met)
+    catch_up(now)
+    return clock, ledger, sla_events

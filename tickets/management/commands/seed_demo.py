@@ -24,5 +24,5 @@ class Command(BaseCommand):
             self.stdout.write("demo data already present")
             return
         self.stdout.write("seeding demo data …")
-        demo.seed_all(stdout=self.stdout)
+        demo.seed_all(stdout=self.stdout, tickets=options["tickets"])
         self.stdout.write(self.style.SUCCESS("demo data ready"))
