@@ -280,3 +280,21 @@ def test_tv_backlight_repair_says_new_parts_on_the_verdict_and_the_quote(worksho
     line = quote.lines.get()
     assert line.is_free
     assert "新的零部件" in line.free_reason
+
+
+def test_admin_diagnosis_takes_the_measured_battery_capacity(client, superuser, workshop):
+    order = _open(workshop)
+    client.force_login(superuser)
+    url = reverse("admin:repairs_repairorder_workflow", args=[order.pk, "diagnose"])
+    form = client.get(url).content.decode()
+    assert "电池实测容量" in form
+    assert "随机附件" in form
+    response = client.post(url, {"fault_code": "phone.battery", "findings": "续航差", "battery_measured_mah": "3000",
+                                 "battery_rated_mah": "4000", "same_model_in_stock": "on",
+                                 "warranty_choice": "exchange"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.battery_measured_mah, order.decided_remedy) == (3000, "exchange")
+    bad = client.post(url, {"fault_code": "phone.no_power", "findings": "x", "battery_measured_mah": "3000",
+                            "battery_rated_mah": "4000"}, follow=True)
+    assert "电池容量只适用于电池故障" in bad.content.decode()
