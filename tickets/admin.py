@@ -421,7 +421,7 @@ class AttachmentAdmin(PolicyAdminMixin, admin.ModelAdmin):
     search_fields = ("=ticket__number", "original_name")
     list_select_related = ("ticket",)
     readonly_fields = ("ticket", "kind", "purpose", "file", "original_name", "content_type", "size", "width",
-                       "height", "sha256", "exif_latitude", "exif_longitude", "uploaded_by")
+                       "height", "sha256", "uploaded_by")
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,4 @@
-"""Attachment intake: images checked with Pillow, EXIF GPS kept in our record only, videos by their
+"""Attachment intake: images checked with Pillow, EXIF (with any GPS location) stripped and not kept, videos by their
 container's signature (magic bytes), never by the type the client claims.
 
 ``attachment_add`` is the one service every channel (customer form, e-mail, technician API, admin)
@@ -11,7 +11,6 @@ import hashlib
 import io
 import mimetypes
 import warnings
-from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -102,27 +101,6 @@ def customer_upload_check(*, ticket: Ticket, size: int) -> None:
                                % {"mb": allowance // 2**20}, code="upload_quota_exceeded")
 
 
-def _gps_to_decimal(values: Any, ref: str) -> Decimal | None:
-    try:
-        deg, minutes, seconds = (float(v) for v in values)
-    except (TypeError, ValueError):
-        return None
-    result = deg + minutes / 60 + seconds / 3600
-    if ref in ("S", "W"):
-        result = -result
-    return Decimal(f"{result:.6f}")
-
-
-def _exif_location(image: Image.Image) -> tuple[Decimal | None, Decimal | None]:
-    try:
-        gps = image.getexif().get_ifd(0x8825)
-    except Exception:  # malformed EXIF must not block the upload
-        return None, None
-    if not gps or 2 not in gps or 4 not in gps:
-        return None, None
-    return _gps_to_decimal(gps.get(2), gps.get(1, "N")), _gps_to_decimal(gps.get(4), gps.get(3, "E"))
-
-
 def image_size_check(size: int) -> None:
     max_bytes = settings.ATTACHMENT_MAX_IMAGE_BYTES
     if size > max_bytes:
@@ -148,7 +126,6 @@ def image_inspect(data: bytes) -> dict[str, Any]:
                                        code="image_too_large")
             if fmt not in IMAGE_FORMATS:
                 raise ValidationFailed(_("不支持的图片格式，请上传 JPG、PNG 或 WEBP。"), code="invalid_image")
-            latitude, longitude = _exif_location(image)
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
@@ -166,7 +143,7 @@ def image_inspect(data: bytes) -> dict[str, Any]:
         clean.save(out, "WEBP", quality=88)
         content_type, ext = "image/webp", "webp"
     return {"data": out.getvalue(), "content_type": content_type, "ext": ext, "width": clean.width,
-            "height": clean.height, "exif_latitude": latitude, "exif_longitude": longitude}
+            "height": clean.height}
 
 
 def attachment_add(
@@ -188,7 +165,7 @@ def attachment_add(
     same uuid again returns the stored attachment and changes nothing; a uuid already used on another
     ticket is refused.
 
-    Images are re-encoded without metadata (EXIF GPS is copied to the record for staff first);
+    Images are re-encoded without metadata (no EXIF location is kept anywhere);
     videos are accepted by their signature and size and streamed to storage without being read into
     memory. Uploads without a staff user count against the customer's daily allowance. Writes a
     ``ticket.attachment_added`` event.
@@ -214,7 +191,7 @@ def attachment_add(
     if kind in (Attachment.Kind.IMAGE, Attachment.Kind.SIGNATURE):
         info = image_inspect(file)
         payload, content_type, ext = info["data"], info["content_type"], info["ext"]
-        fields = {k: info[k] for k in ("width", "height", "exif_latitude", "exif_longitude")}
+        fields = {k: info[k] for k in ("width", "height")}
     elif kind == Attachment.Kind.VIDEO:
         # A large video is never read into memory: its head is sniffed and its body streamed to storage.
         content_type = video_inspect(_head_of(stream) if stream is not None else file[:SNIFF_BYTES], size=size)

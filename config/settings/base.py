@@ -261,7 +261,7 @@ else:
 # ------------------------------------------------------------------------------
 # E-mail and SMS (console by default; the outbox keeps every message)
 # ------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="config.masking.MaskedConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="售后服务 <service@example.com>")
 # Mail to these addresses becomes tickets (``manage.py mail_intake`` runs the SMTP receiver).
 INTAKE_MAILBOXES = env.list("INTAKE_MAILBOXES", default=["service@example.com"])
@@ -336,7 +336,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phones, e-mail addresses, link credentials and the customer names of message texts are masked.
+    "filters": {"mask_personal_data": {"()": "config.masking.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "django_q": {"level": "WARNING"}},
 }

@@ -106,7 +106,7 @@ class AttachmentOut(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "uuid", "kind", "purpose", "original_name", "content_type", "size", "width", "height",
-                  "sha256", "exif_latitude", "exif_longitude", "customer_visible", "created_at", "url"]
+                  "sha256", "customer_visible", "created_at", "url"]
 
     def get_url(self, attachment: Attachment) -> str:
         return attachment_staff_url(attachment) if attachment.file else ""

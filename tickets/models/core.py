@@ -493,9 +493,6 @@ class Attachment(TimeStampedModel):
     width = models.PositiveIntegerField(_("宽"), null=True, blank=True)
     height = models.PositiveIntegerField(_("高"), null=True, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
-    # EXIF GPS is kept only here, for staff; the stored image itself has EXIF stripped.
-    exif_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    exif_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     customer_visible = models.BooleanField(_("客户可见"), default=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("上传人"))
