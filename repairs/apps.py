@@ -20,6 +20,11 @@ class RepairsConfig(AppConfig):
         from .events import register_kinds
 
         register_kinds()
+        from tickets.intake.estimate import estimator_register
+
+        from .services.pricing import ticket_estimate
+
+        estimator_register(ticket_estimate)
         self._register_templates()
 
     @staticmethod

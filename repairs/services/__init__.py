@@ -13,7 +13,7 @@ from .diagnosis import (
     visit_check_out,
     visit_depart,
 )
-from .pricing import price_item_upsert, ticket_estimate_refresh
+from .pricing import price_item_upsert, ticket_estimate
 from .quotes import quote_approve, quote_create, quote_decline, quote_send
 from .warranty import depreciation_rate_save, warranty_evaluate, warranty_preview
 from .watch import repair_delay_watch
@@ -37,6 +37,6 @@ __all__ = [
     "quote_create", "quote_decline", "quote_send", "repair_delay_watch", "report_branding_update", "repair_diagnose", "repair_fit_part",
     "repair_hand_back", "repair_mark_unrepairable", "repair_order_open", "repair_parts_arrived",
     "repair_photos_add", "repair_record_write", "repair_refund", "repair_replace", "repair_start",
-    "repair_submit_qc", "repair_wait_parts", "ticket_estimate_refresh", "visit_check_in", "visit_check_out",
+    "repair_submit_qc", "repair_wait_parts", "ticket_estimate", "visit_check_in", "visit_check_out",
     "visit_depart", "warranty_card_for", "warranty_card_issue", "warranty_evaluate", "warranty_preview",
 ]

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from tickets.exceptions import ValidationFailed
 from tickets.models import FaultCategory, ProductModel, Ticket
-from tickets.services import ticket_estimate_update
 
 from ..models import LineKind, PriceListItem
 from ..selectors import price_range_for
@@ -55,26 +54,19 @@ def price_item_upsert(*, product_model: ProductModel, fault_category: FaultCateg
     return item
 
 
-def ticket_estimate_refresh(*, ticket_id: int) -> Ticket | None:
-    """Compute the price range and the 三包 preview for a ticket and store them (system action).
+def ticket_estimate(ticket: Ticket):
+    """The price list's range and the 三包 engine's preview for a ticket: the estimator the hub
+    calls (registered in ``RepairsConfig.ready``). A ticket without a product gets no price."""
+    from tickets.intake.estimate import Estimate
 
-    Called from the receivers of ``ticket_created`` / ``ticket_transitioned`` after commit; a
-    ticket without a product gets nothing. Errors in the preview are logged, never raised into intake.
-    """
-    ticket = (Ticket.objects.select_related("device", "device__product_model", "product_model", "customer")
-              .filter(pk=ticket_id).first())
-    if ticket is None:
-        return None
     model_id = ticket.product_model_id or (ticket.device.product_model_id if ticket.device_id else None)
     price = price_range_for(product_model_id=model_id, fault_category_id=ticket.fault_category_id)
     try:
         preview = warranty_preview(ticket=ticket)
     except LookupError:
-        logger.warning("no 三包 rules for ticket %s", ticket_id)
+        logger.warning("no 三包 rules for ticket %s", ticket.pk)
         preview = None
-    if price is None and preview is None:
-        return ticket
     low, high = price if price else (None, None)
     if price and preview and preview.get("in_warranty") and "paid_repair" not in preview.get("remedies", []):
         preview["price_note"] = _("预计三包免费；如检测为人为损坏，参考价 ¥%(low)s–¥%(high)s") % {"low": low, "high": high}
-    return ticket_estimate_update(ticket=ticket, price_min=low, price_max=high, warranty_preview=preview)
+    return Estimate(price_min=low, price_max=high, basis="price_list" if price else "", warranty_preview=preview)

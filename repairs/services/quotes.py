@@ -19,6 +19,7 @@ from tickets.services import ticket_event_add
 
 from ..exceptions import QuoteLocked
 from ..models import LineKind, PriceListItem, Quote, QuoteLine, RepairOrder
+from ..selectors import price_items_for
 from ..warranty import Remedy
 from .common import lock_repair_order, require_perm, run_transition
 
@@ -55,6 +56,27 @@ def warranty_free_reason(order: RepairOrder) -> str:
     if decision.get("new_parts_required"):
         text += _("，须使用新的零部件")
     return f"{text}；{clause}" if clause else text
+
+
+def _priced_from_list(order: RepairOrder, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines without a price start from the price list (the same items the customer's estimate
+    summed): a part line takes the list's item for that part, another line the list's item of its
+    kind. A line with its own unit price or price item is left as it is."""
+    if all(raw.get("unit_price") is not None or raw.get("price_item") for raw in lines):
+        return lines
+    ticket = order.ticket
+    model_id = ticket.device.product_model_id if ticket.device_id else ticket.product_model_id
+    items = (price_items_for(product_model_id=model_id, fault_category_id=ticket.fault_category_id)
+             if model_id and ticket.fault_category_id else [])
+    out = []
+    for raw in lines:
+        if raw.get("unit_price") is None and not raw.get("price_item"):
+            kind, part = raw.get("kind"), raw.get("part")
+            match = next((i for i in items if i.kind == kind and (part is None or i.part_id == part.pk)), None)
+            if match is not None:
+                raw = {**raw, "price_item": match}
+        out.append(raw)
+    return out
 
 
 def _build_lines(order: RepairOrder, lines: list[dict[str, Any]], free_reason: str) -> list[QuoteLine]:
@@ -115,7 +137,7 @@ def quote_create(*, repair_order: RepairOrder, lines: list[dict[str, Any]], by: 
         previous = [{"kind": ln.kind, "description": ln.description, "part": ln.part, "price_item": ln.price_item,
                      "quantity": ln.quantity, "unit_price": ln.unit_price, "chargeable": not ln.is_free,
                      "reservation": ln.reservation} for ln in approved.lines.all()]
-    built = _build_lines(order, [*previous, *lines], free_reason)
+    built = _build_lines(order, [*previous, *_priced_from_list(order, lines)], free_reason)
     order.quotes.filter(status__in=[Quote.Status.DRAFT, Quote.Status.SENT]).update(
         status=Quote.Status.SUPERSEDED, updated_at=timezone.now())
     version = (order.quotes.aggregate(v=Max("version"))["v"] or 0) + 1

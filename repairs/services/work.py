@@ -201,7 +201,7 @@ def qc_pass(*, repair_order: RepairOrder, checklist: dict[str, Any], by: Abstrac
     QCInspection.objects.create(repair_order=order, inspector=by if getattr(by, "pk", None) else None,
                                 result=QCInspection.Result.PASSED, checklist=checklist)
     return run_transition(repair_order=order, transition="pass_qc", by=by, customer_visible=True,
-                          message=_("质检通过，可取机"))
+                          message=_("质检通过"))
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tickets.intake.estimate import estimate_refresh, warranty_preliminary
+from tickets.intake.estimate import estimate_refresh
 from tickets.intake.routing import haversine_km, route_ticket
 from tickets.intake.selectors import price_history_for
 from tickets.models import Ticket, TicketEvent
@@ -93,24 +93,15 @@ def _device(model, days):
     return factories.DeviceFactory(product_model=model, purchase_date=timezone.localdate() - dt.timedelta(days=days))
 
 
-@pytest.mark.parametrize(
-    ("days", "category", "status"),
-    [(3, "screen", "in_warranty"), (10, "battery", "in_warranty"), (100, "battery", "in_warranty"),
-     (400, "battery", "out_of_warranty"), (30, "water_damage", "excluded")],
-)
-def test_preliminary_warranty(db, taxonomy, phone_model, days, category, status):
-    device = _device(phone_model, days)
-    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy[category])
-    preview = warranty_preliminary(ticket)
-    assert preview["status"] == status
-    assert preview["preliminary"] is True
-    assert preview["source"] == "intake"
-    assert "初步判断" in preview["summary"]
-
-
-def test_warranty_unknown_without_purchase_date(db, taxonomy):
-    ticket = factories.TicketFactory(fault_category=taxonomy["screen"])
-    assert warranty_preliminary(ticket)["status"] == "unknown"
+def test_the_preview_is_the_warranty_engines(db, taxonomy, phone_model):
+    """The hub keeps no warranty table of its own: the 三包 engine answers the preview."""
+    device = _device(phone_model, 30)
+    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["screen"])
+    estimate_refresh(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.warranty_preview["preview"] is True
+    assert ticket.warranty_preview["summary"].startswith("预判")
+    assert ticket.warranty_preview["in_warranty"] is True
 
 
 def test_price_range_from_history_and_stored_with_a_visible_event(db, taxonomy, phone_model):
@@ -126,18 +117,10 @@ def test_price_range_from_history_and_stored_with_a_visible_event(db, taxonomy, 
     ticket.refresh_from_db()
     # the price list (repairs) has no entry for this pair, so history answers
     assert (ticket.price_min, ticket.price_max) == (Decimal("299.00"), Decimal("499.00"))
-    assert ticket.warranty_preview["status"] == "in_warranty"
-    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.estimate", customer_visible=True).exists()
-
-
-def test_a_preview_from_the_warranty_engine_is_not_overwritten(db, taxonomy, phone_model):
-    device = _device(phone_model, 30)
-    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["screen"])
-    engine = {"summary": "三包：可免费维修（第 X 条）", "in_warranty": True}
-    Ticket.objects.filter(pk=ticket.pk).update(warranty_preview=engine)
-    estimate_refresh(ticket_id=ticket.pk)
-    ticket.refresh_from_db()
-    assert ticket.warranty_preview == engine
+    assert ticket.warranty_preview["in_warranty"] is True
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.estimate", customer_visible=True).count() == 1
+    estimate_refresh(ticket_id=ticket.pk)  # again: nothing changed, nothing written
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.estimate").count() == 1
 
 
 def test_triage_stores_the_estimate(db, taxonomy, phone_model, django_capture_on_commit_callbacks):

@@ -49,7 +49,7 @@ def triage_on_created(sender, ticket_id: int, **kwargs) -> None:
 
 @receiver(ticket_transitioned, dispatch_uid="intake.estimate_on_triaged")
 def estimate_on_triaged(sender, ticket_id: int, transition: str, **kwargs) -> None:
-    if transition != "triage":
+    if transition not in ("triage", "reopen"):
         return
     from .estimate import estimate_refresh
 

@@ -94,7 +94,7 @@ _HUB_EVENTS = {
         "[After-sales] Ticket {{ ticket.number }} needs your confirmation: {{ message }}",
     ),
     "ticket.ready": (
-        "【售后服务】工单 {{ ticket.number }} 已维修完成并通过质检，请凭工单号取机。",
+        "【售后服务】工单 {{ ticket.number }} 已维修完成并通过质检。",
         "[After-sales] Ticket {{ ticket.number }} is repaired and passed quality check; ready for pickup.",
     ),
     "ticket.resolved": (

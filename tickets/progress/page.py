@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from knowledge.models import Article
@@ -54,7 +55,8 @@ class Extras:
 def ticket_extras(*, ticket: Ticket) -> Extras:
     """What other apps know about the ticket that the customer should see."""
     extras = Extras()
-    extras.repair_order = ticket.repair_orders.select_related("center").order_by("-created_at").first()
+    extras.repair_order = ticket.repair_orders.select_related("center", "technician", "diagnosed_by__technician").order_by(
+        "-created_at").first()
     if extras.repair_order is not None:
         latest = (
             Quote.objects.filter(repair_order_id=extras.repair_order.pk)
@@ -88,6 +90,44 @@ def latest_verdict(*, ticket: Ticket, extras: Extras) -> dict | None:
     return ticket.warranty_preview
 
 
+def warranty_card(*, ticket: Ticket, extras: Extras) -> dict | None:
+    """The one 三包 card of the page: the latest decision (the technician's binding verdict once
+    diagnosed, else the intake preview) with who decided it and when. Later decisions (the
+    consumer's choice of remedy) extend ``latest_verdict``; the card follows."""
+    card = warranty_view(latest_verdict(ticket=ticket, extras=extras))
+    if card is None:
+        return None
+    order = extras.repair_order
+    if order is not None and order.warranty_decision:
+        user = order.diagnosed_by
+        tech = getattr(user, "technician", None) if user is not None and hasattr(user, "technician") else None
+        name = tech.name if tech is not None else (order.technician.name if order.technician_id else "")
+        card.update(binding=True, decided_at=order.warranty_decided_at,
+                    decided_by=_("工程师 %(name)s 检测判定") % {"name": name} if name else _("工程师检测判定"))
+    else:
+        at = (ticket.warranty_preview or {}).get("decided_at")
+        card.update(binding=False, decided_at=parse_datetime(at) if at else None,
+                    decided_by=_("系统初步判断，以工程师检测为准"))
+    return card
+
+
+def price_view(*, ticket: Ticket, extras: Extras) -> dict | None:
+    """The one price of the page: the quote once there is one, the estimate before."""
+    quote = extras.latest_quote
+    if quote is not None:
+        status = {Quote.Status.SENT: _("待您确认"), Quote.Status.APPROVED: _("已确认"),
+                  Quote.Status.DECLINED: _("已拒绝")}.get(quote.status, "")
+        return {"kind": "quote", "label": _("维修报价"), "amount": f"¥{quote.total}", "status": status,
+                "note": _("三包免费") if quote.total == 0 else ""}
+    if ticket.price_min is None:
+        return None
+    amount = f"¥{ticket.price_min}"
+    if ticket.price_max is not None and ticket.price_max != ticket.price_min:
+        amount += f" – ¥{ticket.price_max}"
+    return {"kind": "estimate", "label": _("预估费用"), "amount": amount, "status": "",
+            "note": _("以工程师检测后的报价为准，报价需经您确认后才会维修。")}
+
+
 def warranty_view(preview: dict | None) -> dict | None:
     """The 三包 verdict as the page shows it: the decision card (options with amounts, the decision, clauses)."""
     card = decision_card(preview)
@@ -119,8 +159,15 @@ def next_actions(*, ticket: Ticket, extras: Extras) -> list[Action]:
         elif ticket.service_mode == "on_site":
             actions.append(Action(key="be_home", text=_("工程师将上门服务，请保持电话畅通。")))
     if ticket.status == S.READY:
-        where = center.name if center is not None else _("服务网点")
-        actions.append(Action(key="pick_up", text=_("设备已修好，请携带有效证件到 %(center)s 取机。") % {"center": where}))
+        # the hand-back follows the service mode: at home, by courier, or at the counter
+        if ticket.service_mode == "on_site":
+            actions.append(Action(key="hand_back", text=_("维修已完成，请当面验机并签收。")))
+        elif ticket.service_mode == "mail_in":
+            actions.append(Action(key="ship_back", text=_("设备已修好，我们将尽快寄回，请留意物流信息。")))
+        else:
+            where = center.name if center is not None else _("服务网点")
+            actions.append(Action(key="pick_up", text=_("设备已修好，请携带有效证件到 %(center)s 取机。")
+                                  % {"center": where}))
     if extras.survey_url:
         actions.append(Action(key="survey", text=_("服务已完成，请花一分钟评价本次服务。"), url=extras.survey_url,
                               button=_("去评价")))

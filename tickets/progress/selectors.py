@@ -164,6 +164,27 @@ def _reached_at(events: list[TicketEvent]) -> dict[str, dt.datetime]:
     return reached
 
 
+#: The last step before completion, in the words of the service mode.
+READY_LABELS: dict[str, object] = {
+    "on_site": gettext_lazy("待验机签收"),
+    "mail_in": gettext_lazy("待寄回"),
+    "remote": gettext_lazy("待确认"),
+}
+
+
+def status_label(ticket: Ticket) -> str:
+    """The ticket's state in the customer's words: "ready" follows the service mode."""
+    if ticket.status == S.READY and ticket.service_mode in READY_LABELS:
+        return str(READY_LABELS[ticket.service_mode])
+    return str(ticket.get_status_display())
+
+
+def _step_label(ticket: Ticket, key: str, label: object) -> str:
+    if key == "ready":
+        return str(READY_LABELS.get(ticket.service_mode, label))
+    return str(label)
+
+
 def ticket_steps(*, ticket: Ticket, events: list[TicketEvent] | None = None) -> list[Step]:
     """The seven steps of the journey with where the ticket stands; ``events`` are the ticket's
     customer-visible events (read once by the page and passed in)."""
@@ -171,7 +192,8 @@ def ticket_steps(*, ticket: Ticket, events: list[TicketEvent] | None = None) -> 
     if ticket.status == S.CANCELLED:
         last = max((STEP_INDEX[k] for k in reached), default=0)
         return [
-            Step(key=key, label=str(label), state="done" if i <= last else "todo", at=reached.get(key))
+            Step(key=key, label=_step_label(ticket, key, label), state="done" if i <= last else "todo",
+                 at=reached.get(key))
             for i, (key, label) in enumerate(STEPS)
         ]
     current = STEP_INDEX[STATUS_STEP.get(ticket.status, "received")]
@@ -189,7 +211,7 @@ def ticket_steps(*, ticket: Ticket, events: list[TicketEvent] | None = None) -> 
         at = reached.get(key) if state in ("done", "current") else None
         if key == "received" and at is None:
             at = ticket.created_at
-        steps.append(Step(key=key, label=str(label), state=state, at=at, note=note))
+        steps.append(Step(key=key, label=_step_label(ticket, key, label), state=state, at=at, note=note))
     return steps
 
 
@@ -223,6 +245,24 @@ def humanize_duration(delta: dt.timedelta) -> str:
 
 def _durations(rows) -> list[float]:
     return [(resolved - created).total_seconds() for created, resolved in rows if resolved >= created]
+
+
+def promised_completion(*, ticket: Ticket) -> Prediction:
+    """The one promised completion time of the page: the SLA's resolution deadline when the ticket
+    runs on a service-level clock (the same date staff are held to), else the historical estimate."""
+    from ..models import SlaClock
+
+    clock = (SlaClock.objects.filter(ticket_id=ticket.pk).only("due_resolution_at", "state").first()
+             if ticket.pk else None)
+    if clock is not None and clock.due_resolution_at is not None:
+        due = clock.due_resolution_at
+        paused = clock.state == "paused"
+        text = _("按服务承诺（SLA）的解决时限计算。")
+        if paused:
+            text = _("等待您确认或等待备件期间暂停计时，恢复后顺延。")
+        return Prediction(basis="sla", expected_at=due, overdue=ticket.is_open and not paused and due < timezone.now(),
+                          explanation=text)
+    return completion_prediction(ticket=ticket)
 
 
 def completion_prediction(*, ticket: Ticket) -> Prediction:

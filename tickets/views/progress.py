@@ -113,14 +113,16 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     extras = parts.ticket_extras(ticket=ticket)
     return {
         "ticket": ticket,
+        "status_label": selectors.status_label(ticket),
         "token": ticket.tracking_token,
         "steps": selectors.ticket_steps(ticket=ticket, events=events),
         "timeline": timeline,
         "last_event_id": events[-1].pk if events else 0,
-        "prediction": selectors.completion_prediction(ticket=ticket) if ticket.status != Ticket.Status.CANCELLED
+        "prediction": selectors.promised_completion(ticket=ticket) if ticket.status != Ticket.Status.CANCELLED
         else None,
         "technician": technician,
-        "warranty": parts.warranty_view(parts.latest_verdict(ticket=ticket, extras=extras)),
+        "warranty": parts.warranty_card(ticket=ticket, extras=extras),
+        "price": parts.price_view(ticket=ticket, extras=extras),
         "actions": parts.next_actions(ticket=ticket, extras=extras),
         "extras": extras,
         "can_request_invoice": ticket.status in INVOICE_STATES,
@@ -145,7 +147,7 @@ def progress_state(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     html = render_to_string("tickets/progress/_live.html", context, request=request)
     return JsonResponse({
         "status": ticket.status,
-        "status_label": ticket.get_status_display(),
+        "status_label": selectors.status_label(ticket),
         "last_event_id": context["last_event_id"],
         "html": html,
     })
