@@ -162,3 +162,15 @@ def test_the_close_reason_typed_in_the_admin_stays_internal(client, agent):
     outbox_collect_events(ticket_id=ticket.pk)
     assert not any("内部关闭" in m.body for m in OutboxMessage.objects.filter(ticket=ticket))
     assert "内部关闭" not in client.get(ticket.get_tracking_url()).content.decode()
+
+
+def test_wechat_template_messages_carry_the_same_milestones():
+    customer = factories.CustomerFactory(wechat_openid="o-wx-123")
+    ticket = factories.TicketFactory(customer=customer, service_mode="walk_in")
+    ticket_event_add(ticket=ticket, kind="ticket.ready", from_state="quality_check", to_state="ready")
+    outbox_collect_events(ticket_id=ticket.pk)
+    wechat = {m.milestone: m for m in OutboxMessage.objects.filter(ticket=ticket, channel="wechat")}
+    sms = {m.milestone: m for m in OutboxMessage.objects.filter(ticket=ticket, channel="sms")}
+    assert set(wechat) == set(sms) == {"received", "returned"}
+    assert wechat["returned"].event == "milestone.returned"
+    assert "取机" in wechat["returned"].body

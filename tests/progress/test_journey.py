@@ -161,12 +161,14 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     assert 'data-kind="quote"' in page
     assert "¥779.00" in page
 
-    # 3. the customer signs on the progress page
+    # 3. the customer signs on the progress page, with the one-time code a paid quote needs
+    quote_url = reverse("progress:quote", kwargs={"token": ticket.tracking_token, "quote_id": quote["id"]})
     with capture(execute=True):
-        response = client.post(reverse("progress:quote", kwargs={"token": ticket.tracking_token,
-                                                                 "quote_id": quote["id"]}),
-                               {"action": "approve", "version": quote["version"], "signer_name": "王小明",
-                                "signature": png_signature()})
+        client.post(quote_url, {"action": "send_code", "version": quote["version"]})
+    code = _last_code(ticket)
+    with capture(execute=True):
+        response = client.post(quote_url, {"action": "approve", "version": quote["version"], "signer_name": "王小明",
+                                           "signature": png_signature(), "otp_code": code})
     assert response.status_code == 302, response.content[:400]
 
     # 4. repair, QC and hand-back
@@ -203,8 +205,13 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     code = survey_path.body.rsplit("/l/", 1)[1]
     target = client.get(f"/l/{code}")["Location"]
     with capture(execute=True):
-        response = client.post(target, {"speed": 5, "attitude": 5, "result": 5, "nps": 10, "comment": "很快"})
+        client.post(target, {"action": "send_code"})
+    code = _last_code(ticket)
+    with capture(execute=True):
+        response = client.post(target, {"speed": 5, "attitude": 5, "result": 5, "nps": 10, "comment": "很快",
+                                        "otp_code": code})
     assert response.status_code in (200, 302)
+    assert "感谢" in client.get(target).content.decode()
     client.force_login(agent)
     with capture(execute=True):
         client.post(reverse("admin:tickets_ticket_act", args=[ticket.pk]),
@@ -219,15 +226,19 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     for body in messages:
         print(f"  ({len(body)}) {body}")
     short = r"https://fw\.example\.cn/l/[A-Za-z0-9]{10}"
+    # the one-time codes the customer asked for on the quote and on the survey (not milestones)
+    CODE = r".*\d{6}.*"  # noqa: N806
     expected = [
         rf"【售后服务】报修已受理，单号{ticket.number}，进度 {short}",
         rf"【售后服务】已安排工程师李工为您服务，详情 {short}",
         rf"【售后服务】工程师李工已出发上门，详情 {short}",
         rf"【售后服务】检测完成：.+，需付费维修，详情 {short}",
         rf"【售后服务】维修报价¥779\.00，请确认 {short}",
+        CODE,
         rf"【售后服务】设备已修好，正在质检，详情 {short}",
         rf"【售后服务】维修已完成并通过质检，详情 {short}",
         rf"【售后服务】服务已完成，请评价（14天内有效） {short}",
+        CODE,
     ]
     assert len(messages) == len(expected), messages
     for body, pattern in zip(messages, expected, strict=True):
@@ -245,6 +256,11 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     assert kinds.index("visit.departed") < kinds.index("visit.checked_in")
     page = _page(client, ticket)
     assert "内部结单" not in page
+
+
+def _last_code(ticket) -> str:
+    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("pk").body
+    return re.search(r"(?<!\d)\d{6}(?!\d)", body).group(0)
 
 
 def _upload(name: str):
