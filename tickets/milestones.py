@@ -36,6 +36,11 @@ class Milestone(models.TextChoices):
     RETURNED = "returned", gettext_lazy("可取机或已寄回")
     SURVEY = "survey", gettext_lazy("邀请评价")
     CANCELLED = "cancelled", gettext_lazy("工单已取消")
+    MERGED = "merged", gettext_lazy("重复报修已合并")
+
+
+#: Told whenever they happen, outside the journey's order (still once per ticket and channel).
+UNORDERED = frozenset({Milestone.CANCELLED, Milestone.MERGED})
 
 
 ORDER = {m: i for i, m in enumerate(Milestone.values)}
@@ -58,6 +63,7 @@ _SOURCES: dict[str, list[tuple[str, Callable[[TicketEvent], bool] | None]]] = {
     "ticket.resolved": [(Milestone.RETURNED, None)],
     "survey.sent": [(Milestone.SURVEY, None)],
     "ticket.cancelled": [(Milestone.CANCELLED, None)],
+    "ticket.duplicate_report": [(Milestone.MERGED, None)],
 }
 SOURCE_KINDS = frozenset(_SOURCES)
 
@@ -74,9 +80,9 @@ def may_send(milestone: str, sent: set[str]) -> bool:
     """Once per milestone, and never behind a later one (a cancellation always gets through)."""
     if milestone in sent:
         return False
-    if milestone == Milestone.CANCELLED:
+    if milestone in UNORDERED:
         return True
-    return not any(ORDER[s] > ORDER[milestone] for s in sent if s != Milestone.CANCELLED)
+    return not any(ORDER[s] > ORDER[milestone] for s in sent if s not in UNORDERED)
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,8 @@ def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
             variants.append(s + _("服务已完成，请评价（%(days)s天内有效） {link}") % {"days": days})
         variants.append(s + _("服务已完成，请评价 {link}"))
         tracking = payload.get("survey_path") or tracking
+    elif milestone == Milestone.MERGED:
+        variants = [s + _("您的报修已合并到处理中的工单，无需重复提交 {link}")]
     else:  # cancelled: only words meant for the customer, never the internal reason
         note = (payload.get("customer_message") or "").strip()
         variants = []

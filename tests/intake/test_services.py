@@ -234,3 +234,4 @@ def test_merged_duplicate_notifies_the_customer_through_the_outbox(taxonomy, pho
     messages = OutboxMessage.objects.filter(ticket_event=event)
     assert messages.exists()
     assert any("合并" in m.body for m in messages)
+    assert all(len(m.body) <= 70 for m in messages.filter(channel="sms"))
