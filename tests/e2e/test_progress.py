@@ -56,6 +56,15 @@ def _tech():
     return tech
 
 
+def _sms_code(*, ticket) -> str:
+    import re
+
+    from tickets.models import OutboxMessage
+
+    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("created_at", "id").body
+    return re.search(r"\d{6}", body).group(0)
+
+
 def in_thread(func, /, **kwargs):
     """Run a service in a worker thread: this thread runs Playwright's event loop, and the
     after-commit broadcast (``async_to_sync``) refuses to run inside a running loop."""
@@ -105,6 +114,10 @@ def test_lookup_to_progress_page_on_a_phone(phone):
         assert "工单号或手机号后四位不正确" in phone.inner_text("#track-error")
         phone.fill("#id_number", ticket.number.lower())
         phone.fill("#id_phone_last4", "5678")
+        phone.click("button[type=submit]")
+        # then the code the SMS carried to the ticket's phone
+        phone.wait_for_selector("#id_otp_code")
+        phone.fill("#id_otp_code", in_thread(_sms_code, ticket=ticket))
         phone.click("button[type=submit]")
         phone.wait_for_url(f"{base}/t/{ticket.tracking_token}/")
         _wait_live(phone)

@@ -1,4 +1,5 @@
-"""/track/: lookup by number + last four digits, the same generic error, throttling, invalid links."""
+"""/track/: lookup by number + last four digits and an SMS code, the same generic error, throttling,
+invalid links."""
 
 from __future__ import annotations
 
@@ -25,10 +26,34 @@ def own_cache(settings):
     cache.clear()
 
 
-def test_lookup_redirects_to_the_tokenized_page(client, ticket, own_cache):
+def _sent_code(ticket) -> str:
+    import re
+
+    from tickets.models import OutboxMessage
+
+    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("created_at", "id").body
+    return re.search(r"\d{6}", body).group(0)
+
+
+def test_lookup_then_sms_code_leads_to_the_tokenized_page(client, ticket, own_cache):
     response = client.post("/track/", {"number": ticket.number.lower() + " ", "phone_last4": "1234"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "139****1234" in page
+    assert ticket.tracking_token not in page  # number + four digits alone no longer open the page
+    assert "id_otp_code" in page
+    wrong = client.post("/track/", {"otp_code": "000000" if _sent_code(ticket) != "000000" else "111111"})
+    assert wrong.status_code == 200
+    assert "验证码不正确" in wrong.content.decode()
+    response = client.post("/track/", {"otp_code": _sent_code(ticket)})
     assert response.status_code == 302
     assert response["Location"] == f"/t/{ticket.tracking_token}/"
+
+
+def test_a_code_without_a_lookup_opens_nothing(client, ticket, own_cache):
+    response = client.post("/track/", {"otp_code": "123456"})
+    assert response.status_code == 200
+    assert ticket.tracking_token not in response.content.decode()
 
 
 def test_wrong_digits_and_unknown_number_look_the_same(client, ticket, own_cache):

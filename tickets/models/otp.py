@@ -19,6 +19,7 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         QUOTE_APPROVE = "quote_approve", _("确认报价")
         SURVEY_ANSWER = "survey_answer", _("提交评价")
+        TRACK_LOOKUP = "track_lookup", _("查询维修进度")
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="one_time_codes",
                                verbose_name=_("工单"))

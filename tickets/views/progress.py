@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -28,7 +29,7 @@ from repairs.services import quote_approve, quote_decline
 from ..exceptions import DomainError, ValidationFailed
 from ..files import attachment_response
 from ..models import InvoiceRequest, OneTimeCode, Ticket
-from ..otp import otp_send, otp_verify
+from ..otp import OtpThrottled, otp_consume, otp_send, otp_verify
 from ..progress import page as parts
 from ..progress import selectors
 from ..progress.services import INVOICE_STATES, invoice_request_submit
@@ -78,22 +79,59 @@ def with_ticket(view):
 # /track/
 # ------------------------------------------------------------------------------------------------
 
+TRACK_SESSION_KEY = "track_ticket"
+
+
+def _track_code_step(request: HttpRequest, ticket: Ticket, *, notice: str = "", error: str = "") -> HttpResponse:
+    context = {"step": "code", "notice": notice, "error": error,
+               "phone": mask_phone(ticket.customer.phone), "form": {"number": ticket.number, "phone_last4": ""}}
+    return render(request, "tickets/progress/track.html", context)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """Ticket number + last four digits of the phone → the progress page. Every failure looks the
-    same, and attempts are throttled per IP and per ticket number."""
+    """Ticket number + last four digits of the phone, then a one-time SMS code sent to that phone →
+    the progress page. Numbers are sequential and four digits are guessable, so the code proves the
+    visitor holds the ticket's phone. Every lookup failure looks the same; lookups are throttled per IP
+    and per ticket number, codes per ticket (a few tries each, a few codes an hour)."""
     form = {"number": "", "phone_last4": ""}
     error, status = "", 200
-    if request.method == "POST":
+    pending_id = request.session.get(TRACK_SESSION_KEY)
+    if request.method == "GET" and request.GET.get("restart"):
+        request.session.pop(TRACK_SESSION_KEY, None)
+    elif request.method == "POST" and "otp_code" in request.POST and pending_id:
+        ticket = Ticket.objects.select_related("customer").filter(pk=pending_id).first()
+        if ticket is None:
+            request.session.pop(TRACK_SESSION_KEY, None)
+        else:
+            code = request.POST.get("otp_code", "")[:12]
+            try:
+                otp_verify(ticket=ticket, purpose=OneTimeCode.Purpose.TRACK_LOOKUP, code=code)
+                with transaction.atomic():
+                    otp_consume(ticket=ticket, purpose=OneTimeCode.Purpose.TRACK_LOOKUP, code=code)
+            except ValidationFailed as exc:
+                return _track_code_step(request, ticket, error=str(exc.message))
+            request.session.pop(TRACK_SESSION_KEY, None)
+            return redirect("progress:page", token=ticket.tracking_token)
+    elif request.method == "POST":
         form = {"number": request.POST.get("number", "")[:40], "phone_last4": request.POST.get("phone_last4", "")[:8]}
         number = selectors.normalize_ticket_number(form["number"])
         if not track_attempt_allowed(ip=_client_ip(request), number=number):
             error, status = _("查询过于频繁，请一分钟后再试。"), 429
         else:
-            ticket = selectors.ticket_lookup(number=number, phone_last4=form["phone_last4"])
-            if ticket is not None:
-                return redirect("progress:page", token=ticket.tracking_token)
+            found = selectors.ticket_lookup(number=number, phone_last4=form["phone_last4"])
+            if found is not None:
+                ticket = Ticket.objects.select_related("customer").get(pk=found.pk)
+                try:
+                    with transaction.atomic():
+                        otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.TRACK_LOOKUP)
+                    notice = _("验证码已发送至 %(phone)s，请输入短信中的 6 位验证码。") % {
+                        "phone": mask_phone(ticket.customer.phone)}
+                except OtpThrottled as exc:
+                    notice = str(exc.message)
+                request.session[TRACK_SESSION_KEY] = ticket.pk
+                return _track_code_step(request, ticket, notice=notice)
             error, status = str(GENERIC_LOOKUP_ERROR), 200
     return render(request, "tickets/progress/track.html", {"form": form, "error": error}, status=status)
 
