@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,17 +10,9 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tickets.geo import distance_km
+
 from .models import Location, Part, Reservation, StockLevel, StockMovement, Transfer
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 def location_coordinates(location: Location) -> tuple[float, float] | None:
@@ -88,7 +79,7 @@ class SourceSuggestion:
 
 def transfer_source_suggestions(*, part: Part, destination: Location, quantity: int = 1,
                                 limit: int = 5) -> list[SourceSuggestion]:
-    """Other active locations with at least ``quantity`` available, nearest first (haversine).
+    """Other active locations with at least ``quantity`` available, nearest first.
 
     Locations without coordinates come last. Vans and defective stores are never suggested.
     """
@@ -102,7 +93,7 @@ def transfer_source_suggestions(*, part: Part, destination: Location, quantity: 
     out = []
     for level in levels:
         coords = location_coordinates(level.location)
-        distance = haversine_km(*origin, *coords) if origin and coords else None
+        distance = distance_km(*origin, *coords) if origin and coords else None
         out.append(SourceSuggestion(level.location, level.available_qty, distance))
     out.sort(key=lambda s: (s.distance_km is None, s.distance_km or 0.0, -s.available))
     return out[:limit]

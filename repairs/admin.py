@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from parts.models import Part
+from tickets.address_forms import PlaceModelForm
 from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
 from tickets.exceptions import DomainError
 from tickets.models import FaultCategory, ProductModel
@@ -44,6 +45,7 @@ from .models import (
     WarrantyRuleSet,
 )
 from .selectors import price_items_for, quote_history
+from .services.centers import coverage_codes_parse
 from .warranty.card import decision_card
 
 S = RepairOrder.Status
@@ -651,12 +653,49 @@ class RepairRecordAdmin(WriteOnceAdmin):
     search_fields = ("card__number", "fault_code")
 
 
+class ServiceCenterForm(PlaceModelForm):
+    coverage = forms.CharField(
+        label=_("服务区域"), required=False, widget=forms.TextInput(attrs={"size": 60}),
+        help_text=_("省、市或区县的名称或行政区划代码，以空格或逗号分隔，如“上海 昆山 320506”；为空表示网点所在城市。"
+                    "服务半径内的地点也在服务范围内。"))
+
+    class Meta:
+        model = ServiceCenter
+        exclude = ("coverage_codes",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.coverage_codes:
+            self.initial.setdefault("coverage", " ".join(self.instance.coverage_codes))
+
+    def clean_coverage(self) -> list[str]:
+        try:
+            return coverage_codes_parse(self.cleaned_data.get("coverage") or "")
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message))
+
+
 @admin.register(ServiceCenter)
 class ServiceCenterAdmin(PolicyAdminMixin, ImportExportModelAdmin):
-    list_display = ("code", "name", "region", "city", "is_active")
+    form = ServiceCenterForm
+    list_display = ("code", "name", "region", "province", "city", "coverage_label", "service_radius_km", "is_active")
     list_filter = ("region", "is_active")
     search_fields = ("code", "name", "city")
     filter_horizontal = ("managers",)
+    readonly_fields = ("province_code", "city_code", "district_code", "coverage_label")
+
+    @admin.display(description=_("服务区域"))
+    def coverage_label(self, obj: ServiceCenter) -> str:
+        from tickets.address import place_from_code
+
+        codes = obj.coverage_codes or []
+        if not codes:
+            return gettext("所在城市")
+        return "、".join((place.label if (place := place_from_code(c)) else c) for c in codes)
+
+    def save_model(self, request, obj, form, change):
+        services.service_center_save(center=obj, by=request.user, division_code=form.picked_code(),
+                                     coverage=form.cleaned_data.get("coverage") or [])
 
 
 class TechnicianResource(PolicyResource):

@@ -26,6 +26,14 @@ class RepairsConfig(AppConfig):
 
         estimator_register(ticket_estimate)
         self._register_templates()
+        self._register_centers_finder()
+
+    @staticmethod
+    def _register_centers_finder() -> None:
+        from repairs.dispatch.selectors import centers_for_place
+        from tickets.coverage import register_centers_finder
+
+        register_centers_finder(centers_for_place)
 
     @staticmethod
     def _register_templates() -> None:

@@ -19,6 +19,7 @@ from import_export.admin import ImportExportModelAdmin
 from tickets.admin_mixins import EstimatedCountPaginator, PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
 
 from . import services
+from .address_forms import PlaceModelForm
 from .events import event_label, kind_choices, state_label
 from .exceptions import DomainError
 from .files import attachment_staff_url
@@ -49,9 +50,23 @@ def _run_service(request, func, **kwargs) -> bool:
     return True
 
 
+class CustomerAdminForm(PlaceModelForm):
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+
+class TicketAdminForm(PlaceModelForm):
+    class Meta:
+        model = Ticket
+        fields = "__all__"
+
+
 @admin.register(Customer)
 class CustomerAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [CustomerResource]
+    form = CustomerAdminForm
+    readonly_fields = ("province_code", "city_code", "district_code")
     list_display = ("name", "masked_phone_col", "tier", "city", "district", "created_at")
     list_filter = ("tier",)
     search_fields = ("name", "=phone", "email")
@@ -66,7 +81,8 @@ class CustomerAdmin(PolicyAdminMixin, ImportExportModelAdmin):
             customer = services.customer_upsert(
                 name=obj.name, phone=obj.phone,
                 **{f: getattr(obj, f) for f in ("email", "tier", "province", "city", "district", "address",
-                                                "latitude", "longitude") if getattr(obj, f) not in (None, "")},
+                                                "province_code", "city_code", "district_code", "latitude",
+                                                "longitude") if getattr(obj, f) not in (None, "")},
             )
             obj.pk = customer.pk
             return
@@ -212,6 +228,7 @@ class SlaLeftFilter(admin.SimpleListFilter):
 class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [TicketResource]
     change_form_template = "admin/tickets/ticket/change_form.html"
+    form = TicketAdminForm
     list_display = ("number", "status_badge", "possible_duplicate", "customer", "product_model", "fault_category",
                     "priority", "channel", "service_center", "technician", "sla_left", "created_at")
     # A created_at filter instead of date_hierarchy: the hierarchy runs a DISTINCT over the whole
@@ -231,13 +248,15 @@ class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
                        "assigned_at", "resolved_at", "closed_at", "cancelled_at", "due_response_at",
                        "due_resolution_at", "predicted_category", "prediction_confidence", "warranty_preview",
                        "price_min", "price_max", "technician", "service_center", "duplicate_of", "reopen_count",
-                       "rework_count", "created_by")
+                       "rework_count", "created_by", "province_code", "city_code", "district_code")
     fieldsets = (
         (None, {"fields": ("number", "status", "tracking_link", "channel", "customer", "device", "product_model",
                            "title", "description")}),
         (_("分类与路由"), {"fields": ("fault_category", "predicted_category", "prediction_confidence", "priority",
                                   "department", "service_mode", "service_center", "technician")}),
-        (_("服务地址"), {"fields": ("city", "district", "address", "latitude", "longitude")}),
+        (_("服务地址"), {"fields": ("pick_province", "pick_city", "pick_district", "province", "city", "district",
+                                  "address", "latitude", "longitude", "province_code", "city_code",
+                                  "district_code")}),
         (_("三包与价格"), {"fields": ("warranty_preview", "price_min", "price_max")}),
         (_("时间与 SLA"), {"fields": ("sla_link", "created_at", "first_response_at", "assigned_at", "due_response_at",
                                     "due_resolution_at", "resolved_at", "closed_at", "cancelled_at")}),
@@ -308,8 +327,8 @@ class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": ("channel", "customer", "device", "product_model", "description",
-                                       "fault_category", "priority", "service_mode", "city", "district",
-                                       "address")}),)
+                                       "fault_category", "priority", "service_mode", "pick_province",
+                                       "pick_city", "pick_district", "city", "district", "address")}),)
         return self.fieldsets
 
     def get_inlines(self, request, obj):
@@ -323,8 +342,8 @@ class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
         ticket = services.ticket_create(
             customer=obj.customer, description=obj.description, channel=obj.channel, by=request.user,
             device=obj.device, product_model=obj.product_model, fault_category=obj.fault_category,
-            priority=obj.priority, service_mode=obj.service_mode, address=obj.address, city=obj.city,
-            district=obj.district,
+            priority=obj.priority, service_mode=obj.service_mode, address=obj.address, province=obj.province,
+            city=obj.city, district=obj.district, division_code=obj.district_code or obj.city_code or obj.province_code,
         )
         obj.pk = ticket.pk
         obj.number = ticket.number

@@ -267,6 +267,9 @@ def seed_field_force(*, stdout, users: dict) -> None:
                 "last_latitude": Decimal(lat) + Decimal(rng.uniform(-0.03, 0.03)).quantize(Decimal("0.000001")),
                 "last_longitude": Decimal(lng) + Decimal(rng.uniform(-0.03, 0.03)).quantize(Decimal("0.000001")),
                 "rating": Decimal(str(round(rng.uniform(4.0, 5.0), 2)))})
+    from repairs.services.centers import service_centers_locate
+
+    service_centers_locate()  # division codes, hence the areas the centres cover
     stdout.write(f"  service centers: {ServiceCenter.objects.count()}, technicians: {Technician.objects.count()}")
 
 

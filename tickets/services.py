@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from . import events, policy, realtime
+from .address import address_resolve, place_fields
 from .events import TRANSITION_EVENTS, event_label
 from .exceptions import ConflictError, InvalidTransition, PermissionDeniedError, ValidationFailed
 from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent, TicketSequence
@@ -53,6 +54,25 @@ TRANSITIONS = tuple(TRANSITION_PERMISSIONS)
 # Customers and devices
 # ---------------------------------------------------------------------------------------------
 
+PLACE_UNIT = ("province", "city", "district", "province_code", "city_code", "district_code", "latitude",
+              "longitude")
+
+
+def _customer_locate(customer: Customer) -> list[str]:
+    """Give a customer without codes the codes (and, without a position, the district's centre) of
+    their typed address. Returns the fields set."""
+    if customer.province_code:
+        return []
+    place = address_resolve(province=customer.province, city=customer.city, district=customer.district,
+                            address=customer.address, latitude=customer.latitude, longitude=customer.longitude)
+    if not place.is_placed:
+        return []
+    fields = place_fields(place, keep_position=customer.latitude is not None)
+    for key, value in fields.items():
+        setattr(customer, key, value)
+    return list(fields)
+
+
 def customer_upsert(*, name: str, phone: str, **fields: Any) -> Customer:
     """Find the customer by normalized phone or create one; fill blank fields from ``fields``.
 
@@ -66,6 +86,7 @@ def customer_upsert(*, name: str, phone: str, **fields: Any) -> Customer:
             if not name:
                 raise ValidationError({"name": _("请填写姓名。")})
             customer = Customer(name=name, phone=normalized, **fields)
+            _customer_locate(customer)
             customer.full_clean()
             try:
                 with transaction.atomic():
@@ -74,10 +95,16 @@ def customer_upsert(*, name: str, phone: str, **fields: Any) -> Customer:
                 customer = Customer.objects.get(phone=normalized)
             return customer
         changed = []
+        # An address is one unit: a customer who has one keeps it whole (names, codes, position).
+        has_place = bool(customer.province_code or customer.city or customer.district)
         for key, value in fields.items():
+            if has_place and key in PLACE_UNIT:
+                continue
             if value not in (None, "") and getattr(customer, key) in (None, ""):
                 setattr(customer, key, value)
                 changed.append(key)
+        if not customer.province_code and (customer.city or customer.district or customer.province):
+            changed.extend(_customer_locate(customer))
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
         return customer
@@ -310,22 +337,28 @@ def ticket_create(
     title: str = "",
     service_mode: str = "",
     address: str = "",
+    province: str = "",
     city: str = "",
     district: str = "",
+    division_code: str = "",
     latitude: Any = None,
     longitude: Any = None,
     created_at: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket with a fresh number and tracking token, and its first timeline event.
 
-    Raises ValidationFailed for an empty description. After commit: broadcast and ``ticket_created``
-    (which intake, triage and dispatch listen to).
+    The service place is the given address (a picked ``division_code`` wins over typed names), else
+    the customer's; it is stored with its division codes and, without coordinates, the centre of its
+    district. Raises ValidationFailed for an empty description. After commit: broadcast and
+    ``ticket_created`` (which intake, triage and dispatch listen to).
     """
     description = (description or "").strip()
     if not description:
         raise ValidationFailed(_("请描述故障现象。"), extra={"fields": {"description": [_("请描述故障现象。")]}})
     if device is not None and product_model is None:
         product_model = device.product_model
+    place = _ticket_place(customer=customer, division_code=division_code, province=province, city=city,
+                          district=district, address=address, latitude=latitude, longitude=longitude)
     with transaction.atomic():
         ticket = Ticket(
             number=ticket_number_next(at=created_at),
@@ -340,10 +373,7 @@ def ticket_create(
             department=fault_category.department if fault_category else "",
             service_mode=service_mode or (fault_category.default_service_mode if fault_category else ""),
             address=address or customer.address,
-            city=city or customer.city,
-            district=district or customer.district,
-            latitude=latitude if latitude is not None else customer.latitude,
-            longitude=longitude if longitude is not None else customer.longitude,
+            **place,
             created_by=by if getattr(by, "pk", None) else None,
         )
         if created_at is not None:
@@ -358,6 +388,22 @@ def ticket_create(
         )
         transaction.on_commit(partial(ticket_created.send_robust, sender=Ticket, ticket_id=ticket.pk))
     return ticket
+
+
+def _ticket_place(*, customer: Customer, division_code: str, province: str, city: str, district: str,
+                  address: str, latitude: Any, longitude: Any) -> dict[str, Any]:
+    """Names, codes and coordinate of a new ticket's service place (see ``ticket_create``)."""
+    if not (division_code or province or city or district or address):
+        division_code = customer.district_code or customer.city_code or customer.province_code
+        province, city, district, address = customer.province, customer.city, customer.district, customer.address
+        if latitude is None or longitude is None:
+            latitude, longitude = customer.latitude, customer.longitude
+    place = address_resolve(code=division_code, province=province, city=city, district=district,
+                            address=address, latitude=latitude, longitude=longitude)
+    if not place.is_placed:  # keep what was typed, for a person to read
+        return {"province": province, "city": city, "district": district, "latitude": place.latitude,
+                "longitude": place.longitude}
+    return place_fields(place)
 
 
 def ticket_note_add(

@@ -24,7 +24,7 @@ from tickets.models import DispatchQueueTicket, Ticket, TicketAssignment
 from tickets.sla.admin import COLOURS, warn_missing_calendar
 from tickets.sla.selectors import urgency_colour
 
-from .selectors import assignment_explain, dispatch_candidates, dispatch_queue
+from .selectors import assignment_explain, dispatch_candidates, dispatch_eliminations, dispatch_queue
 from .services import dispatch_auto, dispatch_to
 
 DISPATCH_PERM = "tickets.assign_ticket"
@@ -34,14 +34,15 @@ PICK_TEMPLATE = engines["django"].from_string("""{% extends "admin/base_site.htm
 <h2>{{ ticket.number }} · {{ ticket.title }}</h2>
 <p>{% translate "客户" %}：{{ ticket.customer }}（{{ ticket.customer.get_tier_display }}）
  · {% translate "故障" %}：{{ ticket.fault_category|default:"-" }}
- · {% translate "城市" %}：{{ ticket.city|default:"-" }}
+ · {% translate "地区" %}：{{ place_label|default:"-" }}
+ · {% translate "服务网点" %}：{{ ticket.service_center|default:"-" }}
  · {% translate "解决截止" %}：{{ ticket.due_resolution_at|default:"-" }}</p>
 {% if candidates %}
 <table><thead><tr><th>{% translate "工程师" %}</th><th>{% translate "总分" %}</th><th>{% translate "距离" %}</th>
 <th>{% translate "负载" %}</th><th>{% translate "等级" %}</th><th>{% translate "评分" %}</th>
 <th>{% translate "客户等级" %}</th><th></th></tr></thead><tbody>
 {% for c in candidates %}<tr><td>{{ c.name }}</td><td><b>{{ c.score }}</b></td>
-<td>{{ c.breakdown.distance.km|default:"?" }} km（{{ c.breakdown.distance.points }}）</td>
+<td>{% if c.breakdown.distance.km is not None %}{{ c.breakdown.distance.km }} km{% else %}{% translate "距离未知" %}{% endif %}（{{ c.breakdown.distance.points }}）</td>
 <td>{{ c.breakdown.load.open }}/{{ c.breakdown.load.capacity }}（{{ c.breakdown.load.points }}）</td>
 <td>{{ c.breakdown.skill.level }}（{{ c.breakdown.skill.points }}）</td>
 <td>{{ c.breakdown.rating.rating }}（{{ c.breakdown.rating.points }}）</td>
@@ -49,7 +50,12 @@ PICK_TEMPLATE = engines["django"].from_string("""{% extends "admin/base_site.htm
 <td><form method="post">{% csrf_token %}<input type="hidden" name="technician" value="{{ c.technician_id }}">
 <input type="submit" class="default" value="{% translate '派给 TA' %}"></form></td></tr>{% endfor %}
 </tbody></table>
-{% else %}<p>{% translate "没有符合条件的工程师（区域、技能、品类、在岗、负载）。" %}</p>{% endif %}
+{% else %}<p>{% translate "没有符合条件的工程师。" %}</p>{% endif %}
+{% if eliminations %}<h3>{% translate "未入选的工程师及原因" %}</h3>
+<table><thead><tr><th>{% translate "原因" %}</th><th>{% translate "人数" %}</th><th>{% translate "工程师" %}</th></tr></thead><tbody>
+{% for e in eliminations %}<tr class="elimination-{{ e.criterion }}"><td>{{ e.label }}</td><td>{{ e.count }}</td>
+<td>{{ e.names|join:"、" }}{% if e.more %}{% blocktranslate count n=e.more %} 等另 {{ n }} 人{% plural %} 等另 {{ n }} 人{% endblocktranslate %}{% endif %}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
 <p><a href="{{ back }}">{% translate "返回派工队列" %}</a></p>
 </div>{% endblock %}""")
 
@@ -133,8 +139,8 @@ class DispatchQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def pick_view(self, request, ticket_id: int):
         if not request.user.has_perm(DISPATCH_PERM):
             raise PermissionDenied
-        ticket = get_object_or_404(Ticket.objects.select_related("customer", "fault_category", "product_model"),
-                                   pk=ticket_id)
+        ticket = get_object_or_404(Ticket.objects.select_related("customer", "fault_category", "product_model",
+                                                                 "service_center"), pk=ticket_id)
         back = reverse("admin:tickets_dispatchqueueticket_changelist")
         if request.method == "POST":
             technician = get_object_or_404(Technician, pk=request.POST.get("technician"))
@@ -147,7 +153,9 @@ class DispatchQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
                 return HttpResponseRedirect(back)
         candidates = dispatch_candidates(ticket=ticket, limit=20)
         context = {**self.admin_site.each_context(request), "title": gettext("选择工程师"), "ticket": ticket,
-                   "candidates": candidates, "back": back, "opts": self.opts}
+                   "candidates": candidates, "eliminations": dispatch_eliminations(ticket=ticket),
+                   "place_label": " ".join(v for v in (ticket.province, ticket.city, ticket.district) if v),
+                   "back": back, "opts": self.opts}
         return TemplateResponse(request, PICK_TEMPLATE, context)
 
 

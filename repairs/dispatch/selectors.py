@@ -1,7 +1,8 @@
-"""Reads of dispatch: which centers serve a ticket's area, and the scored candidate technicians.
+"""Reads of dispatch: which centres serve a place (the one rule, also used by triage), the scored
+candidate technicians, and why nobody fits.
 
 Scoring (100 points in all, each factor kept in the breakdown stored on the assignment):
-distance 35 (haversine from the ticket's point to the technician's last location if seen in the last
+distance 35 (from the ticket's point to the technician's last location if seen in the last
 12 hours, else to the center), load 25 (free capacity share), skill level 15, satisfaction 15
 (``Technician.rating`` 1–5), customer tier 10 (a VIP or enterprise customer gets points for senior,
 well-rated technicians; other tiers get the factor's neutral half for everybody).
@@ -10,7 +11,7 @@ well-rated technicians; other tiers get the factor's neutral half for everybody)
 from __future__ import annotations
 
 import datetime as dt
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +20,11 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from repairs.models import ServiceCenter, Technician
+from tickets.address import address_resolve, ticket_place
+from tickets.geo import distance_km
 from tickets.models import Customer, Ticket, TicketAssignment
 
 WEIGHTS = {"distance": 35.0, "load": 25.0, "skill": 15.0, "rating": 15.0, "tier": 10.0}
@@ -29,33 +33,110 @@ FRESH_LOCATION = dt.timedelta(hours=12)
 VIP_TIERS = (Customer.Tier.VIP, Customer.Tier.ENTERPRISE)
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0088
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
-
-
 def _f(value) -> float | None:
     return float(value) if value is not None else None
 
 
-def centers_serving(*, city: str, latitude: Any, longitude: Any, product_category: str = "") -> dict[int, float | None]:
-    """Active centers serving the place: same city, the city in ``service_cities``, or the point within
-    ``service_radius_km``; and serving the product category (empty list = all). Returns
-    ``{center_id: distance_km or None}``."""
-    lat, lon = _f(latitude), _f(longitude)
-    out: dict[int, float | None] = {}
-    rows = ServiceCenter.objects.filter(is_active=True).values_list(
-        "pk", "city", "service_cities", "service_radius_km", "latitude", "longitude", "product_categories")
-    for pk, c_city, cities, radius, c_lat, c_lon, categories in rows:
-        if product_category and categories and product_category not in categories:
-            continue
-        distance = haversine_km(lat, lon, float(c_lat), float(c_lon)) if lat is not None and lon is not None else None
-        if (city and (c_city == city or city in (cities or []))) or (distance is not None and distance <= radius):
-            out[pk] = distance
+# ---------------------------------------------------------------------------------------------
+# Which centres serve a place: the one rule, used by triage (through the hub's registry) and dispatch
+# ---------------------------------------------------------------------------------------------
+
+class Miss:
+    """Why a centre does not serve a place (codes kept in the dispatcher's explanation)."""
+
+    CLOSED = "center_closed"
+    PRODUCT = "center_product"
+    MODE = "center_mode"
+    AREA = "area"
+    TOO_FAR = "too_far"
+
+
+NEAR_MISS_RADII = 3  # a centre within this many service radii is "too far"; beyond, "doesn't cover the area"
+
+
+@dataclass(frozen=True)
+class CenterMatch:
+    center: ServiceCenter
+    distance_km: float | None
+    covers: str  # "area" (a coverage code), "radius" (within the service radius) or "anywhere"
+
+
+def center_codes(center: ServiceCenter) -> tuple[str, str, str]:
+    """A centre's own province, city and district codes (a centre stored without codes, e.g. by a
+    raw import, is placed from its typed address; the parse is cached)."""
+    if center.province_code:
+        return center.province_code, center.city_code, center.district_code
+    place = address_resolve(province=center.province, city=center.city, district=center.district)
+    return place.province_code, place.city_code, place.district_code
+
+
+def center_coverage(center: ServiceCenter) -> frozenset[str]:
+    """The division codes a centre covers: its coverage list, else its own city."""
+    codes = [str(c) for c in (center.coverage_codes or []) if c]
+    if codes:
+        return frozenset(codes)
+    province, city, _district = center_codes(center)
+    own = city or province
+    return frozenset([own]) if own else frozenset()
+
+
+def center_miss(center: ServiceCenter, *, codes: frozenset[str], latitude: Any, longitude: Any,
+                product_category: str = "", service_mode: str = "", anywhere: bool = False
+                ) -> tuple[str | None, float | None]:
+    """``(None, distance)`` when ``center`` serves the place, else ``(reason, distance)``.
+
+    A centre serves a place when it is open, handles the product line (empty list = all) and the
+    service mode, and either one of its coverage codes is one of the place's codes (province, city
+    or district, so 上海, 上海市 and 徐汇区 all match a centre covering 上海市) or the place lies
+    within its service radius. ``anywhere`` drops the area test (mail-in repairs)."""
+    distance = distance_km(latitude, longitude, center.latitude, center.longitude)
+    if not center.is_active:
+        return Miss.CLOSED, distance
+    if product_category and center.product_categories and product_category not in center.product_categories:
+        return Miss.PRODUCT, distance
+    if service_mode and service_mode not in (center.service_modes or []):
+        return Miss.MODE, distance
+    if anywhere or codes & center_coverage(center):
+        return None, distance
+    if distance is not None and distance <= center.service_radius_km:
+        return None, distance
+    # Just outside the radius the radius is what decides; far away the area is simply not covered.
+    near_miss = distance is not None and distance <= NEAR_MISS_RADII * center.service_radius_km
+    return (Miss.TOO_FAR if near_miss else Miss.AREA), distance
+
+
+def centers_for_place(*, codes: Iterable[str], latitude: Any, longitude: Any, product_category: str = "",
+                      service_mode: str = "", anywhere: bool = False) -> list[CenterMatch]:
+    """Which centres serve a place (see ``center_miss``), nearest first; at equal or unknown distance
+    a centre in the place's own district first, then by code. One query."""
+    codes = frozenset(c for c in codes if c)
+    out = []
+    for center in ServiceCenter.objects.filter(is_active=True).order_by("code"):
+        miss, distance = center_miss(center, codes=codes, latitude=latitude, longitude=longitude,
+                                     product_category=product_category, service_mode=service_mode,
+                                     anywhere=anywhere)
+        if miss is None:
+            covers = "anywhere" if anywhere else ("area" if codes & center_coverage(center) else "radius")
+            out.append(CenterMatch(center, distance, covers))
+    out.sort(key=lambda m: (m.distance_km is None, round(m.distance_km or 0.0, 3),
+                            center_codes(m.center)[2] not in codes, m.center.code))
     return out
+
+
+def _product_category(ticket: Ticket) -> str:
+    return ticket.product_model.category if ticket.product_model_id else ""
+
+
+def dispatch_centers(*, ticket: Ticket) -> dict[int, float | None]:
+    """``{center_id: distance_km}`` of the centres whose technicians may take the ticket: the centre
+    triage chose (the customer was told about it), else every centre serving the ticket's place."""
+    codes, lat, lon = ticket_place(ticket)
+    if ticket.service_center_id:
+        center = ticket.service_center
+        return {center.pk: distance_km(lat, lon, center.latitude, center.longitude)}
+    mode = ticket.service_mode if ticket.service_mode in ("on_site", "walk_in") else ""
+    return {m.center.pk: m.distance_km for m in centers_for_place(
+        codes=codes, latitude=lat, longitude=lon, product_category=_product_category(ticket), service_mode=mode)}
 
 
 @dataclass
@@ -112,12 +193,12 @@ def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = f
     category = ticket.fault_category
     skill = category.required_skill if category else ""
     product_category = ticket.product_model.category if ticket.product_model_id else ""
-    centers = centers_serving(city=ticket.city, latitude=ticket.latitude, longitude=ticket.longitude,
-                              product_category=product_category)
+    centers = dispatch_centers(ticket=ticket)
     if not centers:
         return []
     rows = candidate_queryset(ticket=ticket, center_ids=list(centers), exclude_ids=exclude_ids)
-    t_lat, t_lon = _f(ticket.latitude), _f(ticket.longitude)
+    _codes, lat, lon = ticket_place(ticket)
+    t_lat, t_lon = _f(lat), _f(lon)
     vip = ticket.customer.tier in VIP_TIERS
     out = []
     for row in rows:
@@ -132,13 +213,88 @@ def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = f
     return out[:limit]
 
 
+# The criteria, in the order they are checked: a technician is counted under the first one failed.
+ELIMINATION_LABELS = {
+    "other_center": _lazy("不属于工单的服务网点"),
+    Miss.CLOSED: _lazy("所属网点已停业"),
+    Miss.PRODUCT: _lazy("所属网点不服务该品类"),
+    Miss.MODE: _lazy("所属网点不提供该服务方式"),
+    Miss.AREA: _lazy("所属网点不覆盖该地区"),
+    Miss.TOO_FAR: _lazy("所属网点距离太远（超出服务半径）"),
+    "tried": _lazy("已拒单或已被改派"),
+    "off_duty": _lazy("不在岗"),
+    "skill": _lazy("缺少所需技能"),
+    "product": _lazy("不擅长该品类"),
+    "capacity": _lazy("已达同时处理上限"),
+}
+ELIMINATION_NAMES_SHOWN = 10
+
+
+@dataclass
+class Elimination:
+    criterion: str
+    label: str
+    count: int
+    names: list[str]  # at most ELIMINATION_NAMES_SHOWN
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.names)
+
+
+def dispatch_eliminations(*, ticket: Ticket, exclude_ids: Iterable[int] = ()) -> list[Elimination]:
+    """Why technicians cannot take the ticket: for each criterion (centre, area, distance, duty,
+    skill, product line, capacity) how many technicians it eliminated, and who (the first few by
+    name). Two queries: centres and technicians with their load."""
+    codes, lat, lon = ticket_place(ticket)
+    category = ticket.fault_category
+    skill = category.required_skill if category else ""
+    product_category = _product_category(ticket)
+    mode = ticket.service_mode if ticket.service_mode in ("on_site", "walk_in") else ""
+    center_miss_by_id: dict[int, str | None] = {}
+    for center in ServiceCenter.objects.all():
+        if ticket.service_center_id and center.pk != ticket.service_center_id:
+            center_miss_by_id[center.pk] = "other_center"
+        elif ticket.service_center_id:
+            center_miss_by_id[center.pk] = Miss.CLOSED if not center.is_active else None
+        else:
+            center_miss_by_id[center.pk] = center_miss(center, codes=codes, latitude=lat, longitude=lon,
+                                                       product_category=product_category, service_mode=mode)[0]
+    excluded = set(exclude_ids)
+    found: dict[str, list[str]] = {key: [] for key in ELIMINATION_LABELS}
+    rows = technicians_with_load().order_by("name", "pk").values(
+        "pk", "name", "center_id", "on_duty", "skills", "product_categories", "capacity", "open_load")
+    for row in rows:
+        if (miss := center_miss_by_id.get(row["center_id"])) is not None:
+            found[miss].append(row["name"])
+        elif row["pk"] in excluded:
+            found["tried"].append(row["name"])
+        elif not row["on_duty"]:
+            found["off_duty"].append(row["name"])
+        elif skill and skill not in (row["skills"] or []):
+            found["skill"].append(row["name"])
+        elif product_category and row["product_categories"] and product_category not in row["product_categories"]:
+            found["product"].append(row["name"])
+        elif row["open_load"] >= row["capacity"]:
+            found["capacity"].append(row["name"])
+    return [Elimination(key, str(ELIMINATION_LABELS[key]), len(names), names[:ELIMINATION_NAMES_SHOWN])
+            for key, names in found.items() if names]
+
+
+def eliminations_summary(eliminations: list[Elimination]) -> str:
+    """One line for the timeline and the managers' alert, e.g. "不在岗 2 人；缺少所需技能 1 人"."""
+    if not eliminations:
+        return _("没有可派的工程师（网点无工程师）")
+    return "；".join(_("%(label)s %(count)d 人") % {"label": e.label, "count": e.count} for e in eliminations)
+
+
 def _score(row: dict, *, skill: str, t_lat, t_lon, vip: bool, tier: str, now: dt.datetime) -> Candidate:
     fresh = row["last_seen_at"] is not None and now - row["last_seen_at"] <= FRESH_LOCATION \
         and row["last_latitude"] is not None
     src_lat, src_lon = ((row["last_latitude"], row["last_longitude"]) if fresh
                         else (row["center__latitude"], row["center__longitude"]))
     if t_lat is not None and t_lon is not None:
-        km = haversine_km(t_lat, t_lon, float(src_lat), float(src_lon))
+        km = distance_km(t_lat, t_lon, src_lat, src_lon)
         scale = max(DISTANCE_SCALE_KM, float(row["center__service_radius_km"] or 0))
         distance_share = max(0.0, 1.0 - km / scale)
     else:

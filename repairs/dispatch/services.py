@@ -19,7 +19,13 @@ from tickets.exceptions import InvalidTransition, PermissionDeniedError, Validat
 from tickets.models import Ticket, TicketAssignment
 from tickets.services import ticket_assign, ticket_event_add, ticket_transition
 
-from .selectors import Candidate, assignment_explain, dispatch_candidates
+from .selectors import (
+    Candidate,
+    assignment_explain,
+    dispatch_candidates,
+    dispatch_eliminations,
+    eliminations_summary,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -134,7 +140,8 @@ def dispatch_auto(*, ticket: Ticket, by: AbstractBaseUser | None = None,
         exclude.add(current.technician_id)
     candidates = dispatch_candidates(ticket=ticket, exclude_ids=exclude, limit=1)
     if not candidates:
-        dispatch_escalate(ticket=ticket, reason=reason or _("没有在岗、有技能且未满负荷的工程师"), by=by)
+        dispatch_escalate(ticket=ticket, reason=reason or eliminations_summary(
+            dispatch_eliminations(ticket=ticket, exclude_ids=exclude)), by=by)
         return None
     best = candidates[0]
     technician = Technician.objects.get(pk=best.technician_id)

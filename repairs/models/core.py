@@ -31,6 +31,9 @@ class ServiceCenter(TimeStampedModel):
     province = models.CharField(_("省份"), max_length=30)
     city = models.CharField(_("城市"), max_length=30, db_index=True)
     district = models.CharField(_("区县"), max_length=30, blank=True)
+    province_code = models.CharField(_("省级区划代码"), max_length=12, blank=True)
+    city_code = models.CharField(_("市级区划代码"), max_length=12, blank=True)
+    district_code = models.CharField(_("区县区划代码"), max_length=12, blank=True)
     address = models.CharField(_("地址"), max_length=200)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
@@ -38,9 +41,10 @@ class ServiceCenter(TimeStampedModel):
     service_modes = models.JSONField(_("服务方式"), default=_default_service_modes)
     product_categories = models.JSONField(_("服务品类"), default=list, blank=True,
                                           help_text=_("为空表示全部品类"))
-    service_cities = models.JSONField(_("服务城市"), default=list, blank=True,
-                                      help_text=_("上门服务覆盖的城市；为空表示本市"))
-    service_radius_km = models.PositiveIntegerField(_("上门服务半径（公里）"), default=30)
+    coverage_codes = models.JSONField(
+        _("服务区域"), default=list, blank=True,
+        help_text=_("覆盖的省、市或区县（行政区划代码）；为空表示网点所在城市。半径内的地点也在服务范围内。"))
+    service_radius_km = models.PositiveIntegerField(_("服务半径（公里）"), default=30)
     opening_hours = models.JSONField(_("营业时间"), default=_default_hours)
     managers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="managed_centers",
                                       verbose_name=_("网点经理"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .branding import report_branding_update
 from .cards import repair_hand_back, repair_record_write, warranty_card_for, warranty_card_issue
+from .centers import service_center_save, service_centers_locate
 from .diagnosis import (
     repair_diagnose,
     repair_order_open,
@@ -33,6 +34,8 @@ from .work import (
 )
 
 __all__ = [
+    "service_center_save",
+    "service_centers_locate",
     "depreciation_rate_save", "repair_warranty_decide", "price_item_upsert", "qc_checklist_for", "qc_fail", "qc_gate_problems", "qc_pass", "quote_approve",
     "quote_create", "quote_decline", "quote_send", "repair_delay_watch", "report_branding_update", "repair_diagnose", "repair_fit_part",
     "repair_hand_back", "repair_mark_unrepairable", "repair_order_open", "repair_parts_arrived",

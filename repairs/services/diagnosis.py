@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from django_fsm import ConcurrentTransition
 
 from tickets.attachments import attachment_add
 from tickets.exceptions import ConflictError, ValidationFailed
+from tickets.geo import distance_m
 from tickets.models import Attachment, ServiceMode, Ticket
 from tickets.services import ticket_event_add
 
@@ -35,15 +35,6 @@ if TYPE_CHECKING:
 
 FAR_CHECK_IN_METERS = getattr(settings, "REPAIRS_FAR_CHECK_IN_METERS", 500)
 Photo = tuple[str, bytes]  # (filename, data)
-
-
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> int:
-    """Great-circle distance in metres between two WGS-84 points."""
-    r = 6_371_000
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * r * math.asin(math.sqrt(a)))
 
 
 @transaction.atomic
@@ -133,7 +124,7 @@ def visit_check_in(*, ticket: Ticket, technician: Technician, latitude: Any, lon
     visit.departed_at = visit.departed_at or now
     visit.checked_in_at, visit.latitude, visit.longitude = now, lat, lon
     if ticket.latitude is not None and ticket.longitude is not None:
-        visit.distance_m = haversine_m(lat, lon, ticket.latitude, ticket.longitude)
+        visit.distance_m = distance_m(lat, lon, ticket.latitude, ticket.longitude)
         visit.is_far = visit.distance_m > FAR_CHECK_IN_METERS
     visit.save()
     Technician.objects.filter(pk=technician.pk).update(last_latitude=lat, last_longitude=lon, last_seen_at=now)

@@ -125,8 +125,7 @@ def _explain(ticket, connection) -> None:
     from repairs.dispatch import selectors
 
     t0 = time.perf_counter()
-    centers = selectors.centers_serving(city=ticket.city, latitude=ticket.latitude, longitude=ticket.longitude,
-                                        product_category=ticket.product_model.category)
+    centers = selectors.dispatch_centers(ticket=ticket)
     t1 = time.perf_counter()
     qs = selectors.candidate_queryset(ticket=ticket, center_ids=list(centers), exclude_ids=set())
     rows = list(qs)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from repairs.dispatch.selectors import centers_serving, dispatch_candidates, haversine_km
+from repairs.dispatch.selectors import centers_for_place, dispatch_candidates
 from repairs.dispatch.services import (
     assignment_accept,
     assignment_add_helper,
@@ -28,22 +28,17 @@ from .conftest import make_tech
 pytestmark = pytest.mark.django_db
 
 
-def test_haversine():
-    # Shanghai People's Square to Beijing Tiananmen: about 1,067 km.
-    assert 1050 < haversine_km(31.2304, 121.4737, 39.9042, 116.4074) < 1080
-    assert haversine_km(31.0, 121.0, 31.0, 121.0) == 0
-
-
-def test_centers_serving_city_list_and_radius(shanghai, beijing):
-    kunshan = factories.ServiceCenterFactory(code="KS1", city="苏州市", latitude=Decimal("31.385"),
+def test_centers_for_place_by_coverage_code_and_radius(shanghai, beijing):
+    kunshan = factories.ServiceCenterFactory(code="KS1", province="江苏省", city="苏州市", latitude=Decimal("31.385"),
                                              longitude=Decimal("120.981"), service_radius_km=60)
-    hangzhou = factories.ServiceCenterFactory(code="HZ1", city="杭州市", latitude=Decimal("30.274"),
+    hangzhou = factories.ServiceCenterFactory(code="HZ1", province="浙江省", city="杭州市", latitude=Decimal("30.274"),
                                               longitude=Decimal("120.155"), service_radius_km=10,
-                                              service_cities=["上海市"], product_categories=["tv"])
-    served = centers_serving(city="上海市", latitude=31.23, longitude=121.47, product_category="phone")
-    assert set(served) == {shanghai.pk, kunshan.pk}  # Hangzhou lists Shanghai but serves only TVs
-    assert set(centers_serving(city="上海市", latitude=None, longitude=None, product_category="tv")) == {
-        shanghai.pk, hangzhou.pk}
+                                              coverage_codes=["330100", "310000"], product_categories=["tv"])
+    served = centers_for_place(codes={"310000", "310104"}, latitude=31.23, longitude=121.47, product_category="phone")
+    # Shanghai by its own city, Kunshan by its radius; Hangzhou lists Shanghai but serves only TVs
+    assert [(m.center, m.covers) for m in served] == [(shanghai, "area"), (kunshan, "radius")]
+    assert [m.center for m in centers_for_place(codes={"310000"}, latitude=None, longitude=None,
+                                                product_category="tv")] == [hangzhou, shanghai]
 
 
 def test_candidates_filter_and_score(shanghai, beijing, ticket_factory):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests import factories
 from tickets.intake.estimate import estimate_refresh
-from tickets.intake.routing import haversine_km, route_ticket
+from tickets.intake.routing import route_ticket
 from tickets.intake.selectors import price_history_for
 from tickets.models import Ticket, TicketEvent
 
@@ -22,18 +22,14 @@ def _ticket(model, **kwargs):
     return factories.TicketFactory(customer=customer, product_model=model, **kwargs)
 
 
-def test_haversine():
-    assert haversine_km(31.2304, 121.4737, 39.9042, 116.4074) == pytest.approx(1068, abs=5)  # Shanghai–Beijing
-    assert haversine_km(31.0, 121.0, 31.0, 121.0) == 0
-
-
 def test_on_site_goes_to_the_nearest_center_serving_the_city_within_radius(db, taxonomy, fridge_model):
     near = factories.ServiceCenterFactory(code="A", city="上海市", latitude=Decimal("31.230000"),
                                           longitude=Decimal("121.480000"), service_modes=["on_site"])
     factories.ServiceCenterFactory(code="B", city="上海市", latitude=Decimal("31.100000"),
                                    longitude=Decimal("121.300000"), service_modes=["on_site"])
-    factories.ServiceCenterFactory(code="C", city="苏州市", latitude=Decimal("31.240000"),  # closer, other city
-                                   longitude=Decimal("121.499000"), service_modes=["on_site"])
+    factories.ServiceCenterFactory(code="C", province="江苏省", city="苏州市", latitude=Decimal("31.240000"),
+                                   longitude=Decimal("121.499000"), service_modes=["on_site"],  # closer, other
+                                   service_radius_km=0)  # city, no radius beyond its own city
     factories.ServiceCenterFactory(code="D", city="上海市", latitude=Decimal("31.239000"),  # nearest, walk-in only
                                    longitude=Decimal("121.499000"), service_modes=["walk_in"])
     ticket = _ticket(fridge_model)
@@ -44,15 +40,22 @@ def test_on_site_goes_to_the_nearest_center_serving_the_city_within_radius(db, t
     assert route.distance_km == pytest.approx(2.2, abs=0.5)
 
 
-def test_on_site_respects_service_cities_and_radius(db, taxonomy, fridge_model):
-    kunshan = factories.ServiceCenterFactory(code="K", city="苏州市", service_cities=["上海市"],
+def test_on_site_goes_to_a_centre_covering_the_area_by_code_or_radius(db, taxonomy, fridge_model):
+    kunshan = factories.ServiceCenterFactory(code="K", province="江苏省", city="苏州市", coverage_codes=["310000"],
                                              latitude=Decimal("31.300000"), longitude=Decimal("121.300000"),
-                                             service_modes=["on_site"], service_radius_km=50)
+                                             service_modes=["on_site"], service_radius_km=0)
     far = factories.ServiceCenterFactory(code="F", city="上海市", latitude=Decimal("30.800000"),
                                          longitude=Decimal("121.200000"), service_modes=["on_site"],
                                          service_radius_km=10)
     route = route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"])
-    assert route.service_center == kunshan != far
+    assert route.service_center == kunshan != far  # both cover 上海市; Kunshan is nearer
+    kunshan.coverage_codes = []
+    kunshan.service_radius_km = 25  # Lujiazui is ~20 km away
+    kunshan.save()
+    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"]).service_center == kunshan
+    kunshan.service_radius_km = 10
+    kunshan.save()
+    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"]).service_center == far
 
 
 def test_center_product_categories_are_respected(db, taxonomy, fridge_model):

@@ -120,7 +120,8 @@ class PhoneIntakeAdmin(PolicyAdminMixin, admin.ModelAdmin):
                 description=data["description"], product_model=product_model, serial=serial,
                 purchase_date=data["purchase_date"], fault_category=data["fault_category"],
                 service_mode=data["service_mode"], city=data["city"], district=data["district"],
-                address=data["address"], files=uploaded_to_intake_files(data["files"]), by=request.user,
+                address=data["address"], division_code=form.picked_code(),
+                files=uploaded_to_intake_files(data["files"]), by=request.user,
             )
         except DomainError as exc:
             form.add_domain_errors(exc.extra.get("fields") or {"__all__": [str(exc.message)]})

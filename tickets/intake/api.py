@@ -66,6 +66,9 @@ class IntakeTicketCreateApi(APIView):
         city = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
         district = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
         address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        division_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="",
+                                              help_text="administrative division code (GB/T 2260) of the "
+                                                        "district, city or province; wins over the names")
         latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
                                             default=None, min_value=-90, max_value=90)
         longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tickets.address_forms import DivisionPickerForm
 from tickets.models import Channel, FaultCategory, ProductModel, ServiceMode
 
 from .services import IntakeFile
@@ -29,7 +30,7 @@ def uploaded_to_intake_files(uploads) -> list[IntakeFile]:
             for f in uploads or []]
 
 
-class IntakeBaseForm(forms.Form):
+class IntakeBaseForm(DivisionPickerForm):
     name = forms.CharField(label=_("姓名"), max_length=80, required=False)
     phone = forms.CharField(label=_("手机号"), max_length=30,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
@@ -45,7 +46,8 @@ class IntakeBaseForm(forms.Form):
     service_mode = forms.ChoiceField(label=_("服务方式"), required=False,
                                      choices=[("", _("由我们推荐")),
                                               *[(m.value, m.label) for m in ServiceMode if m != ServiceMode.REMOTE]])
-    city = forms.CharField(label=_("城市"), max_length=30, required=False)
+    city = forms.CharField(label=_("城市"), max_length=30, required=False,
+                           help_text=_("也可直接填写，如“上海”或“上海徐汇”"))
     district = forms.CharField(label=_("区县"), max_length=30, required=False)
     address = forms.CharField(label=_("详细地址（上门服务必填）"), max_length=200, required=False)
 

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets.address import Place, address_resolve, place_fields, place_from_code
 from tickets.attachments import SNIFF_BYTES, attachment_add, image_inspect, video_inspect
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
 from tickets.models import (
@@ -33,6 +34,7 @@ from tickets.models import (
     FaultCategory,
     IntakeRecord,
     ProductModel,
+    ServiceMode,
     Ticket,
     TriageCorrection,
     TriageResult,
@@ -149,6 +151,7 @@ def intake_submit(
     city: str = "",
     district: str = "",
     address: str = "",
+    division_code: str = "",
     latitude: Any = None,
     longitude: Any = None,
     files: list[IntakeFile] | None = None,
@@ -215,6 +218,11 @@ def intake_submit(
                     errors["product_model"] = [_("未找到该序列号的登记记录，请选择产品型号。")]
             else:
                 product_model = device.product_model
+    place = _check_place(division_code=division_code, province=province, city=city, district=district,
+                         address=address, latitude=latitude, longitude=longitude, service_mode=service_mode,
+                         errors=errors)
+    if place is not None and place.is_placed:
+        province, city, district = place.province, place.city, place.district
     _check_files(files, errors)
     if errors:
         first = next(iter(errors.values()))[0]
@@ -231,7 +239,7 @@ def intake_submit(
                     product_model=product_model, serial=serial, purchase_date=purchase_date,
                     fault_category=fault_category, title=title, service_mode=service_mode, province=province,
                     city=city, district=district, address=address, latitude=latitude, longitude=longitude,
-                    files=files, external_id=external_id, by=by,
+                    place=place, files=files, external_id=external_id, by=by,
                 )
         except IntegrityError:
             if external_id:  # a parallel retry with the same key won the race
@@ -248,14 +256,39 @@ def intake_submit(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _check_place(*, division_code: str, province: str, city: str, district: str, address: str, latitude: Any,
+                 longitude: Any, service_mode: str, errors: dict[str, list[str]]) -> Place | None:
+    """The customer's place, parsed from what they typed (a picked division wins). A region typed or
+    picked that cannot be placed is an error, and so is an on-site visit to an unknown place; with no
+    address at all the customer's stored one is used later."""
+    division_code = (division_code or "").strip()
+    if not (division_code or province or city or district or address):
+        return None
+    place = address_resolve(code=division_code, province=province, city=city, district=district,
+                            address=address, latitude=latitude, longitude=longitude)
+    if division_code and not place_from_code(division_code):
+        errors["division_code"] = [_("所选地区无效，请重新选择省/市/区。")]
+    elif not place.is_placed and (province or city or district):
+        typed = "".join(v.strip() for v in (province, city, district) if v)
+        if place.district and not place.province:
+            message = _("“%(text)s”在多个城市都有，请选择省/市/区或填写城市。") % {"text": typed}
+        else:
+            message = _("无法识别“%(text)s”所在的省/市/区，请从列表中选择。") % {"text": typed}
+        errors["city"] = [message]
+    elif not place.is_placed and service_mode == ServiceMode.ON_SITE:
+        errors["city"] = [_("上门服务请选择所在的省/市/区。")]
+    return place
+
+
 def _intake_write(*, channel: str, phone: str, description: str, name: str, email: str,
                   product_model: ProductModel | None, serial: str, purchase_date: dt.date | None,
                   fault_category: FaultCategory | None, title: str, service_mode: str, province: str, city: str,
-                  district: str, address: str, latitude: Any, longitude: Any, files: list[IntakeFile],
-                  external_id: str, by: AbstractBaseUser | None) -> IntakeResult:
+                  district: str, address: str, latitude: Any, longitude: Any, place: Place | None,
+                  files: list[IntakeFile], external_id: str, by: AbstractBaseUser | None) -> IntakeResult:
+    located = place_fields(place) if place is not None and place.is_placed else {}
     customer_fields = {k: v for k, v in {"email": email, "province": province, "city": city, "district": district,
                                            "address": address, "latitude": latitude,
-                                           "longitude": longitude}.items() if v not in (None, "")}
+                                           "longitude": longitude, **located}.items() if v not in (None, "")}
     customer = customer_upsert(name=name, phone=phone, **customer_fields)
     device = None
     if serial and product_model is not None:
@@ -294,7 +327,8 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
         ticket = ticket_create(
             customer=customer, description=description, channel=channel, by=by, device=device,
             product_model=product_model, fault_category=fault_category, title=title, service_mode=service_mode,
-            address=address, city=city, district=district, latitude=latitude, longitude=longitude,
+            address=address, province=province, city=city, district=district,
+            division_code=place.code if place is not None else "", latitude=latitude, longitude=longitude,
         )
         if possible_duplicate is not None:
             Ticket.objects.filter(pk=ticket.pk).update(duplicate_of=possible_duplicate)

@@ -77,6 +77,9 @@ class Customer(TimeStampedModel):
     province = models.CharField(_("省份"), max_length=30, blank=True)
     city = models.CharField(_("城市"), max_length=30, blank=True, db_index=True)
     district = models.CharField(_("区县"), max_length=30, blank=True)
+    province_code = models.CharField(_("省级区划代码"), max_length=12, blank=True)
+    city_code = models.CharField(_("市级区划代码"), max_length=12, blank=True)
+    district_code = models.CharField(_("区县区划代码"), max_length=12, blank=True)
     address = models.CharField(_("详细地址"), max_length=200, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -303,8 +306,13 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
     technician = models.ForeignKey("repairs.Technician", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="tickets", verbose_name=_("负责工程师"))
     # Where the service happens (on-site) or where the customer is; copied from the customer at intake.
+    # The codes (national administrative divisions) decide which centres serve the ticket.
+    province = models.CharField(_("省份"), max_length=30, blank=True)
     city = models.CharField(_("城市"), max_length=30, blank=True)
     district = models.CharField(_("区县"), max_length=30, blank=True)
+    province_code = models.CharField(_("省级区划代码"), max_length=12, blank=True)
+    city_code = models.CharField(_("市级区划代码"), max_length=12, blank=True)
+    district_code = models.CharField(_("区县区划代码"), max_length=12, blank=True)
     address = models.CharField(_("服务地址"), max_length=200, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)

@@ -37,7 +37,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                     channel=Channel.WEB, name=data["name"], phone=data["phone"], email=data["email"],
                     description=data["description"], product_model=data["product_model"], serial=data["serial"],
                     purchase_date=data["purchase_date"], service_mode=data["service_mode"], city=data["city"],
-                    district=data["district"], address=data["address"],
+                    district=data["district"], address=data["address"], division_code=form.picked_code(),
                     files=uploaded_to_intake_files(data["files"]),
                     external_id=f"web:{key}" if key else "",
                 )

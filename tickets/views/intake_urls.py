@@ -6,6 +6,7 @@ from django.urls import path
 
 from tickets.intake.api import IntakeTicketCreateApi
 
+from . import address as address_views
 from . import intake as views
 
 app_name = "intake"
@@ -14,5 +15,6 @@ urlpatterns = [
     path("submit/", views.submit, name="submit"),
     path("submit/done/<str:token>/", views.done, name="done"),
     path("submit/received/", views.received, name="received"),
+    path("address/divisions/", address_views.divisions, name="divisions"),
     path("api/intake/v1/tickets/", IntakeTicketCreateApi.as_view(), name="api-ticket-create"),
 ]
