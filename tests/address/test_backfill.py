@@ -24,7 +24,7 @@ def test_existing_customers_and_tickets_get_codes_and_a_position():
     other = factories.CustomerFactory(city="火星", district="", latitude=None, longitude=None)
     Customer.objects.filter(pk=other.pk).update(province_code="", city_code="", district_code="")
 
-    import_module("tickets.migrations.0018_address_codes").place_customers_and_tickets(apps, None)
+    import_module("tickets.migrations.0019_address_codes").place_customers_and_tickets(apps, None)
 
     customer = Customer.objects.get(pk=ticket.customer_id)
     assert (customer.city, customer.district, customer.district_code) == ("上海市", "徐汇区", "310104")

@@ -31,7 +31,7 @@ def place_customers_and_tickets(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0017_attachment_no_exif_location'),
+        ('tickets', '0018_otp_track_lookup'),
     ]
 
     operations = [
