@@ -37,6 +37,8 @@ def _served_hosts() -> list[str]:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_served_hosts())
 DEMO_MODE = True
+# One log line per e-mail (Django's console backend prints whole messages; the outbox keeps them).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="config.mail.LogEmailBackend")
 
 # Serve static files straight from the finders, with DEBUG off too: `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True

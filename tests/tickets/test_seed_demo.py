@@ -88,3 +88,15 @@ def test_console_messages_log_one_line_each(caplog):
     [record] = caplog.records
     assert "\n" not in record.getMessage()
     assert len(record.getMessage()) < 300
+
+
+def test_development_email_logs_one_line_per_message(caplog, settings):
+    from django.core.mail import send_mail
+
+    settings.EMAIL_BACKEND = "config.mail.LogEmailBackend"
+    with caplog.at_level(logging.INFO, logger="mail"):
+        send_mail("【缺货预警】12 项\n备件", "以下备件已低于补货点：\n- A\n- B\n请及时补货。", "service@example.com",
+                  ["warehouse@demo.example.com"])
+    [record] = caplog.records
+    assert "\n" not in record.getMessage()
+    assert "warehouse@demo.example.com" in record.getMessage()
