@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from tickets.exceptions import InvalidTransition, PermissionDeniedError, ValidationFailed
+from tickets import policy
+from tickets.exceptions import InvalidTransition, ValidationFailed
 
 from . import search
 from .models import Article, ArticleVersion, DiagnosisAnswer, DiagnosisNode, DiagnosisTree, DiagnosisWalk
@@ -71,8 +72,7 @@ def article_save(*, article: Article, by: AbstractBaseUser | None = None, note: 
 
 
 def _check_publisher(by: AbstractBaseUser | None) -> None:
-    if by is not None and not (by.is_active and by.has_perm("knowledge.publish_article")):
-        raise PermissionDeniedError(_("您没有发布或归档知识文章的权限。"))
+    policy.require(by, "knowledge.publish_article", message=_("您没有发布或归档知识文章的权限。"))
 
 
 def _article_transition(*, article: Article, name: str, by: AbstractBaseUser | None, note: str) -> Article:

@@ -348,7 +348,7 @@ class SerialUnitAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def label_view(self, request, pk: int):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        unit = get_object_or_404(SerialUnit.objects.select_related("part"), pk=pk)
+        unit = get_object_or_404(policy.scope_queryset(request.user, SerialUnit.objects.select_related("part")), pk=pk)
         response = HttpResponse(label_png(unit), content_type="image/png")
         response["Content-Disposition"] = f'inline; filename="{unit.serial}.png"'
         response["X-Label-Payload-Length"] = str(len(label_payload(unit)))

@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from parts.models import Part
+from tickets import policy
 from tickets.address_forms import PlaceModelForm
 from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
 from tickets.exceptions import DomainError
@@ -440,8 +441,8 @@ class RepairOrderAdmin(PolicyAdminMixin, admin.ModelAdmin):
         ]
 
     def _order(self, request, object_id) -> RepairOrder:
-        order = RepairOrder.objects.select_related("ticket", "ticket__device", "ticket__product_model").filter(
-            pk=object_id).first()
+        rows = RepairOrder.objects.select_related("ticket", "ticket__device", "ticket__product_model")
+        order = policy.scope_queryset(request.user, rows).filter(pk=object_id).first()
         if order is None or not self.has_view_permission(request, order):
             raise PermissionDenied
         return order

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from tickets import policy
 from tickets.exceptions import ValidationFailed
 from tickets.services import ticket_event_add
 
@@ -60,7 +61,7 @@ def defective_return_create(*, part: Part, from_location: Location, by: Abstract
     With ``serial_unit`` (a unit we once fitted) the unit is marked defective. Raises
     ``ValidationFailed`` when no defective store exists or the unit is of another part.
     """
-    if by is not None and not (by.has_perm("parts.add_defectivereturn") or hasattr(by, "technician")):
+    if by is not None and not (policy.can(by, "parts.add_defectivereturn") or policy.technician_of(by) is not None):
         require_perm(by, "parts.add_defectivereturn")
     target = to_location or defective_store_for(from_location)
     if target is None or target.kind != Location.Kind.DEFECTIVE:

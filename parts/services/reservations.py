@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import policy
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
 from tickets.services import ticket_event_add
 
@@ -33,7 +34,7 @@ def reservation_ttl() -> dt.timedelta:
 def _require_reservation_perm(by: AbstractBaseUser | None, perm: str) -> None:
     # Technicians reserve for their own jobs through the repair services; warehouse and center
     # staff hold the model permission.
-    if by is None or by.has_perm(perm) or hasattr(by, "technician"):
+    if by is None or policy.can(by, perm) or policy.technician_of(by) is not None:
         return
     raise PermissionDeniedError()
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from tickets import policy
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
 
 from ..exceptions import InsufficientStock, InvalidQuantity
@@ -31,7 +32,7 @@ def require_perm(by: AbstractBaseUser | None, *perms: str) -> None:
     """System calls pass ``by=None``; a user needs one of ``perms``."""
     if by is None:
         return
-    if not any(by.has_perm(p) for p in perms):
+    if not any(policy.can(by, p) for p in perms):
         raise PermissionDeniedError()
 
 

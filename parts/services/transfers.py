@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from tickets import policy
 from tickets.exceptions import ValidationFailed
 from tickets.services import ticket_event_add
 
@@ -179,6 +180,6 @@ def transfer_emergency_create(*, part: Part, destination: Location, quantity: in
     source = suggestions[0].location
     transfer = transfer_request(part=part, source=source, destination=destination, quantity=quantity, by=by,
                                 is_emergency=True, ticket=ticket, note=note)
-    if by is None or by.has_perm("parts.approve_transfer"):
+    if by is None or policy.can(by, "parts.approve_transfer"):
         transfer = transfer_approve(transfer=transfer, by=by)
     return transfer

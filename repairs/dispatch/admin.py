@@ -139,11 +139,12 @@ class DispatchQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def pick_view(self, request, ticket_id: int):
         if not request.user.has_perm(DISPATCH_PERM):
             raise PermissionDenied
-        ticket = get_object_or_404(Ticket.objects.select_related("customer", "fault_category", "product_model",
-                                                                 "service_center"), pk=ticket_id)
+        ticket = get_object_or_404(policy.scope_queryset(request.user, Ticket.objects.select_related(
+            "customer", "fault_category", "product_model", "service_center")), pk=ticket_id)
         back = reverse("admin:tickets_dispatchqueueticket_changelist")
         if request.method == "POST":
-            technician = get_object_or_404(Technician, pk=request.POST.get("technician"))
+            technician = get_object_or_404(policy.scope_queryset(request.user, Technician.objects.all()),
+                                           pk=request.POST.get("technician"))
             try:
                 dispatch_to(ticket=ticket, technician=technician, by=request.user)
             except DomainError as exc:

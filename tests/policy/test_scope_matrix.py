@@ -150,3 +150,15 @@ def test_api_qc_queue_of_an_inspector_is_their_centre(world):
     user = type(inspector.user).objects.get(pk=inspector.user_id)
     ids = set(qc_queryset(user).values_list("pk", flat=True))
     assert ids == {world["A"]["tickets.ticket"].pk}
+
+
+def test_manager_cannot_reach_another_centres_repair_order_through_custom_admin_views(client, world):
+    manager = _user("网点经理", world)
+    client.force_login(manager)
+    other = world["B"]["repairs.repairorder"]
+    assert client.get(reverse("admin:repairs_repairorder_report", args=[other.pk])).status_code == 403
+    step = reverse("admin:repairs_repairorder_workflow", args=[other.pk, "diagnose"])
+    assert client.get(step).status_code == 403
+    ticket = world["B"]["tickets.ticket"]
+    pick = reverse("admin:tickets_dispatchqueueticket_pick", args=[ticket.pk])
+    assert client.get(pick).status_code == 404

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
+from tickets import policy
 from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import (
@@ -213,7 +214,8 @@ class TriageQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
         if not self._can_triage(request):
             raise PermissionDenied
         ticket = get_object_or_404(
-            Ticket.objects.select_related("customer", "product_model", "predicted_category", "device"),
+            policy.scope_queryset(request.user, Ticket.objects.select_related(
+                "customer", "product_model", "predicted_category", "device")),
             pk=object_id)
         categories = list(leaf_categories())
         if request.method == "POST":

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import policy
 from tickets.address import Place, address_resolve, place_fields, place_from_code
 from tickets.attachments import SNIFF_BYTES, attachment_add, image_inspect, video_inspect
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
@@ -488,8 +489,9 @@ def triage_correct(*, ticket: Ticket, fault_category: FaultCategory, by: Abstrac
     without ``tickets.triage_ticket``, ValidationFailed for a non-leaf or inactive category, and
     InvalidTransition/ConflictError from the FSM; nothing changes then.
     """
-    if not by.has_perm("tickets.triage_ticket"):
+    if not policy.can(by, "tickets.triage_ticket"):
         raise PermissionDeniedError(_("您没有分类工单的权限。"))
+    policy.require(by, "tickets.triage_ticket", ticket)
     if not fault_category.is_active or fault_category.children.filter(is_active=True).exists():
         raise ValidationFailed(_("请选择具体的故障分类（末级分类）。"))
     with transaction.atomic():

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import policy
 from ..exceptions import InvalidTransition, PermissionDeniedError, ValidationFailed
 from ..models import InvoiceRequest, Ticket
 from ..services import ticket_event_add
@@ -96,7 +97,7 @@ def invoice_request_submit(
 
 
 def _check_finance(by: AbstractBaseUser) -> None:
-    if not (by.is_active and by.has_perm("tickets.change_invoicerequest")):
+    if not policy.can(by, "tickets.change_invoicerequest"):
         raise PermissionDeniedError(_("您没有处理发票申请的权限。"))
 
 
