@@ -1,0 +1,75 @@
+"""Outbox changelist time on PostgreSQL with many messages: the unfiltered list, a status filter, a
+date range and a search, with the queries each page runs (no whole-table COUNT or DISTINCT).
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python -m tests.bench.bench_outbox_changelist [rows]
+It creates a throwaway database ``<db>_bench_outbox``, fills it with ``rows`` messages (default 1M) by
+SQL, and prints the median of timed requests.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from tests.bench._pg import BenchDatabase
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    rows = int(args[0]) if args else 1_000_000
+    db = BenchDatabase.create("bench_outbox")
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    try:
+        call_command("migrate", verbosity=0)
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                INSERT INTO tickets_outboxmessage (idempotency_key, event, channel, to_address, language, subject,
+                    body, status, attempts, next_attempt_at, last_error, provider_id, created_at, milestone)
+                SELECT 'bench:' || g, (ARRAY['ticket.created','ticket.assigned','ticket.resolved'])[1 + g % 3],
+                    (ARRAY['sms','email'])[1 + g % 2], '138' || lpad((g % 100000000)::text, 8, '0'), 'zh-hans', '',
+                    '您的工单有新进展', (ARRAY['sent','sent','sent','failed','pending'])[1 + g % 5], 1,
+                    now(), '', '', now() - (g || ' minutes')::interval, ''
+                FROM generate_series(1, %s) AS g
+                """,
+                [rows],
+            )
+            cur.execute("ANALYZE tickets_outboxmessage")
+        print(f"generated {rows:,} messages in {time.perf_counter() - t0:.1f} s")
+        user = get_user_model().objects.create_superuser("bench", "b@example.com", "x")
+        client = Client()
+        client.force_login(user)
+        pages = {
+            "unfiltered": "/admin/tickets/outboxmessage/",
+            "status=failed": "/admin/tickets/outboxmessage/?status__exact=failed",
+            "past 7 days": "/admin/tickets/outboxmessage/?created_at__gte=2000-01-01",
+            "search phone": "/admin/tickets/outboxmessage/?q=13800012345",
+        }
+        for label, url in pages.items():
+            for _ in range(2):
+                client.get(url)
+            times = []
+            for _ in range(7):
+                start = time.perf_counter()
+                assert client.get(url).status_code == 200
+                times.append(time.perf_counter() - start)
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(url)
+            whole = [q["sql"][:80] for q in ctx.captured_queries
+                     if ("COUNT(" in q["sql"] or "DISTINCT" in q["sql"]) and " WHERE " not in q["sql"]
+                     and " LIMIT " not in q["sql"]]
+            print(f"{label:>14}: median {statistics.median(times) * 1000:7.1f} ms  queries {len(ctx.captured_queries)}"
+                  f"  whole-table aggregates {len(whole)}")
+    finally:
+        db.drop()
+
+
+if __name__ == "__main__":
+    main()
