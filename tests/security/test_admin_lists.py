@@ -126,8 +126,10 @@ def test_no_date_hierarchy_on_a_big_table():
     assert not offenders
 
 
-def test_web_statements_get_a_shorter_limit_than_the_worker():
+def test_web_statements_get_a_shorter_limit_than_the_worker(monkeypatch):
     import environ
+
+    monkeypatch.delenv("SHOUHOU_PROCESS", raising=False)  # set once any test imported config.asgi
 
     from config.db import postgres_timeouts, process_role
 
