@@ -233,10 +233,17 @@ class JobDepartApi(JobMixin, ApiView):
 
     permission_classes = [IsTechnician]
 
-    @extend_schema(operation_id="jobs_depart", tags=["work"], request=None,
+    class DepartIn(serializers.Serializer):
+        eta_minutes = serializers.IntegerField(required=False, min_value=1, max_value=720,
+                                               help_text="Expected minutes to arrive; the customer is told the time.")
+
+    @extend_schema(operation_id="jobs_depart", tags=["work"], request=DepartIn,
                    responses={200: VisitOut, **error_responses(*WRITE_ERRORS)})
     def post(self, request: Request, job_id: int) -> Response:
-        visit = visit_depart(ticket=self.get_job(), technician=request.user.technician, by=request.user)
+        data = self.DepartIn(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        visit = visit_depart(ticket=self.get_job(), technician=request.user.technician, by=request.user,
+                             eta_minutes=data.validated_data.get("eta_minutes"))
         return Response(VisitOut(visit).data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -85,8 +86,10 @@ def _visit_for(ticket: Ticket, technician: Technician) -> RepairVisit:
 
 
 @transaction.atomic
-def visit_depart(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser | None = None) -> RepairVisit:
-    """The technician is on the way to an on-site job; the customer sees it on the progress page."""
+def visit_depart(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser | None = None,
+                 eta_minutes: int | None = None) -> RepairVisit:
+    """The technician is on the way to an on-site job; the customer sees it on the progress page and
+    is told the expected arrival time when the technician gives one."""
     ticket = lock_ticket(ticket.pk)
     require_perm(by, "tickets.work_ticket", ticket=ticket)
     if ticket.service_mode and ticket.service_mode != ServiceMode.ON_SITE:
@@ -96,9 +99,14 @@ def visit_depart(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser
         return visit
     visit.departed_at = timezone.now()
     visit.save()
-    ticket_event_add(ticket=ticket, kind="visit.departed", by=by, customer_visible=True,
-                     message=_("工程师 %(name)s 已出发，正在前往") % {"name": technician.name},
-                     payload={"visit": visit.pk})
+    payload: dict[str, Any] = {"visit": visit.pk}
+    message = _("工程师 %(name)s 已出发，正在前往") % {"name": technician.name}
+    if eta_minutes:
+        eta = timezone.localtime(visit.departed_at + dt.timedelta(minutes=int(eta_minutes))).strftime("%H:%M")
+        payload["eta"] = eta
+        message = _("工程师 %(name)s 已出发，预计 %(eta)s 到达") % {"name": technician.name, "eta": eta}
+    ticket_event_add(ticket=ticket, kind="visit.departed", by=by, customer_visible=True, message=message,
+                     payload=payload)
     return visit
 
 

@@ -137,7 +137,7 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     base = f"/api/v1/jobs/{ticket.pk}"
     with capture(execute=True):
         _ok(api.post(f"{base}/accept/", {}, format="json", HTTP_IDEMPOTENCY_KEY=f"accept-{ticket.pk}"))
-        _ok(api.post(f"{base}/depart/", {}, format="json"))
+        _ok(api.post(f"{base}/depart/", {"eta_minutes": 30}, format="json"))
         _ok(api.post(f"{base}/check-in/", {"latitude": "31.190000", "longitude": "121.437000"}, format="json"))
         _ok(api.post(f"{base}/repair/open/", {}, format="json"))
         before = _ok(api.post(f"{base}/attachments/", {"file": _upload("before.jpg"), "purpose": "evidence"},
@@ -231,7 +231,7 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     expected = [
         rf"【售后服务】报修已受理，单号{ticket.number}，进度 {short}",
         rf"【售后服务】已安排工程师李工为您服务，详情 {short}",
-        rf"【售后服务】工程师李工已出发上门，详情 {short}",
+        rf"【售后服务】工程师李工已出发，预计\d\d:\d\d到达 {short}",
         rf"【售后服务】检测完成：.+，需付费维修，详情 {short}",
         rf"【售后服务】维修报价¥779\.00，请确认 {short}",
         CODE,
@@ -256,6 +256,13 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     assert kinds.index("visit.departed") < kinds.index("visit.checked_in")
     page = _page(client, ticket)
     assert "内部结单" not in page
+    shown = re.findall(r'<li data-event="\d+" data-kind="([a-z_.]+)">', page)
+    assert "ticket.waiting_customer" not in shown  # the quote step is told once, by the workshop
+    from tickets.progress.selectors import customer_timeline, ticket_visible_events
+
+    print("PAGE TIMELINE (oldest first):")
+    for item in customer_timeline(ticket_visible_events(ticket=ticket)):
+        print(f"  {item.label}" + (f" — {item.message}" if item.message else ""))
 
 
 def _last_code(ticket) -> str:

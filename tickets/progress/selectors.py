@@ -155,6 +155,20 @@ def timeline_item(event: TicketEvent) -> TimelineItem:
     return TimelineItem(id=event.pk, kind=event.kind, label=label, message=message, created_at=event.created_at)
 
 
+def customer_timeline(events: list[TicketEvent]) -> list[TimelineItem]:
+    """The timeline as the customer reads it, oldest first. A workshop step moves the ticket too and
+    both write an event with the same words; the customer reads the step once (the workshop's)."""
+    items = []
+    for i, event in enumerate(events):
+        following = events[i + 1] if i + 1 < len(events) else None
+        mirrored = (following is not None and following.kind == "repair.status_changed"
+                    and event.kind.startswith("ticket.") and event.to_state and event.message
+                    and event.message == following.message)
+        if not mirrored:
+            items.append(timeline_item(event))
+    return items
+
+
 def _reached_at(events: list[TicketEvent]) -> dict[str, dt.datetime]:
     reached: dict[str, dt.datetime] = {}
     for event in events:

@@ -142,7 +142,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     events = selectors.ticket_visible_events(ticket=ticket)
-    timeline = [selectors.timeline_item(e) for e in events]
+    timeline = selectors.customer_timeline(events)
     timeline.reverse()  # newest first: what changed is what the customer looks for
     technician = None
     if ticket.technician_id:
