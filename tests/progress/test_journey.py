@@ -28,9 +28,8 @@ from tickets.models import OutboxMessage, Ticket, TicketEvent
 pytestmark = pytest.mark.django_db
 
 IMEI = factories.make_imei(4242)
-# The city the customer types. Auto-dispatch matches a centre's city by its full name today;
-# "上海" alone (without 市) matches once addresses are parsed into administrative codes.
-CITY = "上海市"
+# The city as customers type it: "上海", not the full "上海市".
+CITY = "上海"
 
 
 def _api(token: str | None = None) -> APIClient:
