@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> None:
                 """
                 INSERT INTO tickets_outboxmessage (idempotency_key, event, channel, to_address, language, subject,
                     body, status, attempts, next_attempt_at, last_error, provider_id, created_at, milestone)
-                SELECT 'bench:' || g, (ARRAY['ticket.created','ticket.assigned','ticket.resolved'])[1 + g % 3],
-                    (ARRAY['sms','email'])[1 + g % 2], '138' || lpad((g % 100000000)::text, 8, '0'), 'zh-hans', '',
-                    '您的工单有新进展', (ARRAY['sent','sent','sent','failed','pending'])[1 + g % 5], 1,
+                SELECT 'bench:' || g, (ARRAY['ticket.created','ticket.assigned','ticket.resolved'])[1 + g %% 3],
+                    (ARRAY['sms','email'])[1 + g %% 2], '138' || lpad((g %% 100000000)::text, 8, '0'), 'zh-hans', '',
+                    '您的工单有新进展', (ARRAY['sent','sent','sent','failed','pending'])[1 + g %% 5], 1,
                     now(), '', '', now() - (g || ' minutes')::interval, ''
                 FROM generate_series(1, %s) AS g
                 """,
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         pages = {
             "unfiltered": "/admin/tickets/outboxmessage/",
             "status=failed": "/admin/tickets/outboxmessage/?status__exact=failed",
-            "past 7 days": "/admin/tickets/outboxmessage/?created_at__gte=2000-01-01",
+            "since 2000": "/admin/tickets/outboxmessage/?created_at__gte=2000-01-01+00:00:00%2B08:00",
             "search phone": "/admin/tickets/outboxmessage/?q=13800012345",
         }
         for label, url in pages.items():
