@@ -260,8 +260,19 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     from tickets.progress.selectors import customer_timeline, ticket_visible_events
 
     print("PAGE TIMELINE (oldest first):")
-    for item in customer_timeline(ticket_visible_events(ticket=ticket)):
+    items = customer_timeline(ticket_visible_events(ticket=ticket))
+    for item in items:
         print(f"  {item.label}" + (f" — {item.message}" if item.message else ""))
+    assert [item.label for item in items] == [
+        "工单已创建", "已受理，正在安排服务", "三包与价格预估", "已为您安排工程师", "工程师已出发", "工程师已到达",
+        "工程师已开始处理", "设备已接收，开始检测", "维修进度", "维修进度", "维修进度", "维修进度", "已更换备件",
+        "维修进度", "维修进度", "服务已完成", "已发送满意度调查邀请", "工单已关闭",
+    ]
+    assert [item.message for item in items if item.label == "维修进度"] == [
+        items[8].message, "请确认维修报价：应付 ¥779.00", "客户 王小明 已确认报价 v1（¥779.00）", "开始维修",
+        "维修完成，正在质检", "质检通过",
+    ]
+    assert "需付费" in items[8].message or "收费" in items[8].message
 
 
 def _last_code(ticket) -> str:
