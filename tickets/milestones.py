@@ -92,15 +92,23 @@ class Text:
     link_path: str  # where the short link leads (the tracking page, or the survey)
 
     def full(self, link: str) -> str:
-        return self.variants[0].format(link=link)
+        return _with_link(self.variants[0], link)
 
     def sms(self, link: str) -> str:
         """The first variant that fits one segment (the leanest one otherwise, never cut mid-link)."""
         for variant in self.variants:
-            text = variant.format(link=link)
+            text = _with_link(variant, link)
             if sms_fits(text):
                 return text
-        return self.variants[-1].format(link=link)
+        return _with_link(self.variants[-1], link)
+
+
+def _with_link(variant: str, link: str) -> str:
+    """Put the link in place of the trailing "{link}". Not str.format: the variant already holds
+    words typed by staff or customers (a cancel note, names, labels), and a brace in them must be
+    sent as typed, not read as a placeholder."""
+    head, found, tail = variant.rpartition("{link}")
+    return head + link + tail if found else variant
 
 
 def sms_fits(text: str) -> bool:

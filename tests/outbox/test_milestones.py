@@ -174,3 +174,35 @@ def test_wechat_template_messages_carry_the_same_milestones():
     assert set(wechat) == set(sms) == {"received", "returned"}
     assert wechat["returned"].event == "milestone.returned"
     assert "取机" in wechat["returned"].body
+
+
+def test_braces_typed_by_staff_are_sent_as_typed():
+    ticket = factories.TicketFactory()
+    ticket_cancel(ticket=ticket, by=None, reason="内部", customer_message="按您要求{已取消}")
+    outbox_collect_events(ticket_id=ticket.pk)
+    cancelled = OutboxMessage.objects.get(ticket=ticket, channel="sms", milestone=Milestone.CANCELLED)
+    assert "{已取消}" in cancelled.body
+    _link_stands_apart(cancelled.body)
+
+
+def test_one_ticket_that_cannot_be_collected_never_stops_the_sweep(monkeypatch):
+    from tickets import milestones
+    from tickets.outbox.services import outbox_sweep
+
+    bad, good = factories.TicketFactory(), factories.TicketFactory()
+    real = milestones.text_for
+
+    def text_for(milestone, *, ticket, event):
+        if ticket.pk == bad.pk:
+            raise KeyError("boom")
+        return real(milestone, ticket=ticket, event=event)
+
+    monkeypatch.setattr(milestones, "text_for", text_for)
+    result = outbox_sweep()
+    assert result["collected"] >= 1
+    assert _sms(good)
+    assert not _sms(bad)
+    assert all(m.status == "sent" for m in _sms(good))
+    monkeypatch.setattr(milestones, "text_for", real)
+    outbox_sweep()  # the skipped ticket is collected once it can be
+    assert _sms(bad)

@@ -241,9 +241,20 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
     tickets = Ticket.objects.select_related("customer", "technician", "service_center").in_bulk(list(by_ticket))
     written = 0
     for pk, ticket_events in by_ticket.items():
-        if pk in tickets:
+        if pk not in tickets:
+            continue
+        if ticket_id is not None:
             with transaction.atomic():
                 written += _collect_ticket(tickets[pk], ticket_events)
+            continue
+        # The sweep serves every ticket: one ticket whose messages cannot be written (bad data,
+        # a text that does not render) is logged and left for later, never allowed to stop the
+        # collection and delivery of everybody else's messages.
+        try:
+            with transaction.atomic():
+                written += _collect_ticket(tickets[pk], ticket_events)
+        except Exception:
+            logger.exception("outbox: collecting messages of ticket %s failed; skipped this sweep", pk)
     return written
 
 
