@@ -118,6 +118,71 @@ def seed_jobs(*, stdout, count: int = 6) -> None:
     stdout.write(f"  repair orders: {RepairOrder.objects.count()} ({done} through QC)")
 
 
+def _font(size: int):
+    from PIL import ImageFont
+
+    from .reports import FONT_FILE
+
+    return ImageFont.truetype(str(FONT_FILE), size)
+
+
+def _demo_logo() -> bytes:
+    image = Image.new("RGBA", (360, 200), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((10, 10, 190, 190), radius=36, fill=(31, 59, 115, 255))
+    draw.text((100, 100), "修", font=_font(120), fill="white", anchor="mm")
+    draw.text((275, 70), "示例", font=_font(52), fill=(31, 59, 115, 255), anchor="mm")
+    draw.text((275, 135), "服务", font=_font(52), fill=(31, 59, 115, 255), anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _demo_seal(name: str) -> bytes:
+    """A round red 服务专用章 for the demo letterhead: the name along the top arc, a star, the title."""
+    import math
+
+    size, red = 420, (200, 20, 30, 235)
+    image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    c = size / 2
+    draw.ellipse((12, 12, size - 12, size - 12), outline=red, width=14)
+    points = [(c + (52 if i % 2 == 0 else 20) * math.sin(math.radians(i * 36)),
+               c - 10 - (52 if i % 2 == 0 else 20) * math.cos(math.radians(i * 36))) for i in range(10)]
+    draw.polygon(points, fill=red)
+    font = _font(40)
+    span = 240  # degrees of the top arc the name covers
+    for i, ch in enumerate(name):
+        angle = math.radians(-span / 2 + span * (i + 0.5) / len(name))
+        glyph = Image.new("RGBA", (60, 60), (255, 255, 255, 0))
+        ImageDraw.Draw(glyph).text((30, 30), ch, font=font, fill=red, anchor="mm")
+        glyph = glyph.rotate(-math.degrees(angle), resample=Image.BICUBIC)
+        x, y = c + 150 * math.sin(angle), c - 150 * math.cos(angle)
+        image.alpha_composite(glyph, (int(x - 30), int(y - 30)))
+    draw.text((c, c + 95), "服务专用章", font=_font(38), fill=red, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def seed_branding(*, stdout) -> None:
+    """The demo letterhead: provider name, logo and a 服务专用章, as staff would set them in the admin."""
+    from django.core.files.base import ContentFile
+
+    from .models import ReportBranding
+    from .services import report_branding_update
+
+    if ReportBranding.objects.exists():
+        return
+    name = "示例家电售后服务有限公司"
+    report_branding_update(
+        by=None, provider_name=name, brand_name="示例品牌授权服务", service_phone="400-800-0000",
+        address="上海市徐汇区漕溪北路 88 号", footer="本报告加盖服务专用章后有效；如有疑问请致电服务热线。",
+        logo=ContentFile(_demo_logo(), name="demo-logo.png"), seal=ContentFile(_demo_seal(name), name="demo-seal.png"))
+    stdout.write("  report letterhead: demo logo and 服务专用章")
+
+
 def seed(*, stdout) -> None:
     seed_price_list(stdout=stdout)
+    seed_branding(stdout=stdout)
     seed_jobs(stdout=stdout)

@@ -116,8 +116,11 @@ def _image(field_file, *, max_width: float, max_height: float) -> Image | None:
 
 def _signature(attachment, name: str, st) -> Any:
     """The signature image (where one was captured) above the signer's name."""
-    picture = _image(attachment.file, max_width=45 * mm, max_height=18 * mm) if attachment is not None else None
-    cells = [[picture or _p(_("（未签名）"), st["small"])]]
+    if attachment is None:
+        mark = _p(_("（未签名）"), st["small"])
+    else:
+        mark = _image(attachment.file, max_width=45 * mm, max_height=18 * mm) or _p(_("（签名文件缺失）"), st["small"])
+    cells = [[mark]]
     if name:
         cells.append([_p(name, st["small"])])
     return _table(cells, [50 * mm], st, header=False, grid=False)

@@ -29,12 +29,12 @@ from .validators import imei_check_digit
 
 DEMO_USERS = [
     ("admin", None, "系统管理员"),
-    ("agent", roles.AGENT, "客服 小王"),
-    ("dispatcher", roles.DISPATCHER, "调度 小李"),
-    ("manager", roles.MANAGER, "网点经理 张经理"),
-    ("qc", roles.QC, "质检 陈工"),
-    ("warehouse", roles.WAREHOUSE, "仓管 刘姐"),
-    ("ops", roles.OPS, "运营 周周"),
+    ("agent", roles.AGENT, "王晓雯"),
+    ("dispatcher", roles.DISPATCHER, "李建国"),
+    ("manager", roles.MANAGER, "张志强"),
+    ("qc", roles.QC, "陈静"),
+    ("warehouse", roles.WAREHOUSE, "刘芳"),
+    ("ops", roles.OPS, "周敏"),
 ]
 
 # city, province, region, district, latitude, longitude, address

@@ -63,6 +63,13 @@ def test_seed_writes_a_consistent_past_and_queues_no_customer_message():
     ticket = ticket_create(customer=tickets[0].customer, description="新的报修：屏幕不亮", channel="phone")
     assert ticket.number not in {t.number for t in tickets}
     assert "demo customer messages marked sent" in out.getvalue()
+    # the demo letterhead carries a logo and a 服务专用章, as staff would set them in the admin
+    from repairs.selectors import report_branding
+
+    branding = report_branding()
+    assert branding.pk
+    assert branding.logo
+    assert branding.seal
 
 
 def test_ticket_history_is_written_in_bulk(django_assert_max_num_queries):
