@@ -106,4 +106,4 @@ def test_development_email_logs_one_line_per_message(caplog, settings):
                   ["warehouse@demo.example.com"])
     [record] = caplog.records
     assert "\n" not in record.getMessage()
-    assert "warehouse@demo.example.com" in record.getMessage()
+    assert "@demo.example.com" in record.getMessage()  # the recipient (masked by the log filter)
