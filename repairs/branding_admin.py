@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tickets.admin_mixins import PolicyAdminMixin
@@ -29,12 +27,6 @@ class ReportBrandingAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def changelist_view(self, request, extra_context=None):
-        """There is only one letterhead: the list opens it (or the form to create it)."""
-        if ReportBranding.objects.filter(pk=BRANDING_PK).exists():
-            return HttpResponseRedirect(reverse("admin:repairs_reportbranding_change", args=[BRANDING_PK]))
-        return HttpResponseRedirect(reverse("admin:repairs_reportbranding_add"))
 
     def save_model(self, request, obj, form, change) -> None:
         fields = {name: form.cleaned_data[name] for name in EDITABLE if name in form.changed_data}

@@ -56,9 +56,10 @@ def seed(*, stdout) -> None:
                    .select_related("customer", "technician", "device__product_model", "product_model")
                    .order_by("pk"))
     with transaction.atomic():
-        invitations = _invite_past(tickets, now)
+        _invite_past(tickets, now)
     answered = 0
-    for invitation in invitations:
+    # every sent, unanswered invitation (the demo's own and those sent when a ticket was resolved)
+    for invitation in Invitation.objects.filter(status=Invitation.Status.SENT, response__isnull=True).order_by("pk"):
         roll = rng.random()
         if roll < 0.25 or invitation.expires_at <= now:
             continue  # not every customer answers
