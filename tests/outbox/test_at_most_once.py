@@ -247,3 +247,25 @@ def test_a_queue_that_is_down_after_commit_loses_nothing_and_stops_no_other_call
     msg.refresh_from_db()
     assert msg.status == "sent"
     assert sms_gateway.delivered == [msg.idempotency_key]
+
+
+def test_a_send_that_outlived_its_lease_settles_the_message_marked_unknown(monkeypatch, settings):
+    settings.SMS_BACKEND = "console"
+    [msg] = outbox_enqueue(event="ticket.created", customer=factories.CustomerFactory(), context={})
+    now = timezone.now()
+    real_send = backends.ConsoleBackend.send
+    sends = []
+
+    def slow(self, message):
+        sends.append(message.pk)
+        if len(sends) == 1:
+            # While the gateway is slow, the lease runs out and the next worker takes over.
+            outbox_deliver(message_id=message.pk, now=now + LEASE + dt.timedelta(seconds=1))
+            assert OutboxMessage.objects.get(pk=message.pk).status == "unknown"
+        return real_send(self, message)
+
+    monkeypatch.setattr(backends.ConsoleBackend, "send", slow)
+    outbox_deliver(message_id=msg.pk, now=now)
+    msg.refresh_from_db()
+    assert msg.status == "sent"  # nothing left for staff to resend
+    assert sends == [msg.pk]

@@ -274,7 +274,9 @@ def _hand_over(message_id: int) -> None:
 
 
 def _mark_sent(message_id: int, provider_id: str) -> None:
-    OutboxMessage.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+    # A send that outlived its lease finds its message marked "unknown" by the next worker; the
+    # gateway's answer settles it, so staff are never led to send it a second time.
+    OutboxMessage.objects.filter(pk=message_id, status__in=[DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN]).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="",
         claimed_until=None)
 
