@@ -258,12 +258,19 @@ def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: s
 
 
 @transaction.atomic
-def quote_decline(*, quote: Quote, reason: str, by: AbstractBaseUser | None = None) -> Quote:
-    """The customer refuses the quote: the repair order ends as declined, the ticket resumes for hand-back."""
+def quote_decline(*, quote: Quote, reason: str, by: AbstractBaseUser | None = None,
+                  otp_code: str | None = None) -> Quote:
+    """The customer refuses the quote: the repair order ends as declined, the ticket resumes for hand-back.
+
+    Like an approval, a paid quote declined by the customer acting alone (``by=None``) needs the
+    verified one-time SMS code: refusing ends the repair and sends the device back unrepaired, a
+    decision the tracking link alone does not prove the customer made."""
     quote = _lock_quote(quote)
     order = lock_repair_order(quote.repair_order)
     if quote.status != Quote.Status.SENT:
         raise QuoteLocked(_("该报价不在待确认状态。"))
+    if by is None and quote.total > 0:
+        otp_consume(ticket=order.ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE, code=otp_code)
     quote.status, quote.declined_at = Quote.Status.DECLINED, timezone.now()
     quote.decline_reason = (reason or "").strip()[:300]
     quote.save(update_fields=["status", "declined_at", "decline_reason", "updated_at"])

@@ -9,7 +9,8 @@ import pytest
 from repairs.models import Quote, RepairOrder
 from repairs.services import quote_create
 from tickets.exceptions import ValidationFailed
-from tickets.models import Attachment, Ticket
+from tickets.models import Attachment, OneTimeCode, Ticket
+from tickets.otp import otp_send
 from tickets.progress.signature import signature_ink_pixels, signature_png_from_data_url
 
 from .helpers import advance, png_signature, send_quote
@@ -79,8 +80,9 @@ def test_blank_signature_is_refused_and_changes_nothing(client, quoted):
 
 def test_decline(client, quoted):
     ticket, quote = quoted
+    code = otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE)
     response = client.post(f"/t/{ticket.tracking_token}/quote/{quote.pk}/",
-                           {"action": "decline", "version": quote.version, "reason": "太贵了"})
+                           {"action": "decline", "version": quote.version, "reason": "太贵了", "otp_code": code})
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.status == Quote.Status.DECLINED
@@ -133,8 +135,9 @@ def test_service_report_after_the_job_ends(client, quoted):
     url = f"/t/{ticket.tracking_token}/report.pdf"
     not_yet = client.get(url)
     assert not_yet.status_code == 302
+    code = otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE)
     client.post(f"/t/{ticket.tracking_token}/quote/{quote.pk}/",
-                {"action": "decline", "version": quote.version, "reason": "不修了"})
+                {"action": "decline", "version": quote.version, "reason": "不修了", "otp_code": code})
     page = client.get(f"/t/{ticket.tracking_token}/").content.decode()
     assert url in page
     response = client.get(url)

@@ -124,3 +124,31 @@ def test_service_refuses_a_paid_approval_without_a_verified_code(quoted):
         quote_approve(quote=quote, signature_png=signature_png_from_data_url(png_signature()), signer_name="王",
                       ip=None, user_agent="", otp_code=code)
     _unchanged(quote)
+
+
+def _decline(client, ticket, quote, **extra):
+    return client.post(f"/t/{ticket.tracking_token}/quote/{quote.pk}/",
+                       {"action": "decline", "version": quote.version, "reason": "太贵了", **extra})
+
+
+def test_declining_a_paid_quote_needs_the_code_too(client, quoted):
+    ticket, quote = quoted
+    response = _decline(client, ticket, quote)
+    assert response.status_code == 400
+    assert "验证码" in response.content.decode()
+    _unchanged(quote)
+    code = otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE)
+    assert _decline(client, ticket, quote, otp_code=code).status_code == 302
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DECLINED
+    assert OneTimeCode.objects.get().used_at is not None
+
+
+def test_the_decline_service_refuses_the_customer_without_a_code(quoted):
+    from repairs.services import quote_decline
+    from tickets.exceptions import ValidationFailed
+
+    ticket, quote = quoted
+    with pytest.raises(ValidationFailed):
+        quote_decline(quote=quote, reason="太贵了")
+    _unchanged(quote)

@@ -275,7 +275,7 @@ def test_report_of_a_declined_job_still_renders(workshop, png):
     quote = quote_create(repair_order=order, lines=[{"kind": "service", "description": "系统刷机",
                                                      "unit_price": "50"}], by=tech)
     quote_send(quote=quote, by=tech)
-    quote_decline(quote=quote, reason="自行处理")
+    quote_decline(quote=quote, reason="自行处理", by=tech)
     assert _has(_text(service_report_pdf(repair_order=order)), "未更换备件")
 
 

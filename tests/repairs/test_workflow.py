@@ -227,7 +227,7 @@ def test_declined_quote_ends_the_job_and_device_goes_back(workshop, png):
     order = repair_diagnose(repair_order=order, fault_code="phone.display", findings="屏幕无显示", by=tech)
     quote = quote_create(repair_order=order, lines=_lines(workshop), by=tech)
     quote_send(quote=quote, by=tech)
-    quote_decline(quote=quote, reason="太贵了")
+    quote_decline(quote=quote, reason="太贵了", by=tech)
     order.refresh_from_db()
     assert order.status == RepairOrder.Status.DECLINED
     agree(order)

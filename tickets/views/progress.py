@@ -283,7 +283,9 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
                               user_agent=request.META.get("HTTP_USER_AGENT", "")[:300], otp_code=otp_code)
                 messages.success(request, _("已确认报价，工程师将尽快为您维修。"))
             elif action == "decline":
-                quote_decline(quote=quote, reason=reason)
+                if needs_code:  # refusing ends the repair: as binding as approving
+                    otp_verify(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE, code=otp_code)
+                quote_decline(quote=quote, reason=reason, otp_code=otp_code)
                 messages.info(request, _("您已拒绝该报价，我们会尽快与您联系安排取回设备。"))
             else:
                 raise ValidationFailed(_("请选择确认或拒绝。"))
