@@ -19,6 +19,7 @@ from import_export.admin import ImportExportModelAdmin
 
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
+from config.proxies import client_ip
 from parts.models import Part
 from tickets import policy
 from tickets.address_forms import PlaceModelForm
@@ -199,7 +200,7 @@ class QCForm(forms.Form):
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 class DiagnoseDecisionForm(DiagnoseForm, DecisionFieldsMixin):

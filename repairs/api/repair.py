@@ -12,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.proxies import client_ip
 from parts.models import Part
 from repairs.models import LineKind, Quote, QuoteLine, RepairOrder
 from repairs.services import (
@@ -263,7 +264,7 @@ class QuoteApproveApi(RepairMixin, ApiView):
         data.is_valid(raise_exception=True)
         quote = quote_approve(
             quote=self.get_quote(), signature_png=data.validated_data["signature_png"],
-            signer_name=data.validated_data["signer_name"], ip=request.META.get("REMOTE_ADDR"),
+            signer_name=data.validated_data["signer_name"], ip=client_ip(request) or None,
             user_agent=request.META.get("HTTP_USER_AGENT", ""), by=request.user,
         )
         return Response(QuoteOut(quote).data)

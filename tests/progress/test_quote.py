@@ -144,3 +144,17 @@ def test_service_report_after_the_job_ends(client, quoted):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_the_signer_ip_is_the_customer_behind_our_proxy(client, quoted, settings):
+    settings.NUM_PROXIES = 1
+    ticket, quote = quoted
+    response = client.post(
+        f"/t/{ticket.tracking_token}/quote/{quote.pk}/",
+        {"action": "approve", "version": quote.version, "signer_name": "王小明", "signature": png_signature(),
+         "otp_code": _code(ticket)},
+        REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7",
+    )
+    assert response.status_code == 302
+    quote.refresh_from_db()
+    assert quote.signer_ip == "203.0.113.7"

@@ -108,3 +108,19 @@ def test_track_page_renders(client):
     response = client.get("/track/")
     assert response.status_code == 200
     assert "查询维修进度" in response.content.decode()
+
+
+def test_behind_our_proxy_each_customer_has_their_own_limit(client, settings, own_cache):
+    settings.NUM_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for n in range(3):
+        response = client.post("/track/", {"number": f"SR20990101-00000{n}", "phone_last4": "0000"},
+                               HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+        assert response.status_code == 200
+    blocked = client.post("/track/", {"number": "SR20990101-000005", "phone_last4": "0000"},
+                          HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert blocked.status_code == 429
+    # Another customer behind the same proxy is not blocked by the first one's guesses.
+    other = client.post("/track/", {"number": "SR20990101-000006", "phone_last4": "0000"},
+                        HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy)
+    assert other.status_code == 200

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.proxies import client_ip
 from repairs.models import Quote
 from repairs.services import quote_approve, quote_decline
 
@@ -41,7 +42,9 @@ GENERIC_LOOKUP_ERROR = gettext_lazy("工单号或手机号后四位不正确，�
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+    # Behind our reverse proxy REMOTE_ADDR is the proxy: every customer would share one limit and
+    # one signer address. The one rule on which forwarded address to believe lives in config.proxies.
+    return client_ip(request)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
