@@ -5,7 +5,7 @@ paid quote or answering the survey in the customer's name needs proof that the p
 ticket's phone. The code goes out through the outbox as an SMS (the console backend in development
 and tests), is stored as a salted hash, expires after ``OTP_TTL``, tolerates ``OTP_MAX_ATTEMPTS``
 wrong guesses and is sent at most once per ``OTP_RESEND_SECONDS`` and ``OTP_MAX_PER_HOUR`` times an
-hour per ticket and purpose.
+hour per ticket and purpose, and a capped number of times a day per ticket and per phone.
 
 Two steps, so that wrong guesses are counted even when the action then fails and rolls back:
 ``otp_verify`` (in its own transaction, before the action) and ``otp_consume`` (inside the action's
@@ -32,6 +32,11 @@ OTP_TTL = dt.timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5
 OTP_RESEND_SECONDS = 60
 OTP_MAX_PER_HOUR = 5
+# Each code is an SMS we pay for and a message on the customer's phone: a day's codes are capped per
+# ticket (whatever the purpose) and per phone (whatever the ticket), so neither a script replaying a
+# correct /track/ lookup nor one cycling through purposes can flood a customer.
+OTP_MAX_PER_DAY_TICKET = 10
+OTP_MAX_PER_DAY_PHONE = 15
 OTP_EVENT = "otp.code"
 
 register_default(
@@ -82,6 +87,11 @@ def otp_send(*, ticket: Ticket, purpose: str, now: dt.datetime | None = None) ->
         raise OtpThrottled(_("验证码已发送，请 %(seconds)s 秒后再重新获取。") % {"seconds": max(wait, 1)})
     if len(recent) >= OTP_MAX_PER_HOUR:
         raise OtpThrottled(_("获取验证码次数过多，请一小时后再试。"))
+    day = now - dt.timedelta(days=1)
+    if (OneTimeCode.objects.filter(ticket=ticket, created_at__gt=day).count() >= OTP_MAX_PER_DAY_TICKET
+            or OneTimeCode.objects.filter(phone=ticket.customer.phone, created_at__gt=day).count()
+            >= OTP_MAX_PER_DAY_PHONE):
+        raise OtpThrottled(_("今天获取验证码的次数已达上限，请明天再试。"))
     OneTimeCode.objects.filter(ticket=ticket, purpose=purpose, used_at__isnull=True).update(expires_at=now)
     code = f"{secrets.randbelow(10**6):06d}"
     row = OneTimeCode.objects.create(ticket=ticket, purpose=purpose, phone=ticket.customer.phone,

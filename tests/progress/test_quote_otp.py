@@ -152,3 +152,28 @@ def test_the_decline_service_refuses_the_customer_without_a_code(quoted):
     with pytest.raises(ValidationFailed):
         quote_decline(quote=quote, reason="太贵了")
     _unchanged(quote)
+
+
+def test_codes_are_capped_per_ticket_and_per_phone_each_day(ticket):
+    from tests import factories
+    from tickets.otp import OTP_MAX_PER_DAY_PHONE, OTP_MAX_PER_DAY_TICKET, OtpThrottled
+
+    start = timezone.now()
+    step = dt.timedelta(minutes=13)  # within the per-minute and per-hour limits
+    purposes = [OneTimeCode.Purpose.TRACK_LOOKUP, OneTimeCode.Purpose.QUOTE_APPROVE]
+    for n in range(OTP_MAX_PER_DAY_TICKET):
+        otp_send(ticket=ticket, purpose=purposes[n % 2], now=start + n * step)
+    later = start + OTP_MAX_PER_DAY_TICKET * step
+    with pytest.raises(OtpThrottled, match="今天"):
+        otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.SURVEY_ANSWER, now=later)
+    # Other tickets of the same phone share the phone's daily cap.
+    others = [factories.TicketFactory(customer=ticket.customer) for _ in range(2)]
+    sent = OTP_MAX_PER_DAY_TICKET
+    for n in range(OTP_MAX_PER_DAY_PHONE - sent):
+        otp_send(ticket=others[n % 2], purpose=purposes[(n // 2) % 2], now=later + n * step)
+    fresh = factories.TicketFactory(customer=ticket.customer)
+    with pytest.raises(OtpThrottled, match="今天"):
+        otp_send(ticket=fresh, purpose=OneTimeCode.Purpose.TRACK_LOOKUP, now=later + OTP_MAX_PER_DAY_PHONE * step)
+    # A day later the customer can get codes again.
+    otp_send(ticket=fresh, purpose=OneTimeCode.Purpose.TRACK_LOOKUP, now=start + dt.timedelta(days=2))
+    assert OutboxMessage.objects.filter(event="otp.code").count() == OTP_MAX_PER_DAY_PHONE + 1
