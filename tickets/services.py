@@ -73,8 +73,11 @@ def _customer_locate(customer: Customer) -> list[str]:
     return list(fields)
 
 
-def customer_upsert(*, name: str, phone: str, **fields: Any) -> Customer:
+def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, **fields: Any) -> Customer:
     """Find the customer by normalized phone or create one; fill blank fields from ``fields``.
+
+    With ``fill_blanks=False`` (a report from an anonymous channel) an existing customer is returned
+    untouched: whoever knows a phone number must not set that customer's e-mail or address.
 
     Raises ValidationError for an invalid phone or name.
     """
@@ -93,6 +96,8 @@ def customer_upsert(*, name: str, phone: str, **fields: Any) -> Customer:
                     customer.save()
             except IntegrityError:  # created meanwhile by a parallel intake
                 customer = Customer.objects.get(phone=normalized)
+            return customer
+        if not fill_blanks:
             return customer
         changed = []
         # An address is one unit: a customer who has one keeps it whole (names, codes, position).

@@ -63,7 +63,7 @@ def test_same_phone_merges_without_revealing_the_ticket(client, victim, phone_mo
     _assert_hidden(page, victim)
     assert "短信" in page
     assert Ticket.objects.count() == 1
-    assert victim.events.filter(kind="ticket.duplicate_report").exists()
+    assert victim.events.filter(kind="ticket.unverified_report", customer_visible=False).exists()
 
 
 def test_flagged_ticket_is_visible_to_staff_in_the_admin(client, victim, phone_model, agent):
@@ -109,3 +109,60 @@ def test_merge_message_never_names_the_ticket(victim, phone_model):
     assert not stranger.is_duplicate
     assert stranger.ticket.pk != victim.pk
     _assert_hidden(stranger.message, victim)
+
+
+ATTACKER_EMAIL = "attacker@example.com"
+
+
+def test_phone_alone_never_changes_the_customer_or_reaches_the_stranger(
+        client, taxonomy, phone_model, django_capture_on_commit_callbacks, mailoutbox):
+    from tickets.models import Customer, OutboxMessage
+
+    victim_customer = factories.CustomerFactory(phone="13800138000", name="张三", email="", address="",
+                                                city="", district="", province="")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _web(client, phone=VICTIM_PHONE, name="李四", email=ATTACKER_EMAIL, serial="",
+                        description="屏幕不亮了", city="北京市", district="朝阳区", address="建国路 1 号",
+                        idempotency_key="a1")
+    assert response.status_code == 302
+    after = Customer.objects.get(pk=victim_customer.pk)
+    assert (after.name, after.email, after.city, after.district, after.address) == ("张三", "", "", "", "")
+    own = Ticket.objects.get()
+    assert own.reported_contact == {"name": "李四", "email": ATTACKER_EMAIL}
+    assert not OutboxMessage.objects.filter(to_address=ATTACKER_EMAIL).exists()
+    assert all(ATTACKER_EMAIL not in m.to for m in mailoutbox)
+
+
+def test_anonymous_merge_stays_off_the_customers_timeline(client, victim, phone_model,
+                                                          django_capture_on_commit_callbacks):
+    from tickets.models import OutboxMessage
+
+    visible_before = victim.events.filter(customer_visible=True).count()
+    outbox_before = OutboxMessage.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _web(client, product_model=phone_model.pk, description="屏幕碎了 攻击者的文字", idempotency_key="v9",
+                        email=ATTACKER_EMAIL, files=[_jpeg()])
+    assert response.status_code == 302
+    assert Ticket.objects.count() == 1
+    assert victim.events.filter(customer_visible=True).count() == visible_before
+    event = victim.events.get(kind="ticket.unverified_report")
+    assert not event.customer_visible
+    assert event.payload["unverified"] is True
+    assert not victim.attachments.filter(customer_visible=True).exists()
+    assert victim.attachments.filter(customer_visible=False).count() == 1
+    assert OutboxMessage.objects.count() == outbox_before
+    page = client.get(f"/t/{victim.tracking_token}/").content.decode()
+    assert "攻击者的文字" not in page
+
+
+def test_merge_with_a_proven_phone_is_visible(victim, phone_model):
+    result = intake_submit(channel=Channel.WEB, phone=VICTIM_PHONE, description="屏幕碎了", serial=IMEI,
+                           product_model=phone_model, phone_proven=True)
+    assert result.is_duplicate
+    assert victim.events.get(kind="ticket.duplicate_report").customer_visible
+
+
+def _jpeg():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("x.jpg", jpeg_bytes(), content_type="image/jpeg")

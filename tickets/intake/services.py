@@ -158,6 +158,7 @@ def intake_submit(
     files: list[IntakeFile] | None = None,
     external_id: str = "",
     by: AbstractBaseUser | None = None,
+    phone_proven: bool = False,
 ) -> IntakeResult:
     """Turn one report from any channel into exactly one well-formed ticket, or a link to an open one.
 
@@ -169,6 +170,11 @@ def intake_submit(
     customer-visible event and the files to that ticket instead (outcome ``duplicate``). With an
     ``external_id`` (Idempotency-Key, order id, Message-ID) a retry returns the first result
     (``replayed=True``) and writes nothing. After commit, ``ticket_created`` starts triage.
+
+    A report from an anonymous channel (``by`` is None) proves nothing about the customer its phone
+    belongs to: it never changes an existing customer, its name and e-mail stay on the ticket
+    (``reported_contact``), and a merge into an open ticket is staff-only ("unverified reporter")
+    unless the phone was proven by an SMS code (``phone_proven``).
     """
     files = list(files or [])
     if external_id:
@@ -240,7 +246,7 @@ def intake_submit(
                     product_model=product_model, serial=serial, purchase_date=purchase_date,
                     fault_category=fault_category, title=title, service_mode=service_mode, province=province,
                     city=city, district=district, address=address, latitude=latitude, longitude=longitude,
-                    place=place, files=files, external_id=external_id, by=by,
+                    place=place, files=files, external_id=external_id, by=by, phone_proven=phone_proven,
                 )
         except IntegrityError:
             if external_id:  # a parallel retry with the same key won the race
@@ -285,12 +291,14 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                   product_model: ProductModel | None, serial: str, purchase_date: dt.date | None,
                   fault_category: FaultCategory | None, title: str, service_mode: str, province: str, city: str,
                   district: str, address: str, latitude: Any, longitude: Any, place: Place | None,
-                  files: list[IntakeFile], external_id: str, by: AbstractBaseUser | None) -> IntakeResult:
+                  files: list[IntakeFile], external_id: str, by: AbstractBaseUser | None,
+                  phone_proven: bool = False) -> IntakeResult:
     located = place_fields(place) if place is not None and place.is_placed else {}
     customer_fields = {k: v for k, v in {"email": email, "province": province, "city": city, "district": district,
                                            "address": address, "latitude": latitude,
                                            "longitude": longitude, **located}.items() if v not in (None, "")}
-    customer = customer_upsert(name=name, phone=phone, **customer_fields)
+    anonymous = by is None and not phone_proven
+    customer = customer_upsert(name=name, phone=phone, fill_blanks=not anonymous, **customer_fields)
     device = None
     if serial and product_model is not None:
         device = device_register(product_model=product_model, serial=serial, owner=customer,
@@ -313,7 +321,20 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
         # ticket, which staff see flagged, and learns nothing about the other one.
         existing, possible_duplicate = None, existing
 
-    if existing is not None:
+    if existing is not None and anonymous:
+        # Anyone who knows the phone and the IMEI can send this: the customer must not read a
+        # stranger's words or see their files on the timeline. Staff see it and can verify.
+        ticket = existing
+        ticket_event_add(
+            ticket=ticket, kind="ticket.unverified_report", by=by, customer_visible=False,
+            message=_("报修人未验证手机号（%(channel)s，%(name)s %(email)s）：%(text)s")
+            % {"channel": dict(Ticket._meta.get_field("channel").choices).get(channel, channel),
+               "name": name, "email": email, "text": description[:200]},
+            payload={"channel": channel, "description": description, "external_id": external_id,
+                     "reported_contact": {"name": name, "email": email}, "unverified": True},
+        )
+        outcome = IntakeRecord.Outcome.DUPLICATE
+    elif existing is not None:
         ticket = existing
         ticket_event_add(
             ticket=ticket, kind="ticket.duplicate_report", by=by, customer_visible=True,
@@ -331,6 +352,9 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             address=address, province=province, city=city, district=district,
             division_code=place.code if place is not None else "", latitude=latitude, longitude=longitude,
         )
+        if by is None:
+            Ticket.objects.filter(pk=ticket.pk).update(reported_contact={"name": name, "email": email})
+            ticket.reported_contact = {"name": name, "email": email}
         if possible_duplicate is not None:
             Ticket.objects.filter(pk=ticket.pk).update(duplicate_of=possible_duplicate)
             ticket.duplicate_of = possible_duplicate
@@ -347,9 +371,10 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                                                        prediction_confidence=predicted[1])
             ticket.predicted_category_id, ticket.prediction_confidence = predicted
         outcome = IntakeRecord.Outcome.CREATED
+    hidden = existing is not None and anonymous
     for f in files:
         attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
-                       kind=_file_kind(f), purpose=Attachment.Purpose.REPORT)
+                       kind=_file_kind(f), purpose=Attachment.Purpose.REPORT, customer_visible=not hidden)
     if external_id:
         IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
     return IntakeResult(ticket=ticket, outcome=outcome, message=_outcome_message(ticket, outcome))

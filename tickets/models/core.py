@@ -319,6 +319,9 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
     price_min = models.DecimalField(_("预估价格下限"), max_digits=10, decimal_places=2, null=True, blank=True)
     price_max = models.DecimalField(_("预估价格上限"), max_digits=10, decimal_places=2, null=True, blank=True)
     warranty_preview = models.JSONField(_("三包预判"), default=dict, blank=True)
+    # What an unproven reporter (web form, e-mail, API) typed as name and e-mail. Kept on the ticket,
+    # never written onto the customer found by phone: knowing a phone number proves nothing.
+    reported_contact = models.JSONField(_("报修人填写的联系方式"), default=dict, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="duplicates", verbose_name=_("重复于"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

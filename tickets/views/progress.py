@@ -198,10 +198,18 @@ def progress_state(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 # Afterwards: invoice and report
 # ------------------------------------------------------------------------------------------------
 
+def _contact(ticket: Ticket, key: str) -> str:
+    """What a form on this ticket's link may pre-fill: for a report from an anonymous channel only what
+    that reporter typed, since the link proves nothing about the customer the phone belongs to."""
+    if ticket.created_by_id is None and ticket.reported_contact:
+        return ticket.reported_contact.get(key, "")
+    return getattr(ticket.customer, key)
+
+
 @require_http_methods(["GET", "POST"])
 @with_ticket
 def invoice(request: HttpRequest, ticket: Ticket) -> HttpResponse:
-    data = {"kind": InvoiceRequest.Kind.PERSONAL, "title": "", "tax_number": "", "email": ticket.customer.email}
+    data = {"kind": InvoiceRequest.Kind.PERSONAL, "title": "", "tax_number": "", "email": _contact(ticket, "email")}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = {key: request.POST.get(key, "")[:200] for key in ("kind", "title", "tax_number", "email")}
@@ -264,7 +272,7 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
     if quote is None:
         return _invalid(request)
     error, field, notice = "", "", ""
-    signer_name = ticket.customer.name
+    signer_name = _contact(ticket, "name")
     reason = ""
     needs_code = quote.total > 0
     if request.method == "POST":
