@@ -166,3 +166,19 @@ def _jpeg():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("x.jpg", jpeg_bytes(), content_type="image/jpeg")
+
+
+def test_two_integrations_on_one_channel_never_share_an_order_id(client, taxonomy, phone_model, settings):
+    settings.SITE_URL = "https://service.example.com"
+    _k1, raw1 = IntakeChannelKey.objects.create_key(name="店铺一", channel="app")
+    _k2, raw2 = IntakeChannelKey.objects.create_key(name="店铺二", channel="app")
+    payload = {"name": "张三", "phone": VICTIM_PHONE, "description": "屏幕碎了", "external_order_id": "A100"}
+    first = client.post("/api/intake/v1/tickets/", payload, content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Api-Key {raw1}", HTTP_HOST="evil.example.net")
+    assert first.status_code == 201, first.json()
+    assert first.json()["tracking_url"].startswith("https://service.example.com/")
+    second = client.post("/api/intake/v1/tickets/", {**payload, "phone": STRANGER_PHONE, "name": "李四"},
+                         content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {raw2}")
+    assert second.status_code == 201, second.json()
+    assert second.json()["number"] != first.json()["number"]
+    assert Ticket.objects.count() == 2

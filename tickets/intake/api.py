@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.permissions import BaseHasAPIKey
 
 from tickets.exceptions import ValidationFailed
+from tickets.links import site_url
 from tickets.models import IntakeChannelKey, IntakeRecord, ProductModel
 
 from .services import IntakeFile, intake_submit
@@ -116,9 +117,8 @@ class IntakeTicketCreateApi(APIView):
         def get_tracking_url(self, result) -> str | None:
             if result.is_duplicate:
                 return None
-            request = self.context.get("request")
-            path = result.ticket.get_tracking_url()
-            return request.build_absolute_uri(path) if request else path
+            # From the configured site, never from the Host header a caller can set.
+            return site_url(result.ticket.get_tracking_url())
 
     @extend_schema(
         operation_id="intake_ticket_create", tags=["intake"],
@@ -136,7 +136,10 @@ class IntakeTicketCreateApi(APIView):
         data = ser.validated_data
         order_id = data.pop("external_order_id")
         key = request.headers.get("Idempotency-Key", "").strip()
+        # Order ids and retry keys are unique per integration, not per channel: two shops on one
+        # channel may use the same order id, and neither may receive the other's ticket.
         external_id = f"order:{order_id}" if order_id else (f"key:{key[:200]}" if key else "")
+        external_id = f"apikey{channel_key.pk}:{external_id}" if external_id else ""
         files = data.pop("attachments")
         try:
             result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id, **data)
