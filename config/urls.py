@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from tickets.admin_mixins import estimated_counts_everywhere
 
-admin.site.site_header = "售后工单系统"
-admin.site.site_title = "售后工单"
-admin.site.index_title = "服务后台"
+admin.site.site_header = _("售后工单系统")
+admin.site.site_title = _("售后工单")
+admin.site.index_title = _("服务后台")
 estimated_counts_everywhere(admin.site)
 
 urlpatterns = [

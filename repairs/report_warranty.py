@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .warranty.card import decision_card
 
 # Attachment ids of exclusion evidence inside a stored reason are for the back office, never printed.
-_EVIDENCE_IDS = re.compile(r"（证据：[^）]*）")
+_EVIDENCE_IDS = re.compile(r"（证据：[^）]*）| ?\(evidence: [^)]*\)")  # zh-hans and English wording
 
 
 def _public(text: str) -> str:

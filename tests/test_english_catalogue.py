@@ -106,3 +106,24 @@ def test_warranty_verdict_reads_in_english(claim):
         if card.get("decision"):
             labels += [card["decision"][k] for k in ("status_label", "choice", "remedy", "payer", "value")]
         assert not [text for text in labels if CJK.search(text)], labels
+
+
+def test_service_report_hides_evidence_ids_in_english_too():
+    """The printed report replaces exclusion evidence (attachment ids) by a note in either language."""
+    from repairs.report_warranty import _public
+
+    message = "存在排除事由：%(label)s（证据：%(evidence)s），不实行三包，可收费修理。"
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            text = _public(gettext(message) % {"label": "X", "evidence": "4711, 4712"})
+            assert "4711" not in text
+            assert gettext("（已附证据）") in text
+
+
+def test_admin_header_in_english():
+    from django.contrib import admin
+
+    import config.urls  # noqa: F401  (sets the site's header)
+
+    with translation.override("en"):
+        assert not CJK.search(str(admin.site.site_header) + str(admin.site.site_title) + str(admin.site.index_title))
