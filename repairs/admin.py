@@ -23,7 +23,7 @@ from config.proxies import client_ip
 from parts.models import Part
 from tickets import policy
 from tickets.address_forms import PlaceModelForm
-from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
+from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin, ServiceSaveAdminMixin, choices_filter
 from tickets.exceptions import DomainError
 from tickets.models import FaultCategory, ProductModel
 from tickets.resources import PolicyResource
@@ -534,7 +534,7 @@ class PriceListResource(resources.ModelResource):
 
 
 @admin.register(PriceListItem)
-class PriceListItemAdmin(PolicyAdminMixin, ImportExportModelAdmin):
+class PriceListItemAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [PriceListResource]
     list_display = ("product_model", "fault_category", "kind", "code", "name", "unit_price", "optional", "valid_from",
                     "valid_to")
@@ -543,6 +543,22 @@ class PriceListItemAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     search_fields = ("code", "name", "product_model__code", "product_model__name")
     autocomplete_fields = ()
     raw_id_fields = ("product_model", "fault_category", "part")
+    # A price version is identified by model × fault × code × valid from; a new price is a new
+    # version (add one with a later "valid from"), so those stay fixed once saved.
+    version_key_fields = ("product_model", "fault_category", "code", "valid_from")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.version_key_fields if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        # Through the price-list service: validation, and the previous open version is closed.
+        saved = self.save_via_service(
+            request, services.price_item_upsert, product_model=obj.product_model,
+            fault_category=obj.fault_category, kind=obj.kind, code=obj.code, name=obj.name,
+            unit_price=obj.unit_price, valid_from=obj.valid_from, valid_to=obj.valid_to, part=obj.part,
+            optional=bool(obj.optional), by=request.user)
+        if saved is not None:
+            obj.pk = saved.pk
 
 
 class QuoteLineInline(ReadOnlyInline):
@@ -708,13 +724,28 @@ class TechnicianResource(PolicyResource):
 
 
 @admin.register(Technician)
-class TechnicianAdmin(PolicyAdminMixin, ImportExportModelAdmin):
+class TechnicianAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [TechnicianResource]
     list_display = ("employee_no", "name", "center", "level", "on_duty", "is_qc_inspector")
     list_filter = ("on_duty", "level", "center")
     list_select_related = ("center",)
     search_fields = ("employee_no", "name")
     raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        # Going off duty re-dispatches the technician's waiting tickets: that is the duty service's
+        # job, so the flag itself is changed only there.
+        if not change or "on_duty" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        on_duty = obj.on_duty
+        obj.on_duty = form.initial.get("on_duty", not on_duty)
+        super().save_model(request, obj, form, change)
+        from .dispatch.services import technician_set_duty
+
+        if self.save_via_service(request, technician_set_duty, technician=obj, on_duty=on_duty,
+                                 by=request.user) is not None:
+            obj.on_duty = on_duty
 
 
 class ReadOnlyLogAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):

@@ -27,6 +27,11 @@ class RepairsConfig(AppConfig):
         estimator_register(ticket_estimate)
         self._register_templates()
         self._register_centers_finder()
+        from tickets.guards import guard_register
+
+        from .guards import open_repair_order_guard
+
+        guard_register("repairs.open_repair_order", open_repair_order_guard)
 
     @staticmethod
     def _register_centers_finder() -> None:

@@ -1,4 +1,4 @@
-"""Receivers of the hub's domain signals (connected at import by ``RepairsConfig.ready``).
+"""Setup hooks of the workshop (connected at import by ``RepairsConfig.ready``).
 
 The estimate (price list and 三包 preview) is not computed here: the hub asks the estimator that
 ``RepairsConfig.ready`` registers (``tickets.intake.estimate``).
@@ -6,12 +6,8 @@ The estimate (price list and 三包 preview) is not computed here: the hub asks 
 
 from __future__ import annotations
 
-import logging
-
 from django.apps import apps
 from django.db.models.signals import post_migrate
-
-logger = logging.getLogger(__name__)
 
 
 def _ensure_schedules(sender, **kwargs) -> None:

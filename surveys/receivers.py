@@ -1,4 +1,8 @@
-"""Receivers of the hub's signals (sent after commit): surveys and auto-close follow resolution."""
+"""Receivers of the hub's domain signals (sent after commit): surveys and auto-close follow resolution.
+
+A receiver only enqueues a django-q2 task with the ticket id; the task reads the ticket when it runs
+and does nothing if the ticket has gone or moved on.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ from tickets.signals import ticket_transitioned
 
 @receiver(ticket_transitioned, dispatch_uid="surveys.ticket_transitioned")
 def on_ticket_transitioned(sender, ticket_id: int, to_state: str, **kwargs) -> None:
-    from . import services
+    from django_q.tasks import async_task
 
     if to_state == "resolved":
-        services.ticket_resolved_handle(ticket_id=ticket_id)
+        async_task("surveys.tasks.ticket_resolved_task", ticket_id, task_name=f"survey-resolved-{ticket_id}")
     elif to_state in ("reopened", "closed", "cancelled"):
-        services.ticket_autoclose_cancel(ticket_id=ticket_id)
+        async_task("surveys.tasks.ticket_autoclose_cancel_task", ticket_id,
+                   task_name=f"survey-autoclose-cancel-{ticket_id}")
 
 
 def _ensure_schedules(sender, **kwargs) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core import signing
@@ -23,6 +22,7 @@ from tickets.exceptions import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from tickets.lifecycle import after_commit
 from tickets.links import site_url
 from tickets.models import OneTimeCode, Ticket
 from tickets.otp import otp_consume
@@ -174,12 +174,10 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
                                   "survey_path": f"/s/{invitation_signed_token(invitation=invitation)}/"})
         outbox_collect_events(ticket_id=ticket.pk)
         remind_at = invitation.sent_at + conf.reminder_delay()
-        transaction.on_commit(partial(
-            _schedule_once, name=f"survey-reminder-{invitation.pk}", func="surveys.tasks.invitation_remind_task",
-            args=(invitation.pk,), at=remind_at), robust=True)
-        transaction.on_commit(partial(
-            _schedule_once, name=f"survey-expire-{invitation.pk}", func="surveys.tasks.invitation_expire_task",
-            args=(invitation.pk,), at=invitation.expires_at), robust=True)
+        after_commit(_schedule_once, name=f"survey-reminder-{invitation.pk}",
+                     func="surveys.tasks.invitation_remind_task", args=(invitation.pk,), at=remind_at)
+        after_commit(_schedule_once, name=f"survey-expire-{invitation.pk}",
+                     func="surveys.tasks.invitation_expire_task", args=(invitation.pk,), at=invitation.expires_at)
     return invitation
 
 
@@ -318,7 +316,7 @@ def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime |
                 follow_up_open(response=response, now=now)
             if verdict.is_complaint and response.technician_id:
                 technician_alert_check(technician_id=response.technician_id, now=now)
-            transaction.on_commit(partial(_unschedule, name=f"survey-reminder-{invitation.pk}"), robust=True)
+            after_commit(_unschedule, name=f"survey-reminder-{invitation.pk}")
             return response
     if expired:
         invitation_expire(invitation_id=invitation.pk, now=now)

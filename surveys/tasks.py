@@ -5,6 +5,16 @@ from __future__ import annotations
 from . import services
 
 
+def ticket_resolved_task(ticket_id: int) -> int | None:
+    """A ticket was resolved: its survey invitation and automatic closing (nothing if it moved on)."""
+    invitation = services.ticket_resolved_handle(ticket_id=ticket_id)
+    return invitation.pk if invitation is not None else None
+
+
+def ticket_autoclose_cancel_task(ticket_id: int) -> None:
+    services.ticket_autoclose_cancel(ticket_id=ticket_id)
+
+
 def invitation_remind_task(invitation_id: int) -> bool:
     return services.invitation_remind(invitation_id=invitation_id)
 

@@ -93,6 +93,8 @@ class TicketFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from tickets.services import ticket_create
 
+        # Tests triage explicitly (ticket_triage) unless they ask for the intake's classification.
+        kwargs.setdefault("classify", False)
         return ticket_create(**kwargs)
 
 

@@ -16,7 +16,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from tickets.admin_mixins import EstimatedCountPaginator, PolicyAdminMixin, ReadOnlyAdminMixin, choices_filter
+from tickets.admin_mixins import (
+    EstimatedCountPaginator,
+    PolicyAdminMixin,
+    ReadOnlyAdminMixin,
+    ServiceSaveAdminMixin,
+    choices_filter,
+)
 
 from . import services
 from .address_forms import PlaceModelForm
@@ -225,7 +231,7 @@ class SlaLeftFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
+class TicketAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, ImportExportModelAdmin):
     resource_classes = [TicketResource]
     change_form_template = "admin/tickets/ticket/change_form.html"
     form = TicketAdminForm
@@ -334,19 +340,18 @@ class TicketAdmin(PolicyAdminMixin, ImportExportModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # A ticket typed by staff is an intake like any other (matching, dedupe, classification).
+        from django.urls import reverse
+
+        return HttpResponseRedirect(reverse("admin:tickets_phoneintake_add"))
+
     def save_model(self, request, obj, form, change):
-        if change:
-            # Only descriptive fields are edited here; the state moves through the buttons.
-            super().save_model(request, obj, form, change)
-            return
-        ticket = services.ticket_create(
-            customer=obj.customer, description=obj.description, channel=obj.channel, by=request.user,
-            device=obj.device, product_model=obj.product_model, fault_category=obj.fault_category,
-            priority=obj.priority, service_mode=obj.service_mode, address=obj.address, province=obj.province,
-            city=obj.city, district=obj.district, division_code=obj.district_code or obj.city_code or obj.province_code,
-        )
-        obj.pk = ticket.pk
-        obj.number = ticket.number
+        # Only descriptive fields are edited here, through the service (event + SLA); the state
+        # moves through the buttons.
+        edited = {name: form.cleaned_data[name] for name in form.changed_data
+                  if name in services.TICKET_EDITABLE_FIELDS}
+        self.save_via_service(request, services.ticket_update, ticket=obj, by=request.user, **edited)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

@@ -169,3 +169,31 @@ def choices_filter(field: str, title: str, choices: Callable[[], Iterable[tuple[
     ChoicesFilter.title = title
     ChoicesFilter.__name__ = f"{field.title().replace('_', '')}ChoicesFilter"
     return ChoicesFilter
+
+
+class ServiceSaveAdminMixin:
+    """A change form whose save goes through a service: ``save_model`` calls ``save_via_service``;
+    a refusal is shown as the service's own localized message instead of "changed successfully"."""
+
+    def save_via_service(self, request, func, /, **kwargs):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        from tickets.exceptions import DomainError
+
+        try:
+            result = func(**kwargs)
+        except (DomainError, ValidationError) as exc:
+            text = exc.message if isinstance(exc, DomainError) else "; ".join(exc.messages)
+            messages.error(request, text)
+            request._service_save_refused = True
+            return None
+        return result
+
+    def message_user(self, request, message, level=None, *args, **kwargs):
+        from django.contrib import messages
+
+        level = messages.INFO if level is None else level
+        if getattr(request, "_service_save_refused", False) and level == messages.SUCCESS:
+            return None
+        return super().message_user(request, message, level, *args, **kwargs)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -19,12 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import events, policy, realtime
+from . import events, guards, lifecycle, policy, realtime
 from .address import address_resolve, place_fields
 from .events import TRANSITION_EVENTS, event_label
 from .exceptions import ConflictError, InvalidTransition, PermissionDeniedError, ValidationFailed
 from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent, TicketSequence
-from .signals import ticket_created, ticket_transitioned
 from .validators import normalize_imei, normalize_phone, normalize_serial
 
 if TYPE_CHECKING:
@@ -233,9 +231,8 @@ def ticket_event_add(
         to_state=to_state,
     )
     if customer_visible:
-        transaction.on_commit(
-            partial(realtime.broadcast_ticket_event, ticket.pk, _event_payload(ticket, event)), robust=True
-        )
+        lifecycle.after_commit(realtime.broadcast_ticket_event, ticket.pk, _event_payload(ticket, event))
+        lifecycle.customer_event_written(ticket=ticket, event=event)
     return event
 
 
@@ -257,14 +254,18 @@ def transition_label(name: str) -> str:
 
 
 def ticket_available_transitions(*, ticket: Ticket, by: AbstractBaseUser | None) -> list[str]:
-    """Transitions allowed now, from this state, for this user (what the admin shows as buttons)."""
+    """Transitions allowed now, from this state, for this user and no guard's veto (what the admin
+    shows as buttons and the API as available actions)."""
     allowed = []
+    memo: dict[str, Any] = {}
     for name in TRANSITIONS:
         if not can_proceed(getattr(ticket, name)):
             continue
         try:
             _check_permission(ticket=ticket, transition=name, by=by)
         except PermissionDeniedError:
+            continue
+        if guards.guards_refusal(ticket=ticket, transition=name, by=by, memo=memo):
             continue
         allowed.append(name)
     return allowed
@@ -281,15 +282,20 @@ def ticket_transition(
 ) -> Ticket:
     """Run one transition of the ticket FSM.
 
-    Guarantees: the user may run it (model permission and scope), the transition is allowed from
-    the current state, field ``updates`` and the state are saved together, a ``TicketEvent`` is
-    written in the same transaction, and after commit the change is broadcast and
-    ``ticket_transitioned`` is sent. Raises InvalidTransition, PermissionDeniedError or
-    ConflictError (another change won the race); nothing is changed then.
+    Guarantees: the user may run it (model permission and scope), no registered guard vetoes it
+    (an open repair order owns the workshop states), the transition is allowed from the current
+    state, field ``updates`` and the state are saved together with a ``TicketEvent`` and the
+    reactions of ``tickets.lifecycle.after_transition`` (SLA, estimate, outbox and webhook rows) in
+    one transaction; after commit the change is broadcast and ``ticket_transitioned`` is sent.
+    Raises InvalidTransition, PermissionDeniedError or ConflictError (another change won the race);
+    nothing is changed then.
     """
     if transition not in TRANSITION_PERMISSIONS:
         raise InvalidTransition(_("未知操作：%(name)s") % {"name": transition})
     _check_permission(ticket=ticket, transition=transition, by=by)
+    refusal = guards.guards_refusal(ticket=ticket, transition=transition, by=by)
+    if refusal:
+        raise InvalidTransition(refusal, code="guarded", extra={"state": ticket.status, "transition": transition})
     method = getattr(ticket, transition)
     if not can_proceed(method):
         raise InvalidTransition(
@@ -299,22 +305,18 @@ def ticket_transition(
         )
     from_state = ticket.status
     try:
-        with transaction.atomic():
+        with transaction.atomic(), lifecycle.holding_messages(ticket.pk):
             for key, value in (updates or {}).items():
                 setattr(ticket, key, value)
             method()
             ticket.save()
             kind, visible, _label = TRANSITION_EVENTS[transition]
-            ticket_event_add(
+            event = ticket_event_add(
                 ticket=ticket, kind=kind, by=by, message=message, customer_visible=visible,
                 payload=payload or {}, from_state=from_state, to_state=ticket.status,
             )
-            transaction.on_commit(
-                partial(
-                    ticket_transitioned.send_robust, sender=Ticket, ticket_id=ticket.pk, transition=transition,
-                    from_state=from_state, to_state=ticket.status, actor_id=getattr(by, "pk", None),
-                )
-            )
+            lifecycle.after_transition(ticket=ticket, transition=transition, from_state=from_state, event=event,
+                                       by=by)
     except ConcurrentTransition:
         ticket.refresh_from_db()
         raise ConflictError(
@@ -349,13 +351,18 @@ def ticket_create(
     latitude: Any = None,
     longitude: Any = None,
     created_at: dt.datetime | None = None,
+    classify: bool = True,
 ) -> Ticket:
     """Open a ticket with a fresh number and tracking token, and its first timeline event.
 
+    ``classify=False`` leaves the ticket ``new`` for a caller that triages it explicitly (history
+    being replayed, fixtures); every intake channel classifies.
+
     The service place is the given address (a picked ``division_code`` wins over typed names), else
     the customer's; it is stored with its division codes and, without coordinates, the centre of its
-    district. Raises ValidationFailed for an empty description. After commit: broadcast and
-    ``ticket_created`` (which intake, triage and dispatch listen to).
+    district. Raises ValidationFailed for an empty description. In the same transaction the reactions
+    of ``tickets.lifecycle.after_create`` run (SLA clock, classification and routing, estimate, outbox
+    and webhook rows); after commit the change is broadcast and ``ticket_created`` is sent.
     """
     description = (description or "").strip()
     if not description:
@@ -385,13 +392,90 @@ def ticket_create(
             ticket.created_at = created_at
         ticket.full_clean(exclude=["number", "tracking_token", "status"])
         ticket.save()
+        with lifecycle.holding_messages(ticket.pk):
+            ticket_event_add(
+                ticket=ticket, kind="ticket.created", by=by, customer_visible=True,
+                message=_("工单 %(number)s 已创建（%(channel)s）") % {"number": ticket.number,
+                                                                 "channel": ticket.get_channel_display()},
+                payload={"channel": channel}, to_state=ticket.status,
+            )
+            lifecycle.after_create(ticket=ticket, by=by, classify=classify)
+    return ticket
+
+
+#: Descriptive fields staff may edit on an open ticket (the state, the technician and the centre
+#: move only through transitions and dispatch).
+TICKET_EDITABLE_FIELDS = ("channel", "customer", "device", "product_model", "title", "description", "fault_category",
+                          "priority", "department", "service_mode", "province", "city", "district", "address",
+                          "province_code", "city_code", "district_code", "latitude", "longitude", "resolution")
+
+
+def _shown(value: Any) -> str:
+    if value in (None, ""):
+        return "-"
+    return str(value)
+
+
+def ticket_update(*, ticket: Ticket, by: AbstractBaseUser | None, **changes: Any) -> Ticket:
+    """Edit descriptive fields of a ticket (what the admin's change form offers).
+
+    Compares with the stored row, saves only what changed, writes one internal ``ticket.updated``
+    event listing each change (old → new), and runs ``tickets.lifecycle.after_update`` in the same
+    transaction (the SLA is re-matched when category, priority or department changed; the estimate
+    when category, product or device changed). A new fault category brings its department unless
+    one is given. Raises PermissionDeniedError, ValidationFailed for an unknown field, a closed
+    ticket or an invalid value; nothing changes then. Returns the ticket, updated in place.
+    """
+    policy.require(by, "tickets.change_ticket", ticket, message=_("您没有修改工单的权限。"))
+    unknown = sorted(set(changes) - set(TICKET_EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationFailed(_("这些字段不能在此修改：%(fields)s") % {"fields": "、".join(unknown)})
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        if current.status in Ticket.CLOSED_STATES:
+            raise ValidationFailed(_("已结束的工单不能再修改。"))
+        category = changes.get("fault_category")
+        if category is not None and category != current.fault_category and "department" not in changes:
+            changes["department"] = category.department
+        changed: dict[str, tuple[Any, Any]] = {}
+        for name, value in changes.items():
+            field = Ticket._meta.get_field(name)
+            old = getattr(current, field.attname)
+            new = value.pk if field.is_relation and value is not None else value
+            if field.is_relation or old is None or new is None:
+                differs = old != new
+            else:
+                differs = field.to_python(old) != field.to_python(new)
+            if differs:
+                changed[name] = (getattr(current, name), value)
+                setattr(current, name, value)
+        if not changed:
+            return ticket
+        try:
+            current.full_clean(exclude=[f.name for f in Ticket._meta.fields if f.name not in changed])
+        except ValidationError as exc:
+            fields = getattr(exc, "message_dict", {"__all__": exc.messages})
+            raise ValidationFailed(exc.messages[0], extra={"fields": fields})
+        Ticket.objects.filter(pk=current.pk).update(**{name: getattr(current, name) for name in changed},
+                                                    updated_at=timezone.now())
+        for name in changed:
+            setattr(ticket, name, getattr(current, name))
+
+        def label(name: str) -> str:
+            return str(Ticket._meta.get_field(name).verbose_name)
+
+        def display(name: str, value: Any) -> str:
+            choices = dict(Ticket._meta.get_field(name).flatchoices)
+            return _shown(choices.get(value, value))
+
         ticket_event_add(
-            ticket=ticket, kind="ticket.created", by=by, customer_visible=True,
-            message=_("工单 %(number)s 已创建（%(channel)s）") % {"number": ticket.number,
-                                                             "channel": ticket.get_channel_display()},
-            payload={"channel": channel}, to_state=ticket.status,
+            ticket=ticket, kind="ticket.updated", by=by,
+            message=_("已修改：%(changes)s") % {"changes": "；".join(
+                f"{label(n)} {display(n, old)} → {display(n, new)}" for n, (old, new) in changed.items())},
+            payload={"changes": {n: {"from": display(n, old), "to": display(n, new)}
+                                 for n, (old, new) in changed.items()}},
         )
-        transaction.on_commit(partial(ticket_created.send_robust, sender=Ticket, ticket_id=ticket.pk))
+        lifecycle.after_update(ticket=ticket, changed=changed, by=by)
     return ticket
 
 
@@ -489,9 +573,9 @@ def ticket_estimate_update(
 ) -> Ticket:
     """Store the price range and/or the 三包 preview shown to the customer.
 
-    Called by other apps (the price list and the warranty engine in ``repairs``) through their
-    receivers of ``ticket_created`` / ``ticket_transitioned``. A customer-visible event is written
-    when the preview's verdict changes. Raises ValidationFailed when min > max.
+    Called by the estimators behind ``tickets.intake.estimate.estimate_refresh`` (the intake's own,
+    and the price list and 三包 engine of ``repairs``). A customer-visible event is written when the
+    preview's verdict changes. Raises ValidationFailed when min > max.
     """
     if price_min is not None and price_max is not None and price_min > price_max:
         raise ValidationFailed(_("价格下限不能高于上限。"))

@@ -8,11 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import guards
 from tickets.attachments import attachment_add
 from tickets.exceptions import ValidationFailed
 from tickets.models import Attachment, Device, Ticket
 from tickets.services import ticket_event_add, ticket_transition
 
+from ..guards import OWNER as GUARD_OWNER
 from ..models import RepairOrder, RepairRecord, WarrantyCard
 from ..selectors import warranty_card_current
 from .common import lock_repair_order, require_perm
@@ -124,7 +126,8 @@ def repair_hand_back(*, repair_order: RepairOrder, by: AbstractBaseUser | None, 
     ticket = Ticket.objects.select_for_update().get(pk=order.ticket_id)
     resolution = _("已交机，客户 %(name)s 签收") % {"name": signer_name.strip()}
     if ticket.status in (Ticket.Status.READY, Ticket.Status.IN_PROGRESS):
-        ticket_transition(ticket=ticket, transition="resolve", by=by, message=resolution,
-                          updates={"resolution": order.work_done or resolution})
+        with guards.acting(GUARD_OWNER, ticket.pk):
+            ticket_transition(ticket=ticket, transition="resolve", by=by, message=resolution,
+                              updates={"resolution": order.work_done or resolution})
     order.ticket = ticket
     return order

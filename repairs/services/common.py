@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from tickets import policy
+from tickets import guards, policy
 from tickets.exceptions import ConflictError
 from tickets.models import Ticket
 from tickets.services import ticket_event_add, ticket_transition
 
 from ..exceptions import RepairInvalidTransition
+from ..guards import OWNER as GUARD_OWNER
 from ..models import RepairOrder, RepairStatusChange
 
 if TYPE_CHECKING:
@@ -70,10 +71,14 @@ def ticket_path(source: str, target: str) -> list[str]:
 
 def ticket_follow(*, ticket: Ticket, target: str, by: AbstractBaseUser | None, message: str = "",
                   updates: dict[str, Any] | None = None) -> Ticket:
-    """Walk the ticket to ``target`` through its own FSM (permission-checked, one event per step)."""
-    for name in ticket_path(ticket.status, target):
-        ticket = ticket_transition(ticket=ticket, transition=name, by=by, message=message,
-                                   updates=updates if name == "resolve" else None)
+    """Walk the ticket to ``target`` through its own FSM (permission-checked, one event per step).
+
+    The repair order's services are the owner of the ticket's workshop states, so the walk runs
+    inside ``guards.acting``: the workshop's guard lets these steps through and no others."""
+    with guards.acting(GUARD_OWNER, ticket.pk):
+        for name in ticket_path(ticket.status, target):
+            ticket = ticket_transition(ticket=ticket, transition=name, by=by, message=message,
+                                       updates=updates if name == "resolve" else None)
     return ticket
 
 

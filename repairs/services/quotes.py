@@ -209,16 +209,27 @@ def _reserve_parts(order: RepairOrder, quote: Quote, by: AbstractBaseUser | None
     return short
 
 
+def _check_seen_version(quote: Quote, order: RepairOrder, seen_version: int | None) -> None:
+    """The customer answers the version they were shown, and only the newest one: lines added after
+    that (a supplement, a re-quote) make a new version that needs its own answer."""
+    newer = order.quotes.filter(version__gt=quote.version).exclude(status=Quote.Status.DRAFT).exists()
+    if newer or (seen_version is not None and seen_version != quote.version):
+        raise QuoteLocked(_("报价已更新，请查看最新报价后再确认。"), code="quote_stale",
+                          extra={"version": quote.version})
+
+
 @transaction.atomic
 def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: str | None, user_agent: str,
-                  by: AbstractBaseUser | None = None, otp_code: str | None = None) -> Quote:
+                  by: AbstractBaseUser | None = None, otp_code: str | None = None,
+                  seen_version: int | None = None) -> Quote:
     """The customer approves this version with a handwritten signature.
 
     Stores who (signer name, acting user), when, from where (IP, user agent) and the signature image
     (through ``attachment_add`` kind "signature"); the version is locked from then on. Moves the
     repair order to approved and the ticket back to in-progress, then reserves the quoted parts
     (``parts.services.reservation_create``; a shortage is written to the timeline). Raises
-    ValidationFailed for a missing name or an invalid signature image, QuoteLocked if not awaiting.
+    ValidationFailed for a missing name or an invalid signature image, QuoteLocked if not awaiting
+    or if the customer saw another version (``seen_version``) or a newer version exists.
 
     A customer acting alone (``by=None``, through the tracking link) must prove they hold the
     ticket's phone before money is committed: a paid quote needs a verified one-time SMS code
@@ -227,6 +238,7 @@ def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: s
     """
     quote = _lock_quote(quote)
     order = lock_repair_order(quote.repair_order)
+    _check_seen_version(quote, order, seen_version)
     if quote.status != Quote.Status.SENT or order.status != RepairOrder.Status.AWAITING_APPROVAL:
         raise QuoteLocked(_("该报价不在待确认状态。"))
     signer_name = (signer_name or "").strip()
@@ -259,7 +271,7 @@ def quote_approve(*, quote: Quote, signature_png: bytes, signer_name: str, ip: s
 
 @transaction.atomic
 def quote_decline(*, quote: Quote, reason: str, by: AbstractBaseUser | None = None,
-                  otp_code: str | None = None) -> Quote:
+                  otp_code: str | None = None, seen_version: int | None = None) -> Quote:
     """The customer refuses the quote: the repair order ends as declined, the ticket resumes for hand-back.
 
     Like an approval, a paid quote declined by the customer acting alone (``by=None``) needs the
@@ -267,6 +279,7 @@ def quote_decline(*, quote: Quote, reason: str, by: AbstractBaseUser | None = No
     decision the tracking link alone does not prove the customer made."""
     quote = _lock_quote(quote)
     order = lock_repair_order(quote.repair_order)
+    _check_seen_version(quote, order, seen_version)
     if quote.status != Quote.Status.SENT:
         raise QuoteLocked(_("该报价不在待确认状态。"))
     if by is None and quote.total > 0:

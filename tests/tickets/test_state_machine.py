@@ -10,7 +10,7 @@ from django.db import connection, connections
 from tests import factories
 from tickets import services
 from tickets.exceptions import ConflictError, InvalidTransition, PermissionDeniedError
-from tickets.models import Ticket, TicketEvent
+from tickets.models import OutboxMessage, Ticket, TicketEvent
 
 S = Ticket.Status
 ALLOWED = {
@@ -111,7 +111,10 @@ def test_side_effects_only_after_commit(django_capture_on_commit_callbacks):
     ticket = factories.TicketFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.ticket_transition(ticket=ticket, transition="cancel", by=None)
-    assert len(callbacks) == 2  # broadcast + domain signal
+    # the outbox rows are written with the change; only their delivery, the broadcast and the
+    # domain signal wait for the commit
+    assert OutboxMessage.objects.filter(ticket=ticket, event="ticket.cancelled").exists()
+    assert len(callbacks) == 3
 
 
 @pytest.mark.postgres

@@ -2,8 +2,8 @@
 and classifier training.
 
 Every channel (admin phone/store entry, ``/submit/``, the intake REST API, e-mail) calls
-``intake_submit``; triage runs after commit from the ``ticket_created`` receiver
-(tickets/intake/receivers.py).
+``intake_submit``; triage runs in the same transaction, as the ticket's lifecycle says
+(tickets/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 import mimetypes
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -169,7 +168,8 @@ def intake_submit(
     with an open ticket of the same fault category within ``TICKET_DUPLICATE_WINDOW_DAYS`` adds a
     customer-visible event and the files to that ticket instead (outcome ``duplicate``). With an
     ``external_id`` (Idempotency-Key, order id, Message-ID) a retry returns the first result
-    (``replayed=True``) and writes nothing. After commit, ``ticket_created`` starts triage.
+    (``replayed=True``) and writes nothing. The new ticket is classified and routed in the same
+    transaction (``tickets.lifecycle.after_create``).
 
     A report from an anonymous channel (``by`` is None) proves nothing about the customer its phone
     belongs to: it never changes an existing customer, its name and e-mail stay on the ticket
@@ -344,7 +344,6 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             payload={"channel": channel, "description": description, "external_id": external_id},
         )
         outcome = IntakeRecord.Outcome.DUPLICATE
-        transaction.on_commit(partial(_notify_customer, ticket.pk), robust=True)
     else:
         ticket = ticket_create(
             customer=customer, description=description, channel=channel, by=by, device=device,
@@ -378,16 +377,6 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
     if external_id:
         IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
     return IntakeResult(ticket=ticket, outcome=outcome, message=_outcome_message(ticket, outcome))
-
-
-def _notify_customer(ticket_id: int) -> None:
-    """Queue the outbox messages of customer-visible events written without a transition
-    (a merged duplicate); the outbox's own sweep would find them later too."""
-    try:
-        from tickets.outbox.services import outbox_collect_events
-    except ImportError:
-        return
-    outbox_collect_events(ticket_id=ticket_id)
 
 
 def _outcome_message(ticket: Ticket, outcome: str) -> str:
@@ -452,17 +441,20 @@ def intake_follow_up(
 # Triage
 # ---------------------------------------------------------------------------------------------
 
-def triage_run(*, ticket_id: int) -> TriageResult | None:
+def triage_run(*, ticket_id: int, ticket: Ticket | None = None) -> TriageResult | None:
     """Classify a new ticket, store the prediction and, when confident (or the category was given
     at intake), triage it with its route (department, service mode, service center).
 
     Below ``TRIAGE_MIN_CONFIDENCE`` the ticket stays ``new`` and enters the triage queue
     (``needs_review``). Idempotent: a ticket already past ``new`` or already classified is left
-    alone. Triage is a system action (``by=None``); ``ticket_triage`` sends ``ticket_transitioned``
-    after commit, which dispatch listens to. Returns the result or None for a missing ticket.
+    alone. Triage is a system action (``by=None``) run by the lifecycle right after creation; the
+    given ``ticket`` (the creator's instance) is moved in place. ``ticket_triage`` sends
+    ``ticket_transitioned`` after commit, which dispatch listens to. Returns the result or None for
+    a missing ticket.
     """
-    ticket = (Ticket.objects.select_related("product_model", "customer", "fault_category")
-              .filter(pk=ticket_id).first())
+    if ticket is None:
+        ticket = (Ticket.objects.select_related("product_model", "customer", "fault_category")
+                  .filter(pk=ticket_id).first())
     if ticket is None or TriageResult.objects.filter(ticket_id=ticket_id).exists():
         return None
     product_category = ticket.product_model.category if ticket.product_model_id else None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -78,7 +77,9 @@ def _base_context(ticket: Ticket | None, customer: Customer | None) -> dict[str,
 
 def _schedule_delivery(ids: list[int]) -> None:
     if ids:
-        transaction.on_commit(partial(_deliver_async, list(ids)), robust=True)
+        from tickets.lifecycle import after_commit
+
+        after_commit(_deliver_async, list(ids))
 
 
 def _deliver_async(ids: list[int]) -> None:

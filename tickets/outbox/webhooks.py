@@ -16,7 +16,6 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -66,7 +65,8 @@ def ticket_payload(ticket: Ticket) -> dict:
 @transaction.atomic
 def webhook_enqueue(*, event: str, ticket: Ticket, data: dict, key: str) -> list[WebhookDelivery]:
     """One delivery per active endpoint subscribed to ``event``; idempotent by ``key`` per endpoint.
-    Deliveries are sent by django-q2 after commit (and by the sweep if that task is lost)."""
+    The rows are written in the caller's transaction, with the change they report; they are sent by
+    django-q2 after commit (and by the sweep if that task is lost)."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if event in (e.events or [])]
     if not endpoints:
         return []
@@ -77,7 +77,10 @@ def webhook_enqueue(*, event: str, ticket: Ticket, data: dict, key: str) -> list
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     deliveries = list(WebhookDelivery.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]))
     ids = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING and d.attempts == 0]
-    transaction.on_commit(partial(_deliver_async, ids), robust=True)
+    if ids:
+        from tickets.lifecycle import after_commit
+
+        after_commit(_deliver_async, ids)
     return deliveries
 
 
@@ -161,6 +164,8 @@ def webhook_redeliver(*, delivery: WebhookDelivery, by=None) -> WebhookDelivery:
     """Staff action: send a failed delivery again (same id and payload)."""
     WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT).update(
         status=DeliveryStatus.RETRY, next_attempt_at=timezone.now(), attempts=0)
-    transaction.on_commit(partial(_deliver_async, [delivery.pk]), robust=True)
+    from tickets.lifecycle import after_commit
+
+    after_commit(_deliver_async, [delivery.pk])
     delivery.refresh_from_db()
     return delivery

@@ -321,17 +321,17 @@ def sla_mark_responded(*, ticket_id: int, at: dt.datetime) -> SlaClock | None:
 
 def sla_on_transition(*, ticket_id: int, transition: str, from_state: str, to_state: str,
                       at: dt.datetime | None = None) -> SlaClock | None:
-    """Drive the clock from a committed ticket transition (called by the ``ticket_transitioned``
-    receiver): pause in waiting states, resume after, stop when resolved/closed/cancelled, resume on
-    reopen, re-match the policy and calendar on triage and assignment, record the first response."""
+    """Drive the clock from a ticket transition, in the transition's own transaction (called by
+    ``tickets.lifecycle.after_transition``): pause in waiting states, resume after, stop when
+    resolved/closed/cancelled, resume on reopen, re-match the policy and calendar on triage and
+    assignment, record the first response. A ticket without a clock (none was started at creation)
+    is left alone."""
     from tickets.services import transition_label
 
     now = at or timezone.now()
     ticket = Ticket.objects.filter(pk=ticket_id).only("first_response_at", "status").first()
     if ticket is None:
         return None
-    if not SlaClock.objects.filter(ticket_id=ticket_id).exists():
-        sla_clock_start(ticket_id=ticket_id)
     label = transition_label(transition)
     clock = None
     if to_state in Ticket.PAUSED_STATES:

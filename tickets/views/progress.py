@@ -280,9 +280,9 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
         signer_name = request.POST.get("signer_name", "")[:80]
         reason = request.POST.get("reason", "")[:300]
         otp_code = request.POST.get("otp_code", "")[:12]
+        seen = request.POST.get("version", "")
+        seen_version = int(seen) if seen.isdigit() else -1  # a form without its version is stale too
         try:
-            if str(quote.version) != request.POST.get("version"):
-                raise ValidationFailed(_("报价已更新，请查看最新报价后再确认。"))
             if action == "send_code" and needs_code and quote.status == Quote.Status.SENT:
                 otp_send(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE)
                 notice = _("验证码已发送至 %(phone)s，10 分钟内有效。") % {"phone": mask_phone(ticket.customer.phone)}
@@ -291,12 +291,13 @@ def quote_review(request: HttpRequest, ticket: Ticket, quote_id: int) -> HttpRes
                 if needs_code:  # money is committed: the link alone is not proof of the customer
                     otp_verify(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE, code=otp_code)
                 quote_approve(quote=quote, signature_png=png, signer_name=signer_name, ip=_client_ip(request) or None,
-                              user_agent=request.META.get("HTTP_USER_AGENT", "")[:300], otp_code=otp_code)
+                              user_agent=request.META.get("HTTP_USER_AGENT", "")[:300], otp_code=otp_code,
+                              seen_version=seen_version)
                 messages.success(request, _("已确认报价，工程师将尽快为您维修。"))
             elif action == "decline":
                 if needs_code:  # refusing ends the repair: as binding as approving
                     otp_verify(ticket=ticket, purpose=OneTimeCode.Purpose.QUOTE_APPROVE, code=otp_code)
-                quote_decline(quote=quote, reason=reason, otp_code=otp_code)
+                quote_decline(quote=quote, reason=reason, otp_code=otp_code, seen_version=seen_version)
                 messages.info(request, _("您已拒绝该报价，我们会尽快与您联系安排取回设备。"))
             else:
                 raise ValidationFailed(_("请选择确认或拒绝。"))
