@@ -179,6 +179,7 @@ def _classify_and_route(ticket: Ticket) -> bool:
             triage_run(ticket_id=ticket.pk, ticket=ticket)
     except Exception:
         logger.exception("triage failed for ticket %s", ticket.pk)
+        ticket.refresh_from_db()  # the savepoint rolled back what the triage had set on it
         return False
     return ticket.status != TicketModel.Status.NEW
 

@@ -113,7 +113,7 @@ def test_side_effects_only_after_commit(django_capture_on_commit_callbacks):
         services.ticket_transition(ticket=ticket, transition="cancel", by=None)
     # the outbox rows are written with the change; only their delivery, the broadcast and the
     # domain signal wait for the commit
-    assert OutboxMessage.objects.filter(ticket=ticket, event="ticket.cancelled").exists()
+    assert OutboxMessage.objects.filter(ticket=ticket, milestone="cancelled").exists()
     assert len(callbacks) == 3
 
 

@@ -62,11 +62,11 @@ def ticket_payload(ticket: Ticket) -> dict:
     }
 
 
-@transaction.atomic
 def webhook_enqueue(*, event: str, ticket: Ticket, data: dict, key: str) -> list[WebhookDelivery]:
     """One delivery per active endpoint subscribed to ``event``; idempotent by ``key`` per endpoint.
-    The rows are written in the caller's transaction, with the change they report; they are sent by
-    django-q2 after commit (and by the sweep if that task is lost)."""
+    The rows are written in the caller's transaction, with the change they report (one INSERT, so
+    no savepoint of its own); they are sent by django-q2 after commit (and by the sweep if that task
+    is lost)."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if event in (e.events or [])]
     if not endpoints:
         return []
