@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone
 
 from parts.models import StockLevel
 from repairs.dispatch.services import technician_set_duty
@@ -35,14 +34,18 @@ def _centre_rows(code: str, n: int) -> dict:
         "tickets.outboxmessage": OutboxMessage.objects.create(
             idempotency_key=f"t{ticket.pk}", event="ticket.created", channel="sms", ticket=ticket,
             customer=customer, to_address=customer.phone, body="您的工单已受理"),
-        "tickets.slaclock": SlaClock.objects.create(ticket=ticket, center=centre, response_hours=4,
-                                                    resolution_hours=24, started_at=timezone.now()),
+        "tickets.slaclock": _clock_at(ticket, centre),  # started with the ticket
         "tickets.ticketassignment": TicketAssignment.objects.create(ticket=ticket, technician=tech),
         "repairs.repairorder": order,
         "repairs.technician": tech,
         "parts.stocklevel": StockLevel.objects.create(part=factories.PartFactory(), location=location, on_hand=3),
         "tickets.customer": customer,
     }
+
+
+def _clock_at(ticket, centre):
+    SlaClock.objects.filter(ticket=ticket).update(center=centre)
+    return SlaClock.objects.get(ticket=ticket)
 
 
 @pytest.fixture
