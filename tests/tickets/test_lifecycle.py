@@ -102,24 +102,20 @@ def test_outbox_rows_follow_the_order_of_the_events(world, django_capture_on_com
 
 
 def test_the_estimate_is_computed_once_per_change(world, monkeypatch, django_capture_on_commit_callbacks):
-    import repairs.services.pricing as repairs_pricing
     import tickets.intake.estimate as intake_estimate
 
-    calls = {"intake": 0, "repairs": 0}
+    calls = []
+    real = intake_estimate.estimate_refresh
 
-    def spy(name, real):
-        def wrapped(**kwargs):
-            calls[name] += 1
-            return real(**kwargs)
-        return wrapped
+    def spy(**kwargs):
+        calls.append(kwargs["ticket_id"])
+        return real(**kwargs)
 
-    monkeypatch.setattr(intake_estimate, "ticket_estimate_update",
-                        spy("intake", intake_estimate.ticket_estimate_update))
-    monkeypatch.setattr(repairs_pricing, "ticket_estimate_update",
-                        spy("repairs", repairs_pricing.ticket_estimate_update))
+    monkeypatch.setattr(intake_estimate, "estimate_refresh", spy)
     with django_capture_on_commit_callbacks(execute=True):
-        _report(world)
-    assert calls == {"intake": 1, "repairs": 1}
+        ticket = _report(world).ticket
+    assert calls == [ticket.pk]  # once, at triage: not again for creation, not again for dispatch
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.estimate").count() == 1
 
 
 def test_the_sla_clock_starts_at_creation_not_at_the_first_transition(world, django_capture_on_commit_callbacks):
