@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from repairs.models import Quote
 from tests import factories
@@ -149,8 +150,8 @@ def test_staff_transition_appears_live_and_nothing_is_missed_after_a_reconnect(p
         assert _status(phone) == "已派工"
         started = time.monotonic()
         in_thread(services.ticket_transition, ticket=ticket, transition="start", by=tech.user)
-        phone.wait_for_function("document.querySelector('#status-label').textContent.trim() === '处理中'",
-                                timeout=2_000)
+        # a locator assertion, not wait_for_function: the page's CSP forbids the eval the latter needs
+        expect(phone.locator("#status-label")).to_have_text("处理中", timeout=2_000)
         elapsed = time.monotonic() - started
         print(f"\nstaff transition → page updated in {elapsed * 1000:.0f} ms")
         assert "工程师已开始处理" in phone.inner_text("#timeline")
@@ -163,14 +164,14 @@ def test_staff_transition_appears_live_and_nothing_is_missed_after_a_reconnect(p
         ticket.refresh_from_db()
         in_thread(services.ticket_transition, ticket=ticket, transition="wait_parts", by=tech.user)
         base = stack.enter_context(_server(port=port))
-        phone.wait_for_function("document.querySelector('#status-label').textContent.trim() === '等待备件'",
-                                timeout=20_000)
+        # a locator assertion, not wait_for_function: the page's CSP forbids the eval the latter needs
+        expect(phone.locator("#status-label")).to_have_text("等待备件", timeout=20_000)
         _wait_live(phone)
         assert "正在等待备件到货" in phone.inner_text("#timeline")
         ticket.refresh_from_db()
         in_thread(services.ticket_transition, ticket=ticket, transition="resume", by=tech.user)
-        phone.wait_for_function("document.querySelector('#status-label').textContent.trim() === '处理中'",
-                                timeout=2_000)
+        # a locator assertion, not wait_for_function: the page's CSP forbids the eval the latter needs
+        expect(phone.locator("#status-label")).to_have_text("处理中", timeout=2_000)
     finally:
         stack.close()
 
@@ -232,6 +233,7 @@ def test_quote_approval_with_a_drawn_signature(browser, phone):
             phone.click("#otp-send-btn")
             phone.wait_for_selector("#otp-notice")
             phone.fill("#id_otp_code", in_thread(_sms_code, ticket=ticket))
+            phone.fill("#id_signer_name", "王小明")
             # submitting without a signature is stopped in the page
             phone.click("#approve-btn")
             assert phone.is_visible("#sig-error")
