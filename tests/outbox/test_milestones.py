@@ -190,6 +190,9 @@ def test_one_ticket_that_cannot_be_collected_never_stops_the_sweep(monkeypatch):
     from tickets.outbox.services import outbox_sweep
 
     bad, good = factories.TicketFactory(), factories.TicketFactory()
+    # their messages are normally written with the change itself; the sweep exists for events whose
+    # messages are missing, so start from that state
+    OutboxMessage.objects.filter(ticket__in=[bad, good]).delete()
     real = milestones.text_for
 
     def text_for(milestone, *, ticket, event):

@@ -8,7 +8,7 @@ import pytest
 from tests import factories
 from tickets.intake.services import intake_submit
 
-from .helpers import advance, send_quote
+from .helpers import assign_to, send_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_invoice_page_prefills_only_what_the_reporter_typed(client, strangers_ti
 
 
 def test_quote_page_prefills_only_what_the_reporter_typed(client, strangers_ticket, tech):
-    advance(strangers_ticket, "triage", "assign", technician=tech)
+    assign_to(strangers_ticket, tech)
     quote = send_quote(strangers_ticket)
     html = client.get(f"/t/{strangers_ticket.tracking_token}/quote/{quote.pk}/").content.decode()
     assert "王小明" not in html
