@@ -60,7 +60,8 @@ class RepairOrderDetailOut(serializers.ModelSerializer):
 class WarrantyDecisionIn(serializers.Serializer):
     """The 三包 decision's inputs; each is optional (the recorded answer is kept when omitted)."""
 
-    warranty_choice = serializers.ChoiceField(choices=["refund", "exchange", "repair"], required=False,
+    warranty_choice = serializers.ChoiceField(choices=RepairOrder._meta.get_field("warranty_choice").choices,
+                                              required=False,
                                               allow_blank=True, help_text="The consumer's choice.")
     same_model_in_stock = serializers.BooleanField(required=False, help_text="The same model can be supplied now.")
     model_discontinued = serializers.BooleanField(required=False)
@@ -73,7 +74,8 @@ class WarrantyDecisionIn(serializers.Serializer):
     battery_rated_mah = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     goods_intact = serializers.BooleanField(required=False, allow_null=True,
                                             help_text="Online 7-day return: the goods are intact (null: not asked).")
-    activation = serializers.ChoiceField(choices=["none", "inspection", "used"], required=False, allow_blank=True,
+    activation = serializers.ChoiceField(choices=RepairOrder._meta.get_field("activation").choices, required=False,
+                                         allow_blank=True,
                                          help_text="inspection: activated only to check quality and function.")
     goods_returned_on = serializers.DateField(required=False, allow_null=True,
                                               help_text="The day the seller received the returned goods.")

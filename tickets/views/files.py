@@ -22,6 +22,8 @@ class AttachmentFileView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes: list[Any] = []
     throttle_classes: list[Any] = []
+    # a file download, not part of the technicians' JSON API: kept out of the OpenAPI schema
+    schema = None
 
     def get(self, request: Request, uuid: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
