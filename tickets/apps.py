@@ -35,6 +35,8 @@ class TicketsConfig(AppConfig):
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="tickets.sync_roles")
         # The hub reacts to its own changes through tickets/lifecycle.py, never through receivers.
         _register_templates()
+        # One-time codes complete their SMS only at the hand-over to the gateway (in the worker too).
+        from . import otp  # noqa: F401
 
 
 def _register_templates() -> None:

@@ -3,7 +3,10 @@
 A tracking link can be forwarded, guessed from a leaked page or obtained by a stranger; approving a
 paid quote or answering the survey in the customer's name needs proof that the person holds the
 ticket's phone. The code goes out through the outbox as an SMS (the console backend in development
-and tests), is stored as a salted hash, expires after ``OTP_TTL``, tolerates ``OTP_MAX_ATTEMPTS``
+and tests). Nothing stored holds it: the code row keeps a salted hash, and the outbox row keeps the
+text with the code masked; the code is derived from the server's secret and the row's salt and put
+into the text only at the hand-over to the SMS gateway, so no staff role (nor a database reader
+without the secret) can read a valid code. A code expires after ``OTP_TTL``, tolerates ``OTP_MAX_ATTEMPTS``
 wrong guesses and is sent at most once per ``OTP_RESEND_SECONDS`` and ``OTP_MAX_PER_HOUR`` times an
 hour per ticket and purpose, and a capped number of times a day per ticket and per phone.
 
@@ -26,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from .exceptions import DomainError, ValidationFailed
 from .models import OneTimeCode, Ticket
+from .outbox.services import outbox_enqueue, register_gateway_text
 from .outbox.templates import register_default
 
 OTP_TTL = dt.timedelta(minutes=10)
@@ -38,6 +42,8 @@ OTP_MAX_PER_HOUR = 5
 OTP_MAX_PER_DAY_TICKET = 10
 OTP_MAX_PER_DAY_PHONE = 15
 OTP_EVENT = "otp.code"
+# What the outbox row, the admin and the logs show instead of the code.
+CODE_MASK = "●●●●●●"
 
 register_default(
     OTP_EVENT, channel="sms",
@@ -55,9 +61,28 @@ def _digest(code: str, salt: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _hash(code: str) -> str:
-    salt = secrets.token_hex(8)
+def _code_for(salt: str) -> str:
+    """The code of a row: only the holder of the server's secret can derive it from the salt."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"otp-code:{salt}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 10**6:06d}"
+
+
+def _hash(code: str, salt: str) -> str:
     return f"{salt}${_digest(code, salt)}"
+
+
+def _gateway_text(message) -> str:
+    """The SMS as the gateway sends it: the masked code replaced by the real one."""
+    _prefix, _sep, rest = message.idempotency_key.partition(":")
+    row_id = rest.partition(":")[0]
+    stored = (OneTimeCode.objects.filter(pk=int(row_id)).values_list("code_hash", flat=True).first()
+              if row_id.isdigit() else None)
+    if stored is None or CODE_MASK not in message.body:
+        return message.body
+    return message.body.replace(CODE_MASK, _code_for(stored.partition("$")[0]), 1)
+
+
+register_gateway_text(OTP_EVENT, _gateway_text)
 
 
 def _matches(code: str, stored: str) -> bool:
@@ -73,11 +98,9 @@ def _clean(code: str | None) -> str:
 def otp_send(*, ticket: Ticket, purpose: str, now: dt.datetime | None = None) -> str:
     """Send a new code to the ticket's phone; earlier codes of this purpose stop working.
 
-    Returns the plain code (the SMS carries it; callers never show it). Raises OtpThrottled when
-    asked again too soon or too often.
+    Returns the plain code (only the SMS carries it; callers never show or store it). The outbox row
+    holds the text with the code masked. Raises OtpThrottled when asked again too soon or too often.
     """
-    from .outbox.services import outbox_enqueue
-
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     recent = list(OneTimeCode.objects.filter(ticket=ticket, purpose=purpose, created_at__gt=now - dt.timedelta(hours=1))
@@ -93,11 +116,12 @@ def otp_send(*, ticket: Ticket, purpose: str, now: dt.datetime | None = None) ->
             >= OTP_MAX_PER_DAY_PHONE):
         raise OtpThrottled(_("今天获取验证码的次数已达上限，请明天再试。"))
     OneTimeCode.objects.filter(ticket=ticket, purpose=purpose, used_at__isnull=True).update(expires_at=now)
-    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    code = _code_for(salt)
     row = OneTimeCode.objects.create(ticket=ticket, purpose=purpose, phone=ticket.customer.phone,
-                                     code_hash=_hash(code), created_at=now, expires_at=now + OTP_TTL)
+                                     code_hash=_hash(code, salt), created_at=now, expires_at=now + OTP_TTL)
     outbox_enqueue(event=OTP_EVENT, customer=ticket.customer, ticket=ticket, channels=["sms"],
-                   context={"code": code, "purpose": OneTimeCode.Purpose(purpose).label},
+                   context={"code": CODE_MASK, "purpose": OneTimeCode.Purpose(purpose).label},
                    idempotency_key=f"otp:{row.pk}")
     return code
 

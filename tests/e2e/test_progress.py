@@ -61,8 +61,9 @@ def _sms_code(*, ticket) -> str:
     import re
 
     from tickets.models import OutboxMessage
+    from tickets.outbox.services import gateway_text
 
-    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("created_at", "id").body
+    body = gateway_text(OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("created_at", "id"))
     return re.search(r"\d{6}", body).group(0)
 
 
@@ -205,8 +206,9 @@ def _sms_code(ticket) -> str:
     import re
 
     from tickets.models import OutboxMessage
+    from tickets.outbox.services import gateway_text
 
-    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("pk").body
+    body = gateway_text(OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("pk"))
     return re.search(r"(?<!\d)\d{6}(?!\d)", body).group(0)
 
 

@@ -30,8 +30,10 @@ def _sent_code(ticket) -> str:
     import re
 
     from tickets.models import OutboxMessage
+    from tickets.outbox.services import gateway_text
 
-    body = OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("created_at", "id").body
+    # what the customer's phone receives: the row itself keeps the code masked
+    body = gateway_text(OutboxMessage.objects.filter(ticket=ticket, event="otp.code").latest("created_at", "id"))
     return re.search(r"\d{6}", body).group(0)
 
 

@@ -8,6 +8,7 @@ from surveys.models import Invitation, Response
 from surveys.services import invitation_signed_token
 from tickets.models import OneTimeCode, OutboxMessage
 from tickets.otp import otp_send
+from tickets.outbox.services import gateway_text
 
 ANSWER = {"speed": "5", "attitude": "4", "result": "5", "nps": "9", "comment": "师傅很专业"}
 
@@ -35,7 +36,7 @@ def test_answer_with_the_code_from_the_sms_is_recorded(client, resolved_ticket):
     sent = client.post(url, {"action": "send_code"})
     assert sent.status_code == 200
     sms = OutboxMessage.objects.get(event="otp.code")
-    code = re.search(r"(?<!\d)\d{6}(?!\d)", sms.body).group(0)
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", gateway_text(sms)).group(0)
     done = client.post(url, {**ANSWER, "otp_code": code})
     assert done.status_code == 200
     assert Response.objects.get().speed == 5

@@ -49,8 +49,9 @@ class ConsoleBackend:
     def send(self, message) -> str:
         # One log line per message: an e-mail body spread over many lines made the worker's log
         # unreadable; the full text stays in the outbox row. The log masks phones and links; the
-        # customer's name is masked because the filter is told it.
-        body = " ".join((message.body or "").split())
+        # customer's name is masked because the filter is told it. A secret the gateway alone
+        # receives (a one-time code) stays masked, as in the row.
+        body = " ".join((getattr(message, "record_body", message.body) or "").split())
         names = (message.customer.name,) if message.customer_id and message.customer else ()
         logger.info("[%s → %s] %s %s", message.channel, message.to_address, message.subject,
                     body if len(body) <= 200 else body[:199] + "…", extra={"mask_names": names})

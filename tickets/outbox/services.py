@@ -16,8 +16,10 @@ sent now), and a channel that cannot be asked is marked ``unknown`` and not rese
 from __future__ import annotations
 
 import datetime as dt
+import copy
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -259,6 +261,32 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
     return written
 
 
+# Texts that carry a secret (a one-time code) are stored with the secret masked; whoever owns the
+# event completes the text only for the gateway, so the row (and every list, export and log that
+# shows it) never holds what the customer alone may read.
+_GATEWAY_TEXTS: dict[str, Callable[[OutboxMessage], str]] = {}
+
+
+def register_gateway_text(event: str, complete: Callable[[OutboxMessage], str]) -> None:
+    """Let ``complete(message) -> body`` fill in the secret of ``event``'s messages at hand-over."""
+    _GATEWAY_TEXTS[event] = complete
+
+
+def gateway_text(message: OutboxMessage) -> str:
+    """The body as the gateway must send it (the stored body unless the event completes it)."""
+    complete = _GATEWAY_TEXTS.get(message.event)
+    return complete(message) if complete is not None else message.body
+
+
+def _for_gateway(message: OutboxMessage) -> OutboxMessage:
+    """An unsaved copy carrying the complete text; ``record_body`` keeps the stored (masked) one for
+    backends that only log."""
+    outgoing = copy.copy(message)
+    outgoing.record_body = message.body
+    outgoing.body = gateway_text(message)
+    return outgoing
+
+
 def _claim(message_id: int, now: dt.datetime) -> bool:
     """Atomically take the message for sending; False when it is sent, taken or not due."""
     due = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY], next_attempt_at__lte=now) | Q(
@@ -325,7 +353,7 @@ def outbox_deliver(*, message_id: int, now: dt.datetime | None = None) -> Outbox
         return message
     _hand_over(message_id)
     try:
-        provider_id = backend.send(message)
+        provider_id = backend.send(_for_gateway(message))
     except DeliveryError as exc:
         final = not exc.retryable or message.attempts >= MAX_ATTEMPTS
         # Only an answer that may hide a delivery (a timeout after the request left) keeps the
