@@ -299,10 +299,20 @@ REST_KNOX = {"TOKEN_TTL": __import__("datetime").timedelta(days=7), "AUTO_REFRES
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后工单 API",
     "DESCRIPTION": (
-        "Technician and intake API of the after-sales service system. Errors are always "
-        '{"code", "message", "extra"}, localized by Accept-Language. Live job updates (e.g. the '
-        "customer's answer to a quote): WebSocket /ws/jobs/<job_id>/?token=<API token>, messages "
-        '{"type": "job.event", "job_id", "status", "status_label", "event"}.'
+        "售后工单的维修工程师与接入接口。错误一律为 {\"code\", \"message\", \"extra\"}，按 Accept-Language 本地化；"
+        "409 冲突时 extra.current 给出工单当前状态。所有 POST 可带 Idempotency-Key（重放返回第一次的结果）。"
+        "实时推送：WebSocket /ws/jobs/<job_id>/?token=<API token>，消息 "
+        '{"type": "job.event", "job_id", "status", "status_label", "event"}。\n\n'
+        "一单上门维修的调用顺序（唯一推荐路径）：\n"
+        "1. auth/login/（每台设备一个 token）→ me/\n"
+        "2. jobs/sync/（增量同步，保存 cursor）→ jobs/{id}/ 与 jobs/{id}/codes/（故障代码、排除事由、价目）\n"
+        "3. jobs/{id}/accept/ 或 decline/（附原因）→ depart/ → check-in/（GPS）\n"
+        "4. repair/open/ → attachments/（purpose=before）→ repair/diagnose/\n"
+        "5. repair/quotes/ → 远程：quotes/{q}/send/（客户在进度页签字）；现场：quotes/{q}/approve/（手机上手写签名）\n"
+        "6. repair/start/ → scan-part/ → repair/fit-part/ → attachments/（purpose=after）→ repair/submit-qc/\n"
+        "7. 质检员：qc/queue/ → qc/{id}/ → qc/{id}/pass/ 或 fail/\n"
+        "8. repair/hand-back/（客户签字交机，工单解决）\n"
+        "jobs/{id}/submit-qc/ 与 jobs/{id}/finish/ 为弃用别名，保留一个版本。"
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

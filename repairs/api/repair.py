@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from config.proxies import client_ip
 from parts.models import Part
 from repairs.models import LineKind, Quote, QuoteLine, RepairOrder
+from repairs.selectors import price_items_for
 from repairs.services import (
     quote_approve,
     quote_create,
@@ -32,7 +33,8 @@ from repairs.services import (
 )
 from repairs.services.warranty import DECISION_FIELDS
 from repairs.warranty.card import decision_card
-from tickets.exceptions import NotFoundError
+from tickets.exceptions import NotFoundError, ValidationFailed
+from tickets.models import Ticket
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses, url_id
 
@@ -188,7 +190,11 @@ class RepairWarrantyDecideApi(RepairMixin, ApiView):
 
 
 class QuoteLineIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=LineKind.choices)
+    kind = serializers.ChoiceField(choices=LineKind.choices, required=False,
+                                   help_text="Optional with price_item_code (the item's kind).")
+    price_item_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="",
+        help_text="A code of jobs/{job_id}/codes/ price_items: name, part and unit price default to the list's.")
     description = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
     part_id = serializers.PrimaryKeyRelatedField(queryset=Part.objects.filter(is_active=True), source="part",
                                                  required=False, allow_null=True, default=None)
@@ -205,6 +211,27 @@ class QuoteIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+def quote_lines_priced(job: Ticket, lines: list[dict]) -> list[dict]:
+    """Resolves ``price_item_code`` against the job's price list; an unknown code changes nothing."""
+    codes = [line["price_item_code"] for line in lines if line.get("price_item_code")]
+    items = {}
+    model = job.device.product_model if job.device_id else job.product_model
+    if codes and model is not None and job.fault_category_id:
+        items = {i.code: i for i in price_items_for(product_model_id=model.pk, fault_category_id=job.fault_category_id)}
+    out = []
+    for position, line in enumerate(lines, start=1):
+        code = line.pop("price_item_code", "")
+        if code:
+            if code not in items:
+                raise ValidationFailed(_("第 %(n)s 行的价目编码 %(code)s 不在本工单的价目表中。")
+                                       % {"n": position, "code": code}, extra={"field": "price_item_code"})
+            line["price_item"] = items[code]
+        elif not line.get("kind"):
+            raise ValidationFailed(_("第 %(n)s 行的类型无效。") % {"n": position}, extra={"field": "kind"})
+        out.append({k: v for k, v in line.items() if v is not None})
+    return out
+
+
 class QuoteCreateApi(RepairMixin, ApiView):
     """Write a new quote version (itemised parts, labour, services; free under 三包 with the reason)."""
 
@@ -215,7 +242,7 @@ class QuoteCreateApi(RepairMixin, ApiView):
     def post(self, request: Request, job_id: int) -> Response:
         data = QuoteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        lines = [{k: v for k, v in line.items() if v is not None} for line in data.validated_data["lines"]]
+        lines = quote_lines_priced(self.get_job(), [dict(line) for line in data.validated_data["lines"]])
         quote = quote_create(repair_order=self.get_repair_order(), lines=lines, by=request.user,
                              note=data.validated_data["note"])
         return Response(QuoteOut(quote).data, status=status.HTTP_201_CREATED)

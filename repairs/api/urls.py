@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import auth, jobs, parts, qc, repair, tickets, work
+from . import auth, codes, jobs, parts, qc, repair, tickets, work
 
 urlpatterns = [
     path("auth/login/", auth.LoginApi.as_view(), name="auth-login"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("jobs/", jobs.JobListApi.as_view(), name="jobs"),
     path("jobs/sync/", jobs.JobSyncApi.as_view(), name="jobs-sync"),
     path("jobs/<str:job_id>/", jobs.JobDetailApi.as_view(), name="job-detail"),
+    path("jobs/<str:job_id>/codes/", codes.JobCodesApi.as_view(), name="job-codes"),
     path("jobs/<str:job_id>/start/", work.JobStartApi.as_view(), name="job-start"),
     path("jobs/<str:job_id>/wait-customer/", work.JobWaitCustomerApi.as_view(), name="job-wait-customer"),
     path("jobs/<str:job_id>/wait-parts/", work.JobWaitPartsApi.as_view(), name="job-wait-parts"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.request import Request
@@ -53,6 +54,14 @@ class MessageIn(serializers.Serializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+DEPRECATED_SUBMIT_QC = _lazy(
+    "已弃用，保留一个版本：请改用 POST jobs/{job_id}/repair/submit-qc/（维修单送质检，需完工照片与维修说明）。"
+    "本路径只移动工单状态，有进行中维修单的工单会被拒绝。")
+DEPRECATED_FINISH = _lazy(
+    "已弃用，保留一个版本：请改用 POST jobs/{job_id}/repair/hand-back/（质检通过后客户签字交机，工单即解决）。"
+    "本路径只用于没有维修单、远程解决的工单。")
+
+
 class TransitionApi(JobMixin, ApiView):
     """A plain FSM step of my job (start, wait for customer/parts, resume, submit to QC)."""
 
@@ -68,9 +77,10 @@ class TransitionApi(JobMixin, ApiView):
         return Response(job_detail_data(job, user=request.user))
 
 
-def _transition_view(name: str, transition: str, summary: str) -> type[TransitionApi]:
+def _transition_view(name: str, transition: str, summary: str, *, deprecated: bool = False) -> type[TransitionApi]:
     @extend_schema(
-        operation_id=f"jobs_{transition}", tags=["work"], summary=summary, request=MessageIn,
+        operation_id=f"jobs_{transition}", tags=["work"], summary=summary, request=MessageIn, deprecated=deprecated,
+        description=DEPRECATED_SUBMIT_QC if deprecated else None,
         responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")},
     )
     def post(self: TransitionApi, request: Request, job_id: int) -> Response:
@@ -84,8 +94,8 @@ JobStartApi = _transition_view("JobStartApi", "start", "Start working on the job
 JobWaitCustomerApi = _transition_view("JobWaitCustomerApi", "wait_customer", "Pause: waiting for the customer.")
 JobWaitPartsApi = _transition_view("JobWaitPartsApi", "wait_parts", "Pause: waiting for parts.")
 JobResumeApi = _transition_view("JobResumeApi", "resume", "Resume after a pause.")
-JobSubmitQcApi = _transition_view("JobSubmitQcApi", "submit_qc", "Done on site: hand over to quality check "
-                                  "(jobs with a repair order use repair/submit-qc/).")
+JobSubmitQcApi = _transition_view("JobSubmitQcApi", "submit_qc", "Deprecated alias: use repair/submit-qc/.",
+                                  deprecated=True)
 
 
 class JobFinishApi(JobMixin, ApiView):
@@ -96,7 +106,8 @@ class JobFinishApi(JobMixin, ApiView):
     class FinishIn(serializers.Serializer):
         resolution = serializers.CharField(max_length=2000, help_text="What was done, for the customer.")
 
-    @extend_schema(operation_id="jobs_finish", tags=["work"], request=FinishIn,
+    @extend_schema(operation_id="jobs_finish", tags=["work"], request=FinishIn, deprecated=True,
+                   summary="Deprecated alias: use repair/hand-back/.", description=DEPRECATED_FINISH,
                    responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")})
     def post(self, request: Request, job_id: int) -> Response:
         data = self.FinishIn(data=request.data)
