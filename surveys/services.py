@@ -263,8 +263,8 @@ def _is_low(survey: Survey, cleaned: dict[str, Any]) -> bool:
     return cleaned.get("nps") is not None and cleaned["nps"] <= survey.low_nps_threshold
 
 
-def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime | None = None,
-                    otp_code: str | None = None) -> Response:
+def response_submit(*, invitation: Invitation, answers: dict, otp_code: str | None = None,
+                    by: AbstractBaseUser | None = None, now: dt.datetime | None = None) -> Response:
     """Record the customer's answers to their invitation.
 
     Guarantees: answers match the survey's questions and ranges; the invitation moves to answered
@@ -273,8 +273,11 @@ def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime |
     score or a complaint recognised in the comment opens a follow-up (回访) with its SLA, and a
     technician's complaints are counted for the training alert. Raises ValidationFailed (bad
     answers), SurveyAlreadyAnswered, SurveyExpired (late; the invitation is marked expired).
-    With ``otp_code`` (the customer page always passes one) the verified one-time SMS code is used up
-    in the same transaction, so the link alone cannot answer in the customer's name.
+    Proof of who answers: the customer (``by=None``) must bring the verified one-time SMS code sent to
+    the ticket's phone (``otp_code``), used up in the same transaction, so whoever holds the link
+    alone cannot answer in the customer's name; staff recording answers the customer gave them by
+    phone (``by``) need the ``surveys.add_response`` permission on the ticket. Without either proof
+    nothing is written (ValidationFailed / PermissionDeniedError).
     """
     now = now or timezone.now()
     from tickets.services import ticket_event_add
@@ -290,8 +293,11 @@ def response_submit(*, invitation: Invitation, answers: dict, now: dt.datetime |
         else:
             cleaned = _clean_answers(invitation.survey, answers)
             ticket = invitation.ticket
-            if otp_code is not None:
+            if by is None:
                 otp_consume(ticket=ticket, purpose=OneTimeCode.Purpose.SURVEY_ANSWER, code=otp_code, now=now)
+            else:
+                policy.require(by, "surveys.add_response", ticket,
+                               message=_("您没有代客户录入评价的权限。"))
             verdict = detect_complaint(cleaned.get("comment", ""))
             low = _is_low(invitation.survey, cleaned)
             try:

@@ -24,3 +24,15 @@ def resolved_ticket(db, django_capture_on_commit_callbacks):
         resolve(ticket)
     ticket.refresh_from_db()
     return ticket
+
+
+def answer(*, invitation, answers: dict, now=None):
+    """The customer's path: ask for the SMS code, verify it, answer with it (as the survey page does)."""
+    from surveys.services import response_submit
+    from tickets.models import OneTimeCode
+    from tickets.otp import otp_send, otp_verify
+
+    purpose = OneTimeCode.Purpose.SURVEY_ANSWER
+    code = otp_send(ticket=invitation.ticket, purpose=purpose, now=now)
+    otp_verify(ticket=invitation.ticket, purpose=purpose, code=code, now=now)
+    return response_submit(invitation=invitation, answers=answers, otp_code=code, now=now)

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from surveys import services
 from surveys.models import FollowUp, Invitation, Response
 from tests.factories import TechnicianFactory, TicketFactory
-from tests.surveys.conftest import resolve
+from tests.surveys.conftest import answer, resolve
 
 
 def _answered(django_capture_on_commit_callbacks, *, technician=None, comment="很好", speed=5):
@@ -15,7 +15,7 @@ def _answered(django_capture_on_commit_callbacks, *, technician=None, comment="�
     with django_capture_on_commit_callbacks(execute=True):
         resolve(ticket, technician=technician)
     invitation = Invitation.objects.get(ticket=ticket)
-    return services.response_submit(invitation=invitation, answers={
+    return answer(invitation=invitation, answers={
         "speed": speed, "attitude": 4, "result": 5, "nps": 9, "comment": comment})
 
 

@@ -8,12 +8,13 @@ from django_q.models import Schedule
 
 from surveys import demo, tasks
 from surveys.models import Invitation, Response
-from tests.factories import TicketFactory
+from tests.factories import TicketFactory, UserFactory
 from tests.surveys.conftest import resolve
 from tickets.models import Ticket
 
 
 def test_demo_answers_are_idempotent(db, django_capture_on_commit_callbacks):
+    UserFactory(username="admin", is_staff=True, is_superuser=True)  # the demo's users come first
     for _i in range(6):
         ticket = TicketFactory()
         with django_capture_on_commit_callbacks(execute=True):

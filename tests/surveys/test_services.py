@@ -9,7 +9,7 @@ from django_q.models import Schedule
 from surveys import services
 from surveys.models import FollowUp, Invitation, Response, Survey, TechnicianAlert
 from tests.factories import TechnicianFactory, TicketFactory
-from tests.surveys.conftest import resolve
+from tests.surveys.conftest import answer, resolve
 from tickets.exceptions import InvalidTransition, NotFoundError, PermissionDeniedError, ValidationFailed
 from tickets.models import OutboxMessage, ShortLink, Ticket, TicketEvent
 
@@ -57,13 +57,13 @@ def test_reminder_goes_out_once(resolved_ticket):
 
 def test_no_reminder_after_answer_or_expiry(resolved_ticket):
     invitation = Invitation.objects.get(ticket=resolved_ticket)
-    services.response_submit(invitation=invitation, answers=GOOD)
+    answer(invitation=invitation, answers=GOOD)
     assert services.invitation_remind(invitation_id=invitation.pk) is False
 
 
 def test_answer_is_attributed_and_unique(resolved_ticket):
     invitation = Invitation.objects.get(ticket=resolved_ticket)
-    response = services.response_submit(invitation=invitation, answers=GOOD)
+    response = answer(invitation=invitation, answers=GOOD)
     assert response.technician_id == resolved_ticket.technician_id
     assert response.center_id == resolved_ticket.service_center_id
     assert response.nps == 10
@@ -94,7 +94,7 @@ def test_late_answer_expires_the_invitation(resolved_ticket):
     invitation = Invitation.objects.get(ticket=resolved_ticket)
     later = invitation.expires_at + dt.timedelta(minutes=1)
     with pytest.raises(services.SurveyExpired):
-        services.response_submit(invitation=invitation, answers=GOOD, now=later)
+        answer(invitation=invitation, answers=GOOD, now=later)
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.EXPIRED
     assert not Response.objects.exists()
@@ -117,7 +117,7 @@ def test_expiry_sweep(resolved_ticket):
 )
 def test_low_score_or_complaint_opens_a_follow_up(resolved_ticket, answers, reason):
     invitation = Invitation.objects.get(ticket=resolved_ticket)
-    response = services.response_submit(invitation=invitation, answers=answers)
+    response = answer(invitation=invitation, answers=answers)
     follow_up = FollowUp.objects.get(response=response)
     assert follow_up.reason == reason
     assert follow_up.center_id == resolved_ticket.service_center_id
@@ -127,14 +127,14 @@ def test_low_score_or_complaint_opens_a_follow_up(resolved_ticket, answers, reas
 
 def test_negated_praise_opens_nothing(resolved_ticket):
     invitation = Invitation.objects.get(ticket=resolved_ticket)
-    services.response_submit(invitation=invitation, answers={**GOOD, "comment": "态度不差，没有骗人"})
+    answer(invitation=invitation, answers={**GOOD, "comment": "态度不差，没有骗人"})
     assert not FollowUp.objects.exists()
 
 
 def test_follow_up_outcome_is_recorded(resolved_ticket, manager):
     resolved_ticket.service_center.managers.add(manager)
     invitation = Invitation.objects.get(ticket=resolved_ticket)
-    response = services.response_submit(invitation=invitation, answers={**GOOD, "comment": "投诉"})
+    response = answer(invitation=invitation, answers={**GOOD, "comment": "投诉"})
     follow_up = response.follow_up
     notice = OutboxMessage.objects.get(event="survey.follow_up", user=manager)
     assert resolved_ticket.number in notice.body
@@ -153,7 +153,7 @@ def test_follow_up_outcome_is_recorded(resolved_ticket, manager):
 
 def test_follow_up_permissions(resolved_ticket, agent, manager):
     invitation = Invitation.objects.get(ticket=resolved_ticket)
-    follow_up = services.response_submit(invitation=invitation, answers={**GOOD, "speed": 1}).follow_up
+    follow_up = answer(invitation=invitation, answers={**GOOD, "speed": 1}).follow_up
     with pytest.raises(PermissionDeniedError):
         services.follow_up_close(follow_up=follow_up, by=agent, outcome="resolved")
     other_center = TechnicianFactory().center
@@ -199,7 +199,7 @@ def _complaint_for(technician, django_capture_on_commit_callbacks, *, when=None)
     with django_capture_on_commit_callbacks(execute=True):
         resolve(ticket, technician=technician)
     invitation = Invitation.objects.get(ticket=ticket)
-    return services.response_submit(invitation=invitation, answers={**GOOD, "comment": "态度恶劣，投诉"},
+    return answer(invitation=invitation, answers={**GOOD, "comment": "态度恶劣，投诉"},
                                     now=when)
 
 
@@ -279,6 +279,36 @@ def test_survey_questions_are_validated_and_configurable(db):
                                   is_default=True)
     ticket = TicketFactory()
     invitation = services.invitation_create(ticket=ticket, survey=short)
-    response = services.response_submit(invitation=invitation, answers={"nps": 9})
+    response = answer(invitation=invitation, answers={"nps": 9})
     assert response.speed is None
     assert response.nps == 9
+
+
+def test_the_customer_path_needs_the_sms_code_in_the_service_itself(resolved_ticket):
+    """Without the code sent to the ticket's phone (or with a wrong one), the service writes nothing,
+    whichever interface calls it."""
+    from tickets.models import OneTimeCode
+    from tickets.otp import otp_send
+
+    invitation = Invitation.objects.get(ticket=resolved_ticket)
+    with pytest.raises(ValidationFailed) as missing:
+        services.response_submit(invitation=invitation, answers=GOOD)
+    assert missing.value.extra["field"] == "otp_code"
+    code = otp_send(ticket=resolved_ticket, purpose=OneTimeCode.Purpose.SURVEY_ANSWER)
+    with pytest.raises(ValidationFailed):  # sent but never verified on the page
+        services.response_submit(invitation=invitation, answers=GOOD, otp_code=code)
+    with pytest.raises(ValidationFailed):
+        services.response_submit(invitation=invitation, answers=GOOD, otp_code="12")
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.SENT
+    assert not Response.objects.exists()
+    assert not TicketEvent.objects.filter(ticket=resolved_ticket, kind="survey.answered").exists()
+
+
+def test_staff_record_an_answer_only_with_the_permission(resolved_ticket, agent, superuser):
+    invitation = Invitation.objects.get(ticket=resolved_ticket)
+    with pytest.raises(PermissionDeniedError):
+        services.response_submit(invitation=invitation, answers=GOOD, by=agent)
+    assert not Response.objects.exists()
+    response = services.response_submit(invitation=invitation, answers=GOOD, by=superuser)
+    assert response.nps == 10
