@@ -17,8 +17,10 @@ Scope, in one place:
 - other staff (agents work the whole queue, QC, warehouse) see every row their model permission allows.
 
 Which rows belong to which centre is declared per model in ``SCOPES`` by field paths (strings, so the hub
-imports none of the apps it names). A model absent from ``SCOPES`` is shared reference data (price list,
-parts catalogue, categories) and is never narrowed by centre.
+imports none of the apps it names). Shared reference data (price list, parts catalogue, categories) and
+the back office's own machinery (users, queues, credentials, gated by model permissions) are declared in
+``GLOBAL`` and never narrowed by centre. A model in neither is closed: a role limited to a centre or to
+its own jobs reaches none of its rows, so a new model leaks nothing until someone decides its scope.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class Rule:
     ``ticket``: path to the Ticket the row belongs to (a technician sees rows of their jobs);
     ``technician``: path to the Technician who owns the row (when there is no ticket);
     ``shared_when_unowned``: rows whose every centre path is empty are shared (central warehouses);
-    ``via_tickets``: the row is in scope when one of its tickets is (customers, devices).
+    ``via_tickets``: the row is in scope when one of its tickets is (customers, devices): the tickets'
+    field ``via_tickets`` holds the row's ``through`` (its own key, or the key it points to).
     """
 
     centre: tuple[str, ...] = ()
@@ -56,6 +59,7 @@ class Rule:
     technician: str | None = None
     shared_when_unowned: bool = False
     via_tickets: str | None = None
+    through: str = "pk"
 
 
 def _on_ticket(path: str = "ticket", **kwargs: Any) -> Rule:
@@ -97,6 +101,8 @@ SCOPES: dict[str, Rule] = {
     "repairs.repairvisit": _on_ticket(),
     "repairs.fittedpart": Rule(centre=("repair_order__center",), ticket="repair_order__ticket"),
     "repairs.qcinspection": Rule(centre=("repair_order__center",), ticket="repair_order__ticket"),
+    # a 三包 card carries the consumer's name, phone and address: it is seen where the device's tickets are
+    "repairs.warrantycard": Rule(via_tickets="device_id", through="device"),
     # spare parts: central and regional warehouses belong to no centre and are shared
     "parts.location": Rule(centre=_LOCATION, shared_when_unowned=True),
     "parts.stocklevel": Rule(centre=_at_location("location"), shared_when_unowned=True),
@@ -117,9 +123,40 @@ SCOPES: dict[str, Rule] = {
 }
 
 
+# Rows that belong to no centre: reference data every role reads as its model permission allows, and
+# the back office's machinery, which only the roles granted its permissions reach.
+GLOBAL: frozenset[str] = frozenset({
+    # reference data and configuration
+    "tickets.faultcategory", "tickets.productmodel", "tickets.slapolicy", "tickets.calendarday",
+    "tickets.classifiermodel", "tickets.messagetemplate", "tickets.webhookendpoint", "tickets.intakechannelkey",
+    "tickets.ticketsequence", "tickets.shortlink", "tickets.idempotencyrecord",
+    "repairs.pricelistitem", "repairs.depreciationrate", "repairs.warrantyruleset", "repairs.reportbranding",
+    "parts.part", "surveys.survey",
+    "knowledge.article", "knowledge.articleversion", "knowledge.diagnosistree", "knowledge.diagnosisnode",
+    "knowledge.diagnosisanswer",
+    # accounts, credentials, sign-in records and the task queue
+    "auth.user", "auth.group", "knox.authtoken", "rest_framework_api_key.apikey",
+    "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
+    "django_q.task", "django_q.schedule", "django_q.ormq",
+})
+CLOSED = Rule()  # no path to a centre, a job or a technician: nothing for a narrowed role
+
+
+def _label(model: type[Model]) -> str:
+    return model._meta.concrete_model._meta.label_lower
+
+
+def is_global(model: type[Model]) -> bool:
+    return _label(model) in GLOBAL
+
+
 def rule_for(model: type[Model]) -> Rule | None:
-    """The scope rule of a model (proxies share their concrete model's rule)."""
-    return SCOPES.get(model._meta.concrete_model._meta.label_lower)
+    """The scope rule of a model (proxies share their concrete model's rule): None for a model declared
+    global, ``CLOSED`` for a model nobody declared."""
+    label = _label(model)
+    if label in GLOBAL:
+        return None
+    return SCOPES.get(label, CLOSED)
 
 
 # --- who the user is --------------------------------------------------------------------------------
@@ -238,7 +275,8 @@ def _centre_q(centre_ids: frozenset[int], rule: Rule) -> Q:
     if rule.via_tickets:
         from .models import Ticket
 
-        return Q(pk__in=Ticket.objects.filter(service_center_id__in=centre_ids).values(rule.via_tickets))
+        tickets = Ticket.objects.filter(service_center_id__in=centre_ids)
+        return Q(**{f"{rule.through}__in": tickets.values(rule.via_tickets)})
     if not centre_ids and not rule.shared_when_unowned:
         return Q(pk__in=[])
     q = Q(pk__in=[])
@@ -257,7 +295,8 @@ def _technician_q(scope: Scope, rule: Rule) -> Q:
     if rule.via_tickets:
         from .models import Ticket
 
-        return Q(pk__in=Ticket.objects.filter(pk__in=technician_job_ids(technician_id)).values(rule.via_tickets))
+        tickets = Ticket.objects.filter(pk__in=technician_job_ids(technician_id))
+        return Q(**{f"{rule.through}__in": tickets.values(rule.via_tickets)})
     if rule.ticket:
         return Q(**{f"{rule.ticket}__in": technician_job_ids(technician_id)})
     if rule.technician:
