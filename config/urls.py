@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("repairs.urls")),
     path("", include("parts.urls")),
     path("api/", include("config.api_urls")),
+    path("app/", include("repairs.app.urls")),
 ]
 # No /media/ URL, not even with DEBUG: customers' uploads are served only by views that check access
 # (tickets.files).

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from config.pagination import IdCursorPagination
 from tickets.exceptions import ValidationFailed
-from tickets.models import Attachment, Ticket, TicketEvent
+from tickets.models import Attachment, Ticket, TicketAssignment, TicketEvent
 from tickets.services import ticket_available_transitions
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses, job_queryset, technician_of
@@ -236,6 +236,10 @@ def job_detail_context(ticket: Ticket, *, user: Any) -> dict:
         "events": list(TicketEvent.objects.filter(ticket=ticket).order_by("created_at", "id")),
         "articles": job_articles(ticket),
         "available_actions": ticket_available_transitions(ticket=ticket, by=user),
+        "assignment_status": (
+            TicketAssignment.objects.filter(ticket=ticket, technician__user=user).order_by("-created_at")
+            .values_list("status", flat=True).first()
+        ),
     }
 
 

@@ -161,11 +161,14 @@ class JobDetailOut(JobOut):
     events = serializers.SerializerMethodField(help_text="The ticket's timeline (oldest first).")
     articles = serializers.SerializerMethodField(help_text="Knowledge articles suggested for the fault.")
     available_actions = serializers.SerializerMethodField()
+    assignment_status = serializers.SerializerMethodField(
+        help_text="My latest assignment on this job: offered (to accept or decline), accepted, declined, released, "
+        "done; null when I never had one (e.g. a QC inspector).")
 
     class Meta(JobOut.Meta):
         fields = [*JobOut.Meta.fields, "customer", "device", "description", "warranty_preview", "price_min",
                   "price_max", "history", "repair_order", "attachments", "events", "articles",
-                  "available_actions"]
+                  "available_actions", "assignment_status"]
 
     @extend_schema_field(CustomerOut)
     def get_customer(self, ticket: Ticket) -> dict:
@@ -191,6 +194,10 @@ class JobDetailOut(JobOut):
     @extend_schema_field(ArticleOut(many=True))
     def get_articles(self, ticket: Ticket) -> list:
         return self.context.get("articles", [])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assignment_status(self, ticket: Ticket) -> str | None:
+        return self.context.get("assignment_status")
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_actions(self, ticket: Ticket) -> list[str]:
