@@ -10,15 +10,22 @@ WEB_PORT := $(PORT)
 export PORT WEB_PORT MAIL_PORT BIND_HOST
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-e2e bench lint install migrate seed messages clean
+.PHONY: run test test-e2e bench lint install install-dev migrate seed messages clean
 
+# `make run` needs only the runtime packages; the test tools (playwright, schemathesis, pdfium, …) come
+# with the first `make test`, so a shop trying the demo waits for the smaller install only.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -32,17 +39,17 @@ run: seed
 	$(VENV)/bin/honcho -f Procfile start
 
 ## make test: the default suite (SQLite + in-memory layer unless DATABASE_URL / REDIS_URL are set)
-test: install
+test: install-dev
 	$(PY) -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## browser and live-server tests (Debian chromium; .ci/run installs it)
-test-e2e: install
+test-e2e: install-dev
 	$(PY) -m pytest -q -m e2e -p no:xdist $(PYTEST_ARGS)
 
-bench: install
+bench: install-dev
 	$(PY) -m tests.bench.run $(BENCH_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
 messages: install
