@@ -5,7 +5,9 @@ check when the repair is submitted, to ready only when the repair passes QC (aft
 of fitted parts, the checklist), back to work on rework, waits while the repair order waits. So
 those transitions move only through the repair order's services, which act inside
 ``tickets.guards.acting("repairs", ticket_id)``; from anywhere else (API, admin buttons, tasks) they
-are refused with the reason.
+are refused with the reason. Cancelling the ticket is refused too while the repair order is open: the
+device may be opened up, parts reserved or fitted and a quote signed, so the repair order is ended
+first (the customer declines the quote, or the device is found unrepairable and remedied).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ OWNER = "repairs"
 
 #: The ticket transitions an open repair order decides.
 WORKSHOP_TRANSITIONS = frozenset({"wait_customer", "wait_parts", "resume", "submit_qc", "pass_qc", "rework",
-                                  "resolve"})
+                                  "resolve", "cancel"})
 
 
 def open_repair_order_guard(call: GuardCall) -> str | None:
@@ -37,5 +39,8 @@ def open_repair_order_guard(call: GuardCall) -> str | None:
     order_id, status = found
     from .models import RepairOrder
 
+    if call.transition == "cancel":
+        return _("工单有进行中的维修单 RO-%(id)s（%(state)s），不能直接取消：请先在维修单上结束维修"
+                 "（客户拒绝报价，或判定无法维修并处理）。") % {"id": order_id, "state": RepairOrder.Status(status).label}
     return _("工单有进行中的维修单 RO-%(id)s（%(state)s），请通过维修单操作（提交质检、质检、等待备件、交机）。") % {
         "id": order_id, "state": RepairOrder.Status(status).label}

@@ -158,3 +158,47 @@ def test_a_stale_quote_cannot_be_answered(workshop, png):
     quote_approve(quote=first, signature_png=png(), signer_name="张三", ip=None, user_agent="",
                   seen_version=first.version)
     assert Quote.objects.get(pk=first.pk).status == Quote.Status.APPROVED
+
+
+def test_cancelling_with_an_open_repair_order_is_refused_from_the_admin(workshop, png, superuser, client):
+    order = _repairing(workshop, png)
+    ticket = workshop["ticket"]
+    client.force_login(superuser)
+    change = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    assert "cancel" not in [name for name, _label in change.context["available_transitions"]]
+    response = client.post(reverse("admin:tickets_ticket_act", args=[ticket.pk]),
+                           {"_transition": "cancel", "_reason": "客户不修了"}, follow=True)
+    page = response.content.decode()
+    assert f"RO-{order.pk}" in page
+    assert "不能直接取消" in page
+    ticket.refresh_from_db()
+    order.refresh_from_db()
+    assert (ticket.status, order.status) == (Ticket.Status.IN_PROGRESS, RepairOrder.Status.REPAIRING)
+    assert not ticket.events.filter(kind="ticket.cancelled").exists()
+
+
+def test_cancelling_with_an_open_repair_order_is_not_offered_by_the_api(workshop, png):
+    _repairing(workshop, png)
+    ticket = workshop["ticket"]
+    detail = client_for(workshop["technician"].user).get(f"/api/v1/jobs/{ticket.pk}/").json()
+    assert "cancel" not in detail["available_actions"]
+    assert "cancel" not in ticket_available_transitions(ticket=Ticket.objects.get(pk=ticket.pk), by=None)
+
+
+def test_cancelling_with_an_open_repair_order_is_refused_from_a_task(workshop, png):
+    from django_q.tasks import async_task
+
+    from tickets.services import ticket_cancel
+
+    order = _repairing(workshop, png)
+    ticket = workshop["ticket"]
+    with pytest.raises(InvalidTransition) as exc:
+        async_task("tickets.services.ticket_cancel", ticket=Ticket.objects.get(pk=ticket.pk), by=None,
+                   reason="超时未确认，自动取消", sync=True)
+    assert exc.value.code == "guarded"
+    assert "不能直接取消" in str(exc.value)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.IN_PROGRESS
+    # once the repair order is over (the customer declined), the ticket may be cancelled
+    RepairOrder.objects.filter(pk=order.pk).update(status=RepairOrder.Status.DECLINED)
+    assert ticket_cancel(ticket=ticket, by=None, reason="客户拒绝报价").status == Ticket.Status.CANCELLED
