@@ -252,12 +252,17 @@ def forget(user: Any) -> None:
 
 def technician_job_ids(technician_id: int) -> QuerySet:
     """The technician's jobs: those they lead and those they help on an active team assignment (the
-    services decide what each may change). A subquery, not a join: no duplicates, constant cost."""
+    services decide what each may change).
+
+    A UNION of two indexed lookups (tickets by technician, active assignments by technician), not
+    ``technician = x OR pk IN (…)``: with the OR, PostgreSQL cannot use either index and walks the
+    whole table in primary-key order, which grows with every ticket ever written; the UNION costs
+    what the technician's own jobs cost, whatever the size of the table."""
     from .models import Ticket, TicketAssignment
 
     helping = TicketAssignment.objects.filter(technician_id=technician_id,
-                                              status__in=TicketAssignment.ACTIVE_STATUSES)
-    return Ticket.objects.filter(Q(technician_id=technician_id) | Q(pk__in=helping.values("ticket_id"))).values("pk")
+                                              status__in=TicketAssignment.ACTIVE_STATUSES).values("ticket_id")
+    return Ticket.objects.filter(technician_id=technician_id).values("pk").union(helping)
 
 
 def scope_q(user: Any, model: type[Model]) -> Q | None:

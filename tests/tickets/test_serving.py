@@ -1,0 +1,152 @@
+"""The production serving recipe, run for real in subprocesses: gunicorn with uvicorn workers answers
+HTTP and WebSockets, the task worker of both Procfiles stops on SIGTERM, and nothing is left behind.
+
+The processes use the test database (committed rows: ``transactional_db``) and, without REDIS_URL,
+django-q2's ORM broker on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+ROOT = Path(settings.BASE_DIR)
+VENV_BIN = Path(sys.executable).parent
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _env(marker: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=_database_url(),
+               REDIS_URL=os.environ.get("REDIS_URL", ""), SECRET_KEY="serving-test-" + "x" * 32,
+               PYTHONUNBUFFERED="1", SERVING_TEST_MARK=marker, **extra)
+    return env
+
+
+def _marked(marker: str) -> list[int]:
+    """Every live process started by this test (they all inherit the marker in their environment)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if f"SERVING_TEST_MARK={marker}".encode() in environ and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop_and_check(proc: subprocess.Popen, marker: str, log: Path) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        _wait_for(lambda: not _marked(marker), 30, "every process to exit")
+    finally:
+        for pid in _marked(marker):  # never leave them running, even when the test fails
+            os.kill(pid, signal.SIGKILL)
+    assert proc.returncode is not None, log.read_text()[-3000:]
+
+
+def _procfile_line(procfile: str, name: str) -> str:
+    for line in (ROOT / procfile).read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no {name} line in {procfile}")
+
+
+@pytest.mark.parametrize("procfile", ["Procfile", "Procfile.prod"])
+def test_the_task_worker_stops_on_sigterm_from_honcho(procfile, transactional_db, tmp_path):
+    """honcho signals the whole process group of each line; the worker must still stop cleanly."""
+    marker = uuid.uuid4().hex
+    (tmp_path / "Procfile").write_text(f"worker: {_procfile_line(procfile, 'worker')}\n")
+    log = tmp_path / "honcho.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(VENV_BIN / "honcho"), "-d", str(ROOT), "-f", str(tmp_path / "Procfile"),
+                                 "start"], env=_env(marker, PORT="8190"), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(lambda: re.search(r"\] (正在运行|running)", log.read_text(errors="replace")), 120,
+                  "the cluster to run")
+    except AssertionError:
+        _stop_and_check(proc, marker, log)
+        raise
+    assert len(_marked(marker)) >= 5  # honcho, the launcher, the cluster, its sentinel and its workers
+    _stop_and_check(proc, marker, log)
+    text = log.read_text(errors="replace")
+    assert re.search(r"(已停止|has stopped)", text), text[-3000:]
+
+
+def test_gunicorn_with_uvicorn_workers_serves_http_and_websockets(transactional_db, tmp_path):
+    ticket = factories.TicketFactory()
+    marker, port = uuid.uuid4().hex, _free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-c", "config/gunicorn.py", "config.asgi:application"], cwd=ROOT,
+            env=_env(marker, PORT=str(port), WEB_CONCURRENCY="2", BIND_HOST="127.0.0.1"),
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        import httpx
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/admin/login/", timeout=5).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        _wait_for(up, 120, "gunicorn to answer")
+        workers = [pid for pid in _marked(marker) if pid != proc.pid]
+        assert len(workers) == 2, log.read_text()[-3000:]
+
+        async def hello() -> dict:
+            import websockets
+
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/t/{ticket.tracking_token}/",
+                                          origin=f"http://127.0.0.1:{port}", open_timeout=20) as ws:
+                return json.loads(await asyncio.wait_for(ws.recv(), 20))
+
+        assert asyncio.run(hello()) == {"type": "hello", "ticket_id": ticket.pk}
+    finally:
+        _stop_and_check(proc, marker, log)
+    assert proc.returncode == 0, log.read_text()[-3000:]
