@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from email.utils import parseaddr
+
 from django.conf import settings
 
 # A wildcard bind is reachable on the loopback address; a link cannot point at "0.0.0.0".
@@ -29,3 +33,19 @@ def site_url(path: str = "") -> str:
     if path.startswith(("http://", "https://")):
         return path
     return site_base() + ("" if path.startswith("/") else "/") + path
+
+
+def ticket_reply_token(ticket) -> str:
+    """The ticket's secret reply token: proof that a reply e-mail answers a message we sent about this
+    ticket, whoever's address it comes from. Derived from the server's secret and the ticket's own
+    tracking token, so it is never stored and a ticket number alone cannot forge it."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"reply:{ticket.pk}:{ticket.tracking_token}".encode(),
+                   hashlib.sha256)
+    return mac.hexdigest()[:16]
+
+
+def ticket_reply_address(ticket) -> str:
+    """``service+r<token>@domain``: the Reply-To of the e-mails we send about a ticket."""
+    mailboxes = getattr(settings, "INTAKE_MAILBOXES", None) or [parseaddr(settings.DEFAULT_FROM_EMAIL)[1]]
+    local, _at, domain = mailboxes[0].partition("@")
+    return f"{local}+r{ticket_reply_token(ticket)}@{domain}"

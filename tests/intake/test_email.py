@@ -96,11 +96,45 @@ def test_reply_with_ticket_number_is_a_follow_up(smtp_server, email_taxonomy):
     assert ticket.attachments.filter(purpose=Attachment.Purpose.EMAIL).count() == 1
 
 
-def test_follow_up_from_a_stranger_is_internal(smtp_server, email_taxonomy):
+def test_a_stranger_naming_a_ticket_number_never_writes_onto_it(smtp_server, email_taxonomy, mailoutbox):
+    """A ticket number is on receipts and SMS: knowing it adds nothing to the ticket. With a phone the
+    mail becomes the sender's own new report; without, the sender is asked for one, and neither answer
+    names the ticket."""
     ticket = factories.TicketFactory(customer=factories.CustomerFactory(email="owner@example.com"))
-    _send(smtp_server, subject=f"{ticket.number}", body="我是维修点，补充说明", sender="someone@other.com")
+    before = set(ticket.events.values_list("pk", flat=True))
+    _send(smtp_server, subject=f"Re: {ticket.number}", body="我是客户，地址改成xx路", sender="someone@other.com")
+    _send(smtp_server, subject=f"{ticket.number} 补充", body="手机坏了，电话 13911112222", sender="other@other.com")
+    assert set(ticket.events.values_list("pk", flat=True)) == before
+    assert not ticket.attachments.exists()
+    new = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert new.customer.phone == "13911112222"
+    to_strangers = [m for m in mailoutbox if m.to != ["owner@example.com"]]
+    assert to_strangers
+    assert all(ticket.number not in (m.subject + m.body) for m in to_strangers)
+
+
+def test_a_reply_to_our_reply_address_is_added_whoever_sends_it(smtp_server, email_taxonomy, settings):
+    """The customer answers from another mailbox: the reply token in the address our e-mail gave proves it."""
+    from tickets.links import ticket_reply_address, ticket_reply_token
+    from tickets.models import OutboxMessage
+    from tickets.outbox.backends import DjangoEmailBackend
+
+    settings.INTAKE_MAILBOXES = [MAILBOX]
+    ticket = factories.TicketFactory(customer=factories.CustomerFactory(email="owner@example.com"))
+    sent = OutboxMessage(idempotency_key="k", event="x", channel="email", ticket=ticket, customer=ticket.customer,
+                         to_address="owner@example.com", subject="工单进度", body="您好")
+    from django.core import mail
+
+    DjangoEmailBackend().send(sent)
+    reply_to = mail.outbox[-1].reply_to
+    assert reply_to == [ticket_reply_address(ticket)] == [f"service+r{ticket_reply_token(ticket)}@example.com"]
+    _send(smtp_server, subject=f"Re: 工单 {ticket.number}", body="补充：晚上在家", sender="wife@family.cn",
+          to=reply_to[0])
     event = TicketEvent.objects.get(ticket=ticket, kind="ticket.customer_message")
-    assert not event.customer_visible
+    assert event.customer_visible
+    forged = "service+r0123456789abcdef@example.com"
+    _send(smtp_server, subject=f"Re: 工单 {ticket.number}", body="改地址 13911113333", sender="x@evil.cn", to=forged)
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.customer_message").count() == 1
 
 
 def test_mail_without_phone_gets_a_reply_and_creates_nothing(smtp_server, email_taxonomy, mailoutbox):

@@ -1,6 +1,12 @@
 """E-mail intake: messages to the service mailbox become tickets, or follow-ups on the ticket whose
 number (SR20261122-000123) is in the subject. Attachments are kept.
 
+A ticket number is printed on receipts and SMS and proves nothing: a reply is added to the ticket only
+when it comes from the ticket customer's e-mail address, or when it is sent to the reply address of
+our e-mails about that ticket (``service+r<token>@…``, the ticket's secret reply token, also accepted
+as ``[ref:<token>]`` in the subject). Any other mail naming a ticket is handled as a new report, and
+its sender learns nothing about the ticket it named.
+
 ``email_ingest`` parses one RFC 5322 message and calls the intake services; ``IntakeSMTPHandler``
 is the aiosmtpd handler that the ``mail_intake`` management command runs as a real SMTP server.
 The Message-ID is the idempotency key, so a message delivered twice (a relay retrying after a
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import html
 import logging
 import re
@@ -18,7 +25,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,6 +33,7 @@ from django.db import close_old_connections, connections
 from django.utils.translation import gettext as _
 
 from tickets.exceptions import ValidationFailed
+from tickets.links import ticket_reply_token
 from tickets.models import Attachment, Channel, Customer, ProductModel, Ticket
 
 from .services import TICKET_NUMBER_RE, IntakeFile, IntakeResult, intake_follow_up, intake_submit
@@ -56,6 +64,7 @@ class ParsedEmail:
     subject: str
     body: str
     files: list[IntakeFile]
+    recipients: tuple[str, ...] = ()
 
 
 def _body_text(msg: EmailMessage) -> str:
@@ -93,8 +102,25 @@ def email_parse(raw: bytes) -> ParsedEmail:
         ctype = part.get_content_type()
         kind = None if ctype.startswith(("image/", "video/")) else Attachment.Kind.DOCUMENT
         files.append(IntakeFile(name=filename, data=data, content_type=ctype, kind=kind))
+    recipients = tuple(a.lower() for _n, a in getaddresses(
+        [str(v) for h in ("To", "Cc", "Delivered-To", "X-Original-To") for v in (msg.get_all(h) or [])]) if a)
     return ParsedEmail(message_id=message_id[:255], sender_name=name.strip(), sender=address.strip().lower(),
-                       subject=str(msg.get("Subject", "")).strip(), body=_body_text(msg), files=files)
+                       subject=str(msg.get("Subject", "")).strip(), body=_body_text(msg), files=files,
+                       recipients=recipients)
+
+
+_REF_RE = re.compile(r"\[ref:([0-9a-f]{16})\]", re.I)
+
+
+def _reply_proven(mail: ParsedEmail, ticket: Ticket) -> bool:
+    """Whether the mail proves it belongs on ``ticket``: sent from the customer's address, or carrying
+    the ticket's reply token (in the reply address or the subject)."""
+    if mail.sender and mail.sender == (ticket.customer.email or "").strip().lower():
+        return True
+    token = ticket_reply_token(ticket)
+    carried = [a.partition("@")[0].partition("+")[2] for a in mail.recipients]
+    carried += [m.group(1).lower() for m in _REF_RE.finditer(mail.subject)]
+    return any(hmac.compare_digest(c, f"r{token}") or hmac.compare_digest(c, token) for c in carried)
 
 
 def _product_model(text: str) -> ProductModel | None:
@@ -128,8 +154,9 @@ def _reply(to: str, subject: str, body: str) -> None:
 def email_ingest(*, raw: bytes) -> IntakeResult | None:
     """Turn one inbound message into a ticket or a follow-up; idempotent by Message-ID.
 
-    A subject naming an existing ticket adds a follow-up (customer-visible when the sender is the
-    ticket's customer, internal otherwise). Otherwise the sender is matched to a customer by e-mail,
+    A subject naming an existing ticket adds a follow-up only with proof (the customer's address or
+    the ticket's reply token, see the module); without proof the mail is a new report. Otherwise the
+    sender is matched to a customer by e-mail,
     or by a mobile number in the message; product model, IMEI/serial, purchase date and address are
     read from ``型号：…`` / ``IMEI：…`` / ``购买日期：…`` / ``地址：…`` lines. When the report cannot
     be accepted (no phone number, invalid IMEI …) the sender gets a reply saying why and nothing is
@@ -140,12 +167,11 @@ def email_ingest(*, raw: bytes) -> IntakeResult | None:
     number = TICKET_NUMBER_RE.search(mail.subject)
     if number:
         ticket = Ticket.objects.select_related("customer").filter(number=number.group(0)).first()
-        if ticket is not None:
-            from_customer = bool(mail.sender) and mail.sender == (ticket.customer.email or "").lower()
+        if ticket is not None and _reply_proven(mail, ticket):
             try:
                 return intake_follow_up(
                     ticket=ticket, channel=Channel.EMAIL, message=mail.body, files=mail.files,
-                    external_id=mail.message_id, customer_visible=from_customer, sender=mail.sender,
+                    external_id=mail.message_id, customer_visible=True, sender=mail.sender,
                 )
             except ValidationFailed as exc:
                 _reply(mail.sender, _("您的邮件未能添加到工单 %(number)s") % {"number": ticket.number},
@@ -193,7 +219,9 @@ class IntakeSMTPHandler:
         self.mailboxes = [m.lower() for m in (mailboxes or service_mailboxes())]
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):  # noqa: N802
-        if address.lower() not in self.mailboxes:
+        local, _at, domain = address.lower().partition("@")
+        # replies come back to the mailbox's reply addresses (service+r<token>@…)
+        if f"{local.partition('+')[0]}@{domain}" not in self.mailboxes:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -20,7 +20,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from tickets.links import site_url
+from tickets.links import site_url, ticket_reply_address
 
 logger = logging.getLogger("tickets.outbox")
 
@@ -62,9 +62,12 @@ class DjangoEmailBackend:
     name = "email"
 
     def send(self, message) -> str:
+        # A reply to a message about a ticket carries the ticket's reply token in the address it goes
+        # back to: the proof the e-mail intake asks for before it adds the reply to that ticket.
+        reply_to = [ticket_reply_address(message.ticket)] if message.ticket_id and message.customer_id else None
         email = EmailMessage(
             subject=message.subject or message.body[:40], body=message.body, to=[message.to_address],
-            headers={"X-Idempotency-Key": message.idempotency_key},
+            headers={"X-Idempotency-Key": message.idempotency_key}, reply_to=reply_to,
         )
         try:
             email.send(fail_silently=False)
