@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("knowledge.urls")),
     path("", include("surveys.urls")),
     path("", include("repairs.urls")),
+    path("", include("repairs.payments.urls")),
     path("", include("parts.urls")),
     path("api/", include("config.api_urls")),
     path("app/", include("repairs.app.urls")),

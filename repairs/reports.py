@@ -32,6 +32,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from tickets.validators import mask_phone
 
 from .models import RepairOrder
+from .payments.selectors import payment_due
 from .report_warranty import warranty_section
 from .selectors import report_context, staff_display_name
 
@@ -158,6 +159,22 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+def _paid_rows(repair_order: RepairOrder) -> list[list[Any]]:
+    """The paid line under the total: what was received, how and when (and any refund), or that the
+    fee is still outstanding."""
+    due = payment_due(ticket=repair_order.ticket, repair_order=repair_order)
+    if due is None:
+        return []
+    paid = due.settled
+    if paid is None:
+        return [[_("已付"), "", "", "¥0.00", _("未付款")]]
+    rows = [[_("已付"), "", "", f"¥{paid.amount}",
+             _("%(method)s，%(at)s") % {"method": paid.get_method_display(), "at": _when(paid.paid_at)}]]
+    if paid.refunded_amount:
+        rows.append([_("已退款"), "", "", f"¥{paid.refunded_amount}", paid.get_status_display()])
+    return rows
+
+
 def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
     """Render the service report of one repair order to PDF bytes (A4, Chinese, font embedded)."""
     ctx = report_context(repair_order_id=repair_order.pk)
@@ -214,6 +231,7 @@ def service_report_pdf(*, repair_order: RepairOrder) -> bytes:
     rows.append([_("应付合计"), "", "", f"¥{total}",
                  _("报价第 %(v)s 版，%(who)s 于 %(at)s 签字确认") % {
                      "v": quote.version, "who": quote.signer_name, "at": _when(quote.approved_at)} if quote else ""])
+    rows.extend(_paid_rows(ro))
     story.append(_table(rows, [width * 0.3, width * 0.08, width * 0.14, width * 0.18, width * 0.3], st))
 
     story.append(_p(_("四、三包判定"), st["h"]))

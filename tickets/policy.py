@@ -103,6 +103,8 @@ SCOPES: dict[str, Rule] = {
     "repairs.qcinspection": Rule(centre=("repair_order__center",), ticket="repair_order__ticket"),
     # a 三包 card carries the consumer's name, phone and address: it is seen where the device's tickets are
     "repairs.warrantycard": Rule(via_tickets="device_id", through="device"),
+    "payments.payment": Rule(centre=("repair_order__center",), ticket="ticket"),
+    "payments.refund": Rule(centre=("payment__repair_order__center",), ticket="payment__ticket"),
     # spare parts: central and regional warehouses belong to no centre and are shared
     "parts.location": Rule(centre=_LOCATION, shared_when_unowned=True),
     "parts.stocklevel": Rule(centre=_at_location("location"), shared_when_unowned=True),

@@ -88,6 +88,7 @@ LOCAL_APPS = [
     "parts",
     "surveys",
     "knowledge",
+    "repairs.payments",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -145,7 +146,8 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # paying by Alipay posts the choice here and is redirected on to Alipay's cashier
+        "form-action": ["'self'", "https://openapi.alipay.com"],
         "frame-ancestors": ["'self'"],
     }
 }
@@ -352,4 +354,30 @@ LOGGING = {
                              "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "django_q": {"level": "WARNING"}},
+}
+
+# ------------------------------------------------------------------------------
+# Payment gateways (WeChat Pay API v3, Alipay open platform RSA2)
+# "stub" speaks both protocols from this server with test keys generated at first run into
+# PAYMENTS_STUB_KEYS_FILE (untracked); "live" talks to the real gateways with the keys below.
+# https://pay.weixin.qq.com/doc/v3/merchant/4012365342  https://opendocs.alipay.com/common/02kf5q
+# ------------------------------------------------------------------------------
+PAYMENTS_BACKEND = env("PAYMENTS_BACKEND", default="stub")
+PAYMENTS_STUB_KEYS_FILE = env("PAYMENTS_STUB_KEYS_FILE", default=str(BASE_DIR / ".payment-stub-keys.json"))
+WECHATPAY = {
+    "MCHID": env("WECHATPAY_MCHID", default=""),
+    "APPID": env("WECHATPAY_APPID", default=""),
+    "CERT_SERIAL_NO": env("WECHATPAY_CERT_SERIAL_NO", default=""),
+    "PRIVATE_KEY": env("WECHATPAY_PRIVATE_KEY", default=""),
+    "APIV3_KEY": env("WECHATPAY_APIV3_KEY", default=""),
+    # the WeChat Pay platform public key (公钥模式): no certificate download at start
+    "PUBLIC_KEY": env("WECHATPAY_PUBLIC_KEY", default=""),
+    "PUBLIC_KEY_ID": env("WECHATPAY_PUBLIC_KEY_ID", default=""),
+    "GATEWAY": env("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com"),
+}
+ALIPAY = {
+    "APPID": env("ALIPAY_APPID", default=""),
+    "APP_PRIVATE_KEY": env("ALIPAY_APP_PRIVATE_KEY", default=""),
+    "ALIPAY_PUBLIC_KEY": env("ALIPAY_PUBLIC_KEY", default=""),
+    "GATEWAY": env("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do"),
 }

@@ -33,3 +33,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Payments: the real gateways, with every key present (a missing one fails the start, not a payment).
+PAYMENTS_BACKEND = "live"
+WECHATPAY = {**WECHATPAY, **{k: env(f"WECHATPAY_{k}") for k in ("MCHID", "APPID", "CERT_SERIAL_NO", "PRIVATE_KEY",  # noqa: F405
+                                                                  "APIV3_KEY", "PUBLIC_KEY", "PUBLIC_KEY_ID")}}
+ALIPAY = {**ALIPAY, "APPID": env("ALIPAY_APPID"), "APP_PRIVATE_KEY": env("ALIPAY_APP_PRIVATE_KEY"),  # noqa: F405
+          "ALIPAY_PUBLIC_KEY": env("ALIPAY_PUBLIC_KEY")}

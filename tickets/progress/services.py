@@ -6,6 +6,7 @@ finance processes the requests in the admin with the ``change_invoicerequest`` p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,27 @@ if TYPE_CHECKING:
 
 #: An invoice can be asked for once the work is done.
 INVOICE_STATES = (Ticket.Status.READY, Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+
+#: Checks other apps add in ``AppConfig.ready`` (payments: an invoice states money received); each
+#: gets the ticket and a memo dict shared by one page render (so a page that shows the same rows reads
+#: them once) and returns a localized reason to refuse, or None. The hub imports none of them.
+_invoice_gates: dict[str, Callable[[Ticket, dict], str | None]] = {}
+
+
+def invoice_gate_register(name: str, gate: Callable[[Ticket, dict], str | None]) -> None:
+    _invoice_gates[name] = gate
+
+
+def invoice_refusal(*, ticket: Ticket, memo: dict | None = None) -> str | None:
+    """Why the customer cannot ask for an invoice now, or None when they can."""
+    if ticket.status not in INVOICE_STATES:
+        return _("维修完成后才能申请发票。")
+    memo = {} if memo is None else memo
+    for gate in _invoice_gates.values():
+        reason = gate(ticket, memo)
+        if reason:
+            return reason
+    return None
 
 
 def _mask_email(email: str) -> str:
@@ -67,13 +89,15 @@ def invoice_request_submit(
 
     Guarantees: the fields are valid (a company title needs an 18-character unified social credit
     code with a correct check character), the ticket's work is done, and there is at most one
-    pending request per ticket — a new submission replaces the pending one. Writes a
+    pending request per ticket — a new submission replaces the pending one; every registered
+    invoice gate agrees (a paid repair must be paid first). Writes a
     customer-visible event (broadcast after commit). Raises ValidationFailed or InvalidTransition;
     nothing changes then.
     """
     data = _clean_invoice_fields(kind=kind, title=title, tax_number=tax_number, email=email)
-    if ticket.status not in INVOICE_STATES:
-        raise InvalidTransition(_("维修完成后才能申请发票。"))
+    refusal = invoice_refusal(ticket=ticket)
+    if refusal:
+        raise InvalidTransition(refusal)
     pending = (
         InvoiceRequest.objects.select_for_update()
         .filter(ticket=ticket, status=InvoiceRequest.Status.PENDING)

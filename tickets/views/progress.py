@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.proxies import client_ip
 from repairs.models import Quote
+from repairs.payments.page import payment_panel
 from repairs.services import quote_approve, quote_decline
 
 from ..exceptions import DomainError, ValidationFailed
@@ -33,7 +34,7 @@ from ..models import InvoiceRequest, OneTimeCode, Ticket
 from ..otp import OtpThrottled, otp_consume, otp_send, otp_verify
 from ..progress import page as parts
 from ..progress import selectors
-from ..progress.services import INVOICE_STATES, invoice_request_submit
+from ..progress.services import invoice_refusal, invoice_request_submit
 from ..progress.signature import signature_png_from_data_url
 from ..progress.throttle import track_attempt_allowed
 from ..validators import mask_phone
@@ -152,6 +153,7 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         technician = {"name": ticket.technician.name, "phone": mask_phone(ticket.technician.phone),
                       "center": ticket.service_center.name if ticket.service_center_id else ""}
     extras = parts.ticket_extras(ticket=ticket)
+    memo: dict[str, Any] = {}  # the invoice gate and the payment panel read the same rows once
     return {
         "ticket": ticket,
         "status_label": selectors.status_label(ticket),
@@ -166,7 +168,8 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "price": parts.price_view(ticket=ticket, extras=extras),
         "actions": parts.next_actions(ticket=ticket, extras=extras),
         "extras": extras,
-        "can_request_invoice": ticket.status in INVOICE_STATES,
+        "can_request_invoice": invoice_refusal(ticket=ticket, memo=memo) is None,
+        "payment": payment_panel(ticket=ticket, memo=memo),
     }
 
 
@@ -223,7 +226,7 @@ def invoice(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     requests = list(InvoiceRequest.objects.filter(ticket=ticket).order_by("-created_at")[:5])
     return render(request, "tickets/progress/invoice.html", {
         "ticket": ticket, "token": ticket.tracking_token, "data": data, "errors": errors,
-        "requests": requests, "allowed": ticket.status in INVOICE_STATES, "kinds": InvoiceRequest.Kind.choices,
+        "requests": requests, "refusal": invoice_refusal(ticket=ticket), "kinds": InvoiceRequest.Kind.choices,
     }, status=400 if errors else 200)
 
 

@@ -1,0 +1,9 @@
+"""Role grants of collections and refunds (merged into tickets.roles by ``role_permissions``)."""
+
+from __future__ import annotations
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    "网点经理": {"payments": ["view_payment", "add_payment", "view_refund", "add_refund"]},
+    "客服": {"payments": ["view_payment", "view_refund"]},
+    "运营": {"payments": ["view_payment", "view_refund", "view_paymentnotification"]},
+}
