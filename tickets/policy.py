@@ -140,6 +140,8 @@ GLOBAL: frozenset[str] = frozenset({
     "auth.user", "auth.group", "knox.authtoken", "rest_framework_api_key.apikey",
     "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
     "django_q.task", "django_q.schedule", "django_q.ormq",
+    # the payment gateways' notification log (operations only)
+    "payments.paymentnotification",
 })
 CLOSED = Rule()  # no path to a centre, a job or a technician: nothing for a narrowed role
 
