@@ -17,11 +17,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
 from tickets import policy
 from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
+from tickets.importing.admin import DataAdminMixin
 
 from . import selectors, services
 from .forms import EmergencyTransferForm, LabelCheckForm, StockOperationForm, TransferRequestForm
@@ -39,7 +39,7 @@ from .models import (
     SupplierClaim,
     Transfer,
 )
-from .resources import PartResource, StockLevelResource
+from .resources import PartExporter, PartImporter, StockExporter, StockImporter
 
 
 def run_service(request, func, **kwargs):
@@ -81,8 +81,9 @@ class ReadOnlyMixin:
 
 
 @admin.register(Part)
-class PartAdmin(PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [PartResource]
+class PartAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = PartImporter
+    exporter_class = PartExporter
     list_display = ("sku", "name", "category", "cost_price", "retail_price", "warranty_days", "is_serialized",
                     "total_on_hand", "total_available", "links", "is_active")
     list_filter = ("category", "is_serialized", "is_active")
@@ -159,10 +160,11 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(PolicyAdminMixin, ImportExportModelAdmin):
+class StockLevelAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     """Stock per location: on-hand, reserved, available, in transit (shown apart) and the reorder point."""
 
-    resource_classes = [StockLevelResource]
+    importer_class = StockImporter
+    exporter_class = StockExporter
     list_display = ("part", "location", "on_hand", "reserved", "available_col", "in_transit_col", "reorder_point",
                     "low_flag", "history_link")
     list_filter = (LowStockFilter, "location__kind", "location", "part__category")

@@ -1,169 +1,180 @@
-"""CSV/XLSX import and export of the catalog and stock levels (django-import-export, STYLE R15).
+"""CSV/XLSX import and export of the parts catalogue and stock (STYLE R15).
 
-Both resources end in services: parts are saved by ``part_save`` (full validation), stock rows by
-``stock_set`` (an ``adjust`` movement for the counted difference), so the ledger stays equal to the
-stock. Every import runs in one transaction and is rolled back if any row is invalid or fails.
+Parts are saved by ``part_save`` (full validation, compatible models); opening stock and stock counts by
+``stock_set``, which writes an ``adjust`` movement for the difference, so the ledger always adds up to
+the stock level.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from import_export import fields, resources, widgets
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
 
-from tickets.exceptions import DomainError
-from tickets.models import ProductModel
+from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
+from tickets.importing import cells
+from tickets.importing.base import Column, Importer, Row, register
+from tickets.models import ProductCategory, ProductModel
+from tickets.resources import BOOL_ALLOWED, _labels, choice_column, text_column
 
 from .models import Location, Part, StockLevel
 from .services import part_save, stock_set
 
 
-class ListWidget(widgets.Widget):
-    """A JSON list cell written as ``a,b,c`` (or a JSON array)."""
-
-    def clean(self, value, row=None, **kwargs):
-        if value in (None, ""):
-            return []
-        text = str(value).strip()
-        if text.startswith("["):
-            try:
-                data = json.loads(text)
-            except ValueError:
-                raise ValueError(_("列表格式有误"))
-            return [str(v).strip() for v in data if str(v).strip()]
-        return [v.strip() for v in text.replace("，", ",").split(",") if v.strip()]
-
-    def render(self, value, obj=None, **kwargs):
-        return ",".join(value or [])
+def _codes(value: Any) -> list[str]:
+    return [c.upper() for c in cells.parse_list(value)]
 
 
-class StrictIntegerWidget(widgets.IntegerWidget):
-    def clean(self, value, row=None, **kwargs):
-        if value in (None, ""):
+def _categories(value: Any) -> list[str]:
+    return [cells.parse_choice(v, ProductCategory.choices) for v in cells.parse_list(value)]
+
+
+@register
+class PartImporter(Importer):
+    key = "parts.part"
+    model = Part
+    natural_key = ("sku",)
+    columns = (
+        text_column("sku", _("物料编码"), 40, required=True, aliases=("SKU", "编码", "料号"), example="SCR-P60"),
+        text_column("name", _("名称"), 120, required=True, aliases=("备件名称",), example="P60 屏幕总成"),
+        choice_column("category", _("类别"), Part.Category.choices, required=True, example="屏幕"),
+        Column("compatible_models", _("适用型号"), parse=_codes, aliases=("兼容型号",),
+               allowed=_("产品型号代码，用逗号分隔"), example="P60-PRO,P60"),
+        Column("cost_price", _("成本价"), parse=cells.parse_decimal, required=True, example="320.00"),
+        Column("retail_price", _("零售价"), parse=cells.parse_decimal, required=True, example="599.00"),
+        Column("warranty_days", _("备件保修天数"), parse=lambda v: cells.parse_int(v, maximum=3650),
+               aliases=("保修天数",), example="90"),
+        Column("is_serialized", _("序列号管理"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+        Column("main_part_for", _("主要部件所属品类"), parse=_categories, allowed=_labels(ProductCategory.choices),
+               example="手机"),
+        text_column("supplier", _("供应商"), 80, example="某某电子"),
+        Column("supplier_warranty_days", _("供应商保修天数"), parse=lambda v: cells.parse_int(v, maximum=3650),
+               example="365"),
+        Column("lead_time_days", _("采购周期（天）"), parse=lambda v: cells.parse_int(v, maximum=365),
+               aliases=("采购周期",), example="7"),
+        Column("is_active", _("启用"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+    )
+
+    def prepare(self, rows: list[Row]) -> None:
+        codes = {c for r in rows for c in (r.get("compatible_models") or [])}
+        self._models = {m.code.upper(): m for m in ProductModel.objects.filter(code__in=codes)}
+
+    def validate(self, row: Row) -> None:
+        missing = [c for c in row.get("compatible_models") or [] if c not in self._models]
+        if missing:
+            row.error("compatible_models", _t("未知的产品型号代码：%(codes)s") % {"codes": "、".join(missing)})
+
+    def key_of(self, row: Row) -> tuple | None:
+        return (row.get("sku").upper(),) if row.get("sku") else None
+
+    def lookup(self, rows: list[Row]) -> dict[tuple, Any]:
+        return {(p.sku,): p for p in Part.objects.filter(sku__in=[r.get("sku").upper() for r in rows])}
+
+    def save(self, row: Row) -> None:
+        part = row.existing or Part(sku=row.get("sku").upper())
+        for key in ("name", "category", "cost_price", "retail_price", "warranty_days", "is_serialized",
+                    "main_part_for", "supplier", "supplier_warranty_days", "lead_time_days", "is_active"):
+            if row.get(key) is not None:
+                setattr(part, key, row.get(key))
+        models = ([self._models[c] for c in row.get("compatible_models")]
+                  if row.get("compatible_models") is not None else None)
+        part_save(part=part, by=self.by, compatible_models=models)
+
+
+@register
+class StockImporter(Importer):
+    """Opening stock and stock counts: the counted quantity per part × location becomes an ``adjust``
+    movement in the ledger (the difference to what is recorded)."""
+
+    key = "parts.stocklevel"
+    model = StockLevel
+    label = _("库存（期初 / 盘点）")
+    natural_key = ("sku", "location")
+    columns = (
+        text_column("sku", _("物料编码"), 40, required=True, aliases=("SKU", "编码", "料号"), example="SCR-P60"),
+        text_column("location", _("库位编码"), 30, required=True, aliases=("库位", "仓库"), example="WH-SH"),
+        Column("on_hand", _("在库数量"), parse=lambda v: cells.parse_int(v, maximum=10_000_000), required=True,
+               aliases=("数量", "库存"), example="20"),
+        Column("reorder_point", _("补货点"), parse=lambda v: cells.parse_int(v, maximum=10_000_000), example="5"),
+    )
+
+    def key_of(self, row: Row) -> tuple | None:
+        if not row.get("sku") or not row.get("location"):
             return None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(_("必须是整数"))
-        if number != int(number):
-            raise ValueError(_("必须是整数"))
-        return int(number)
+        return (row.get("sku").upper(), row.get("location").upper())
+
+    def prepare(self, rows: list[Row]) -> None:
+        skus = {r.get("sku").upper() for r in rows if r.get("sku")}
+        self._parts = {p.sku: p for p in Part.objects.filter(sku__in=skus)}
+        codes = {r.get("location") for r in rows if r.get("location")}
+        self._locations = {loc.code.upper(): loc for loc in Location.objects.filter(code__in=codes | {
+            c.upper() for c in codes})}
+
+    def validate(self, row: Row) -> None:
+        if row.get("sku") and row.get("sku").upper() not in self._parts:
+            row.error("sku", _t("未知的物料编码"))
+        if row.get("location") and row.get("location").upper() not in self._locations:
+            row.error("location", _t("未知的库位编码"))
+
+    def lookup(self, rows: list[Row]) -> dict[tuple, Any]:
+        levels = StockLevel.objects.select_related("part", "location").filter(
+            part__sku__in=[r.get("sku").upper() for r in rows])
+        return {(s.part.sku, s.location.code.upper()): s for s in levels}
+
+    def check_existing(self, row: Row) -> None:
+        if row.get("on_hand") is not None and row.get("on_hand") < row.existing.reserved:
+            row.error("on_hand", _t("不能少于已预留的 %(n)s 件") % {"n": row.existing.reserved})
+
+    def changed(self, row: Row) -> bool:
+        level = row.existing
+        return level.on_hand != row.get("on_hand") or (
+            row.get("reorder_point") is not None and level.reorder_point != row.get("reorder_point"))
+
+    def save(self, row: Row) -> None:
+        stock_set(part=self._parts[row.get("sku").upper()], location=self._locations[row.get("location").upper()],
+                  on_hand=row.get("on_hand"), reorder_point=row.get("reorder_point"), by=self.by,
+                  reason=_t("库存导入"), reference="import")
 
 
-class _AllOrNothing:
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        # One bad row rolls the whole file back, whoever calls the import (admin, shell, command).
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
-                                   collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True,
-                                   **kwargs)
+@register_exporter
+class PartExporter(Exporter):
+    key = "parts.part"
+    model = Part
+    columns = (
+        ExportColumn(_("物料编码"), attr("sku")),
+        ExportColumn(_("名称"), attr("name"), width=24),
+        ExportColumn(_("类别"), choice("category")),
+        ExportColumn(_("适用型号"), lambda p: ",".join(m.code for m in p.compatible_models.all())),
+        ExportColumn(_("成本价"), attr("cost_price")),
+        ExportColumn(_("零售价"), attr("retail_price")),
+        ExportColumn(_("备件保修天数"), attr("warranty_days")),
+        ExportColumn(_("序列号管理"), attr("is_serialized")),
+        ExportColumn(_("主要部件所属品类"), lambda p: ",".join(str(dict(ProductCategory.choices).get(c, c))
+                                                        for c in p.main_part_for or [])),
+        ExportColumn(_("供应商"), attr("supplier")),
+        ExportColumn(_("供应商保修天数"), attr("supplier_warranty_days")),
+        ExportColumn(_("采购周期（天）"), attr("lead_time_days")),
+        ExportColumn(_("启用"), attr("is_active")),
+    )
+
+    def base_queryset(self):
+        return Part.objects.prefetch_related("compatible_models")
 
 
-class PartResource(_AllOrNothing, resources.ModelResource):
-    sku = fields.Field(attribute="sku", column_name="sku")
-    compatible_models = fields.Field(
-        attribute="compatible_models", column_name="compatible_models",
-        widget=widgets.ManyToManyWidget(ProductModel, field="code", separator=","))
-    main_part_for = fields.Field(attribute="main_part_for", column_name="main_part_for", widget=ListWidget())
-    warranty_days = fields.Field(attribute="warranty_days", column_name="warranty_days",
-                                 widget=StrictIntegerWidget())
+@register_exporter
+class StockExporter(Exporter):
+    key = "parts.stocklevel"
+    model = StockLevel
+    columns = (
+        ExportColumn(_("物料编码"), attr("part__sku")),
+        ExportColumn(_("名称"), attr("part__name"), width=24),
+        ExportColumn(_("库位编码"), attr("location__code")),
+        ExportColumn(_("在库数量"), attr("on_hand")),
+        ExportColumn(_("已预留"), attr("reserved")),
+        ExportColumn(_("可用"), attr("available")),
+        ExportColumn(_("补货点"), attr("reorder_point")),
+    )
 
-    class Meta:
-        model = Part
-        import_id_fields = ("sku",)
-        fields = ("sku", "name", "category", "compatible_models", "cost_price", "retail_price", "warranty_days",
-                  "is_serialized", "main_part_for", "supplier", "supplier_warranty_days", "lead_time_days",
-                  "is_active")
-        export_order = fields
-        skip_unchanged = False
-        use_bulk = False
-        clean_model_instances = True
-        name = _l("备件目录")
-
-    def before_import_row(self, row, **kwargs):
-        if row.get("sku"):
-            row["sku"] = str(row["sku"]).strip().upper()
-        codes = [c.strip() for c in str(row.get("compatible_models") or "").split(",") if c.strip()]
-        if codes:
-            known = set(ProductModel.objects.filter(code__in=codes).values_list("code", flat=True))
-            missing = [c for c in codes if c not in known]
-            if missing:
-                raise ValidationError({"compatible_models": _("未知的产品型号代码：%(codes)s")
-                                       % {"codes": ", ".join(missing)}})
-
-    def do_instance_save(self, instance, is_create):
-        try:
-            part_save(part=instance, by=getattr(self, "_import_user", None))
-        except DomainError as exc:
-            raise ValidationError(str(exc))
-
-    def before_import(self, dataset, **kwargs):
-        self._import_user = kwargs.get("user")
-
-
-class StockLevelResource(_AllOrNothing, resources.ModelResource):
-    part = fields.Field(attribute="part", column_name="sku", widget=widgets.ForeignKeyWidget(Part, field="sku"))
-    part_name = fields.Field(attribute="part__name", column_name="name", readonly=True)
-    location = fields.Field(attribute="location", column_name="location",
-                            widget=widgets.ForeignKeyWidget(Location, field="code"))
-    on_hand = fields.Field(attribute="on_hand", column_name="on_hand", widget=StrictIntegerWidget())
-    reserved = fields.Field(attribute="reserved", column_name="reserved", readonly=True)
-    available = fields.Field(attribute="available", column_name="available", readonly=True)
-    reorder_point = fields.Field(attribute="reorder_point", column_name="reorder_point",
-                                 widget=StrictIntegerWidget())
-
-    class Meta:
-        model = StockLevel
-        import_id_fields = ("part", "location")
-        fields = ("part", "part_name", "location", "on_hand", "reserved", "available", "reorder_point")
-        export_order = fields
-        skip_unchanged = False
-        use_bulk = False
-        name = _l("库存")
-
-    def before_import(self, dataset, **kwargs):
-        self._import_user = kwargs.get("user")
-
-    def get_queryset(self):
+    def base_queryset(self):
         return StockLevel.objects.select_related("part", "location")
-
-    def before_import_row(self, row, **kwargs):
-        errors = {}
-        for column in ("sku", "location", "on_hand"):
-            if row.get(column) in (None, ""):
-                errors[column] = _("必填")
-        if row.get("sku") and not Part.objects.filter(sku=str(row["sku"]).strip()).exists():
-            errors["sku"] = _("未知的物料编码：%(sku)s") % {"sku": row["sku"]}
-        if row.get("location") and not Location.objects.filter(code=str(row["location"]).strip()).exists():
-            errors["location"] = _("未知的库位编码：%(code)s") % {"code": row["location"]}
-        if errors:
-            raise ValidationError(errors)
-
-    def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
-        errors = {}
-        if instance.on_hand is None or instance.on_hand < 0:
-            errors["on_hand"] = _("在库数量必须是非负整数")
-        if instance.reorder_point is None:
-            instance.reorder_point = 0
-        elif instance.reorder_point < 0:
-            errors["reorder_point"] = _("补货点必须是非负整数")
-        if errors:
-            raise ValidationError(errors)
-
-    def save_instance(self, instance, is_create, row, **kwargs):
-        # Never save the row directly: the counted quantity becomes an adjust movement.
-        try:
-            level = stock_set(part=instance.part, location=instance.location, on_hand=instance.on_hand,
-                              reorder_point=instance.reorder_point, by=getattr(self, "_import_user", None),
-                              reason=_("库存导入"), reference="import")
-        except DomainError as exc:
-            raise ValidationError({"on_hand": str(exc)})
-        instance.pk = level.pk
-        instance.on_hand, instance.reserved = level.on_hand, level.reserved
-
-    def save_m2m(self, instance, row, **kwargs):
-        return None

@@ -14,19 +14,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
-from import_export.admin import ImportExportModelAdmin
 
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
 from config.proxies import client_ip
-from parts.models import Part
 from tickets import policy
 from tickets.address_forms import PlaceModelForm
 from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin, ServiceSaveAdminMixin, choices_filter
 from tickets.exceptions import DomainError
-from tickets.models import FaultCategory, ProductModel
-from tickets.resources import PolicyResource
+from tickets.importing.admin import DataAdminMixin
 
 from . import services
 from .models import (
@@ -45,6 +41,14 @@ from .models import (
     Technician,
     WarrantyCard,
     WarrantyRuleSet,
+)
+from .resources import (
+    PriceListExporter,
+    PriceListImporter,
+    ServiceCenterExporter,
+    ServiceCenterImporter,
+    TechnicianExporter,
+    TechnicianImporter,
 )
 from .selectors import price_items_for, quote_history
 from .services.centers import coverage_codes_parse
@@ -509,33 +513,10 @@ class QCQueueAdmin(RepairOrderAdmin):
 # Price list with import/export
 # ----------------------------------------------------------------------------------------------
 
-class PriceListResource(resources.ModelResource):
-    product_model = fields.Field(attribute="product_model", column_name="product_model",
-                                 widget=widgets.ForeignKeyWidget(ProductModel, field="code"))
-    fault_category = fields.Field(attribute="fault_category", column_name="fault_category",
-                                  widget=widgets.ForeignKeyWidget(FaultCategory, field="code"))
-    part = fields.Field(attribute="part", column_name="part", widget=widgets.ForeignKeyWidget(Part, field="sku"))
-
-    class Meta:
-        model = PriceListItem
-        fields = ("product_model", "fault_category", "kind", "code", "name", "part", "unit_price", "optional",
-                  "valid_from", "valid_to")
-        import_id_fields = ("product_model", "fault_category", "code", "valid_from")
-        use_bulk = False
-        skip_unchanged = True
-
-    def do_instance_save(self, instance, is_create):
-        """Each imported row goes through the price-list service (validation, closing the old version)."""
-        saved = services.price_item_upsert(
-            product_model=instance.product_model, fault_category=instance.fault_category, kind=instance.kind,
-            code=instance.code, name=instance.name, unit_price=instance.unit_price, valid_from=instance.valid_from,
-            valid_to=instance.valid_to, part=instance.part, optional=bool(instance.optional))
-        instance.pk = saved.pk
-
-
 @admin.register(PriceListItem)
-class PriceListItemAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [PriceListResource]
+class PriceListItemAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = PriceListImporter
+    exporter_class = PriceListExporter
     list_display = ("product_model", "fault_category", "kind", "code", "name", "unit_price", "optional", "valid_from",
                     "valid_to")
     list_filter = ("kind", "fault_category")
@@ -694,7 +675,9 @@ class ServiceCenterForm(PlaceModelForm):
 
 
 @admin.register(ServiceCenter)
-class ServiceCenterAdmin(PolicyAdminMixin, ImportExportModelAdmin):
+class ServiceCenterAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = ServiceCenterImporter
+    exporter_class = ServiceCenterExporter
     form = ServiceCenterForm
     list_display = ("code", "name", "region", "province", "city", "coverage_label", "service_radius_km", "is_active")
     list_filter = ("region", "is_active")
@@ -716,16 +699,10 @@ class ServiceCenterAdmin(PolicyAdminMixin, ImportExportModelAdmin):
                                      coverage=form.cleaned_data.get("coverage") or [])
 
 
-class TechnicianResource(PolicyResource):
-    contact_fields = {"phone": "phone"}
-
-    class Meta:
-        model = Technician
-
-
 @admin.register(Technician)
-class TechnicianAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [TechnicianResource]
+class TechnicianAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = TechnicianImporter
+    exporter_class = TechnicianExporter
     list_display = ("employee_no", "name", "center", "level", "on_duty", "is_qc_inspector")
     list_filter = ("on_duty", "level", "center")
     list_select_related = ("center",)

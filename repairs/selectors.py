@@ -133,3 +133,27 @@ def staff_display_name(user) -> str:
     if first and last:
         return f"{last}{first}" if not (first + last).isascii() else f"{first} {last}"
     return first or last or user.get_username()
+
+
+def ticket_charges(*, ticket_ids: list[int]) -> dict[int, Decimal]:
+    """What each ticket's customer was charged: the totals of the approved quote versions of its repair
+    orders (a free 三包 repair counts 0.00). Tickets without an approved quote are absent."""
+    from django.db.models import Sum
+
+    from .models import Quote
+
+    rows = (Quote.objects.filter(repair_order__ticket_id__in=ticket_ids, status=Quote.Status.APPROVED)
+            .values("repair_order__ticket_id").annotate(total=Sum("total")))
+    return {r["repair_order__ticket_id"]: r["total"] for r in rows}
+
+
+def ticket_fitted_parts(*, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The parts fitted on each ticket's repairs, as ``name ×quantity``, in fitting order."""
+    from .models import FittedPart
+
+    out: dict[int, list[str]] = {}
+    rows = (FittedPart.objects.filter(repair_order__ticket_id__in=ticket_ids)
+            .values_list("repair_order__ticket_id", "part__name", "quantity").order_by("pk"))
+    for ticket_id, name, quantity in rows:
+        out.setdefault(ticket_id, []).append(f"{name}×{quantity}" if quantity != 1 else name)
+    return out

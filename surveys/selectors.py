@@ -103,3 +103,15 @@ def follow_up_queue(*, center_ids: list[int] | None = None) -> QuerySet[FollowUp
     if center_ids is not None:
         qs = qs.filter(center_id__in=center_ids)
     return qs
+
+
+def ticket_satisfaction(*, ticket_ids: list[int]) -> dict[int, dict]:
+    """Each answered ticket's survey: the mean of its speed, attitude and result scores (1–5, one
+    decimal) and the NPS answer."""
+    out: dict[int, dict] = {}
+    rows = Response.objects.filter(ticket_id__in=ticket_ids).values_list("ticket_id", "speed", "attitude", "result",
+                                                                         "nps")
+    for ticket_id, *scores, nps in rows:
+        given = [s for s in scores if s is not None]
+        out[ticket_id] = {"score": round(sum(given) / len(given), 1) if given else None, "nps": nps}
+    return out

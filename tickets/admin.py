@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
 from tickets.admin_mixins import (
     EstimatedCountPaginator,
@@ -29,9 +28,11 @@ from .address_forms import PlaceModelForm
 from .events import event_label, kind_choices, state_label
 from .exceptions import DomainError
 from .files import attachment_staff_url
+from .importing.admin import DataAdminMixin
 from .models import (
     Attachment,
     Customer,
+    DataJob,
     Device,
     FaultCategory,
     IdempotencyRecord,
@@ -42,7 +43,17 @@ from .models import (
     TicketEvent,
     TicketSequence,
 )
-from .resources import CustomerResource, DeviceResource, ProductModelResource, TicketResource
+from .resources import (
+    CustomerExporter,
+    CustomerImporter,
+    DeviceExporter,
+    DeviceImporter,
+    FaultCategoryExporter,
+    FaultCategoryImporter,
+    ProductModelExporter,
+    ProductModelImporter,
+    TicketExporter,
+)
 from .validators import mask_phone
 
 
@@ -69,8 +80,9 @@ class TicketAdminForm(PlaceModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [CustomerResource]
+class CustomerAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = CustomerImporter
+    exporter_class = CustomerExporter
     form = CustomerAdminForm
     readonly_fields = ("province_code", "city_code", "district_code")
     list_display = ("name", "masked_phone_col", "tier", "city", "district", "created_at")
@@ -96,16 +108,18 @@ class CustomerAdmin(PolicyAdminMixin, ImportExportModelAdmin):
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [ProductModelResource]
+class ProductModelAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = ProductModelImporter
+    exporter_class = ProductModelExporter
     list_display = ("brand", "name", "code", "category", "list_price", "is_active")
     list_filter = ("category", "brand", "is_active")
     search_fields = ("brand", "name", "code")
 
 
 @admin.register(Device)
-class DeviceAdmin(PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [DeviceResource]
+class DeviceAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = DeviceImporter
+    exporter_class = DeviceExporter
     list_display = ("serial_number", "product_model", "owner", "purchase_date", "sales_channel")
     list_filter = ("sales_channel", "product_model__category", "product_model__brand")
     search_fields = ("=serial_number", "invoice_number", "owner__name", "=owner__phone")
@@ -115,7 +129,9 @@ class DeviceAdmin(PolicyAdminMixin, ImportExportModelAdmin):
 
 
 @admin.register(FaultCategory)
-class FaultCategoryAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class FaultCategoryAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = FaultCategoryImporter
+    exporter_class = FaultCategoryExporter
     list_display = ("code", "name", "parent", "department", "default_priority", "default_service_mode",
                     "required_skill", "is_active")
     list_filter = ("department", "default_priority", "is_active")
@@ -231,8 +247,8 @@ class SlaLeftFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, ImportExportModelAdmin):
-    resource_classes = [TicketResource]
+class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    exporter_class = TicketExporter
     change_form_template = "admin/tickets/ticket/change_form.html"
     form = TicketAdminForm
     list_display = ("number", "status_badge", "possible_duplicate", "customer", "product_model", "fault_category",
@@ -497,3 +513,48 @@ import tickets.intake.admin  # noqa: E402, F401
 import tickets.outbox.admin  # noqa: E402, F401
 import tickets.progress.admin  # noqa: E402, F401
 import tickets.sla.admin  # noqa: E402, F401
+
+
+@admin.register(DataJob)
+class DataJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each user's own imports and exports (a superuser sees everyone's): status, progress and a link
+    to the job's page with its report and files."""
+
+    list_display = ("created_at", "kind", "target_label", "status", "original_name", "total", "processed",
+                    "job_link")
+    list_filter = ("status",)
+    list_select_related = ("created_by",)
+    fields = ("kind", "target", "status", "mode", "original_name", "total", "processed", "created_by",
+              "created_at", "started_at", "finished_at")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(created_by=request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and (
+            obj is None or request.user.is_superuser or obj.created_by_id == request.user.pk)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.display(description=_("数据"))
+    def target_label(self, obj: DataJob) -> str:
+        from .exporting import exporter_for
+        from .importing.base import importer_for
+
+        try:
+            return (importer_for if obj.kind == DataJob.Kind.IMPORT else exporter_for)(obj.target).title()
+        except KeyError:
+            return obj.target
+
+    @admin.display(description=_("详情"))
+    def job_link(self, obj: DataJob) -> str:
+        from django.urls import NoReverseMatch, reverse
+
+        app_label, _sep, model = obj.target.partition(".")
+        try:
+            url = reverse(f"admin:{app_label}_{model}_job", args=[obj.uuid])
+        except NoReverseMatch:
+            return "-"
+        return format_html('<a href="{}">{}</a>', url, gettext("查看"))

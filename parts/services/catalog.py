@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def part_save(*, part: Part, by: AbstractBaseUser | None) -> Part:
+def part_save(*, part: Part, by: AbstractBaseUser | None, compatible_models: list | None = None) -> Part:
     """Validate (fields, choices, price constraints) and save a catalog part; stock is never touched here.
+    ``compatible_models`` (product models), when given, replaces the part's compatible models.
 
     Raises ``ValidationFailed`` with the field errors in ``extra`` when anything is invalid.
     """
@@ -32,4 +33,6 @@ def part_save(*, part: Part, by: AbstractBaseUser | None) -> Part:
         raise ValidationFailed(_("备件资料有误：%(errors)s") % {"errors": "; ".join(
             f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())}, extra={"errors": exc.message_dict})
     part.save()
+    if compatible_models is not None:
+        part.compatible_models.set(compatible_models)
     return part

@@ -227,6 +227,39 @@ def assignment_add_helper(*, ticket: Ticket, technician: Technician,
 
 
 @transaction.atomic
+def technician_save(*, technician: Technician, by: AbstractBaseUser | None, on_duty: bool | None = None) -> Technician:
+    """Create or update a technician's profile (centre, skills, level, capacity). A change of duty goes
+    through ``technician_set_duty`` (going off duty re-dispatches their waiting tickets). Raises
+    PermissionDeniedError (a manager may change only their centre's technicians) or ValidationFailed."""
+    from django.core.exceptions import ValidationError
+
+    if technician.pk:
+        stored = Technician.objects.get(pk=technician.pk)
+        policy.require(by, "repairs.change_technician", stored,
+                       message=_("您没有修改该工程师的权限。"))
+    else:
+        policy.require(by, "repairs.add_technician", message=_("您没有新增工程师的权限。"))
+        if on_duty is not None:
+            technician.on_duty = on_duty
+    if by is not None and technician.center_id and not policy.in_scope(by, technician.center):
+        raise PermissionDeniedError(_("只能把工程师安排到本网点。"))
+    try:
+        technician.full_clean(exclude=["user", "on_duty"])
+    except ValidationError as exc:
+        raise ValidationFailed(_("工程师资料有误。"), extra={"fields": exc.message_dict}) from None
+    if technician.pk:
+        fields = ["center", "employee_no", "name", "phone", "skills", "product_categories", "level", "capacity",
+                  "is_qc_inspector", "updated_at"]
+        technician.save(update_fields=fields)
+        if on_duty is not None:
+            technician_set_duty(technician=technician, on_duty=on_duty, by=by)
+            technician.on_duty = on_duty
+    else:
+        technician.save()
+    return technician
+
+
+@transaction.atomic
 def technician_set_duty(*, technician: Technician, on_duty: bool, by: AbstractBaseUser | None) -> Technician:
     """Put a technician on or off duty. Going off duty re-dispatches every ticket still waiting for
     them (lead assignment on an ``assigned`` ticket) to the next candidate, and ends their helper

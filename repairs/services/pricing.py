@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tickets import policy
 from tickets.exceptions import ValidationFailed
 from tickets.models import FaultCategory, ProductModel, Ticket
 
@@ -35,6 +36,7 @@ def price_item_upsert(*, product_model: ProductModel, fault_category: FaultCateg
     A new ``valid_from`` makes a new version; the previous open-ended version is closed the day
     before, so at most one version of a code is valid on any day. Raises ValidationFailed.
     """
+    policy.require(by, "repairs.change_pricelistitem", message=_("您没有修改价目表的权限。"))
     if kind not in LineKind.values:
         raise ValidationFailed(_("价目类型无效。"))
     if unit_price is None or Decimal(unit_price) < 0:

@@ -185,11 +185,11 @@ def test_import_admin_preview_shows_row_errors(wh_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = wh_client.post(reverse("admin:parts_stocklevel_import"), {
-        "import_file": SimpleUploadedFile("stock.csv", csv.encode(), content_type="text/csv"),
-        "format": "0", "resource": "0"})
+        "file": SimpleUploadedFile("stock.csv", csv.encode(), content_type="text/csv"), "mode": "all"}, follow=True)
     assert response.status_code == 200
     body = response.content.decode()
     assert "NOWHERE" in body
+    assert "未知的库位编码" in body
     assert not StockLevel.objects.exists()
     assert not SerialUnit.objects.exists()
 
@@ -201,14 +201,10 @@ def test_import_admin_preview_then_confirm_writes_through_ledger(wh_client, ware
     loc = factories.LocationFactory(code="IMC-L")
     csv = "sku,location,on_hand,reorder_point\nIMC-1,IMC-L,6,2\n"
     preview = wh_client.post(reverse("admin:parts_stocklevel_import"), {
-        "import_file": SimpleUploadedFile("stock.csv", csv.encode(), content_type="text/csv"),
-        "format": "0", "resource": "0"})
-    assert preview.status_code == 200
+        "file": SimpleUploadedFile("stock.csv", csv.encode(), content_type="text/csv"), "mode": "all"})
+    assert preview.status_code == 302
     assert not StockLevel.objects.exists()
-    confirm = preview.context["confirm_form"]
-    assert confirm is not None
-    done = wh_client.post(reverse("admin:parts_stocklevel_process_import"), {
-        **confirm.initial, "resource": confirm.initial.get("resource", "0")})
+    done = wh_client.post(preview["Location"], {"action": "all"})
     assert done.status_code == 302
     level = StockLevel.objects.get(part=part, location=loc)
     assert (level.on_hand, level.reorder_point) == (6, 2)

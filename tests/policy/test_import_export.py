@@ -14,9 +14,15 @@ from tickets.models import Customer
 pytestmark = pytest.mark.django_db
 
 
-def _export(client, url, resource: str, fields: tuple[str, ...]):
-    data = {"format": "0", "resource": "0", **{f"{resource}_{f}": "on" for f in fields}}
-    return client.post(url, data)
+def _export(client, url, resource: str = "", fields: tuple[str, ...] = ()):
+    response = client.post(url, {"format": "csv"})
+    if response.status_code == 200 and hasattr(response, "streaming_content"):
+        response.content_bytes = b"".join(response.streaming_content)
+    return response
+
+
+def _body(response) -> str:
+    return response.content_bytes.decode("utf-8-sig")
 
 
 @pytest.fixture
@@ -33,12 +39,13 @@ def test_warehouse_cannot_export_customers(client, customers, warehouse_user):
     assert response.status_code == 403
     assert "13900001234" not in response.content.decode(errors="ignore")
     assert client.get(url).status_code == 403
+    assert client.get(reverse("admin:tickets_customer_changelist")).status_code == 403
 
 
 @pytest.mark.parametrize("model", ["customer", "device", "ticket"])
 def test_warehouse_cannot_open_any_personal_data_export(client, warehouse_user, model):
     client.force_login(warehouse_user)
-    assert client.post(reverse(f"admin:tickets_{model}_export"), {"format": "0"}).status_code == 403
+    assert client.post(reverse(f"admin:tickets_{model}_export"), {"format": "csv"}).status_code == 403
 
 
 def test_export_masks_contact_data_without_the_permission(client, customers, ops_user):
@@ -47,7 +54,7 @@ def test_export_masks_contact_data_without_the_permission(client, customers, ops
     response = _export(client, reverse("admin:tickets_customer_export"), "customerresource",
                        ("name", "phone", "email", "address"))
     assert response.status_code == 200
-    body = response.content.decode("utf-8-sig")
+    body = _body(response)
     assert "13900001234" not in body
     assert "139****1234" in body
     assert "wang@example.com" not in body
@@ -60,8 +67,7 @@ def test_export_masks_contact_data_without_the_permission(client, customers, ops
 def test_export_is_whole_for_a_role_that_calls_customers(client, customers, agent):
     client.force_login(agent)
     assert agent.has_perm("tickets.view_full_contact")
-    body = _export(client, reverse("admin:tickets_customer_export"), "customerresource",
-                   ("name", "phone")).content.decode("utf-8-sig")
+    body = _body(_export(client, reverse("admin:tickets_customer_export")))
     assert "13900001234" in body
     assert "王小明" in body
 
@@ -82,13 +88,10 @@ def test_qc_cannot_open_the_price_list_import_or_change_a_price(client, qc_user,
     assert client.get(url).status_code == 403
     csv = ("product_model,fault_category,kind,code,name,part,unit_price,chargeable,valid_from,valid_to\n"
            "P60,screen-broken,labor,L-SCREEN,更换屏幕工时,,1.00,1,2026-01-01,\n")
-    response = client.post(url, {"import_file": SimpleUploadedFile("p.csv", csv.encode(), content_type="text/csv"),
-                                 "format": "0", "resource": "0"})
+    response = client.post(url, {"file": SimpleUploadedFile("p.csv", csv.encode(), content_type="text/csv"),
+                                 "mode": "all"})
     assert response.status_code == 403
-    confirm = client.post(reverse("admin:repairs_pricelistitem_process_import"),
-                          {"import_file_name": "x.csv", "original_file_name": "p.csv", "format": "0",
-                           "resource": "0"})
-    assert confirm.status_code == 403
+    assert client.get(reverse("admin:repairs_pricelistitem_import_template")).status_code == 403
     price_item.refresh_from_db()
     assert price_item.unit_price == Decimal("40.00")
 
@@ -115,3 +118,46 @@ def test_manager_cannot_bulk_import_centre_rows(client, db):
     assert user.has_perm("repairs.add_technician")
     assert user.has_perm("repairs.change_technician")
     assert client.get(reverse("admin:repairs_technician_import")).status_code == 403
+
+
+def test_centre_manager_exports_only_their_centres_tickets(client, db):
+    from django.contrib.auth.models import Group
+
+    user = factories.UserFactory(username="mgr3", is_staff=True)
+    user.groups.add(Group.objects.get(name="网点经理"))
+    mine, other = factories.ServiceCenterFactory(code="MINE"), factories.ServiceCenterFactory(code="OTHER")
+    mine.managers.add(user)
+    from tickets.models import Ticket
+
+    own, theirs = factories.TicketFactory(), factories.TicketFactory()
+    Ticket.objects.filter(pk=own.pk).update(service_center=mine)
+    Ticket.objects.filter(pk=theirs.pk).update(service_center=other)
+    client.force_login(user)
+    body = _body(_export(client, reverse("admin:tickets_ticket_export")))
+    assert own.number in body
+    assert theirs.number not in body
+
+
+def test_export_to_xlsx_masks_contact_data_too(client, customers, ops_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(ops_user)
+    response = client.post(reverse("admin:tickets_customer_export"), {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "139****1234" in values
+    assert "13900001234" not in values
+
+
+def test_import_job_of_another_user_is_not_found(client, ops_user, superuser):
+    from tests.dataio.helpers import csv_bytes
+    from tickets.importing.jobs import import_job_create
+
+    upload = SimpleUploadedFile("c.csv", csv_bytes([["姓名", "电话"], ["张三", "13800138000"]]))
+    job = import_job_create(target="tickets.customer", upload=upload, by=superuser)
+    client.force_login(ops_user)
+    assert client.get(reverse("admin:tickets_customer_job", args=[job.uuid])).status_code == 404
+    assert client.post(reverse("admin:tickets_customer_job", args=[job.uuid]), {"action": "all"}).status_code == 404
+    assert not Customer.objects.filter(phone="13800138000").exists()

@@ -114,27 +114,24 @@ def test_changelists_use_constant_queries(client, superuser, workshop, png, name
 
 
 def test_price_list_import_export_round_trip(workshop):
-    import tablib
-
-    from repairs.admin import PriceListResource
     from repairs.models import PriceListItem
+    from repairs.resources import PriceListExporter, PriceListImporter
+    from tests.dataio.helpers import csv_bytes, run
 
-    exported = PriceListResource().export()
-    assert "L-SCREEN" in exported.csv
-    data = tablib.Dataset(headers=exported.headers)
-    data.append([workshop["model"].code, workshop["fault"].code, "labor", "L-GLUE", "屏幕密封胶处理", "", "25.00",
-                 "0", "2026-01-01", ""])
-    result = PriceListResource().import_data(data, dry_run=False, raise_errors=True)
-    assert not result.has_errors()
+    exporter = PriceListExporter()
+    header = exporter.header()
+    assert any("L-SCREEN" in row for row in exporter.rows())
+    model, fault = workshop["model"].code, workshop["fault"].code
+    data = csv_bytes([header, [model, fault, "工时", "L-GLUE", "屏幕密封胶处理", "", "25.00", "否", "2026-01-01", ""]])
+    report = run(PriceListImporter, data)
+    assert (report.created, report.failed) == (1, 0), report.errors
     assert PriceListItem.objects.get(code="L-GLUE").unit_price == 25
     # a new version of an existing code closes the open-ended old one (the service's rule)
-    newer = tablib.Dataset(headers=exported.headers)
-    newer.append([workshop["model"].code, workshop["fault"].code, "labor", "L-GLUE", "屏幕密封胶处理", "", "30.00",
-                  "0", "2026-06-01", ""])
-    assert not PriceListResource().import_data(newer, dry_run=False, raise_errors=True).has_errors()
+    newer = csv_bytes([header, [model, fault, "labor", "L-GLUE", "屏幕密封胶处理", "", "30.00", "0", "2026/6/1", ""]])
+    assert run(PriceListImporter, newer).created == 1
     assert str(PriceListItem.objects.get(code="L-GLUE", valid_from="2026-01-01").valid_to) == "2026-05-31"
-    bad = tablib.Dataset(headers=exported.headers)
-    bad.append([workshop["model"].code, workshop["fault"].code, "labor", "L-BAD", "坏价格", "", "-5",
-                "0", "2026-01-01", ""])
-    assert PriceListResource().import_data(bad, dry_run=False).has_errors()
+    bad = csv_bytes([header, [model, fault, "labor", "L-BAD", "坏价格", "", "-5", "0", "2026-01-01", ""]])
+    report = run(PriceListImporter, bad)
+    assert report.failed == 1
+    assert report.errors[0].column == "单价"
     assert not PriceListItem.objects.filter(code="L-BAD").exists()

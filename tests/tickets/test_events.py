@@ -107,8 +107,9 @@ def test_admin_timeline_and_event_list_show_labels_not_codes(client, superuser):
 
 @pytest.mark.django_db
 def test_ticket_export_shows_state_labels():
-    from tickets.resources import TicketResource
+    from tickets.resources import TicketExporter
 
     factories.TicketFactory()
-    dataset = TicketResource().export()
-    assert dataset.dict[0]["status"] == str(Ticket.Status.NEW.label)
+    exporter = TicketExporter()
+    row = dict(zip(exporter.header(), next(exporter.rows()), strict=True))
+    assert row["状态"] == str(Ticket.Status.NEW.label)

@@ -9,6 +9,7 @@ from .core import *  # noqa: F403
 from .core import _new_tracking_token  # noqa: F401  (referenced by migration 0001)
 from .dispatch import *  # noqa: F403
 from .intake import *  # noqa: F403
+from .jobs import *  # noqa: F403
 from .otp import *  # noqa: F403
 from .outbox import *  # noqa: F403
 from .progress import *  # noqa: F403

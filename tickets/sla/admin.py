@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 from tickets.calendar import years_without_calendar
 from tickets.exceptions import DomainError
+from tickets.importing.admin import DataAdminMixin
 from tickets.models import CalendarDay, SlaClock, SlaLedgerEntry, SlaPolicy
+from tickets.resources import CalendarDayExporter, CalendarDayImporter, SlaPolicyExporter, SlaPolicyImporter
 
 from .selectors import sla_ledger, urgency_colour
 from .services import calendar_days_enter, calendar_load_library
@@ -90,7 +92,9 @@ ENTRY_TEMPLATE = engines["django"].from_string("""{% extends "admin/base_site.ht
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
+class CalendarDayAdmin(OwnOrFallbackPermissions, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = CalendarDayImporter
+    exporter_class = CalendarDayExporter
     list_display = ("date", "weekday", "is_rest_day", "name", "source")
     list_filter = ("is_rest_day", "source")
     search_fields = ("name",)
@@ -139,7 +143,9 @@ class CalendarDayAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAd
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(OwnOrFallbackPermissions, PolicyAdminMixin, admin.ModelAdmin):
+class SlaPolicyAdmin(OwnOrFallbackPermissions, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = SlaPolicyImporter
+    exporter_class = SlaPolicyExporter
     list_display = ("name", "fault_category", "priority", "customer_tier", "response_hours", "resolution_hours",
                     "is_active")
     list_filter = ("is_active", "priority", "customer_tier")

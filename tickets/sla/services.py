@@ -110,6 +110,40 @@ def calendar_days_enter(*, text: str, by: Any = None) -> int:
     return len(entries)
 
 
+@transaction.atomic
+def calendar_day_set(*, date: dt.date, is_rest_day: bool, name: str = "", by: Any = None) -> CalendarDay:
+    """Record one day as a holiday or a make-up working day (a manual row, which a later library load
+    does not overwrite). Raises PermissionDeniedError."""
+    from tickets import policy
+
+    policy.require(by, "tickets.change_calendarday")
+    day, _created = CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_rest_day": is_rest_day, "name": (name or "")[:40],
+                             "source": CalendarDay.Source.MANUAL})
+    return day
+
+
+@transaction.atomic
+def sla_policy_save(*, policy: SlaPolicy, by: Any = None) -> SlaPolicy:
+    """Create or update an SLA policy: targets positive, response within resolution. Running clocks keep
+    the targets they started with. Raises PermissionDeniedError or ValidationFailed."""
+    from django.core.exceptions import ValidationError
+
+    from tickets import policy as access
+
+    access.require(by, "tickets.change_slapolicy" if policy.pk else "tickets.add_slapolicy")
+    if policy.response_hours is not None and policy.resolution_hours is not None and (
+            policy.response_hours <= 0 or policy.resolution_hours < policy.response_hours):
+        message = _("时限须大于 0，且解决时限不短于响应时限。")
+        raise ValidationFailed(message, extra={"fields": {"resolution_hours": [message]}})
+    try:
+        policy.full_clean()
+    except ValidationError as exc:
+        raise ValidationFailed(_("SLA 策略有误。"), extra={"fields": exc.message_dict}) from None
+    policy.save()
+    return policy
+
+
 # ---------------------------------------------------------------------------------------------
 # The clock
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,234 @@
+"""Writes of the hub's master data as ops load it: customers, product models, sales records (devices
+with their buyer) and the fault taxonomy.
+
+These are services (STYLE R3): the import and the admin both end here. The sales-record writes come in
+two shapes with one set of rules: ``device_record_check`` (the rules, without writing) and
+``devices_register_many`` (a batch written with bulk statements, which is what lets a brand's sales file
+of a hundred thousand rows load in seconds). ``tickets.services.device_register`` is the single-device
+path of intake and keeps the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import policy
+from .models import Customer, Device, FaultCategory, ProductModel
+from .services import _customer_locate, device_normalize_serial
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+DEVICE_DATES = ("purchase_date", "invoice_date", "delivered_on", "installed_on")
+DEVICE_FILLABLE = ("purchase_date", "invoice_number", "invoice_date", "sales_channel", "seller", "purchase_price",
+                   "region_code")
+
+
+# --- customers ------------------------------------------------------------------------------------
+
+CUSTOMER_FIELDS = ("name", "email", "tier", "province", "city", "district", "address")
+
+
+@transaction.atomic
+def customer_save(*, phone: str, by: AbstractBaseUser | None, **fields: Any) -> Customer:
+    """Create a customer or update one found by phone with the given (non-blank) fields: the import's
+    and the back office's upsert. The address is placed (省/市/区 codes) when it changes. Raises
+    PermissionDeniedError, or ValidationError naming the invalid fields; nothing is saved then."""
+    customer = Customer.objects.select_for_update().filter(phone=phone).first()
+    policy.require(by, "tickets.change_customer" if customer else "tickets.add_customer")
+    values = {k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v not in (None, "")}
+    if customer is None:
+        customer = Customer(phone=phone, **values)
+    else:
+        if any(k in values for k in ("province", "city", "district", "address")):
+            # An address is one unit: a new one replaces the old names, codes and position whole.
+            for key in ("province", "city", "district", "address", "province_code", "city_code", "district_code"):
+                setattr(customer, key, "")
+            customer.latitude = customer.longitude = None
+        for key, value in values.items():
+            setattr(customer, key, value)
+    _customer_locate(customer)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+# --- product models -------------------------------------------------------------------------------
+
+@transaction.atomic
+def product_model_save(*, product_model: ProductModel, by: AbstractBaseUser | None) -> ProductModel:
+    """Create or update a product model from its (unsaved) field values. Raises PermissionDeniedError
+    or ValidationError."""
+    policy.require(by, "tickets.change_productmodel" if product_model.pk else "tickets.add_productmodel")
+    product_model.full_clean()
+    product_model.save()
+    return product_model
+
+
+# --- the fault taxonomy ---------------------------------------------------------------------------
+
+@transaction.atomic
+def fault_category_save(*, category: FaultCategory, by: AbstractBaseUser | None) -> FaultCategory:
+    """Create or update a fault category. A category cannot be its own ancestor. Raises
+    PermissionDeniedError or ValidationError."""
+    policy.require(by, "tickets.change_faultcategory" if category.pk else "tickets.add_faultcategory")
+    parent, seen = category.parent, set()
+    while parent is not None and category.pk:
+        if parent.pk == category.pk or parent.pk in seen:
+            raise ValidationError({"parent": _("上级分类不能是它自己或它的下级。")})
+        seen.add(parent.pk)
+        parent = parent.parent
+    category.full_clean()
+    category.save()
+    return category
+
+
+# --- sales records --------------------------------------------------------------------------------
+
+@dataclass
+class DeviceRecord:
+    """One sales record: the device, its purchase, and its buyer (by phone; a name creates the buyer
+    when the phone is new)."""
+
+    product_model: ProductModel
+    serial: str
+    purchase_date: dt.date | None = None
+    buyer_phone: str = ""
+    buyer_name: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def device_record_check(*, record: DeviceRecord, existing: Device | None = None,
+                        buyer: Customer | None = None) -> dict[str, str]:
+    """The rules a sales record must meet, as ``{field: message}`` (empty when it may be written):
+    the serial is valid for the model (an IMEI for phones), no date lies in the future, a stored serial
+    stays with its model and its owner, a new buyer has a name. ``record.serial`` is normalised."""
+    errors: dict[str, str] = {}
+    try:
+        record.serial = device_normalize_serial(product_model=record.product_model, serial=record.serial)
+    except ValidationError as exc:
+        errors["serial"] = " ".join(exc.messages)
+    today = timezone.localdate()
+    for key in DEVICE_DATES:
+        value = record.purchase_date if key == "purchase_date" else record.fields.get(key)
+        if value and value > today:
+            errors[key] = _("日期不能晚于今天。")
+    invoice = record.fields.get("invoice_date")
+    if invoice and record.purchase_date and invoice < record.purchase_date - dt.timedelta(days=366):
+        errors["invoice_date"] = _("开票日期比购买日期早一年以上，请核对。")
+    price = record.fields.get("purchase_price")
+    if price is not None and Decimal(price) < 0:
+        errors["purchase_price"] = _("价格不能为负数。")
+    buyer_error = buyer_check(phone=record.buyer_phone, buyer=buyer, name=record.buyer_name)
+    if buyer_error:
+        errors["buyer_phone"] = buyer_error
+    if existing is not None:
+        errors.update(device_record_conflicts(record=record, existing=existing, buyer=buyer))
+    return errors
+
+
+def buyer_check(*, phone: str, buyer: Customer | None, name: str) -> str:
+    """Why a buyer cannot be linked ("" when they can): a new phone needs a name to create the customer."""
+    if phone and buyer is None and not (name or "").strip():
+        return _("该电话没有登记的客户，请填写买家姓名以便新建客户。")
+    return ""
+
+
+def device_record_conflicts(*, record: DeviceRecord, existing: Device, buyer: Customer | None) -> dict[str, str]:
+    """How a record contradicts the stored device with its serial: another model, another owner."""
+    if existing.product_model_id != record.product_model.pk:
+        return {"serial": _("该序列号已登记为其他型号（%(model)s）。") % {"model": existing.product_model.code}}
+    if buyer is not None and existing.owner_id not in (None, buyer.pk):
+        return {"buyer_phone": _("该设备已登记在另一位客户名下，不能改为此买家。")}
+    if buyer is None and record.buyer_phone and existing.owner_id is not None:
+        return {"buyer_phone": _("该设备已登记在另一位客户名下，不能改为此买家。")}
+    return {}
+
+
+def device_record_changes(*, record: DeviceRecord, existing: Device, buyer: Customer | None) -> dict[str, Any]:
+    """What a record adds to a stored device: blanks are filled, recorded values stay (a sales file
+    must not rewrite a purchase date that a warranty decision rests on)."""
+    changes: dict[str, Any] = {}
+    if buyer is not None and existing.owner_id is None:
+        changes["owner_id"] = buyer.pk
+    if record.purchase_date and existing.purchase_date is None:
+        changes["purchase_date"] = record.purchase_date
+    changes.update({key: value for key, value in record.fields.items()
+                    if value not in (None, "") and getattr(existing, key) in (None, "")})
+    return changes
+
+
+def devices_register_many(*, records: list[DeviceRecord], by: AbstractBaseUser | None) -> dict[str, int]:
+    """Write a batch of sales records: new buyers and devices with bulk inserts, fills of stored devices
+    with one bulk update. Every record is checked with ``device_record_check`` first; if any fails,
+    ValidationError (``{index: message}``) is raised and nothing is written. Returns the counts
+    ``{"created", "updated", "buyers"}``. Needs the add and change permissions on devices."""
+    policy.require(by, "tickets.add_device")
+    policy.require(by, "tickets.change_device")
+    phones = {r.buyer_phone for r in records if r.buyer_phone}
+    serials = set()
+    for record in records:
+        record.serial = device_normalize_serial(product_model=record.product_model, serial=record.serial)
+        serials.add(record.serial)
+    with transaction.atomic():
+        buyers = {c.phone: c for c in Customer.objects.filter(phone__in=phones)}
+        stored = {d.serial_number: d for d in Device.objects.select_for_update().filter(serial_number__in=serials)}
+        problems = {}
+        for index, record in enumerate(records):
+            errors = device_record_check(record=record, existing=stored.get(record.serial),
+                                         buyer=buyers.get(record.buyer_phone))
+            if errors:
+                problems[str(index)] = "；".join(errors.values())
+        if problems:
+            raise ValidationError(problems)
+        new_buyers = {}
+        for record in records:
+            if record.buyer_phone and record.buyer_phone not in buyers and record.buyer_phone not in new_buyers:
+                customer = Customer(name=record.buyer_name.strip(), phone=record.buyer_phone)
+                customer.clean_fields(exclude=["phone"])
+                new_buyers[record.buyer_phone] = customer
+        if new_buyers:
+            if by is not None:
+                policy.require(by, "tickets.add_customer")
+            Customer.objects.bulk_create(list(new_buyers.values()))
+            if any(c.pk is None for c in new_buyers.values()):  # backends that return no ids
+                buyers.update({c.phone: c for c in Customer.objects.filter(phone__in=list(new_buyers))})
+            buyers.update({c.phone: c for c in new_buyers.values() if c.pk})
+        now = timezone.now()
+        creates, updates, update_fields = [], [], set()
+        for record in records:
+            buyer = buyers.get(record.buyer_phone) if record.buyer_phone else None
+            existing = stored.get(record.serial)
+            if existing is None:
+                device = Device(product_model=record.product_model, serial_number=record.serial, owner=buyer,
+                                purchase_date=record.purchase_date, created_at=now, updated_at=now,
+                                **record.fields)
+                if device.invoice_date is None and record.purchase_date:
+                    device.invoice_date = record.purchase_date
+                device.clean_fields(exclude=["product_model", "owner", "serial_number"])
+                creates.append(device)
+                stored[record.serial] = device
+                continue
+            changes = device_record_changes(record=record, existing=existing, buyer=buyer)
+            if changes:
+                for key, value in changes.items():
+                    setattr(existing, key, value)
+                existing.updated_at = now
+                update_fields.update(changes)
+                updates.append(existing)
+        try:
+            with transaction.atomic():
+                Device.objects.bulk_create(creates)
+        except IntegrityError:
+            raise ValidationError(_("有序列号刚被其他操作登记，请重新导入该批数据。")) from None
+        if updates:
+            Device.objects.bulk_update(updates, [*sorted(update_fields), "updated_at"])
+    return {"created": len(creates), "updated": len(updates), "buyers": len(new_buyers)}
