@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy
 
 from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
+from tickets.importing.admin import DataAdminMixin
 from tickets.models import Ticket
 
 from . import search, selectors, services
 from .models import Article, ArticleVersion, DiagnosisAnswer, DiagnosisNode, DiagnosisTree, DiagnosisWalk
+from .resources import ArticleExporter, ArticleImporter
 
 
 class ArticleForm(forms.ModelForm):
@@ -47,7 +49,9 @@ class ArticleVersionInline(PolicyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    importer_class = ArticleImporter
+    exporter_class = ArticleExporter
     form = ArticleForm
     list_display = ["title", "audience", "status", "version", "view_count", "author", "updated_at"]
     list_filter = ["status", "audience"]

@@ -49,7 +49,8 @@ def _labels(choices) -> str:
 
 
 def choice_column(key: str, label: Any, choices, **kwargs: Any) -> Column:
-    return Column(key, label, parse=partial(cells.parse_choice, choices=choices), allowed=_labels(choices), **kwargs)
+    kwargs.setdefault("allowed", _labels(choices))
+    return Column(key, label, parse=partial(cells.parse_choice, choices=choices), **kwargs)
 
 
 def text_column(key: str, label: Any, max_length: int, **kwargs: Any) -> Column:
@@ -256,7 +257,7 @@ class FaultCategoryImporter(Importer):
         text_column("code", _("分类代码"), 40, required=True, aliases=("代码",), example="screen-broken"),
         text_column("name", _("分类名称"), 60, required=True, aliases=("名称",), example="屏幕损坏"),
         text_column("parent", _("上级分类代码"), 40, aliases=("上级分类", "上级", "parent_code"), example="hardware"),
-        choice_column("department", _("处理部门"), Department.choices, aliases=("部门",), example="维修中心"),
+        choice_column("department", _("处理部门"), Department.choices, aliases=("部门",), example="硬件维修"),
         choice_column("default_priority", _("默认优先级"), Priority.choices, aliases=("优先级",), example="普通"),
         choice_column("default_service_mode", _("默认服务方式"), ServiceMode.choices, aliases=("服务方式",),
                       example="到店"),

@@ -226,6 +226,20 @@ def assignment_add_helper(*, ticket: Ticket, technician: Technician,
     return assignment
 
 
+def _technician_account(technician: Technician):
+    """The login of a technician added without one: their employee number as user name, no usable
+    password (an administrator sets one or sends an invitation); an existing user of that name who is
+    nobody's technician yet is linked instead."""
+    users = get_user_model()
+    user = users.objects.filter(username=technician.employee_no).first()
+    if user is not None:
+        if Technician.objects.filter(user=user).exists():
+            raise ValidationFailed(_("用户名 %(name)s 已属于另一位工程师。") % {"name": technician.employee_no})
+        return user
+    return users.objects.create_user(username=technician.employee_no, password=None,
+                                     first_name=technician.name[:150])
+
+
 @transaction.atomic
 def technician_save(*, technician: Technician, by: AbstractBaseUser | None, on_duty: bool | None = None) -> Technician:
     """Create or update a technician's profile (centre, skills, level, capacity). A change of duty goes
@@ -241,6 +255,8 @@ def technician_save(*, technician: Technician, by: AbstractBaseUser | None, on_d
         policy.require(by, "repairs.add_technician", message=_("您没有新增工程师的权限。"))
         if on_duty is not None:
             technician.on_duty = on_duty
+        if technician.user_id is None:
+            technician.user = _technician_account(technician)
     if by is not None and technician.center_id and not policy.in_scope(by, technician.center):
         raise PermissionDeniedError(_("只能把工程师安排到本网点。"))
     try:

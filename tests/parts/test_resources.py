@@ -60,7 +60,7 @@ def test_catalog_import_needs_the_catalog_permission(db, qc_user):
     report = run(PartImporter, csv_bytes([["物料编码", "名称", "类别", "成本价", "零售价"], ["X-1", "屏", "屏幕", "1", "2"]]),
                  by=qc_user, mode="valid")
     assert report.created == 0
-    assert report.failed == 1
+    assert report.file_error == "您没有导入备件的权限。"
     assert not Part.objects.exists()
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..exceptions import DomainError
@@ -166,6 +166,10 @@ class Importer:
             except (ValidationError, DomainError) as exc:
                 for column, message in service_messages(exc):
                     row.error(column if column in self.labels else None, message)
+                failed.append(row)
+            except IntegrityError:
+                # A row changed by someone else meanwhile, or a rule only the database knows.
+                row.error(None, _("与系统中已有数据冲突，未保存"))
                 failed.append(row)
         return failed
 

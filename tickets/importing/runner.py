@@ -24,6 +24,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .. import policy
 from . import cells
 from .base import Column, Importer, Row, RowError, normalize_header
 from .files import ErrorFileWriter
@@ -184,6 +185,8 @@ def run_import(
 def _run(importer: Importer, file: IO[bytes], name: str, report: Report, *, write: bool, mode: str,
          error_file: ErrorFileWriter | None, progress: Callable[[int], None] | None,
          cancelled: Callable[[], bool] | None) -> None:
+    if importer.by is not None and not policy.can_import(importer.by, importer.model):
+        raise FileError(_("您没有导入%(what)s的权限。") % {"what": importer.title()})
     source, rows = open_rows(file, name=name)
     report.format, report.encoding = source.format, source.encoding
     line = 0
