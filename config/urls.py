@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("repairs.urls")),
     path("", include("repairs.payments.urls")),
+    path("", include("repairs.logistics.urls")),
     path("", include("parts.urls")),
     path("api/", include("config.api_urls")),
     path("app/", include("repairs.app.urls")),

@@ -105,6 +105,8 @@ SCOPES: dict[str, Rule] = {
     "repairs.warrantycard": Rule(via_tickets="device_id", through="device"),
     "payments.payment": Rule(centre=("repair_order__center",), ticket="ticket"),
     "payments.refund": Rule(centre=("payment__repair_order__center",), ticket="payment__ticket"),
+    "logistics.shipment": _on_ticket(),
+    "logistics.trackingevent": _on_ticket("shipment__ticket"),
     # spare parts: central and regional warehouses belong to no centre and are shared
     "parts.location": Rule(centre=_LOCATION, shared_when_unowned=True),
     "parts.stocklevel": Rule(centre=_at_location("location"), shared_when_unowned=True),

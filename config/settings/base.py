@@ -89,6 +89,7 @@ LOCAL_APPS = [
     "surveys",
     "knowledge",
     "repairs.payments",
+    "repairs.logistics",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -380,4 +381,19 @@ ALIPAY = {
     "APP_PRIVATE_KEY": env("ALIPAY_APP_PRIVATE_KEY", default=""),
     "ALIPAY_PUBLIC_KEY": env("ALIPAY_PUBLIC_KEY", default=""),
     "GATEWAY": env("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do"),
+}
+
+# ------------------------------------------------------------------------------
+# Courier for mail-in repairs (SF Express open platform protocol)
+# "stub" answers the protocol from this server with a check word generated at first use into
+# CARRIER_STUB_KEYS_FILE (untracked); "live" calls SF with the account below.
+# https://open.sf-express.com/Api/ApiDetails?apiServiceCode=EXP_RECE_CREATE_ORDER
+# ------------------------------------------------------------------------------
+CARRIER_BACKEND = env("CARRIER_BACKEND", default="stub")
+CARRIER_STUB_KEYS_FILE = env("CARRIER_STUB_KEYS_FILE", default=str(BASE_DIR / ".carrier-stub-keys.json"))
+SF_EXPRESS = {
+    "PARTNER_ID": env("SF_PARTNER_ID", default=""),
+    "CHECK_WORD": env("SF_CHECK_WORD", default=""),
+    "MONTHLY_CARD": env("SF_MONTHLY_CARD", default=""),
+    "ENDPOINT": env("SF_ENDPOINT", default="https://bspgw.sf-express.com/std/service"),
 }

@@ -40,3 +40,6 @@ WECHATPAY = {**WECHATPAY, **{k: env(f"WECHATPAY_{k}") for k in ("MCHID", "APPID"
                                                                   "APIV3_KEY", "PUBLIC_KEY", "PUBLIC_KEY_ID")}}
 ALIPAY = {**ALIPAY, "APPID": env("ALIPAY_APPID"), "APP_PRIVATE_KEY": env("ALIPAY_APP_PRIVATE_KEY"),  # noqa: F405
           "ALIPAY_PUBLIC_KEY": env("ALIPAY_PUBLIC_KEY")}
+CARRIER_BACKEND = "live"
+SF_EXPRESS = {**SF_EXPRESS, "PARTNER_ID": env("SF_PARTNER_ID"), "CHECK_WORD": env("SF_CHECK_WORD"),  # noqa: F405
+              "MONTHLY_CARD": env("SF_MONTHLY_CARD")}

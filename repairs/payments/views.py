@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-from functools import wraps
 from typing import Any
 
 import qrcode
@@ -21,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from repairs.customer_pages import with_ticket
 from tickets.exceptions import DomainError
 from tickets.links import site_base, site_url
 from tickets.progress import selectors as progress
@@ -33,26 +33,6 @@ from .selectors import payment_due
 from .services import payment_notify, payment_start
 
 logger = logging.getLogger(__name__)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "no-store, private"
-    return response
-
-
-def with_ticket(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        ticket = progress.ticket_get_by_token(token=token)
-        expired = ticket is not None and progress.tracking_link_expired(ticket=ticket)
-        if ticket is None or expired:
-            return _private(render(request, "tickets/progress/invalid.html",
-                                   {"expired": expired, "days": progress.TRACKING_LINK_DAYS}, status=404))
-        return _private(view(request, ticket, *args, **kwargs))
-
-    return wrapper
 
 
 def _qr_svg(data: str) -> str:

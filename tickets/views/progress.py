@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.proxies import client_ip
+from repairs.logistics.page import shipment_panel
 from repairs.models import Quote
 from repairs.payments.page import payment_panel
 from repairs.services import quote_approve, quote_decline
@@ -170,6 +171,7 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "extras": extras,
         "can_request_invoice": invoice_refusal(ticket=ticket, memo=memo) is None,
         "payment": payment_panel(ticket=ticket, memo=memo),
+        "shipping": shipment_panel(ticket=ticket),
     }
 
 

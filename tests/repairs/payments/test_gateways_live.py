@@ -25,7 +25,8 @@ def gateway_site(settings):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings.SITE_URL = base
-    with live_server(port=port, env={"SITE_URL": base}, timeout=180):
+    # the server writes files (labels, photos) where this test reads them
+    with live_server(port=port, env={"SITE_URL": base, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}, timeout=180):
         yield base
 
 
