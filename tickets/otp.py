@@ -24,12 +24,13 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import DomainError, ValidationFailed
 from .models import OneTimeCode, Ticket
-from .outbox.services import outbox_enqueue, register_gateway_text
+from .outbox.services import outbox_enqueue, outbox_enqueue_sms, register_gateway_text
 from .outbox.templates import register_default
 
 OTP_TTL = dt.timedelta(minutes=10)
@@ -94,16 +95,26 @@ def _clean(code: str | None) -> str:
     return "".join(ch for ch in str(code or "") if ch.isdigit())
 
 
+def _holder(ticket: Ticket | None, phone: str) -> Q:
+    """The codes of a ticket, or those proving a bare phone before any ticket exists."""
+    return Q(ticket=ticket) if ticket is not None else Q(ticket__isnull=True, phone=phone)
+
+
 @transaction.atomic
-def otp_send(*, ticket: Ticket, purpose: str, now: dt.datetime | None = None) -> str:
-    """Send a new code to the ticket's phone; earlier codes of this purpose stop working.
+def otp_send(*, purpose: str, ticket: Ticket | None = None, phone: str = "",
+             now: dt.datetime | None = None) -> str:
+    """Send a new code to the ticket's phone (or, with no ticket, to ``phone``, a normalized mobile
+    number the reporter typed); earlier codes of this purpose stop working.
 
     Returns the plain code (only the SMS carries it; callers never show or store it). The outbox row
     holds the text with the code masked. Raises OtpThrottled when asked again too soon or too often.
     """
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
-    recent = list(OneTimeCode.objects.filter(ticket=ticket, purpose=purpose, created_at__gt=now - dt.timedelta(hours=1))
+    if ticket is not None:
+        ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+        phone = ticket.customer.phone
+    holder = _holder(ticket, phone)
+    recent = list(OneTimeCode.objects.filter(holder, purpose=purpose, created_at__gt=now - dt.timedelta(hours=1))
                   .order_by("-created_at").values_list("created_at", flat=True))
     if recent and (now - recent[0]).total_seconds() < OTP_RESEND_SECONDS:
         wait = OTP_RESEND_SECONDS - int((now - recent[0]).total_seconds())
@@ -111,31 +122,36 @@ def otp_send(*, ticket: Ticket, purpose: str, now: dt.datetime | None = None) ->
     if len(recent) >= OTP_MAX_PER_HOUR:
         raise OtpThrottled(_("获取验证码次数过多，请一小时后再试。"))
     day = now - dt.timedelta(days=1)
-    if (OneTimeCode.objects.filter(ticket=ticket, created_at__gt=day).count() >= OTP_MAX_PER_DAY_TICKET
-            or OneTimeCode.objects.filter(phone=ticket.customer.phone, created_at__gt=day).count()
-            >= OTP_MAX_PER_DAY_PHONE):
+    if ((ticket is not None
+         and OneTimeCode.objects.filter(ticket=ticket, created_at__gt=day).count() >= OTP_MAX_PER_DAY_TICKET)
+            or OneTimeCode.objects.filter(phone=phone, created_at__gt=day).count() >= OTP_MAX_PER_DAY_PHONE):
         raise OtpThrottled(_("今天获取验证码的次数已达上限，请明天再试。"))
-    OneTimeCode.objects.filter(ticket=ticket, purpose=purpose, used_at__isnull=True).update(expires_at=now)
+    OneTimeCode.objects.filter(holder, purpose=purpose, used_at__isnull=True).update(expires_at=now)
     salt = secrets.token_hex(8)
     code = _code_for(salt)
-    row = OneTimeCode.objects.create(ticket=ticket, purpose=purpose, phone=ticket.customer.phone,
+    row = OneTimeCode.objects.create(ticket=ticket, purpose=purpose, phone=phone,
                                      code_hash=_hash(code, salt), created_at=now, expires_at=now + OTP_TTL)
-    outbox_enqueue(event=OTP_EVENT, customer=ticket.customer, ticket=ticket, channels=["sms"],
-                   context={"code": CODE_MASK, "purpose": OneTimeCode.Purpose(purpose).label},
-                   idempotency_key=f"otp:{row.pk}")
+    context = {"code": CODE_MASK, "purpose": OneTimeCode.Purpose(purpose).label}
+    if ticket is not None:
+        outbox_enqueue(event=OTP_EVENT, customer=ticket.customer, ticket=ticket, channels=["sms"],
+                       context=context, idempotency_key=f"otp:{row.pk}")
+    else:
+        outbox_enqueue_sms(event=OTP_EVENT, phone=phone, context=context, idempotency_key=f"otp:{row.pk}")
     return code
 
 
-def otp_verify(*, ticket: Ticket, purpose: str, code: str | None, now: dt.datetime | None = None) -> None:
-    """Check a typed code against the latest one sent; a wrong guess is counted (and committed) before
-    the localized error is raised. Nothing else changes."""
+def otp_verify(*, purpose: str, code: str | None, ticket: Ticket | None = None, phone: str = "",
+               now: dt.datetime | None = None) -> None:
+    """Check a typed code against the latest one sent (to the ticket's phone, or to the bare ``phone``);
+    a wrong guess is counted (and committed) before the localized error is raised. Nothing else changes."""
     now = now or timezone.now()
     code = _clean(code)
     if len(code) != 6:
         raise ValidationFailed(_("请输入短信中的 6 位验证码。"), extra={"field": "otp_code"})
     with transaction.atomic():
         row = (OneTimeCode.objects.select_for_update()
-               .filter(ticket=ticket, purpose=purpose, used_at__isnull=True).order_by("-created_at").first())
+               .filter(_holder(ticket, phone), purpose=purpose, used_at__isnull=True)
+               .order_by("-created_at").first())
         if row is None:
             error = _("请先获取短信验证码。")
         elif row.expires_at <= now:
@@ -152,13 +168,14 @@ def otp_verify(*, ticket: Ticket, purpose: str, code: str | None, now: dt.dateti
     raise ValidationFailed(error, code="otp_invalid", extra={"field": "otp_code"})
 
 
-def otp_consume(*, ticket: Ticket, purpose: str, code: str | None, now: dt.datetime | None = None) -> None:
+def otp_consume(*, purpose: str, code: str | None, ticket: Ticket | None = None, phone: str = "",
+                now: dt.datetime | None = None) -> None:
     """Mark the verified, unexpired code used, in the caller's transaction; raise ValidationFailed if
     there is none (the action it guards must then not happen)."""
     now = now or timezone.now()
     code = _clean(code)
     row = (OneTimeCode.objects.select_for_update()
-           .filter(ticket=ticket, purpose=purpose, used_at__isnull=True, verified_at__isnull=False,
+           .filter(_holder(ticket, phone), purpose=purpose, used_at__isnull=True, verified_at__isnull=False,
                    expires_at__gt=now).order_by("-created_at").first())
     if row is None or not code or not _matches(code, row.code_hash):
         raise ValidationFailed(_("请输入有效的短信验证码。"), code="otp_invalid", extra={"field": "otp_code"})

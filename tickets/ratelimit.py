@@ -34,3 +34,11 @@ def submit_attempt_allowed(*, ip: str) -> bool:
     """Count one repair-form submission from ``ip``; False once past the "submit" rate."""
     limit, period = rate_of("submit", "20/hour")
     return hit(f"submit:ip:{ip or 'unknown'}", period) <= limit
+
+
+def code_send_allowed(*, ip: str) -> bool:
+    """Count one request for an SMS code from ``ip`` (the repair form's phone check); False once past
+    the "code" rate. Each phone has its own caps in ``tickets.otp``; this one stops a script cycling
+    through many phones from one address."""
+    limit, period = rate_of("code", "10/hour")
+    return hit(f"code:ip:{ip or 'unknown'}", period) <= limit

@@ -61,3 +61,13 @@ def png_bytes(size=(32, 32)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (10, 200, 30)).save(out, "PNG")
     return out.getvalue()
+
+
+def proven_code(phone: str = "13800138000") -> str:
+    """A code sent to ``phone`` and typed back, as the reporter holding that phone does."""
+    from tickets.models import OneTimeCode
+    from tickets.otp import otp_send, otp_verify
+
+    code = otp_send(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=phone)
+    otp_verify(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=phone, code=code)
+    return code

@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from tests import factories
-from tests.intake.conftest import jpeg_bytes
+from tests.intake.conftest import jpeg_bytes, proven_code
 from tickets.models import IntakeChannelKey, Ticket
 
 URL = "/api/intake/v1/tickets/"
@@ -74,8 +74,8 @@ def test_duplicate_is_reported(client, taxonomy, phone_model, app_key, django_ca
     auth = {"HTTP_AUTHORIZATION": f"Api-Key {app_key}"}
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(URL, _payload(), content_type="application/json", **auth)
-    second = client.post(URL, _payload(description="手机充电口接触不良，充不上电"), content_type="application/json",
-                         **auth)
+    second = client.post(URL, _payload(description="手机充电口接触不良，充不上电", otp_code=proven_code()),
+                         content_type="application/json", **auth)
     assert second.status_code == 200
     assert second.json()["duplicate"] is True
     # merged into the caller's own open ticket, which the answer does not name (the link goes by SMS)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tests.intake.conftest import jpeg_bytes
+from tests.intake.conftest import jpeg_bytes, proven_code
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
 from tickets.intake.services import IntakeFile, intake_submit, triage_correct, triage_run
 from tickets.models import (
@@ -105,7 +105,7 @@ def test_same_device_same_category_within_window_links_to_the_open_ticket(taxono
                               product_model=phone_model, serial=IMEI).ticket
     with django_capture_on_commit_callbacks(execute=True):
         second = intake_submit(channel="web", phone="13800138000", description="手机屏幕裂了，还是没人联系我",
-                               product_model=phone_model, serial=IMEI, phone_proven=True,
+                               product_model=phone_model, serial=IMEI, otp_code=proven_code(),
                                files=[IntakeFile("more.jpg", jpeg_bytes(), "image/jpeg")])
     assert second.is_duplicate
     assert second.ticket == first
@@ -229,7 +229,7 @@ def test_merged_duplicate_notifies_the_customer_through_the_outbox(taxonomy, pho
                       product_model=phone_model, serial=IMEI)
     with django_capture_on_commit_callbacks(execute=True):
         dup = intake_submit(channel="web", phone="13800138000", description="屏幕碎了", product_model=phone_model,
-                            serial=IMEI, phone_proven=True)
+                            serial=IMEI, otp_code=proven_code())
     event = TicketEvent.objects.get(ticket=dup.ticket, kind="ticket.duplicate_report")
     messages = OutboxMessage.objects.filter(ticket_event=event)
     assert messages.exists()

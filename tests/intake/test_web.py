@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories
-from tests.intake.conftest import jpeg_bytes
+from tests.intake.conftest import jpeg_bytes, proven_code
 from tickets.models import Customer, Ticket
 
 IMEI = factories.make_imei(777)
@@ -51,7 +51,8 @@ def test_double_submit_returns_the_first_ticket(client, taxonomy, phone_model):
 def test_duplicate_report_says_so(client, taxonomy, phone_model, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, product_model=phone_model.pk, idempotency_key="a")
-    response = _post(client, product_model=phone_model.pk, idempotency_key="b", description="屏幕碎了")
+    response = _post(client, product_model=phone_model.pk, idempotency_key="b", description="屏幕碎了",
+                     otp_code=proven_code())  # the reporter proved the phone with the SMS code
     ticket = Ticket.objects.get()
     assert ticket.tracking_token not in response["Location"]
     page = client.get(response["Location"]).content.decode()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -21,7 +22,10 @@ from rest_framework_api_key.permissions import BaseHasAPIKey
 
 from tickets.exceptions import ValidationFailed
 from tickets.links import site_url
-from tickets.models import IntakeChannelKey, IntakeRecord, ProductModel
+from tickets.models import IntakeChannelKey, IntakeRecord, OneTimeCode, ProductModel
+from tickets.otp import OtpThrottled, otp_send, otp_verify
+from tickets.ratelimit import code_send_allowed
+from tickets.validators import normalize_phone
 
 from .services import IntakeFile, intake_submit
 
@@ -75,6 +79,9 @@ class IntakeTicketCreateApi(APIView):
         longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
                                              default=None, min_value=-180, max_value=180)
         external_order_id = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+        otp_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="",
+                                         help_text="the SMS code sent to the phone by /api/intake/v1/phone-codes/; "
+                                                   "only a proven phone joins the customer's open ticket")
         attachments = serializers.ListField(child=serializers.DictField(), required=False, default=list,
                                             max_length=9)
 
@@ -142,6 +149,9 @@ class IntakeTicketCreateApi(APIView):
         external_id = f"apikey{channel_key.pk}:{external_id}" if external_id else ""
         files = data.pop("attachments")
         try:
+            if data["otp_code"]:
+                otp_verify(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=_phone(data["phone"]),
+                           code=data["otp_code"])
             result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id, **data)
         except ValidationFailed as exc:
             return Response({"code": exc.code, "message": str(exc.message), "extra": exc.extra},
@@ -149,3 +159,43 @@ class IntakeTicketCreateApi(APIView):
         out = self.OutputSerializer(result, context={"request": request}).data
         created = result.outcome == IntakeRecord.Outcome.CREATED and not result.replayed
         return Response(out, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except DjangoValidationError:
+        return ""
+
+
+class IntakePhoneCodeApi(APIView):
+    """Send the SMS code that proves a reporter's phone (then pass it as ``otp_code`` with the report).
+    The answer is the same whether or not the phone has tickets; codes per phone are capped by the
+    one-time code rules and per integration key by the "code" rate."""
+
+    authentication_classes: list = []
+    permission_classes = [HasIntakeChannelKey]
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=30)
+
+    @extend_schema(operation_id="intake_phone_code_send", tags=["intake"], request=InputSerializer,
+                   responses={202: None}, description="Authorization: Api-Key <key>.")
+    def post(self, request: Request) -> Response:
+        channel_key = channel_key_from_request(request)
+        ser = self.InputSerializer(data=request.data)
+        ser.is_valid(raise_exception=False)
+        phone = _phone(ser.validated_data.get("phone", "")) if not ser.errors else ""
+        if not phone:
+            return Response({"code": "invalid", "message": _("请输入有效的手机号码。"),
+                             "extra": {"fields": {"phone": [_("请输入有效的手机号码。")]}}},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if not code_send_allowed(ip=f"apikey{channel_key.pk}"):
+            return Response({"code": "otp_throttled", "message": _("获取验证码过于频繁，请稍后再试。"), "extra": {}},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+        try:
+            otp_send(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=phone)
+        except OtpThrottled as exc:
+            return Response({"code": exc.code, "message": str(exc.message), "extra": {}},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+        return Response({"message": _("验证码已发送，10 分钟内有效。")}, status=status.HTTP_202_ACCEPTED)

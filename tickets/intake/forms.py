@@ -74,6 +74,10 @@ class CustomerIntakeForm(IntakeBaseForm):
                               widget=MultipleFileInput(attrs={"accept": "image/*,video/mp4,video/quicktime,video/webm",
                                                               "multiple": True}))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    otp_code = forms.CharField(
+        label=_("短信验证码（选填）"), max_length=12, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text=_("同一设备已在报修中？验证手机号后，本次报修会并入您处理中的工单。"))
 
 
 class StaffIntakeForm(IntakeBaseForm):

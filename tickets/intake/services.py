@@ -33,12 +33,14 @@ from tickets.models import (
     Device,
     FaultCategory,
     IntakeRecord,
+    OneTimeCode,
     ProductModel,
     ServiceMode,
     Ticket,
     TriageCorrection,
     TriageResult,
 )
+from tickets.otp import otp_consume
 from tickets.services import (
     customer_upsert,
     device_normalize_serial,
@@ -157,7 +159,7 @@ def intake_submit(
     files: list[IntakeFile] | None = None,
     external_id: str = "",
     by: AbstractBaseUser | None = None,
-    phone_proven: bool = False,
+    otp_code: str = "",
 ) -> IntakeResult:
     """Turn one report from any channel into exactly one well-formed ticket, or a link to an open one.
 
@@ -172,9 +174,12 @@ def intake_submit(
     transaction (``tickets.lifecycle.after_create``).
 
     A report from an anonymous channel (``by`` is None) proves nothing about the customer its phone
-    belongs to: it never changes an existing customer, its name and e-mail stay on the ticket
-    (``reported_contact``), and a merge into an open ticket is staff-only ("unverified reporter")
-    unless the phone was proven by an SMS code (``phone_proven``).
+    belongs to: it never changes an existing customer and its name and e-mail stay on the ticket
+    (``reported_contact``). It joins an open ticket only when the reporter proved the phone with the
+    SMS code sent to it (``otp_code``, verified beforehand with ``otp_verify``; used up here in the
+    same transaction) and that phone is the ticket customer's; otherwise it opens its own ticket,
+    flagged for staff as a possible duplicate, and learns nothing about the other ticket. A code that
+    is not valid raises ValidationFailed (field ``otp_code``) and nothing is written.
     """
     files = list(files or [])
     if external_id:
@@ -246,7 +251,7 @@ def intake_submit(
                     product_model=product_model, serial=serial, purchase_date=purchase_date,
                     fault_category=fault_category, title=title, service_mode=service_mode, province=province,
                     city=city, district=district, address=address, latitude=latitude, longitude=longitude,
-                    place=place, files=files, external_id=external_id, by=by, phone_proven=phone_proven,
+                    place=place, files=files, external_id=external_id, by=by, otp_code=otp_code,
                 )
         except IntegrityError:
             if external_id:  # a parallel retry with the same key won the race
@@ -292,12 +297,14 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                   fault_category: FaultCategory | None, title: str, service_mode: str, province: str, city: str,
                   district: str, address: str, latitude: Any, longitude: Any, place: Place | None,
                   files: list[IntakeFile], external_id: str, by: AbstractBaseUser | None,
-                  phone_proven: bool = False) -> IntakeResult:
+                  otp_code: str = "") -> IntakeResult:
     located = place_fields(place) if place is not None and place.is_placed else {}
     customer_fields = {k: v for k, v in {"email": email, "province": province, "city": city, "district": district,
                                            "address": address, "latitude": latitude,
                                            "longitude": longitude, **located}.items() if v not in (None, "")}
-    anonymous = by is None and not phone_proven
+    if otp_code:
+        otp_consume(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=phone, code=otp_code)
+    anonymous = by is None and not otp_code
     customer = customer_upsert(name=name, phone=phone, fill_blanks=not anonymous, **customer_fields)
     device = None
     if serial and product_model is not None:
@@ -315,26 +322,14 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                 predicted = (category_id, round(prediction.confidence, 4))
     existing = duplicate_find(device=device, fault_category_id=category_id) if device else None
     possible_duplicate = None
-    if existing is not None and existing.customer_id != customer.pk:
-        # An IMEI is printed on the box and the receipt: knowing it proves nothing. Only the same
-        # customer (the same normalized phone) joins the open ticket; anyone else gets their own
-        # ticket, which staff see flagged, and learns nothing about the other one.
+    if existing is not None and (existing.customer_id != customer.pk or anonymous):
+        # An IMEI is printed on the box and the receipt, and a phone number is no secret either:
+        # knowing them proves nothing. Only the ticket's customer, proven by the SMS code to that
+        # phone (or staff), joins the open ticket; anyone else gets their own ticket, which staff see
+        # flagged, and learns nothing about the other one.
         existing, possible_duplicate = None, existing
 
-    if existing is not None and anonymous:
-        # Anyone who knows the phone and the IMEI can send this: the customer must not read a
-        # stranger's words or see their files on the timeline. Staff see it and can verify.
-        ticket = existing
-        ticket_event_add(
-            ticket=ticket, kind="ticket.unverified_report", by=by, customer_visible=False,
-            message=_("报修人未验证手机号（%(channel)s，%(name)s %(email)s）：%(text)s")
-            % {"channel": dict(Ticket._meta.get_field("channel").choices).get(channel, channel),
-               "name": name, "email": email, "text": description[:200]},
-            payload={"channel": channel, "description": description, "external_id": external_id,
-                     "reported_contact": {"name": name, "email": email}, "unverified": True},
-        )
-        outcome = IntakeRecord.Outcome.DUPLICATE
-    elif existing is not None:
+    if existing is not None:
         ticket = existing
         ticket_event_add(
             ticket=ticket, kind="ticket.duplicate_report", by=by, customer_visible=True,
@@ -359,7 +354,8 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             ticket.duplicate_of = possible_duplicate
             ticket_event_add(
                 ticket=ticket, kind="ticket.possible_duplicate", by=by, customer_visible=False,
-                message=_("同一设备、同类故障已有处理中的工单 %(number)s，但报修人手机号不同，请核实是否重复。")
+                message=_("同一设备、同类故障已有处理中的工单 %(number)s，但报修人未经短信验证为该工单的客户，"
+                          "请核实是否重复。")
                 % {"number": possible_duplicate.number},
                 payload={"possible_duplicate_of": possible_duplicate.pk},
             )
@@ -370,10 +366,9 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                                                        prediction_confidence=predicted[1])
             ticket.predicted_category_id, ticket.prediction_confidence = predicted
         outcome = IntakeRecord.Outcome.CREATED
-    hidden = existing is not None and anonymous
     for f in files:
         attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
-                       kind=_file_kind(f), purpose=Attachment.Purpose.REPORT, customer_visible=not hidden)
+                       kind=_file_kind(f), purpose=Attachment.Purpose.REPORT)
     if external_id:
         IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
     return IntakeResult(ticket=ticket, outcome=outcome, message=_outcome_message(ticket, outcome))

@@ -10,7 +10,8 @@ __all__ = ["OneTimeCode"]
 
 
 class OneTimeCode(models.Model):
-    """A 6-digit code sent by SMS to the ticket's phone, stored only as a salted hash.
+    """A 6-digit code sent by SMS to the ticket's phone (or, before a report becomes a ticket, to the
+    phone the reporter typed), stored only as a salted hash.
 
     It expires after a few minutes, allows a few wrong guesses, is verified once and used once (the
     action it proves is written in the same transaction that marks it used).
@@ -20,9 +21,11 @@ class OneTimeCode(models.Model):
         QUOTE_APPROVE = "quote_approve", _("确认报价")
         SURVEY_ANSWER = "survey_answer", _("提交评价")
         TRACK_LOOKUP = "track_lookup", _("查询维修进度")
+        INTAKE_PHONE = "intake_phone", _("验证报修手机号")
 
+    # Empty for a code proving a phone before any ticket exists (the repair form).
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="one_time_codes",
-                               verbose_name=_("工单"))
+                               verbose_name=_("工单"), null=True, blank=True)
     purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices)
     phone = models.CharField(_("手机号"), max_length=20)
     code_hash = models.CharField(_("验证码摘要"), max_length=128)
@@ -38,6 +41,7 @@ class OneTimeCode(models.Model):
         indexes = [
             models.Index(fields=["ticket", "purpose", "created_at"], name="otp_ticket_purpose_idx"),
             models.Index(fields=["purpose", "created_at"], name="otp_purpose_idx"),
+            models.Index(fields=["phone", "purpose", "created_at"], name="otp_phone_purpose_idx"),
         ]
 
     def __str__(self) -> str:

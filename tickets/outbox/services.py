@@ -15,8 +15,8 @@ sent now), and a channel that cannot be asked is marked ``unknown`` and not rese
 
 from __future__ import annotations
 
-import datetime as dt
 import copy
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
@@ -143,6 +143,19 @@ def outbox_enqueue(
                 subject=subject[:200], body=body,
             ))
     return _create_messages(rows)
+
+
+@transaction.atomic
+def outbox_enqueue_sms(*, event: str, phone: str, context: dict, idempotency_key: str,
+                       language: str = "zh-hans") -> list[OutboxMessage]:
+    """One SMS to a bare phone number that belongs to no customer or ticket yet (the code proving the
+    phone typed on the repair form). Idempotent by ``idempotency_key``."""
+    language = normalize_language(language)
+    with translation.override(language):
+        subject, body = render(template_for(event, MessageChannel.SMS, language), context)
+    return _create_messages([OutboxMessage(
+        idempotency_key=f"{idempotency_key}:{MessageChannel.SMS}"[:120], event=event, channel=MessageChannel.SMS,
+        to_address=phone, language=language, subject=subject[:200], body=body)])
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +15,10 @@ from config.proxies import client_ip
 from tickets.exceptions import ValidationFailed
 from tickets.intake.forms import CustomerIntakeForm, uploaded_to_intake_files
 from tickets.intake.services import intake_submit
-from tickets.models import Channel, Ticket
-from tickets.ratelimit import submit_attempt_allowed
+from tickets.models import Channel, OneTimeCode, Ticket
+from tickets.otp import OtpThrottled, otp_send, otp_verify
+from tickets.ratelimit import code_send_allowed, submit_attempt_allowed
+from tickets.validators import mask_phone, normalize_phone
 
 
 @require_http_methods(["GET", "POST"])
@@ -27,22 +30,32 @@ def submit(request: HttpRequest) -> HttpResponse:
         form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
         return render(request, "tickets/intake/submit.html",
                       {"form": form, "blocked": _("提交过于频繁，请稍后再试。")}, status=429)
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        return _send_code(request)
     if request.method == "POST":
         form = CustomerIntakeForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             key = data.get("idempotency_key") or ""
+            otp_code = (data.get("otp_code") or "").strip()
             try:
+                if otp_code:
+                    # checked (and a wrong guess counted) before the report, which uses the code up
+                    otp_verify(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=_phone(data["phone"]),
+                               code=otp_code)
                 result = intake_submit(
                     channel=Channel.WEB, name=data["name"], phone=data["phone"], email=data["email"],
                     description=data["description"], product_model=data["product_model"], serial=data["serial"],
                     purchase_date=data["purchase_date"], service_mode=data["service_mode"], city=data["city"],
                     district=data["district"], address=data["address"], division_code=form.picked_code(),
                     files=uploaded_to_intake_files(data["files"]),
-                    external_id=f"web:{key}" if key else "",
+                    external_id=f"web:{key}" if key else "", otp_code=otp_code,
                 )
             except ValidationFailed as exc:
-                form.add_domain_errors(exc.extra.get("fields") or {"__all__": [str(exc.message)]})
+                if exc.extra.get("field") == "otp_code":
+                    form.add_error("otp_code", str(exc.message))
+                else:
+                    form.add_domain_errors(exc.extra.get("fields") or {"__all__": [str(exc.message)]})
             else:
                 if result.is_duplicate:
                     # Merged into the reporter's own open ticket: its link goes by SMS to the ticket's
@@ -52,6 +65,35 @@ def submit(request: HttpRequest) -> HttpResponse:
     else:
         form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex, **_prefill(request)})
     return render(request, "tickets/intake/submit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        return ""
+
+
+def _send_code(request: HttpRequest) -> HttpResponse:
+    """Send the SMS code that proves the typed phone. The page says the same whether or not that phone
+    has tickets, so it reveals nothing about them."""
+    form = CustomerIntakeForm(request.POST)  # re-shown as typed; files are chosen again
+    phone = _phone(request.POST.get("phone", ""))
+    context: dict = {"form": form}
+    if not phone:
+        form.is_valid()
+        form.add_error("phone", _("请输入有效的手机号码。"))
+        return render(request, "tickets/intake/submit.html", context, status=400)
+    if not code_send_allowed(ip=client_ip(request)):
+        context["blocked"] = _("获取验证码过于频繁，请稍后再试。")
+        return render(request, "tickets/intake/submit.html", context, status=429)
+    try:
+        otp_send(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=phone)
+    except OtpThrottled as exc:
+        context["blocked"] = str(exc.message)
+        return render(request, "tickets/intake/submit.html", context, status=429)
+    context["notice"] = _("验证码已发送至 %(phone)s，10 分钟内有效。") % {"phone": mask_phone(phone)}
+    return render(request, "tickets/intake/submit.html", context)
 
 
 def _prefill(request: HttpRequest) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets.intake.api import IntakeTicketCreateApi
+from tickets.intake.api import IntakePhoneCodeApi, IntakeTicketCreateApi
 
 from . import address as address_views
 from . import intake as views
@@ -17,4 +17,5 @@ urlpatterns = [
     path("submit/received/", views.received, name="received"),
     path("address/divisions/", address_views.divisions, name="divisions"),
     path("api/intake/v1/tickets/", IntakeTicketCreateApi.as_view(), name="api-ticket-create"),
+    path("api/intake/v1/phone-codes/", IntakePhoneCodeApi.as_view(), name="api-phone-code"),
 ]
