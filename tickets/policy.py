@@ -267,8 +267,9 @@ def technician_job_ids(technician_id: int) -> QuerySet:
     from .models import Ticket, TicketAssignment
 
     helping = TicketAssignment.objects.filter(technician_id=technician_id,
-                                              status__in=TicketAssignment.ACTIVE_STATUSES).values("ticket_id")
-    return Ticket.objects.filter(technician_id=technician_id).values("pk").union(helping)
+                                              status__in=TicketAssignment.ACTIVE_STATUSES).order_by().values("ticket_id")
+    # no ORDER BY inside the parts: SQLite refuses it in a compound statement (the models have orderings)
+    return Ticket.objects.filter(technician_id=technician_id).order_by().values("pk").union(helping)
 
 
 def scope_q(user: Any, model: type[Model]) -> Q | None:
