@@ -144,6 +144,8 @@ GLOBAL: frozenset[str] = frozenset({
     "django_q.task", "django_q.schedule", "django_q.ormq",
     # the payment gateways' notification log (operations only)
     "payments.paymentnotification",
+    # background imports and exports: each user reaches only the jobs they started (narrowed by creator)
+    "tickets.datajob",
 })
 CLOSED = Rule()  # no path to a centre, a job or a technician: nothing for a narrowed role
 
