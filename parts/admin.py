@@ -29,6 +29,7 @@ from .labels import label_payload, label_png, label_png_data_uri
 from .models import (
     DefectiveReturn,
     DemandForecast,
+    JobPartsReconciliation,
     Location,
     LowStockAlert,
     Part,
@@ -472,3 +473,28 @@ class LowStockAlertAdmin(ReadOnlyMixin, PolicyAdminMixin, admin.ModelAdmin):
         count = services.low_stock_alerts_acknowledge(alert_ids=list(queryset.values_list("pk", flat=True)),
                                                       by=request.user)
         messages.success(request, gettext("已确认 %(count)s 条预警。") % {"count": count})
+
+
+@admin.register(JobPartsReconciliation)
+class JobPartsReconciliationAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """The close-outs (核销) of the parts issued to vans for jobs: written by the service, read here."""
+
+    list_display = ("ticket", "van", "reconciled_by", "created_at", "summary")
+    list_select_related = ("ticket", "van", "reconciled_by")
+    search_fields = ("ticket__number",)
+    readonly_fields = ("ticket", "van", "lines", "reconciled_by", "created_at")
+
+    @admin.display(description=_("核销明细"))
+    def summary(self, obj):
+        return "；".join(gettext("%(sku)s 领 %(i)s 装 %(f)s 退 %(r)s 旧件 %(d)s") % {
+            "sku": ln["sku"], "i": ln["issued"], "f": ln["fitted"], "r": ln["returned"], "d": ln["defective"]}
+            for ln in obj.lines)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

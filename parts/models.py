@@ -468,3 +468,24 @@ class LowStockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.part_id}@{self.location_id}"
+
+
+class JobPartsReconciliation(TimeStampedModel):
+    """The close-out (核销) of the parts issued to a technician's van for one job: per part what was
+    issued, fitted, returned to the store and sent back defective; written once, when it balances."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.PROTECT, related_name="parts_reconciliation",
+                                  verbose_name=_("工单"))
+    van = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("车载库"))
+    lines = models.JSONField(_("核销明细"), default=list,
+                             help_text=_("[{part_id, sku, name, issued, fitted, returned, defective}]"))
+    reconciled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+", verbose_name=_("核销人"))
+
+    class Meta:
+        verbose_name = _("工单备件核销")
+        verbose_name_plural = _("工单备件核销")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} @ {self.van_id}"

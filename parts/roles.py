@@ -9,12 +9,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     "仓管": {
         "parts": [*_crud("part", "location", "stocklevel", "reservation", "serialunit", "transfer",
                          "defectivereturn", "supplierclaim", "lowstockalert"),
-                  "view_stockmovement", "add_stockmovement", "approve_transfer", "view_demandforecast"],
+                  "view_stockmovement", "add_stockmovement", "approve_transfer", "view_demandforecast",
+                  "view_jobpartsreconciliation"],
     },
     "网点经理": {
         "parts": [*_view("part", "location", "stocklevel", "stockmovement", "serialunit", "demandforecast",
                          "lowstockalert", "supplierclaim"),
-                  *_crud("reservation", "transfer", "defectivereturn"), "approve_transfer"],
+                  *_crud("reservation", "transfer", "defectivereturn"), "approve_transfer",
+                  "view_jobpartsreconciliation"],
     },
     "维修工程师": {
         "parts": [*_view("part", "location", "stocklevel", "serialunit", "transfer"),

@@ -29,9 +29,10 @@ class RepairsConfig(AppConfig):
         self._register_centers_finder()
         from tickets.guards import guard_register
 
-        from .guards import open_repair_order_guard
+        from .guards import job_parts_guard, open_repair_order_guard
 
         guard_register("repairs.open_repair_order", open_repair_order_guard)
+        guard_register("repairs.job_parts_reconciled", job_parts_guard)
 
     @staticmethod
     def _register_centers_finder() -> None:

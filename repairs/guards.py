@@ -44,3 +44,15 @@ def open_repair_order_guard(call: GuardCall) -> str | None:
                  "（客户拒绝报价，或判定无法维修并处理）。") % {"id": order_id, "state": RepairOrder.Status(status).label}
     return _("工单有进行中的维修单 RO-%(id)s（%(state)s），请通过维修单操作（提交质检、质检、等待备件、交机）。") % {
         "id": order_id, "state": RepairOrder.Status(status).label}
+
+
+def job_parts_guard(call: GuardCall) -> str | None:
+    """A job is closed only once the parts issued into the technician's van for it are accounted for
+    (fitted, returned, defective back): stock never silently stays in a van."""
+    if call.transition != "close" or call.ticket.pk is None:
+        return None
+    from .services.job_parts import unreconciled_job_parts
+
+    if unreconciled_job_parts(call.ticket.pk):
+        return _("该工单领用到车载库的备件尚未核销，请先完成备件核销。")
+    return None

@@ -112,6 +112,7 @@ SCOPES: dict[str, Rule] = {
     "parts.stocklevel": Rule(centre=_at_location("location"), shared_when_unowned=True),
     "parts.stockmovement": Rule(centre=_at_location("location"), shared_when_unowned=True),
     "parts.reservation": Rule(centre=_at_location("location"), shared_when_unowned=True),
+    "parts.jobpartsreconciliation": Rule(centre=_at_location("van"), ticket="ticket"),
     "parts.serialunit": Rule(centre=_at_location("location"), shared_when_unowned=True),
     "parts.demandforecast": Rule(centre=_at_location("location"), shared_when_unowned=True),
     "parts.lowstockalert": Rule(centre=_at_location("location"), shared_when_unowned=True),

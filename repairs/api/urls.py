@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import auth, codes, jobs, parts, qc, repair, tickets, work
+from . import auth, codes, job_parts, jobs, parts, qc, repair, tickets, work
 
 urlpatterns = [
     path("auth/login/", auth.LoginApi.as_view(), name="auth-login"),
@@ -34,6 +34,10 @@ urlpatterns = [
     path("jobs/<str:job_id>/check-in/", work.JobCheckInApi.as_view(), name="job-check-in"),
     path("jobs/<str:job_id>/scan-part/", parts.JobScanPartApi.as_view(), name="job-scan-part"),
     path("jobs/<str:job_id>/reservations/", parts.JobReservePartApi.as_view(), name="job-reservations"),
+    path("jobs/<str:job_id>/parts/requests/", job_parts.JobPartRequestApi.as_view(), name="job-parts-request"),
+    path("jobs/<str:job_id>/parts/ledger/", job_parts.JobPartsLedgerApi.as_view(), name="job-parts-ledger"),
+    path("jobs/<str:job_id>/parts/reconcile/", job_parts.JobPartsReconcileApi.as_view(),
+         name="job-parts-reconcile"),
     path("jobs/<str:job_id>/repair/", repair.RepairDetailApi.as_view(), name="repair-detail"),
     path("jobs/<str:job_id>/repair/open/", repair.RepairOpenApi.as_view(), name="repair-open"),
     path("jobs/<str:job_id>/repair/diagnose/", repair.RepairDiagnoseApi.as_view(), name="repair-diagnose"),
