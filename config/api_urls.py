@@ -6,8 +6,6 @@ own app with its own API-key auth and is not part of this document).
 
 from __future__ import annotations
 
-import os
-
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import permissions
@@ -26,8 +24,3 @@ urlpatterns = [
     path("v1/", include(v1, namespace="api")),
 ]
 
-if os.environ.get("API_BENCH_URLS") == "1":
-    # Bare baseline endpoints for tests/bench/bench_api.py only; never mounted otherwise.
-    from tests.bench.bench_api import bench_urlpatterns
-
-    urlpatterns.append(path("bench/", include(bench_urlpatterns())))

@@ -13,6 +13,16 @@ After a ticket is created (``ticket_create``):
   5. the customer messages of the new customer-visible events (the outbox rows);
   6. the ``ticket.created`` webhook rows.
 
+An intake that answers before the rest is done (``ticket_create(..., deferred=True)``, the REST
+intake of integrations) splits the steps above: in its transaction only what the answer shows, the
+estimate on the category given or predicted (the triage confirms that category) and the outbox rows
+of the new customer-visible events, then the ``ticket_created`` signal; after the commit a django-q2
+worker runs the rest in its own transaction (``after_create_deferred``): the SLA clock from the
+creation time, classify and route (with the steps of every transition below, so dispatch and a
+second estimate also happen in workers), the messages and the ``ticket.created`` webhook rows. Each
+of these steps is idempotent, and a sweep (``after_create_sweep``) catches a ticket whose task never
+reached the queue.
+
 After every transition (``ticket_transition``):
   1. the SLA clock: pause, resume, stop, re-match the policy, record the first response;
   2. the estimate, when the transition changes what it rests on (the category arrives, a reopen);
@@ -113,11 +123,20 @@ def holding_messages(ticket_id: int) -> Iterator[None]:
         _messages_held.reset(token)
 
 
-def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool = True) -> None:
+def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool = True,
+                 deferred: bool = False) -> None:
     """The reactions to a new ticket; runs inside ``ticket_create``'s transaction. ``classify=False``
-    is for a caller that triages the ticket itself right after (replayed history, fixtures)."""
+    is for a caller that triages the ticket itself right after (replayed history, fixtures).
+    ``deferred=True`` keeps only what the reporter's answer shows here and queues the rest for a
+    worker (``after_create_deferred``)."""
     from .sla.services import sla_clock_start
 
+    if deferred:
+        after_commit(_send_created, ticket.pk)
+        _estimate(ticket, category=ticket.fault_category or ticket.predicted_category)
+        _customer_messages(ticket, fresh=True)
+        after_commit(_enqueue_after_create, ticket.pk)
+        return
     sla_clock_start(ticket_id=ticket.pk)
     # Queued before the triage's own signal, so other apps hear "created" before "triaged".
     after_commit(_send_created, ticket.pk)
@@ -126,6 +145,32 @@ def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool 
         _estimate(ticket)
     _customer_messages(ticket)
     _webhooks(ticket, event="ticket.created", data={}, key=f"ticket.created:{ticket.pk}")
+
+
+def after_create_deferred(*, ticket_id: int) -> None:
+    """The reactions ``after_create(deferred=True)`` left for a worker, in the order of the synchronous
+    path, in one transaction; harmless to run again (each step is idempotent) or for a missing ticket."""
+    from .models import Ticket as TicketModel
+    from .sla.services import sla_clock_start
+
+    with transaction.atomic():
+        ticket = (TicketModel.objects.select_for_update(of=("self",))
+                  .select_related("product_model", "customer", "fault_category").filter(pk=ticket_id).first())
+        if ticket is None:
+            return
+        with holding_messages(ticket.pk):
+            sla_clock_start(ticket_id=ticket.pk)
+            triaged = _classify_and_route(ticket) if ticket.status == TicketModel.Status.NEW else False
+            if not triaged:
+                _estimate(ticket)
+            _customer_messages(ticket)
+            _webhooks(ticket, event="ticket.created", data={}, key=f"ticket.created:{ticket.pk}")
+
+
+def _enqueue_after_create(ticket_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("tickets.tasks.ticket_after_create_task", ticket_id, task_name=f"after-create-{ticket_id}")
 
 
 def after_transition(*, ticket: Ticket, transition: str, from_state: str, event: TicketEvent,
@@ -184,22 +229,25 @@ def _classify_and_route(ticket: Ticket) -> bool:
     return ticket.status != TicketModel.Status.NEW
 
 
-def _estimate(ticket: Ticket) -> None:
+def _estimate(ticket: Ticket, *, category: Any = None) -> None:
     """The price range and the 三包 preview; an estimate that fails is logged and the change goes on
-    (staff can see the ticket has none, and the next step that needs it computes it again)."""
+    (staff can see the ticket has none, and the next step that needs it computes it again).
+    ``category``: the fault to price when the ticket has none yet (the classifier's prediction)."""
     from .intake.estimate import estimate_refresh
 
     try:
         with transaction.atomic():
-            estimate_refresh(ticket_id=ticket.pk)
+            estimate_refresh(ticket_id=ticket.pk, ticket=ticket if category is not None else None,
+                             category=category)
     except Exception:
         logger.exception("estimate failed for ticket %s", ticket.pk)
 
 
-def _customer_messages(ticket: Ticket) -> None:
+def _customer_messages(ticket: Ticket, *, fresh: bool = False) -> None:
+    """``fresh``: the ticket was created in this transaction (no messages yet, the instance is current)."""
     from .outbox.services import outbox_collect_events
 
-    outbox_collect_events(ticket_id=ticket.pk)
+    outbox_collect_events(ticket_id=ticket.pk, ticket=ticket if fresh else None, fresh=fresh)
 
 
 def _webhooks(ticket: Ticket, *, event: str, data: dict, key: str) -> None:

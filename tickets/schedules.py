@@ -24,4 +24,6 @@ HUB_SCHEDULES: dict[str, dict[str, Any]] = {
     "outbox.sweep": {"func": "tickets.outbox.tasks.outbox_sweep_task", "schedule_type": "I", "minutes": 1},
     "webhooks.sweep": {"func": "tickets.outbox.tasks.webhook_sweep_task", "schedule_type": "I", "minutes": 1},
     "intake.classifier_retrain": {"func": "tickets.intake.tasks.classifier_retrain", "schedule_type": "D"},
+    "tickets.after_create_sweep": {"func": "tickets.tasks.ticket_after_create_sweep_task", "schedule_type": "I",
+                                   "minutes": 1},
 }

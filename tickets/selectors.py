@@ -48,3 +48,10 @@ def customer_find_by_phone_prefix(*, prefix: str, limit: int = 10) -> QuerySet[C
     if len(digits) < 3:
         return Customer.objects.none()
     return Customer.objects.filter(phone__startswith=digits).order_by("phone")[:limit]
+
+
+def tickets_awaiting_after_create(*, before, limit: int) -> list[int]:
+    """New tickets created before ``before`` that still have no SLA clock: an intake that answered
+    first and whose worker step never ran (the clock is that step's first write)."""
+    return list(Ticket.objects.filter(status=Ticket.Status.NEW, created_at__lt=before, sla_clock__isnull=True)
+                .order_by("created_at").values_list("pk", flat=True)[:limit])

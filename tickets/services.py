@@ -6,14 +6,15 @@ Every service checks permission and invariants, runs the FSM transition, saves i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -81,14 +82,20 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, **fields
     """
     normalized = normalize_phone(phone)
     name = (name or "").strip()
-    with transaction.atomic():
+    # The caller's transaction holds the row lock as well as a block of our own would (and costs no
+    # savepoint); nothing before the insert writes, so an error raised below leaves it usable.
+    block = contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
+    with block:
         customer = Customer.objects.select_for_update().filter(phone=normalized).first()
         if customer is None:
             if not name:
                 raise ValidationError({"name": _("请填写姓名。")})
             customer = Customer(name=name, phone=normalized, **fields)
             _customer_locate(customer)
-            customer.full_clean()
+            # The phone was just looked up under lock (a parallel insert is caught below) and the
+            # coordinates are checked here: full_clean would spend a query on each.
+            _check_coordinates(customer)
+            customer.full_clean(exclude=["phone", "latitude", "longitude"])
             try:
                 with transaction.atomic():
                     customer.save()
@@ -111,6 +118,25 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, **fields
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
         return customer
+
+
+def _check_coordinates(customer: Customer) -> None:
+    errors = {}
+    for name, bound in (("latitude", 90), ("longitude", 180)):
+        value = getattr(customer, name)
+        if value is None:
+            continue
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            errors[name] = [_("坐标无效。")]
+            continue
+        if not -bound <= number <= bound:
+            errors[name] = [_("坐标超出范围。")]
+        else:
+            setattr(customer, name, number.quantize(Decimal("0.000001")))
+    if errors:
+        raise ValidationError(errors)
 
 
 def device_normalize_serial(*, product_model: ProductModel, serial: str) -> str:
@@ -175,9 +201,16 @@ def ticket_number_next(*, at: dt.datetime | None = None) -> str:
     on PostgreSQL and takes the write lock on SQLite, so parallel creators never share a number.
     """
     day = timezone.localtime(at or timezone.now()).date()
-    TicketSequence.objects.bulk_create([TicketSequence(day=day, value=0)], ignore_conflicts=True)
-    TicketSequence.objects.filter(day=day).update(value=F("value") + 1)
-    value = TicketSequence.objects.filter(day=day).values_list("value", flat=True).get()
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    # One statement: create the day's row or increment it, and read the value it now holds. Both
+    # PostgreSQL and SQLite (3.35+) take ``ON CONFLICT … DO UPDATE … RETURNING``.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, value) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+            [day],
+        )
+        value = cursor.fetchone()[0]
     return f"{settings.TICKET_NUMBER_PREFIX}{day:%Y%m%d}-{value:06d}"
 
 
@@ -234,6 +267,31 @@ def ticket_event_add(
         lifecycle.after_commit(realtime.broadcast_ticket_event, ticket.pk, _event_payload(ticket, event))
         lifecycle.customer_event_written(ticket=ticket, event=event)
     return event
+
+
+def ticket_event_build(
+    *,
+    ticket: Ticket,
+    kind: str,
+    message: str = "",
+    customer_visible: bool | None = None,
+    payload: dict | None = None,
+) -> TicketEvent:
+    """An unsaved system event checked against the registry, for ``ticket_events_add_many``."""
+    return TicketEvent(ticket=ticket, kind=kind, message=message or event_label(kind),
+                       customer_visible=events.check(kind, customer_visible), payload=payload or {})
+
+
+def ticket_events_add_many(*, built: list[TicketEvent]) -> list[TicketEvent]:
+    """Append many events built by ``ticket_event_build`` in one INSERT (a sweep over many tickets);
+    customer-visible ones are pushed and get their messages as ``ticket_event_add`` does."""
+    created = TicketEvent.objects.bulk_create(built)
+    for event in created:
+        if event.customer_visible:
+            lifecycle.after_commit(realtime.broadcast_ticket_event, event.ticket_id,
+                                   _event_payload(event.ticket, event))
+            lifecycle.customer_event_written(ticket=event.ticket, event=event)
+    return created
 
 
 def _check_permission(*, ticket: Ticket, transition: str, by: AbstractBaseUser | None) -> None:
@@ -352,11 +410,18 @@ def ticket_create(
     longitude: Any = None,
     created_at: dt.datetime | None = None,
     classify: bool = True,
+    predicted_category: FaultCategory | None = None,
+    prediction_confidence: float | None = None,
+    reported_contact: dict | None = None,
+    deferred: bool = False,
 ) -> Ticket:
     """Open a ticket with a fresh number and tracking token, and its first timeline event.
 
     ``classify=False`` leaves the ticket ``new`` for a caller that triages it explicitly (history
-    being replayed, fixtures); every intake channel classifies.
+    being replayed, fixtures); every intake channel classifies. ``predicted_category`` is the
+    intake's own classification, stored with the ticket. ``deferred=True`` answers first: only the
+    estimate and the outbox rows run in this transaction, the SLA clock, triage and routing and the
+    webhook rows run in a worker after commit (``tickets.lifecycle``).
 
     The service place is the given address (a picked ``division_code`` wins over typed names), else
     the customer's; it is stored with its division codes and, without coordinates, the centre of its
@@ -371,26 +436,34 @@ def ticket_create(
         product_model = device.product_model
     place = _ticket_place(customer=customer, division_code=division_code, province=province, city=city,
                           district=district, address=address, latitude=latitude, longitude=longitude)
-    with transaction.atomic():
-        ticket = Ticket(
-            number=ticket_number_next(at=created_at),
-            customer=customer,
-            device=device,
-            product_model=product_model,
-            description=description,
-            title=title or description[:60],
-            channel=channel,
-            fault_category=fault_category,
-            priority=priority or (fault_category.default_priority if fault_category else "normal"),
-            department=fault_category.department if fault_category else "",
-            service_mode=service_mode or (fault_category.default_service_mode if fault_category else ""),
-            address=address or customer.address,
-            **place,
-            created_by=by if getattr(by, "pk", None) else None,
-        )
-        if created_at is not None:
-            ticket.created_at = created_at
-        ticket.full_clean(exclude=["number", "tracking_token", "status"])
+    ticket = Ticket(
+        customer=customer,
+        device=device,
+        product_model=product_model,
+        description=description,
+        title=title or description[:60],
+        channel=channel,
+        fault_category=fault_category,
+        priority=priority or (fault_category.default_priority if fault_category else "normal"),
+        department=fault_category.department if fault_category else "",
+        service_mode=service_mode or (fault_category.default_service_mode if fault_category else ""),
+        address=address or customer.address,
+        **place,
+        created_by=by if getattr(by, "pk", None) else None,
+        predicted_category=predicted_category,
+        prediction_confidence=prediction_confidence,
+        reported_contact=reported_contact or {},
+    )
+    if created_at is not None:
+        ticket.created_at = created_at
+    # Relations are saved instances the caller holds, the uuid is fresh and the price range is empty:
+    # checking them would cost a query each (the database's constraints still apply).
+    ticket.full_clean(exclude=["number", "tracking_token", "status", "uuid", "customer", "device",
+                               "product_model", "fault_category", "predicted_category", "created_by",
+                               "price_min", "price_max"])
+    # Validated above, so inside a caller's transaction this block needs no savepoint of its own.
+    with transaction.atomic(savepoint=False):
+        ticket.number = ticket_number_next(at=created_at)
         ticket.save()
         with lifecycle.holding_messages(ticket.pk):
             ticket_event_add(
@@ -399,7 +472,7 @@ def ticket_create(
                                                                  "channel": ticket.get_channel_display()},
                 payload={"channel": channel}, to_state=ticket.status,
             )
-            lifecycle.after_create(ticket=ticket, by=by, classify=classify)
+            lifecycle.after_create(ticket=ticket, by=by, classify=classify, deferred=deferred)
     return ticket
 
 
@@ -579,7 +652,7 @@ def ticket_estimate_update(
     """
     if price_min is not None and price_max is not None and price_min > price_max:
         raise ValidationFailed(_("价格下限不能高于上限。"))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing below raises but the database itself
         fields = []
         if price_min is not None or price_max is not None:
             ticket.price_min, ticket.price_max = price_min, price_max

@@ -11,7 +11,7 @@ Goals: create ≥ 60 %, list ≥ 40 % of the bare endpoint's requests per second
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/sh_api REDIS_URL=redis://127.0.0.1:6379/5 \\
      .venv/bin/python -m tests.bench.bench_api [--requests 200] [--concurrency 4] [--rounds 3]
 It creates a throwaway database ``<db>_bench``; the bare endpoints exist only in the server
-started here (``API_BENCH_URLS=1`` makes config.api_urls mount ``bench_urlpatterns()``).
+started here (``tests.bench.settings`` mounts ``tests.bench.urls``, which config never imports).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def bench_urlpatterns() -> list:
-    """The bare baseline endpoints, mounted under /api/bench/ only when API_BENCH_URLS=1."""
+    """The baseline endpoints of this benchmark, mounted under /api/bench/ by ``tests.bench.urls``."""
     from django.urls import path
     from rest_framework import serializers, status
     from rest_framework.response import Response
@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> None:
         return {"phone": f"137{(n * 7919 + os.getpid()) % 10**8:08d}", "name": "基准客户",
                 "description": "屏幕碎了，触摸失灵，需要上门维修"}
 
-    env = {"API_BENCH_URLS": "1", "MEDIA_ROOT": "/tmp/shouhou-bench-api-media"}
+    env = {"DJANGO_SETTINGS_MODULE": "tests.bench.settings", "SECRET_KEY": "bench-secret-" + "x" * 32,
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "MEDIA_ROOT": "/tmp/shouhou-bench-api-media"}
     results: dict[str, list[float]] = {"create_api": [], "create_bare": [], "list_api": [], "list_bare": []}
     with live_server(env=env, timeout=60) as base:
         common = {"requests": args.requests, "concurrency": args.concurrency}

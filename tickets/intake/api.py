@@ -31,10 +31,29 @@ from .services import IntakeFile, intake_submit
 
 
 class HasIntakeChannelKey(BaseHasAPIKey):
+    """A valid, unrevoked, unexpired channel key; the key row is kept on the request, so the view
+    does not look it up and verify its hash a second time."""
+
     model = IntakeChannelKey
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        key = self.get_key(request)
+        if not key:
+            return False
+        try:
+            channel_key = IntakeChannelKey.objects.get_from_key(key)
+        except IntakeChannelKey.DoesNotExist:
+            return False
+        if channel_key.has_expired:
+            return False
+        request.intake_channel_key = channel_key
+        return True
 
 
 def channel_key_from_request(request: Request) -> IntakeChannelKey:
+    channel_key = getattr(request, "intake_channel_key", None)
+    if channel_key is not None:
+        return channel_key
     key = HasIntakeChannelKey().get_key(request)
     return IntakeChannelKey.objects.get_from_key(key)
 
@@ -110,6 +129,12 @@ class IntakeTicketCreateApi(APIView):
         number = serializers.SerializerMethodField()
         status = serializers.SerializerMethodField()
         tracking_url = serializers.SerializerMethodField()
+        category = serializers.SerializerMethodField(help_text="the fault category given or predicted "
+                                                     "(triage confirms it)")
+        price_min = serializers.SerializerMethodField()
+        price_max = serializers.SerializerMethodField()
+        warranty_preview = serializers.SerializerMethodField(help_text="三包 preview: remedies, who pays, the "
+                                                             "clause; the diagnosis decides")
         outcome = serializers.CharField()
         duplicate = serializers.BooleanField(source="is_duplicate")
         replayed = serializers.BooleanField()
@@ -120,6 +145,25 @@ class IntakeTicketCreateApi(APIView):
 
         def get_status(self, result) -> str | None:
             return None if result.is_duplicate else result.ticket.status
+
+        def get_category(self, result) -> dict | None:
+            if result.is_duplicate:
+                return None
+            category = result.ticket.fault_category or result.ticket.predicted_category
+            return {"code": category.code, "name": category.name} if category is not None else None
+
+        def get_price_min(self, result) -> str | None:
+            value = None if result.is_duplicate else result.ticket.price_min
+            return None if value is None else str(value)
+
+        def get_price_max(self, result) -> str | None:
+            value = None if result.is_duplicate else result.ticket.price_max
+            return None if value is None else str(value)
+
+        def get_warranty_preview(self, result) -> dict | None:
+            if result.is_duplicate:
+                return None
+            return result.ticket.warranty_preview or None
 
         def get_tracking_url(self, result) -> str | None:
             if result.is_duplicate:
@@ -152,7 +196,10 @@ class IntakeTicketCreateApi(APIView):
             if data["otp_code"]:
                 otp_verify(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=_phone(data["phone"]),
                            code=data["otp_code"])
-            result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id, **data)
+            # The integration gets its answer (number, category, price range, 三包 preview) as soon as
+            # the ticket is stored; SLA, triage, dispatch and webhooks follow in workers.
+            result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id,
+                                   deferred=True, **data)
         except ValidationFailed as exc:
             return Response({"code": exc.code, "message": str(exc.message), "extra": exc.extra},
                             status=status.HTTP_400_BAD_REQUEST)

@@ -9,6 +9,7 @@ answers from history alone.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,18 +59,29 @@ def _same_preview(old: dict | None, new: dict | None) -> bool:
     return strip(old) == strip(new)
 
 
-def estimate_refresh(*, ticket_id: int) -> Ticket | None:
+def estimate_refresh(*, ticket_id: int, ticket: Ticket | None = None, category: Any = None) -> Ticket | None:
     """Compute the ticket's estimate and store it when it changed (one customer-visible event then).
 
     Does nothing for a missing or not yet categorized ticket (the price depends on the fault), and
     nothing when the estimate is what the ticket already shows, so calling it again is harmless.
+    ``ticket``: the caller's instance, current and with its relations loaded (saves reading it
+    again); ``category``: the fault to price while the ticket has none yet (the classifier's
+    prediction at an intake that triages later), never stored on the ticket by this function.
     """
-    ticket = (Ticket.objects.select_related("device__product_model", "fault_category", "product_model", "customer")
-              .filter(pk=ticket_id).first())
-    if ticket is None or ticket.fault_category_id is None:
+    if ticket is None or ticket.pk != ticket_id:
+        ticket = (Ticket.objects.select_related("device__product_model", "fault_category", "product_model",
+                                                "customer").filter(pk=ticket_id).first())
+    if ticket is None:
+        return None
+    if ticket.fault_category_id is None and category is not None:
+        priced = copy.copy(ticket)
+        priced.fault_category = category
+    else:
+        priced = ticket
+    if priced.fault_category_id is None:
         return None
     try:
-        estimate = estimate_for(ticket=ticket)
+        estimate = estimate_for(ticket=priced)
     except Exception:  # an estimate is advice: never let it block intake or a transition
         logger.exception("estimate failed for ticket %s", ticket_id)
         return ticket

@@ -160,6 +160,7 @@ def intake_submit(
     external_id: str = "",
     by: AbstractBaseUser | None = None,
     otp_code: str = "",
+    deferred: bool = False,
 ) -> IntakeResult:
     """Turn one report from any channel into exactly one well-formed ticket, or a link to an open one.
 
@@ -180,6 +181,10 @@ def intake_submit(
     same transaction) and that phone is the ticket customer's; otherwise it opens its own ticket,
     flagged for staff as a possible duplicate, and learns nothing about the other ticket. A code that
     is not valid raises ValidationFailed (field ``otp_code``) and nothing is written.
+
+    ``deferred=True`` (the REST intake) answers first: the new ticket carries the category given or
+    predicted, the price range and the 三包 preview when the answer is sent, while its SLA clock,
+    triage, routing, dispatch and webhooks follow in a worker (``tickets.lifecycle``).
     """
     files = list(files or [])
     if external_id:
@@ -252,6 +257,7 @@ def intake_submit(
                     fault_category=fault_category, title=title, service_mode=service_mode, province=province,
                     city=city, district=district, address=address, latitude=latitude, longitude=longitude,
                     place=place, files=files, external_id=external_id, by=by, otp_code=otp_code,
+                    deferred=deferred,
                 )
         except IntegrityError:
             if external_id:  # a parallel retry with the same key won the race
@@ -297,7 +303,7 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                   fault_category: FaultCategory | None, title: str, service_mode: str, province: str, city: str,
                   district: str, address: str, latitude: Any, longitude: Any, place: Place | None,
                   files: list[IntakeFile], external_id: str, by: AbstractBaseUser | None,
-                  otp_code: str = "") -> IntakeResult:
+                  otp_code: str = "", deferred: bool = False) -> IntakeResult:
     located = place_fields(place) if place is not None and place.is_placed else {}
     customer_fields = {k: v for k, v in {"email": email, "province": province, "city": city, "district": district,
                                            "address": address, "latitude": latitude,
@@ -312,14 +318,15 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                                  purchase_date=purchase_date)
 
     category_id = fault_category.pk if fault_category else None
-    predicted: tuple[int, float] | None = None
+    predicted: tuple[FaultCategory, float] | None = None
     if category_id is None:
         prediction, _version = classify(text=description,
                                         product_category=product_model.category if product_model else None)
         if prediction.code and prediction.confidence >= settings.TRIAGE_MIN_CONFIDENCE:
-            category_id = FaultCategory.objects.filter(code=prediction.code).values_list("pk", flat=True).first()
-            if category_id is not None:
-                predicted = (category_id, round(prediction.confidence, 4))
+            predicted_category = FaultCategory.objects.filter(code=prediction.code).first()
+            if predicted_category is not None:
+                category_id = predicted_category.pk
+                predicted = (predicted_category, round(prediction.confidence, 4))
     existing = duplicate_find(device=device, fault_category_id=category_id) if device else None
     possible_duplicate = None
     if existing is not None and (existing.customer_id != customer.pk or anonymous):
@@ -345,10 +352,13 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             product_model=product_model, fault_category=fault_category, title=title, service_mode=service_mode,
             address=address, province=province, city=city, district=district,
             division_code=place.code if place is not None else "", latitude=latitude, longitude=longitude,
+            # Stored with the ticket (not only by the triage) so that a parallel report on the same
+            # device already sees this ticket's fault category and links to it.
+            predicted_category=predicted[0] if predicted else None,
+            prediction_confidence=predicted[1] if predicted else None,
+            reported_contact={"name": name, "email": email} if by is None else None,
+            deferred=deferred,
         )
-        if by is None:
-            Ticket.objects.filter(pk=ticket.pk).update(reported_contact={"name": name, "email": email})
-            ticket.reported_contact = {"name": name, "email": email}
         if possible_duplicate is not None:
             Ticket.objects.filter(pk=ticket.pk).update(duplicate_of=possible_duplicate)
             ticket.duplicate_of = possible_duplicate
@@ -359,12 +369,6 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                 % {"number": possible_duplicate.number},
                 payload={"possible_duplicate_of": possible_duplicate.pk},
             )
-        if predicted is not None:
-            # Stored with the ticket (not only by the triage after commit) so that a parallel report
-            # on the same device already sees this ticket's fault category and links to it.
-            Ticket.objects.filter(pk=ticket.pk).update(predicted_category_id=predicted[0],
-                                                       prediction_confidence=predicted[1])
-            ticket.predicted_category_id, ticket.prediction_confidence = predicted
         outcome = IntakeRecord.Outcome.CREATED
     for f in files:
         attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,

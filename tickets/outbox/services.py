@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -97,10 +97,16 @@ def _deliver_async(ids: list[int]) -> None:
             logger.warning("could not queue outbox %s (%s); the sweep will deliver it", message_id, exc)
 
 
-def _create_messages(rows: list[OutboxMessage]) -> list[OutboxMessage]:
-    """Insert rows whose key is new; return every row of those keys (old or new) and schedule delivery."""
+def _create_messages(rows: list[OutboxMessage], *, fresh: bool = False) -> list[OutboxMessage]:
+    """Insert rows whose key is new; return every row of those keys (old or new) and schedule delivery.
+    ``fresh``: the keys cannot exist yet (they name a ticket created in this transaction), so the rows
+    are simply inserted."""
     if not rows:
         return []
+    if fresh:
+        messages = OutboxMessage.objects.bulk_create(rows)
+        _schedule_delivery([m.pk for m in messages])
+        return messages
     keys = [r.idempotency_key for r in rows]
     existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
     new = [r for r in rows if r.idempotency_key not in existing]
@@ -164,6 +170,17 @@ def outbox_notify_staff(
 ) -> list[OutboxMessage]:
     """Messages to staff (assignee, center managers): e-mail where the user has one, and SMS to a
     technician's phone. Idempotent by ``idempotency_key`` per user and channel."""
+    return _create_messages(outbox_staff_rows(event=event, users=users, ticket=ticket, context=context,
+                                              idempotency_key=idempotency_key))
+
+
+def outbox_staff_rows(
+    *, event: str, users: list, ticket: Ticket | None = None, context: dict, idempotency_key: str,
+    templates: dict | None = None,
+) -> list[OutboxMessage]:
+    """The unsaved rows ``outbox_notify_staff`` writes, for a caller that writes many at once
+    (``outbox_write_rows``). ``templates``: a dict the caller keeps across calls, so each template is
+    read once; load the users with ``select_related("technician")``."""
     rows = []
     ctx = {**_base_context(ticket, None), **context}
     for user in users:
@@ -174,27 +191,45 @@ def outbox_notify_staff(
         if tech is not None and tech.phone:
             targets[MessageChannel.SMS] = tech.phone
         for channel, address in targets.items():
-            subject, body = render(template_for(event, channel, "zh-hans"), {**ctx, "user": user})
+            if templates is None:
+                template = template_for(event, channel, "zh-hans")
+            else:
+                if (event, channel) not in templates:
+                    templates[(event, channel)] = template_for(event, channel, "zh-hans")
+                template = templates[(event, channel)]
+            subject, body = render(template, {**ctx, "user": user})
             rows.append(OutboxMessage(
                 idempotency_key=f"{idempotency_key}:u{user.pk}:{channel}"[:120], event=event, channel=channel,
                 ticket=ticket, user=user, to_address=address, language="zh-hans", subject=subject[:200], body=body,
             ))
+    return rows
+
+
+def outbox_write_rows(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write rows built by ``outbox_staff_rows`` in three queries however many there are: rows whose
+    key exists are skipped; delivery is queued after commit."""
     return _create_messages(rows)
 
 
-def short_url(path: str) -> str:
-    """The absolute short link (``/l/<code>``) of a page of this site; one code per path."""
-    link = ShortLink.objects.filter(path=path).first()
-    if link is None:
-        try:
-            with transaction.atomic():
-                link = ShortLink.objects.create(path=path)
-        except IntegrityError:  # a concurrent sender made it first
-            link = ShortLink.objects.get(path=path)
-    return site_url(f"/l/{link.code}")
+def short_url(path: str, *, fresh: bool = False) -> str:
+    """The absolute short link (``/l/<code>``) of a page of this site; one code per path. ``fresh``:
+    the path is most likely new (the page of a ticket created in this transaction)."""
+    code = None if fresh else ShortLink.objects.filter(path=path).values_list("code", flat=True).first()
+    if code is None:
+        # One statement whether or not a concurrent sender made it first, and no savepoint: the row
+        # with this path wins, and its code is returned.
+        table = connection.ops.quote_name(ShortLink._meta.db_table)
+        fresh = ShortLink(path=path)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (code, path, created_at) VALUES (%s, %s, %s) "
+                           f"ON CONFLICT (path) DO UPDATE SET path = EXCLUDED.path RETURNING code",
+                           [fresh.code, fresh.path, fresh.created_at])
+            code = cursor.fetchone()[0]
+    return site_url(f"/l/{code}")
 
 
-def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels: list[str]) -> list[OutboxMessage]:
+def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels: list[str], *,
+                    fresh: bool = False) -> list[OutboxMessage]:
     addresses = _customer_addresses(ticket.customer)
     if not any(c in addresses for c in channels):
         return []
@@ -202,7 +237,7 @@ def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels
     rows = []
     with translation.override(language):
         text = milestones.text_for(milestone, ticket=ticket, event=event)
-        link = short_url(text.link_path)
+        link = short_url(text.link_path, fresh=fresh)
         for channel in channels:
             if channel not in addresses:
                 continue
@@ -215,12 +250,14 @@ def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels
     return rows
 
 
-def _collect_ticket(ticket: Ticket, events: list[TicketEvent]) -> int:
-    """Write the messages of the milestones these events reach, in order, once per channel."""
+def _collect_ticket(ticket: Ticket, events: list[TicketEvent], *, fresh: bool = False) -> int:
+    """Write the messages of the milestones these events reach, in order, once per channel. ``fresh``:
+    the ticket was created in this transaction and has no messages yet."""
     sent: dict[str, set[str]] = {}
-    for milestone, channel in OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="").values_list(
-            "milestone", "channel"):
-        sent.setdefault(channel, set()).add(milestone)
+    if not fresh:
+        for milestone, channel in OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="").values_list(
+                "milestone", "channel"):
+            sent.setdefault(channel, set()).add(milestone)
     channels = list(_customer_addresses(ticket.customer))
     rows: list[OutboxMessage] = []
     for event in events:
@@ -230,18 +267,20 @@ def _collect_ticket(ticket: Ticket, events: list[TicketEvent]) -> int:
         wanted = [c for c in channels if milestones.may_send(milestone, sent.setdefault(c, set()))]
         for channel in wanted:
             sent[channel].add(milestone)
-        rows += _milestone_rows(ticket, event, milestone, wanted)
-    _create_messages(rows)
+        rows += _milestone_rows(ticket, event, milestone, wanted, fresh=fresh)
+    _create_messages(rows, fresh=fresh)
     return len(rows)
 
 
 def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | None = None,
-                          limit: int = 1000) -> int:
+                          limit: int = 1000, ticket: Ticket | None = None, fresh: bool = False) -> int:
     """Turn a ticket's new customer-visible events into its milestone messages (tickets.milestones).
 
     Runs inside the caller's transaction (the lifecycle) and from the periodic sweep. Each milestone
     is written at most once per ticket and channel (a unique constraint), never behind a later one;
-    events that reach no milestone send nothing. Returns how many messages were written."""
+    events that reach no milestone send nothing. Returns how many messages were written.
+    ``ticket``: the caller's current instance of ``ticket_id``; ``fresh``: it was created in this
+    transaction (it has no messages yet)."""
     since = since or timezone.now() - event_lookback()
     events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since,
                                          kind__in=milestones.SOURCE_KINDS)
@@ -254,14 +293,18 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
         by_ticket.setdefault(event.ticket_id, []).append(event)
     if not by_ticket:
         return 0
-    tickets = Ticket.objects.select_related("customer", "technician", "service_center").in_bulk(list(by_ticket))
+    if ticket is not None and ticket_id is not None and ticket.pk == ticket_id:
+        tickets = {ticket.pk: ticket}
+    else:
+        tickets = Ticket.objects.select_related("customer", "technician", "service_center").in_bulk(list(by_ticket))
     written = 0
     for pk, ticket_events in by_ticket.items():
         if pk not in tickets:
             continue
         if ticket_id is not None:
-            with transaction.atomic():
-                written += _collect_ticket(tickets[pk], ticket_events)
+            # The caller's transaction: a failure here fails the change it reports.
+            with transaction.atomic(savepoint=False):
+                written += _collect_ticket(tickets[pk], ticket_events, fresh=fresh)
             continue
         # The sweep serves every ticket: one ticket whose messages cannot be written (bad data,
         # a text that does not render) is logged and left for later, never allowed to stop the

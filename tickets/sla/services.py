@@ -9,18 +9,20 @@ an ``SlaLedgerEntry`` with its reason, so anyone can see why a deadline is what 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.calendar import BusinessCalendar, library_entries
 from tickets.exceptions import ValidationFailed
 from tickets.models import CalendarDay, SlaClock, SlaLedgerEntry, SlaPolicy, Ticket
-from tickets.services import ticket_event_add
+from tickets.services import ticket_event_build, ticket_events_add_many
 
 from .selectors import default_targets, sla_policy_for_ticket
 
@@ -389,41 +391,63 @@ def sla_on_transition(*, ticket_id: int, transition: str, from_state: str, to_st
 # The sweep
 # ---------------------------------------------------------------------------------------------
 
-def _dispatchers(cache: dict | None = None) -> list:
-    if cache is not None and "dispatchers" in cache:
-        return cache["dispatchers"]
-    users = list(get_user_model().objects.filter(groups__name="调度", is_active=True))
-    if cache is not None:
-        cache["dispatchers"] = users
-    return users
+@dataclass
+class _SweepBatch:
+    """What one sweep writes, collected per clock and written in one statement per table at the end,
+    and what it reads once for all clocks (templates, dispatchers, centre managers)."""
+
+    ledger: list[SlaLedgerEntry] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)
+    templates: dict = field(default_factory=dict)
+    managers: dict[int, list] = field(default_factory=dict)
+    dispatchers: list | None = None
 
 
-def _escalation_targets(ticket: Ticket, cache: dict | None = None) -> list:
+def _staff():
+    # The technician row tells the outbox the user's SMS number: read with the user, not per message.
+    return get_user_model().objects.filter(is_active=True).select_related("technician")
+
+
+def _dispatchers(batch: _SweepBatch) -> list:
+    if batch.dispatchers is None:
+        batch.dispatchers = list(_staff().filter(groups__name="调度"))
+    return batch.dispatchers
+
+
+def _escalation_targets(ticket: Ticket, batch: _SweepBatch) -> list:
     """The center's managers, or the dispatchers when the ticket has no center (or it has none)."""
-    if ticket.service_center_id:
-        managers = list(ticket.service_center.managers.filter(is_active=True))
-        if managers:
-            return managers
-    return _dispatchers(cache)
+    managers = batch.managers.get(ticket.service_center_id) if ticket.service_center_id else None
+    return managers or _dispatchers(batch)
 
 
-def _remind(clock: SlaClock, ticket: Ticket, now: dt.datetime, cache: dict | None = None) -> None:
-    from tickets.outbox.services import outbox_notify_staff
+def _ledger_entry(clock: SlaClock, kind: str, reason: str, at: dt.datetime, **data: Any) -> SlaLedgerEntry:
+    return SlaLedgerEntry(
+        ticket_id=clock.ticket_id, kind=kind, at=at, reason=reason[:300], policy=clock.policy,
+        consumed_seconds=clock.consumed_seconds, due_response_at=clock.due_response_at,
+        due_resolution_at=clock.due_resolution_at, data=data)
+
+
+def _remind(clock: SlaClock, ticket: Ticket, now: dt.datetime, batch: _SweepBatch) -> None:
+    from tickets.outbox.services import outbox_staff_rows
 
     clock.reminded_at = now
-    users = [ticket.technician.user] if ticket.technician_id else _escalation_targets(ticket, cache)
+    users = [ticket.technician.user] if ticket.technician_id else _escalation_targets(ticket, batch)
     names = "、".join(str(u) for u in users) or _("无人（未派工且无调度）")
-    _ledger(clock, SlaLedgerEntry.Kind.REMINDER, _("已用 75%% 解决时限，提醒 %(who)s") % {"who": names}, now,
-            users=[u.pk for u in users])
-    ticket_event_add(ticket=ticket, kind="sla.reminder", message=_("SLA 提醒：解决时限已用 75%%，截止 %(due)s") % {
-        "due": timezone.localtime(clock.due_resolution_at).strftime("%Y-%m-%d %H:%M")},
-        payload={"due_resolution_at": clock.due_resolution_at.isoformat()})
-    outbox_notify_staff(event="sla.reminder", users=users, ticket=ticket,
-                        context={"due": clock.due_resolution_at}, idempotency_key=f"sla.reminder:{ticket.pk}")
+    batch.ledger.append(_ledger_entry(clock, SlaLedgerEntry.Kind.REMINDER,
+                                      _("已用 75%% 解决时限，提醒 %(who)s") % {"who": names}, now,
+                                      users=[u.pk for u in users]))
+    batch.events.append(ticket_event_build(
+        ticket=ticket, kind="sla.reminder", message=_("SLA 提醒：解决时限已用 75%%，截止 %(due)s") % {
+            "due": timezone.localtime(clock.due_resolution_at).strftime("%Y-%m-%d %H:%M")},
+        payload={"due_resolution_at": clock.due_resolution_at.isoformat()}))
+    batch.messages += outbox_staff_rows(event="sla.reminder", users=users, ticket=ticket,
+                                        context={"due": clock.due_resolution_at},
+                                        idempotency_key=f"sla.reminder:{ticket.pk}", templates=batch.templates)
 
 
-def _breach(clock: SlaClock, ticket: Ticket, now: dt.datetime, *, target: str, cache: dict | None = None) -> None:
-    from tickets.outbox.services import outbox_notify_staff
+def _breach(clock: SlaClock, ticket: Ticket, now: dt.datetime, *, target: str, batch: _SweepBatch) -> None:
+    from tickets.outbox.services import outbox_staff_rows
 
     due = clock.due_response_at if target == "response" else clock.due_resolution_at
     reason = _("首次响应超时") if target == "response" else _("解决超时")
@@ -431,62 +455,85 @@ def _breach(clock: SlaClock, ticket: Ticket, now: dt.datetime, *, target: str, c
         clock.response_breached_at = now
     else:
         clock.breached_at = clock.escalated_at = now
-    _ledger(clock, SlaLedgerEntry.Kind.BREACH, _("%(reason)s：截止 %(due)s") % {
-        "reason": reason, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}, now, target=target)
-    users = _escalation_targets(ticket, cache)
+    batch.ledger.append(_ledger_entry(clock, SlaLedgerEntry.Kind.BREACH, _("%(reason)s：截止 %(due)s") % {
+        "reason": reason, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}, now, target=target))
+    users = _escalation_targets(ticket, batch)
     names = "、".join(str(u) for u in users) or _("无人")
-    _ledger(clock, SlaLedgerEntry.Kind.ESCALATION, _("%(reason)s，升级至 %(who)s") % {
-        "reason": reason, "who": names}, now, target=target, users=[u.pk for u in users])
-    ticket_event_add(ticket=ticket, kind="sla.escalated", message=_("SLA %(reason)s，已升级至网点经理") % {
-        "reason": reason}, payload={"target": target, "due": due.isoformat(), "users": [u.pk for u in users]})
-    outbox_notify_staff(event="sla.escalation", users=users, ticket=ticket, context={"due": due, "reason": reason},
-                        idempotency_key=f"sla.escalation:{target}:{ticket.pk}")
+    batch.ledger.append(_ledger_entry(clock, SlaLedgerEntry.Kind.ESCALATION, _("%(reason)s，升级至 %(who)s") % {
+        "reason": reason, "who": names}, now, target=target, users=[u.pk for u in users]))
+    batch.events.append(ticket_event_build(
+        ticket=ticket, kind="sla.escalated", message=_("SLA %(reason)s，已升级至网点经理") % {"reason": reason},
+        payload={"target": target, "due": due.isoformat(), "users": [u.pk for u in users]}))
+    batch.messages += outbox_staff_rows(event="sla.escalation", users=users, ticket=ticket,
+                                        context={"due": due, "reason": reason},
+                                        idempotency_key=f"sla.escalation:{target}:{ticket.pk}",
+                                        templates=batch.templates)
 
 
 def sla_due_clocks(*, now: dt.datetime, limit: int):
     """The sweep's one indexed query: clocks with an action due, locked, skipping rows another
     worker holds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
-    return (SlaClock.objects.select_for_update(skip_locked=True, of=("self",)).select_related("center")
+    return (SlaClock.objects.select_for_update(skip_locked=True, of=("self",)).select_related("center", "policy")
             .filter(next_action_at__lte=now)
             .order_by("next_action_at")[:limit])
+
+
+#: The clock fields a sweep changes (written for all its clocks in one UPDATE).
+_SWEPT_FIELDS = ["reminded_at", "breached_at", "escalated_at", "response_breached_at", "due_response_at",
+                 "due_resolution_at", "remind_at", "next_action_at", "updated_at"]
 
 
 def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Send due reminders (75 % of the resolution target, to the assignee) and escalate breaches (to
     the center managers), each at most once per ticket even with several workers: due clocks are
     claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and the ``reminded_at`` / ``breached_at`` marks are
-    written in the same transaction as the ledger, the event and the outbox rows."""
+    written in the same transaction as the ledger, the event and the outbox rows.
+
+    The queries are per sweep, not per clock: the clocks, their tickets, the centres' managers, the
+    dispatchers and the templates are read once, and the ledger entries, events, outbox rows and
+    clocks are written with one statement per table."""
     now = now or timezone.now()
     counts = {"reminders": 0, "response_breaches": 0, "breaches": 0}
     with transaction.atomic():
         clocks = list(sla_due_clocks(now=now, limit=limit))
         if not clocks:
             return counts
-        tickets = Ticket.objects.select_related("service_center", "technician__user", "customer").in_bulk(
-            [c.ticket_id for c in clocks])
-        cache: dict = {}
+        tickets = Ticket.objects.select_related("service_center", "technician__user__technician",
+                                                "customer").in_bulk([c.ticket_id for c in clocks])
+        batch = _SweepBatch()
+        center_ids = {t.service_center_id for t in tickets.values() if t.service_center_id}
+        if center_ids:
+            for user in (_staff().filter(managed_centers__in=center_ids)
+                         .annotate(managed_center_id=F("managed_centers")).order_by("pk")):
+                batch.managers.setdefault(user.managed_center_id, []).append(user)
         calendars: dict[int | None, BusinessCalendar] = {}
         for clock in clocks:
             ticket = tickets.get(clock.ticket_id)
+            clock.updated_at = now
             if ticket is None or clock.state != SlaClock.State.RUNNING:
                 clock.next_action_at = None
-                clock.save(update_fields=["next_action_at", "updated_at"])
                 continue
             if clock.reminded_at is None and clock.breached_at is None and clock.remind_at \
                     and clock.remind_at <= now:
-                _remind(clock, ticket, now, cache)
+                _remind(clock, ticket, now, batch)
                 counts["reminders"] += 1
             if clock.responded_at is None and clock.response_breached_at is None and clock.due_response_at \
                     and clock.due_response_at <= now:
-                _breach(clock, ticket, now, target="response", cache=cache)
+                _breach(clock, ticket, now, target="response", batch=batch)
                 counts["response_breaches"] += 1
             if clock.breached_at is None and clock.due_resolution_at and clock.due_resolution_at <= now:
-                _breach(clock, ticket, now, target="resolution", cache=cache)
+                _breach(clock, ticket, now, target="resolution", batch=batch)
                 counts["breaches"] += 1
             if clock.center_id not in calendars:
                 calendars[clock.center_id] = _calendar(clock)
             _project(clock, calendars[clock.center_id])
-            clock.save()
+        SlaLedgerEntry.objects.bulk_create(batch.ledger)
+        ticket_events_add_many(built=batch.events)
+        if batch.messages:
+            from tickets.outbox.services import outbox_write_rows
+
+            outbox_write_rows(batch.messages)
+        SlaClock.objects.bulk_update(clocks, _SWEPT_FIELDS, batch_size=limit)
     return counts
 
 
