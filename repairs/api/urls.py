@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from repairs.logistics.api import JobShipmentsApi
+from repairs.payments.api import JobPaymentApi, JobPaymentRecordApi
+
 from . import auth, codes, job_parts, jobs, parts, qc, repair, tickets, work
 
 urlpatterns = [
@@ -34,6 +37,9 @@ urlpatterns = [
     path("jobs/<str:job_id>/check-in/", work.JobCheckInApi.as_view(), name="job-check-in"),
     path("jobs/<str:job_id>/scan-part/", parts.JobScanPartApi.as_view(), name="job-scan-part"),
     path("jobs/<str:job_id>/reservations/", parts.JobReservePartApi.as_view(), name="job-reservations"),
+    path("jobs/<str:job_id>/payment/", JobPaymentApi.as_view(), name="job-payment"),
+    path("jobs/<str:job_id>/payment/record/", JobPaymentRecordApi.as_view(), name="job-payment-record"),
+    path("jobs/<str:job_id>/shipments/", JobShipmentsApi.as_view(), name="job-shipments"),
     path("jobs/<str:job_id>/parts/requests/", job_parts.JobPartRequestApi.as_view(), name="job-parts-request"),
     path("jobs/<str:job_id>/parts/ledger/", job_parts.JobPartsLedgerApi.as_view(), name="job-parts-ledger"),
     path("jobs/<str:job_id>/parts/reconcile/", job_parts.JobPartsReconcileApi.as_view(),

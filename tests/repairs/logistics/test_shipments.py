@@ -132,3 +132,13 @@ def paid_repair_factory(workshop, png, qc_user):
     from tests.repairs.payments.conftest import build_paid_repair
 
     return lambda: build_paid_repair(workshop, png, qc_user)
+
+
+def test_the_technician_sees_the_jobs_shipments(client, inbound, workshop):
+    from tests.api.conftest import client_for
+
+    client.post(PUSH_URL, route_push(inbound.waybill_no, "50"))
+    rows = client_for(workshop["technician"].user).get(f"/api/v1/jobs/{inbound.ticket_id}/shipments/").json()
+    assert [r["waybill_no"] for r in rows] == [inbound.waybill_no]
+    assert rows[0]["status"] == "in_transit"
+    assert rows[0]["events"][0]["op_code"] == "50"

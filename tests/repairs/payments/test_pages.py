@@ -90,3 +90,29 @@ def test_the_admin_lists_payments_and_records_cash(client, paid_repair, centre_m
     assert "三包" in refused.content.decode()
     payment.refresh_from_db()
     assert payment.refunded_amount == 0
+
+
+def test_the_technician_sees_the_fee_and_records_cash_at_an_on_site_hand_back(paid_repair, workshop, technician):
+    from django.contrib.auth.models import Group
+
+    from tests import factories
+    from tests.api.conftest import client_for
+
+    client = client_for(workshop["technician"].user)
+    url = f"/api/v1/jobs/{paid_repair.ticket_id}/payment/"
+    due = client.get(url).json()
+    assert due["amount"] == "779.00"
+    assert due["payable_now"] is True
+    assert due["received"] is False
+    wrong = client.post(url + "record/", {"method": "cash", "amount": "700.00"}, format="json")
+    assert wrong.status_code == 400
+    assert not Payment.objects.exists()
+    done = client.post(url + "record/", {"method": "cash", "amount": "779.00"}, format="json")
+    assert done.status_code == 201, done.content
+    assert done.json()["received"] is True
+    assert done.json()["method"] == "cash"
+    assert client.post(url + "record/", {"method": "cash", "amount": "779.00"}, format="json").status_code == 409
+
+    stranger = factories.TechnicianFactory()
+    stranger.user.groups.add(Group.objects.get(name="维修工程师"))
+    assert client_for(stranger.user).get(url).status_code == 404
