@@ -54,6 +54,7 @@ from .resources import (
     ProductModelImporter,
     TicketExporter,
 )
+from .selectors import ticket_search
 from .validators import mask_phone
 
 
@@ -258,13 +259,20 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
     list_filter = ("status", SlaLeftFilter, "created_at", "priority", "channel", "department", "service_mode",
                    "service_center", ("fault_category", FaultCategoryFilter),
                    ("duplicate_of", admin.EmptyFieldListFilter))
-    search_fields = ("=number", "customer__name", "=customer__phone", "=device__serial_number", "description")
+    # Matched by ``ticket_search`` (see get_search_results), not by the admin's own OR of lookups.
+    search_fields = ("number",)
+    search_help_text = _("按工单号、手机号、序列号/IMEI 或客户姓名搜索（可只输入开头）；以 ~ 开头搜索标题和故障描述中的文字。")
     list_select_related = ("customer", "product_model", "fault_category", "fault_category__parent",
                            "service_center", "technician")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
     inlines = [TicketEventInline, AssignmentInline, AttachmentInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return ticket_search(qs=queryset, term=search_term), False
     autocomplete_fields = ("customer", "device", "product_model")
     readonly_fields = ("number", "status", "tracking_link", "sla_link", "created_at", "updated_at", "first_response_at",
                        "assigned_at", "resolved_at", "closed_at", "cancelled_at", "due_response_at",

@@ -55,3 +55,54 @@ def tickets_awaiting_after_create(*, before, limit: int) -> list[int]:
     first and whose worker step never ran (the clock is that step's first write)."""
     return list(Ticket.objects.filter(status=Ticket.Status.NEW, created_at__lt=before, sla_clock__isnull=True)
                 .order_by("created_at").values_list("pk", flat=True)[:limit])
+
+
+#: A search term starting with this searches the words of titles and descriptions (substring, through
+#: a trigram index on PostgreSQL) instead of identifiers.
+TEXT_SEARCH_PREFIX = "~"
+
+
+def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
+    """Tickets matching what staff type into a search box, each way through an index at any size.
+
+    Identifiers are normalised as they are stored and matched exactly or by prefix: a ticket number
+    (any case, spaces ignored), a phone number in any usual form (+86, spaces, dashes) or its first
+    digits, a serial/IMEI or its beginning, a customer's name or its beginning. Each way is a
+    separate indexed lookup and the tickets are the UNION of them (an OR across the joined tables
+    could use no index). ``~words`` searches titles and descriptions by substring instead.
+    """
+    import re
+
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.db.models import Q
+
+    from .validators import normalize_phone
+
+    term = (term or "").strip()
+    if term.startswith(TEXT_SEARCH_PREFIX):
+        words = term[len(TEXT_SEARCH_PREFIX):].strip()
+        if not words:
+            return qs.none()
+        return qs.filter(Q(title__icontains=words) | Q(description__icontains=words))
+    compact = re.sub(r"\s", "", term)
+    upper = compact.upper()
+    arms: list[QuerySet] = []
+    if upper.startswith(settings.TICKET_NUMBER_PREFIX) and re.fullmatch(r"[A-Z]+[\d-]*", upper):
+        arms.append(Ticket.objects.filter(number__startswith=upper))
+    try:
+        arms.append(Ticket.objects.filter(customer__phone=normalize_phone(term)))
+    except ValidationError:
+        digits = re.sub(r"[\s\-]", "", term)
+        if digits.isdigit() and 3 <= len(digits) < 11:
+            arms.append(Ticket.objects.filter(customer__phone__startswith=digits))
+    if re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{4,39}", upper):
+        arms.append(Ticket.objects.filter(device__serial_number__startswith=upper))
+    if not re.fullmatch(r"[\d\-+]+", compact):
+        arms.append(Ticket.objects.filter(customer__name__startswith=term))
+    if not arms:
+        return qs.none()
+    ids = arms[0].values("pk")
+    if len(arms) > 1:
+        ids = ids.union(*(arm.values("pk") for arm in arms[1:]))
+    return qs.filter(pk__in=ids)

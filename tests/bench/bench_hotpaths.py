@@ -65,7 +65,7 @@ def _seed() -> dict:
     center = factories.ServiceCenterFactory(code="SH1", city="上海市", latitude=Decimal("31.228"),
                                             longitude=Decimal("121.520"),
                                             service_modes=["walk_in", "on_site", "mail_in"])
-    techs = [factories.TechnicianFactory(center=center, skills=["screen"], capacity=100000) for _ in range(21)]
+    techs = [factories.TechnicianFactory(center=center, skills=["screen"], capacity=30000) for _ in range(21)]
     for tech in techs:
         tech.user.groups.add(Group.objects.get(name="维修工程师"))
     bench_tech, others = techs[0], techs[1:]

@@ -7,10 +7,12 @@ no other domain app.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from ..fsm import ConcurrentTransitionMixin
-from ..validators import validate_phone
+from ..validators import normalize_phone, validate_phone
 
 
 class TimeStampedModel(models.Model):
@@ -104,6 +106,14 @@ class Customer(TimeStampedModel):
             models.Index(fields=["tier"], name="customer_tier_idx"),
         ]
 
+    def clean(self) -> None:
+        # Stored as searched: the admin matches phones exactly or by prefix through an index.
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError:
+                pass  # the field's validator has already reported it
+
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_phone})"
 
@@ -184,6 +194,11 @@ class Device(TimeStampedModel):
         indexes = [
             models.Index(fields=["sales_channel"], name="device_sales_channel_idx"),
         ]
+
+    def clean(self) -> None:
+        # Stored as searched: the admin matches serials exactly or by prefix through an index.
+        if self.serial_number:
+            self.serial_number = re.sub(r"\s", "", self.serial_number).upper()
 
     def __str__(self) -> str:
         return f"{self.product_model} · {self.serial_number}"
