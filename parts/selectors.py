@@ -153,3 +153,26 @@ def serial_unit_by_serial(*, serial: str) -> Any:
 
     return (SerialUnit.objects.select_related("part", "location", "fitted_ticket")
             .filter(serial=(serial or "").strip().upper()).first())
+
+
+def consumption_between(*, start, end) -> QuerySet:
+    """Parts fitted in [start, end): one row per ledger entry, with the centre that holds the location (a van
+    stock belongs to its technician's centre)."""
+    from django.db.models.functions import Coalesce
+
+    from .models import StockMovement
+
+    return (StockMovement.objects.filter(kind=StockMovement.Kind.CONSUME, created_at__gte=start, created_at__lt=end)
+            .annotate(centre_id=Coalesce("location__center_id", "location__technician__center_id"))
+            .values("part_id", "centre_id", "created_at", "on_hand_delta"))
+
+
+def stockouts_between(*, start_day, end_day) -> QuerySet:
+    """Low-stock alerts raised with nothing left to use, per day in [start_day, end_day]."""
+    from django.db.models.functions import Coalesce
+
+    from .models import LowStockAlert
+
+    return (LowStockAlert.objects.filter(day__gte=start_day, day__lte=end_day, available__lte=0)
+            .annotate(centre_id=Coalesce("location__center_id", "location__technician__center_id"))
+            .values("part_id", "centre_id", "day"))

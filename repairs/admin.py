@@ -258,6 +258,16 @@ def _do_qc(request, order, form):
         services.qc_pass(repair_order=order, checklist=form.checklist(), by=request.user)
 
 
+def _qc_evidence(order: RepairOrder) -> dict[str, Any]:
+    from tickets.files import attachment_staff_url
+    from tickets.models import Attachment
+
+    photos = [(attachment_staff_url(a), a.get_purpose_display()) for a in order.ticket.attachments.filter(
+        purpose__in=[Attachment.Purpose.BEFORE, Attachment.Purpose.AFTER]).order_by("purpose", "created_at")]
+    return {"qc_photos": photos, "qc_parts": order.fitted_parts.select_related("part").order_by("created_at"),
+            "qc_log": order.status_changes.select_related("actor").order_by("created_at")}
+
+
 # action -> (label, states, form class, handler)
 ACTIONS: dict[str, tuple[Any, tuple, Any, Any]] = {
     "diagnose": (_("检测与三包判定"), (S.DIAGNOSING,), DiagnoseDecisionForm, _do_diagnose),
@@ -302,10 +312,11 @@ ACTIONS: dict[str, tuple[Any, tuple, Any, Any]] = {
 FORM_TEMPLATE = """{% extends "admin/base_site.html" %}{% load i18n %}
 {% block content %}<h2>{{ title }}</h2><p>{{ order }} · {{ order.ticket.number }} · {{ order.get_status_display }}</p>
 {% if order.warranty_decision.summary %}<p><b>{% translate "三包判定" %}：</b>{{ order.warranty_decision.summary }}</p>{% endif %}
+{% if action == "qc" %}<div class="bo-qc">{% include "admin/repairs/qc_evidence.html" %}{% endif %}
 <form method="post" enctype="multipart/form-data">{% csrf_token %}<table>{{ form.as_table }}</table>
-<div class="submit-row"><input type="submit" class="default" value="{% translate '提交' %}">
-{% if action == "qc" %}<input type="submit" name="_fail" value="{% translate '不通过，返工' %}">{% endif %}
-<a href="{{ back }}">{% translate "返回" %}</a></div></form>{% endblock %}"""
+<div class="submit-row">{% if action == "qc" %}<input type="submit" class="default" name="_pass" value="{% translate '通过' %}">
+<input type="submit" name="_fail" value="{% translate '返工' %}">{% else %}<input type="submit" class="default" value="{% translate '提交' %}">{% endif %}
+<a href="{{ back }}">{% translate "返回" %}</a></div></form>{% if action == "qc" %}</div>{% endif %}{% endblock %}"""
 
 
 def _render_decision(decision: dict) -> str:
@@ -478,6 +489,8 @@ class RepairOrderAdmin(PolicyAdminMixin, admin.ModelAdmin):
         template = engines["django"].from_string(FORM_TEMPLATE)
         context = {**self.admin_site.each_context(request), "title": label, "order": order, "form": form,
                    "back": back, "action": action}
+        if action == "qc":  # the inspector checks the work against its evidence, side by side
+            context.update(_qc_evidence(order))
         return HttpResponse(template.render(context, request))
 
     def report_view(self, request, object_id: int):

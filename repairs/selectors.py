@@ -157,3 +157,39 @@ def ticket_fitted_parts(*, ticket_ids: list[int]) -> dict[int, list[str]]:
     for ticket_id, name, quantity in rows:
         out.setdefault(ticket_id, []).append(f"{name}×{quantity}" if quantity != 1 else name)
     return out
+
+
+def check_ins_between(*, start, end):
+    """On-site check-ins in [start, end): ticket, technician, their centre and the time (one query)."""
+    from .models import RepairVisit
+
+    return (RepairVisit.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end)
+            .values("ticket_id", "technician_id", "technician__center_id", "checked_in_at"))
+
+
+def first_arrivals_before(*, ticket_ids, before):
+    """For each ticket, when hands first reached the device before ``before``: the first on-site check-in
+    or the workshop's receipt of a carried-in or mailed-in device, whichever came first."""
+    from django.db.models import Min
+
+    from .models import RepairOrder, RepairVisit
+
+    firsts: dict[int, object] = {}
+    rows = [*RepairVisit.objects.filter(ticket_id__in=ticket_ids, checked_in_at__lt=before)
+            .values("ticket_id").annotate(at=Min("checked_in_at")).values_list("ticket_id", "at"),
+            *RepairOrder.objects.filter(ticket_id__in=ticket_ids, received_at__lt=before)
+            .values("ticket_id").annotate(at=Min("received_at")).values_list("ticket_id", "at")]
+    for ticket_id, at in rows:
+        if at is not None and (ticket_id not in firsts or at < firsts[ticket_id]):
+            firsts[ticket_id] = at
+    return firsts
+
+
+def centres_with_managers():
+    """Every centre that has managers, with them (two queries)."""
+    from .models import ServiceCenter
+
+    for centre in ServiceCenter.objects.prefetch_related("managers").order_by("pk"):
+        managers = list(centre.managers.all())
+        if managers:
+            yield centre, managers

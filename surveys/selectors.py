@@ -115,3 +115,10 @@ def ticket_satisfaction(*, ticket_ids: list[int]) -> dict[int, dict]:
         given = [s for s in scores if s is not None]
         out[ticket_id] = {"score": round(sum(given) / len(given), 1) if given else None, "nps": nps}
     return out
+
+
+def responses_between(*, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """Survey answers given in [start, end) with what the analytics rollups count (one query, no joins)."""
+    return Response.objects.filter(created_at__gte=start, created_at__lt=end).values(
+        "ticket_id", "center_id", "technician_id", "fault_category_id", "product_model_id", "created_at", "speed",
+        "attitude", "result", "nps", "is_complaint")

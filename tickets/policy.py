@@ -125,6 +125,11 @@ SCOPES: dict[str, Rule] = {
     "surveys.followup": Rule(centre=("center",), ticket="ticket"),
     "surveys.technicianalert": Rule(centre=("technician__center",), technician="technician"),
     "knowledge.diagnosiswalk": _on_ticket(),
+    # analytics rollups: a manager reads their centres' figures
+    "tickets.ticketdailyrollup": Rule(centre=("center",)),
+    "tickets.techniciandailyrollup": Rule(centre=("center",), technician="technician"),
+    "tickets.centredailyrollup": Rule(centre=("center",)),
+    "tickets.partdailyrollup": Rule(centre=("center",)),
 }
 
 
@@ -137,6 +142,8 @@ GLOBAL: frozenset[str] = frozenset({
     "tickets.ticketsequence", "tickets.shortlink", "tickets.idempotencyrecord",
     "repairs.pricelistitem", "repairs.depreciationrate", "repairs.warrantyruleset", "repairs.reportbranding",
     "parts.part", "surveys.survey",
+    # a fault spike is about a product model across every centre; the rollups' watermark
+    "tickets.faultspikealert", "tickets.rollupstate",
     "knowledge.article", "knowledge.articleversion", "knowledge.diagnosistree", "knowledge.diagnosisnode",
     "knowledge.diagnosisanswer",
     # accounts, credentials, sign-in records and the task queue
@@ -386,7 +393,9 @@ def can_import(user: Any, model: type[Model]) -> bool:
     if not (can(user, f"{opts.app_label}.add_{opts.model_name}")
             and can(user, f"{opts.app_label}.change_{opts.model_name}")):
         return False
-    return rule_for(model) is None or user_scope(user).everything
+    # "spans every centre" is the explicit grant (ops, dispatch), not the wide default that lets agents
+    # work the whole queue one ticket at a time
+    return rule_for(model) is None or user.is_superuser or user.has_perm(VIEW_ALL_CENTRES)
 
 
 # --- personal data ----------------------------------------------------------------------------------

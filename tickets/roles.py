@@ -11,7 +11,9 @@ from typing import Any
 AGENT, DISPATCHER, MANAGER, TECHNICIAN, QC, WAREHOUSE, OPS = (
     "客服", "调度", "网点经理", "维修工程师", "质检", "仓管", "运营",
 )
-ROLES = [AGENT, DISPATCHER, MANAGER, TECHNICIAN, QC, WAREHOUSE, OPS]
+# receives fault-spike alerts and reads the fault analytics to feed design defects back to the maker
+PRODUCT_QUALITY = "产品质量"
+ROLES = [AGENT, DISPATCHER, MANAGER, TECHNICIAN, QC, WAREHOUSE, OPS, PRODUCT_QUALITY]
 
 _view = lambda *models: [f"view_{m}" for m in models]  # noqa: E731
 _crud = lambda *models: [f"{a}_{m}" for m in models for a in ("view", "add", "change")]  # noqa: E731
@@ -73,7 +75,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "knowledge": _crud("article"),
         "surveys": [*_crud("survey"), "view_invitation", "view_response"],
     },
+    PRODUCT_QUALITY: {
+        "tickets": _view("ticket", "productmodel", "faultcategory", "ticketevent", "attachment"),
+    },
 }
+# the analytics pages and their rollups: managers (their centres), dispatch, ops and product quality
+for _role in (MANAGER, DISPATCHER, OPS, PRODUCT_QUALITY):
+    ROLE_PERMISSIONS[_role]["tickets"] += [*_view("ticketdailyrollup", "faultspikealert"), "change_faultspikealert"]
 
 
 def role_permissions() -> dict[str, dict[str, list[str]]]:

@@ -26,4 +26,8 @@ HUB_SCHEDULES: dict[str, dict[str, Any]] = {
     "intake.classifier_retrain": {"func": "tickets.intake.tasks.classifier_retrain", "schedule_type": "D"},
     "tickets.after_create_sweep": {"func": "tickets.tasks.ticket_after_create_sweep_task", "schedule_type": "I",
                                    "minutes": 1},
+    # rollups of the days that changed, then the fault-spike test on them
+    "analytics.refresh": {"func": "tickets.analytics.tasks.analytics_refresh_task", "schedule_type": "I",
+                          "minutes": 15},
+    "analytics.monthly_report": {"func": "tickets.analytics.tasks.monthly_report_task", "schedule_type": "M"},
 }

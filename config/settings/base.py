@@ -61,7 +61,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "config.admin_site.BackOfficeAdminConfig",  # the stock admin with role home pages (config/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

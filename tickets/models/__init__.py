@@ -4,6 +4,7 @@ Each feature module is owned by one feature (intake, sla, outbox, api, progress)
 collects them so Django finds every model under the ``tickets`` app label.
 """
 
+from .analytics import *  # noqa: F403
 from .api import *  # noqa: F403
 from .core import *  # noqa: F403
 from .core import _new_tracking_token  # noqa: F401  (referenced by migration 0001)

@@ -1,0 +1,120 @@
+"""The back office's admin site: the stock Django admin, with a home page per role and task navigation.
+
+Every app keeps registering its ``ModelAdmin`` classes on ``django.contrib.admin.site`` as usual;
+``BackOfficeAdminConfig`` (listed in ``INSTALLED_APPS`` instead of ``django.contrib.admin``) only makes that
+default site an instance of ``BackOfficeSite``. The site adds:
+
+- ``index``: the signed-in person's work for their role (panels registered in ``tickets.admin_home``
+  by each app's ``admin_home`` module), with a tab per role they hold;
+- ``get_app_list``: the side navigation grouped by task (receive, dispatch, workshop, parts, ...)
+  instead of by Django app; an app's own index page keeps the stock listing;
+- the analytics pages under ``/admin/analytics/``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+# task group -> the models it lists, in reading order (a model absent here goes to its app's group)
+TASK_GROUPS: list[tuple[str, object, list[str]]] = [
+    ("receive", _("受理与客服"), ["tickets.phoneintake", "tickets.ticket", "tickets.triagequeueticket",
+                                  "tickets.customer", "tickets.device", "tickets.attachment", "tickets.ticketevent",
+                                  "tickets.invoicerequest", "surveys.followup"]),
+    ("dispatch", _("派工与现场"), ["tickets.dispatchqueueticket", "repairs.technician", "tickets.ticketassignment",
+                                   "repairs.repairvisit", "repairs.servicecenter"]),
+    ("workshop", _("维修与质检"), ["repairs.repairorder", "repairs.qcqueueorder", "repairs.qcinspection",
+                                   "repairs.quote", "repairs.fittedpart", "repairs.repairrecord",
+                                   "repairs.warrantycard", "knowledge.diagnosiswalk"]),
+    ("parts", _("备件与库存"), ["parts.lowstockalert", "parts.stocklevel", "parts.transfer", "parts.reservation",
+                                "parts.part", "parts.location", "parts.serialunit", "parts.stockmovement",
+                                "parts.demandforecast", "parts.defectivereturn", "parts.supplierclaim"]),
+    ("quality", _("满意度与质量"), ["surveys.response", "surveys.technicianalert", "surveys.invitation",
+                                   "surveys.survey", "tickets.faultspikealert"]),
+    ("reports", _("报表分析"), ["tickets.ticketdailyrollup", "tickets.techniciandailyrollup",
+                                "tickets.centredailyrollup", "tickets.partdailyrollup", "tickets.rollupstate"]),
+    ("sla", _("时效与 SLA"), ["tickets.slaclock", "tickets.slaledgerentry", "tickets.slapolicy",
+                               "tickets.calendarday"]),
+    ("knowledge", _("知识库"), ["knowledge.article", "knowledge.diagnosistree", "knowledge.articleversion",
+                               "knowledge.diagnosisnode", "knowledge.diagnosisanswer"]),
+    ("data", _("基础数据与导入"), ["tickets.productmodel", "tickets.faultcategory", "repairs.pricelistitem",
+                                    "repairs.warrantyruleset", "repairs.depreciationrate", "repairs.reportbranding",
+                                    "tickets.triageresult", "tickets.triagecorrection", "tickets.classifiermodel"]),
+    ("messages", _("消息与集成"), ["tickets.outboxmessage", "tickets.messagetemplate", "tickets.webhookendpoint",
+                                   "tickets.webhookdelivery", "tickets.intakechannelkey", "tickets.intakerecord",
+                                   "tickets.shortlink", "tickets.onetimecode"]),
+]
+
+
+def group_by_task(app_list: list[dict]) -> list[dict]:
+    """The stock app list regrouped by task; models no task names stay under their app, after the tasks."""
+    by_label = {}
+    for app in app_list:
+        for model in app["models"]:
+            by_label[f"{app['app_label']}.{model['object_name'].lower()}"] = (app, model)
+    taken: set[str] = set()
+    grouped = []
+    for key, name, labels in TASK_GROUPS:
+        models = [by_label[label][1] for label in labels if label in by_label]
+        if not models:
+            continue
+        taken.update(label for label in labels if label in by_label)
+        first_app = by_label[next(label for label in labels if label in by_label)][0]
+        grouped.append({"name": name, "app_label": f"task-{key}", "app_url": first_app["app_url"],
+                        "has_module_perms": True, "models": models})
+    for app in app_list:
+        rest = [m for m in app["models"] if f"{app['app_label']}.{m['object_name'].lower()}" not in taken]
+        if rest:
+            grouped.append({**app, "models": rest})
+    return grouped
+
+
+def report_pages(request) -> list[dict]:
+    """The analytics pages as navigation entries (shaped like the admin's model entries)."""
+    from django.urls import reverse
+
+    from tickets.analytics.views import PAGES, can_view
+
+    if not can_view(request.user):
+        return []
+    return [{"name": label, "object_name": f"report_{key}", "admin_url": reverse(f"admin:analytics_{key}"),
+             "add_url": None, "view_only": True, "perms": {"view": True}} for key, label in PAGES]
+
+
+class BackOfficeSite(AdminSite):
+    index_template = "admin/backoffice/home.html"
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if app_label:
+            return apps
+        grouped = group_by_task(apps)
+        pages = report_pages(request)
+        if pages:
+            reports = next((g for g in grouped if g["app_label"] == "task-reports"), None)
+            if reports is None:
+                reports = {"name": _("报表分析"), "app_label": "task-reports", "app_url": pages[0]["admin_url"],
+                           "has_module_perms": True, "models": []}
+                grouped.append(reports)
+            reports["models"] = pages + reports["models"]
+        return grouped
+
+    def index(self, request, extra_context=None):
+        from tickets.admin_home import home_context
+
+        # the apps' panels register themselves when their module is imported
+        import parts.admin_home  # noqa: F401
+        import repairs.admin_home  # noqa: F401
+        import surveys.admin_home  # noqa: F401
+
+        return super().index(request, {**home_context(request), **(extra_context or {})})
+
+    def get_urls(self):
+        from tickets.analytics.urls import admin_urls
+
+        return admin_urls(self) + super().get_urls()
+
+
+class BackOfficeAdminConfig(AdminConfig):
+    default_site = "config.admin_site.BackOfficeSite"

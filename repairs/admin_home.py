@@ -1,0 +1,68 @@
+"""Home panels of the field force and the workshop: technicians' load for dispatch, the QC queue with
+its evidence inline."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tickets import policy
+from tickets.admin_home import ROWS, Panel, capped_count, change_link, changelist, panel
+from tickets.files import attachment_staff_url
+from tickets.models import Attachment, Ticket
+from tickets.roles import DISPATCHER, MANAGER, QC
+
+from .models import FittedPart, RepairOrder, Technician
+
+
+@panel(DISPATCHER, MANAGER)
+def technician_load(request) -> Panel | None:
+    """On-duty technicians, busiest first: open jobs against capacity, and where and when last seen."""
+    if not policy.can(request.user, "repairs.view_technician"):
+        return None
+    qs = policy.scope_queryset(request.user, Technician.objects.filter(on_duty=True)).annotate(
+        load=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN_STATES)))
+    rows = []
+    now = timezone.now()
+    for t in qs.select_related("center").order_by("-load", "name")[:ROWS]:
+        seen = "—"
+        if t.last_seen_at:
+            minutes = int((now - t.last_seen_at).total_seconds() // 60)
+            seen = gettext("%(m)s 分钟前") % {"m": minutes} if minutes < 120 else \
+                timezone.localtime(t.last_seen_at).strftime("%m-%d %H:%M")
+        css = "bo-bad" if t.load >= t.capacity else "bo-warn" if t.load >= t.capacity * 0.75 else "bo-ok"
+        rows.append([change_link(t, t.name), str(t.center), format_html('<span class="{}">{} / {}</span>', css,
+                                                                       t.load, t.capacity),
+                     "、".join(t.skills[:4]) or "—", seen])
+    return Panel(title=_("在岗工程师负载与位置"), url=changelist("repairs.technician", on_duty__exact=1),
+                 count=capped_count(qs), headers=[_("工程师"), _("网点"), _("在办/上限"), _("技能"), _("最近定位")],
+                 rows=rows, empty=_("没有在岗工程师"))
+
+
+@panel(QC, MANAGER)
+def qc_queue(request) -> Panel | None:
+    """Orders waiting for inspection, oldest first, with the after-photos and fitted serials to check."""
+    if not policy.can(request.user, "repairs.view_repairorder"):
+        return None
+    qs = policy.scope_queryset(request.user, RepairOrder.objects.filter(status=RepairOrder.Status.QC))
+    orders = (qs.select_related("ticket", "technician").order_by("updated_at")
+              .prefetch_related(Prefetch("ticket__attachments", to_attr="after_photos",
+                                         queryset=Attachment.objects.filter(purpose=Attachment.Purpose.AFTER)),
+                                Prefetch("fitted_parts", to_attr="fitted",
+                                         queryset=FittedPart.objects.select_related("part")))[:ROWS])
+    rows = []
+    for o in orders:
+        photos = format_html_join("", '<img src="{}" alt="">', ((attachment_staff_url(a),) for a in o.after_photos[:3]))
+        serials = "、".join(f.serial for f in o.fitted if f.serial) or "—"
+        rows.append([change_link(o.ticket, o.ticket.number), str(o.technician or "—"),
+                     format_html('<span class="bo-thumbs">{}</span>', photos or "—"), serials,
+                     (o.work_done or "")[:30] or "—",
+                     format_html('<a class="button" href="{}">{}</a>',
+                                 reverse("admin:repairs_repairorder_workflow", args=[o.pk, "qc"]), gettext("质检"))])
+    return Panel(title=_("质检队列（附维修后照片与更换件序列号）"), url=changelist("repairs.qcqueueorder"),
+                 count=capped_count(qs), headers=[_("工单"), _("工程师"), _("维修后照片"), _("更换件序列号"),
+                                                  _("处理情况"), ""], rows=rows, wide=True)

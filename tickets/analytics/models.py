@@ -1,0 +1,145 @@
+"""Daily rollup tables: one row per day and dimension, recomputed whole for every day that changed.
+
+A duration is counted on the day its wait ended (first response, arrival, resolution), a satisfaction score on
+the day it was answered; so recomputing the days that had new events or answers keeps every figure exact.
+Durations are kept as the day's sorted minute values (a few dozen per row) so medians and P90 over any period
+are exact, not estimated from buckets.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketDailyRollup(models.Model):
+    day = models.DateField(_("日期"))
+    center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("网点"), db_constraint=False)
+    product_model = models.ForeignKey("tickets.ProductModel", on_delete=models.CASCADE, null=True, blank=True,
+                                      related_name="+", verbose_name=_("产品型号"), db_constraint=False)
+    fault_category = models.ForeignKey("tickets.FaultCategory", on_delete=models.CASCADE, null=True, blank=True,
+                                       related_name="+", verbose_name=_("故障分类"), db_constraint=False)
+    created = models.PositiveIntegerField(_("新建"), default=0)
+    responded = models.PositiveIntegerField(_("首次响应"), default=0)
+    responded_on_time = models.PositiveIntegerField(_("按时响应"), default=0)
+    resolved = models.PositiveIntegerField(_("解决"), default=0)
+    resolved_on_time = models.PositiveIntegerField(_("按时解决"), default=0)
+    complaints = models.PositiveIntegerField(_("投诉"), default=0)
+    rated = models.PositiveIntegerField(_("评分项数"), default=0)
+    satisfied = models.PositiveIntegerField(_("满意评分项数（4–5 分）"), default=0)
+    nps_promoters = models.PositiveIntegerField(_("推荐者"), default=0)
+    nps_detractors = models.PositiveIntegerField(_("贬损者"), default=0)
+    nps_n = models.PositiveIntegerField(_("推荐意愿份数"), default=0)
+
+    class Meta:
+        verbose_name = _("工单日汇总")
+        verbose_name_plural = _("工单日汇总")
+        indexes = [models.Index(fields=["day", "center"], name="rollup_ticket_day_idx"),
+                   models.Index(fields=["product_model", "fault_category", "day"], name="rollup_ticket_model_idx")]
+
+
+class TechnicianDailyRollup(models.Model):
+    day = models.DateField(_("日期"))
+    technician = models.ForeignKey("repairs.Technician", on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("工程师"), db_constraint=False)
+    center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("网点"), db_constraint=False)
+    jobs = models.PositiveIntegerField(_("完成工单"), default=0)
+    first_time_fix = models.PositiveIntegerField(_("一次修复"), default=0)
+    repeat_30 = models.PositiveIntegerField(_("30 天内返修"), default=0)
+    repeat_90 = models.PositiveIntegerField(_("90 天内返修"), default=0)
+    arrivals = models.PositiveIntegerField(_("上门"), default=0)
+    arrivals_on_time = models.PositiveIntegerField(_("按时上门"), default=0)
+    complaints = models.PositiveIntegerField(_("投诉"), default=0)
+    rated = models.PositiveIntegerField(_("评分项数"), default=0)
+    satisfied = models.PositiveIntegerField(_("满意评分项数（4–5 分）"), default=0)
+    nps_promoters = models.PositiveIntegerField(_("推荐者"), default=0)
+    nps_detractors = models.PositiveIntegerField(_("贬损者"), default=0)
+    nps_n = models.PositiveIntegerField(_("推荐意愿份数"), default=0)
+
+    class Meta:
+        verbose_name = _("工程师日汇总")
+        verbose_name_plural = _("工程师日汇总")
+        indexes = [models.Index(fields=["day", "center"], name="rollup_tech_day_idx")]
+
+
+class CentreDailyRollup(models.Model):
+    """Per centre and day: the waits that ended that day as sorted minute lists (exact medians and P90 over
+    any period), and 24 hourly counts of tickets received, complaints and technicians at work (checked in)."""
+
+    day = models.DateField(_("日期"))
+    center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("网点"), db_constraint=False)
+    response_minutes = models.JSONField(_("首次响应用时（分钟）"), default=list)
+    arrival_minutes = models.JSONField(_("上门/收机用时（分钟）"), default=list)
+    resolution_minutes = models.JSONField(_("解决用时（分钟）"), default=list)
+    tickets = models.JSONField(_("每小时新建"), default=list)
+    complaints = models.JSONField(_("每小时投诉"), default=list)
+    technicians = models.JSONField(_("每小时在岗工程师"), default=list)
+
+    class Meta:
+        verbose_name = _("网点日汇总")
+        verbose_name_plural = _("网点日汇总")
+        indexes = [models.Index(fields=["day", "center"], name="rollup_centre_day_idx")]
+
+
+class PartDailyRollup(models.Model):
+    day = models.DateField(_("日期"))
+    part = models.ForeignKey("parts.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("备件"),
+                             db_constraint=False)
+    center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("网点"), db_constraint=False)
+    consumed = models.PositiveIntegerField(_("领用数量"), default=0)
+    stockouts = models.PositiveIntegerField(_("缺货次数"), default=0)
+
+    class Meta:
+        verbose_name = _("备件日汇总")
+        verbose_name_plural = _("备件日汇总")
+        indexes = [models.Index(fields=["day", "center"], name="rollup_part_day_idx")]
+
+
+class RollupState(models.Model):
+    """How far the rollups are current: events and answers up to ``through`` are counted."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    through = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("汇总进度")
+        verbose_name_plural = _("汇总进度")
+
+
+class FaultSpikeAlert(models.Model):
+    """A model × fault whose weekly count is improbably high against its own recent weeks (see ``spikes``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待核查")
+        ACKNOWLEDGED = "acknowledged", _("已核查")
+
+    product_model = models.ForeignKey("tickets.ProductModel", on_delete=models.CASCADE, related_name="+",
+                                      verbose_name=_("产品型号"))
+    fault_category = models.ForeignKey("tickets.FaultCategory", on_delete=models.CASCADE, related_name="+",
+                                       verbose_name=_("故障分类"))
+    week_start = models.DateField(_("周起始日"))
+    count = models.PositiveIntegerField(_("本周报修数"))
+    baseline = models.FloatField(_("基线周均"))
+    p_value = models.FloatField(_("P 值"))
+    ticket_ids = models.JSONField(_("证据工单"), default=list)
+    status = models.CharField(_("状态"), max_length=14, choices=Status.choices, default=Status.OPEN, db_index=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+", verbose_name=_("核查人"))
+    note = models.TextField(_("核查说明"), blank=True)
+    created_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("故障突增预警")
+        verbose_name_plural = _("故障突增预警")
+        ordering = ["-week_start", "-count"]
+        constraints = [models.UniqueConstraint(fields=["product_model", "fault_category", "week_start"],
+                                               name="spike_once_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.product_model} · {self.fault_category} · {self.week_start}"

@@ -1,0 +1,308 @@
+"""The schedule that keeps the rollups current, and the monthly centre report.
+
+``analytics_refresh_task`` (every 15 minutes) finds the days that changed since it last ran, from the ticket
+events and survey answers written since (both indexed by time), and recomputes exactly those days: each
+day's rows are replaced whole in one transaction, so a rerun never counts twice. Pages read only the rollups.
+This is a task module, so it may read the other apps through their selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from parts.selectors import consumption_between, stockouts_between
+from repairs.selectors import check_ins_between, first_arrivals_before
+from surveys.selectors import responses_between
+
+from ..models import Ticket, TicketEvent
+from .models import (
+    CentreDailyRollup,
+    PartDailyRollup,
+    RollupState,
+    TechnicianDailyRollup,
+    TicketDailyRollup,
+)
+
+STATE = "rollups"
+# a ticket coming back for the same device within this many days is a repeat repair of the earlier job
+REPEAT_WINDOWS = (30, 90)
+
+
+def _local_day(value: dt.datetime) -> dt.date:
+    return timezone.localtime(value).date()
+
+
+def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+
+def _minutes(start: dt.datetime | None, end: dt.datetime) -> int | None:
+    if start is None:
+        return None
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def _ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as contiguous [first, last] ranges (a backfill is one range, a quiet day one short one)."""
+    out: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + dt.timedelta(days=1):
+            out[-1][1] = day
+        else:
+            out.append([day, day])
+    return [(a, b) for a, b in out]
+
+
+def _score(acc: Any, row: dict) -> None:
+    for name in ("speed", "attitude", "result"):
+        if row[name] is not None:
+            acc.rated += 1
+            acc.satisfied += row[name] >= 4
+    if row["nps"] is not None:
+        acc.nps_n += 1
+        acc.nps_promoters += row["nps"] >= 9
+        acc.nps_detractors += row["nps"] <= 6
+    acc.complaints += bool(row["is_complaint"])
+
+
+def rollup_range(first: dt.date, last: dt.date) -> None:
+    """Recompute every rollup row of the days ``first``..``last`` (local dates), replacing what was there."""
+    start, end = _bounds(first, last)
+    tickets: dict[tuple, TicketDailyRollup] = {}
+    techs: dict[tuple, TechnicianDailyRollup] = {}
+    hours: dict[tuple, dict[str, list[int]]] = {}
+    parts: dict[tuple, PartDailyRollup] = {}
+
+    def trow(day, center, model, fault) -> TicketDailyRollup:
+        key = (day, center, model, fault)
+        if key not in tickets:
+            tickets[key] = TicketDailyRollup(day=day, center_id=center, product_model_id=model,
+                                             fault_category_id=fault)
+        return tickets[key]
+
+    def tech(day, technician, center) -> TechnicianDailyRollup:
+        key = (day, technician, center)
+        if key not in techs:
+            techs[key] = TechnicianDailyRollup(day=day, technician_id=technician, center_id=center)
+        return techs[key]
+
+    def hour(day, center) -> dict[str, list]:
+        return hours.setdefault((day, center), {"tickets": [0] * 24, "complaints": [0] * 24,
+                                                "technicians": [set() for _ in range(24)], "response_minutes": [],
+                                                "arrival_minutes": [], "resolution_minutes": []})
+
+    dims = ("service_center_id", "product_model_id", "fault_category_id")
+    # created, per day and per hour
+    for row in (Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+                .annotate(day=TruncDate("created_at")).values("day", *dims).annotate(n=Count("pk"))):
+        trow(row["day"], *(row[d] for d in dims)).created = row["n"]
+    for center, created in (Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+                            .values_list("service_center_id", "created_at")):
+        local = timezone.localtime(created)
+        hour(local.date(), center)["tickets"][local.hour] += 1
+    # first response and resolution, counted on the day the wait ended
+    for row in (Ticket.objects.filter(first_response_at__gte=start, first_response_at__lt=end)
+                .values(*dims, "created_at", "first_response_at", "due_response_at")):
+        day = _local_day(row["first_response_at"])
+        r = trow(day, *(row[d] for d in dims))
+        r.responded += 1
+        r.responded_on_time += row["due_response_at"] is None or row["first_response_at"] <= row["due_response_at"]
+        hour(day, row["service_center_id"])["response_minutes"].append(
+            _minutes(row["created_at"], row["first_response_at"]))
+    resolved_rows = list(Ticket.objects.filter(resolved_at__gte=start, resolved_at__lt=end)
+                         .values("pk", *dims, "technician_id", "created_at", "resolved_at", "due_resolution_at",
+                                 "rework_count", "reopen_count"))
+    for row in resolved_rows:
+        day = _local_day(row["resolved_at"])
+        r = trow(day, *(row[d] for d in dims))
+        r.resolved += 1
+        r.resolved_on_time += row["due_resolution_at"] is None or row["resolved_at"] <= row["due_resolution_at"]
+        hour(day, row["service_center_id"])["resolution_minutes"].append(
+            _minutes(row["created_at"], row["resolved_at"]))
+        if row["technician_id"]:
+            t = tech(day, row["technician_id"], row["service_center_id"])
+            t.jobs += 1
+            t.first_time_fix += row["rework_count"] == 0 and row["reopen_count"] == 0
+    # arrival: the first check-in or workshop receipt, counted on its day
+    checkins = list(check_ins_between(start=start, end=end))
+    received = first_arrivals_before(ticket_ids={c["ticket_id"] for c in checkins}, before=end)
+    arriving = {tid: at for tid, at in received.items() if at >= start}
+    arrival_tickets = {t["pk"]: t for t in Ticket.objects.filter(pk__in=list(arriving))
+                       .values("pk", *dims, "created_at", "due_response_at")}
+    for ticket_id, at in arriving.items():
+        row = arrival_tickets.get(ticket_id)
+        if row is not None:
+            hour(_local_day(at), row["service_center_id"])["arrival_minutes"].append(_minutes(row["created_at"], at))
+    first_visit: dict[int, dict] = {}
+    for c in checkins:
+        local = timezone.localtime(c["checked_in_at"])
+        hour(local.date(), c["technician__center_id"])["technicians"][local.hour].add(c["technician_id"])
+        if arriving.get(c["ticket_id"]) == c["checked_in_at"]:
+            first_visit[c["ticket_id"]] = c
+    for ticket_id, c in first_visit.items():
+        due = arrival_tickets.get(ticket_id, {}).get("due_response_at")
+        t = tech(_local_day(c["checked_in_at"]), c["technician_id"], c["technician__center_id"])
+        t.arrivals += 1
+        t.arrivals_on_time += due is None or c["checked_in_at"] <= due
+    _repeats(start, end, tech)
+    # satisfaction and complaints, on the day of the answer
+    for row in responses_between(start=start, end=end):
+        local = timezone.localtime(row["created_at"])
+        _score(trow(local.date(), row["center_id"], row["product_model_id"], row["fault_category_id"]), row)
+        if row["technician_id"]:
+            _score(tech(local.date(), row["technician_id"], row["center_id"]), row)
+        if row["is_complaint"]:
+            hour(local.date(), row["center_id"])["complaints"][local.hour] += 1
+    # parts
+    for row in consumption_between(start=start, end=end):
+        key = (_local_day(row["created_at"]), row["part_id"], row["centre_id"])
+        p = parts.setdefault(key, PartDailyRollup(day=key[0], part_id=key[1], center_id=key[2]))
+        p.consumed += max(0, -row["on_hand_delta"])
+    for row in stockouts_between(start_day=first, end_day=last):
+        key = (row["day"], row["part_id"], row["centre_id"])
+        p = parts.setdefault(key, PartDailyRollup(day=key[0], part_id=key[1], center_id=key[2]))
+        p.stockouts += 1
+    hour_rows = [CentreDailyRollup(day=day, center_id=center, tickets=h["tickets"], complaints=h["complaints"],
+                                   technicians=[len(s) for s in h["technicians"]],
+                                   response_minutes=sorted(h["response_minutes"]),
+                                   arrival_minutes=sorted(h["arrival_minutes"]),
+                                   resolution_minutes=sorted(h["resolution_minutes"]))
+                 for (day, center), h in hours.items()]
+    with transaction.atomic():
+        for model in (TicketDailyRollup, TechnicianDailyRollup, CentreDailyRollup, PartDailyRollup):
+            model.objects.filter(day__gte=first, day__lte=last).delete()
+        TicketDailyRollup.objects.bulk_create(tickets.values(), batch_size=2000)
+        TechnicianDailyRollup.objects.bulk_create(techs.values(), batch_size=2000)
+        CentreDailyRollup.objects.bulk_create(hour_rows, batch_size=2000)
+        PartDailyRollup.objects.bulk_create(parts.values(), batch_size=2000)
+
+
+def _repeats(start: dt.datetime, end: dt.datetime, tech) -> None:
+    """A ticket opened in the range on a device that an earlier job resolved within 30/90 days counts, on the
+    new ticket's day, against the technician of that earlier job."""
+    new = list(Ticket.objects.filter(created_at__gte=start, created_at__lt=end, device_id__isnull=False)
+               .values("pk", "device_id", "created_at"))
+    if not new:
+        return
+    horizon = start - dt.timedelta(days=max(REPEAT_WINDOWS))
+    earlier: dict[int, list[dict]] = defaultdict(list)
+    for row in (Ticket.objects.filter(device_id__in={n["device_id"] for n in new}, resolved_at__gte=horizon,
+                                      resolved_at__lt=end, technician_id__isnull=False)
+                .values("pk", "device_id", "resolved_at", "technician_id", "service_center_id")):
+        earlier[row["device_id"]].append(row)
+    for n in new:
+        before = [e for e in earlier[n["device_id"]] if e["pk"] != n["pk"] and e["resolved_at"] <= n["created_at"]]
+        if not before:
+            continue
+        last = max(before, key=lambda e: e["resolved_at"])
+        gap = n["created_at"] - last["resolved_at"]
+        t = tech(_local_day(n["created_at"]), last["technician_id"], last["service_center_id"])
+        t.repeat_30 += gap <= dt.timedelta(days=30)
+        t.repeat_90 += gap <= dt.timedelta(days=90)
+
+
+def changed_days(since: dt.datetime, until: dt.datetime) -> set[dt.date]:
+    """Local days touched by events or survey answers written in [since, until)."""
+    days = {_local_day(at) for at in TicketEvent.objects.filter(created_at__gte=since, created_at__lt=until)
+            .values_list("created_at", flat=True).order_by()}
+    days |= {_local_day(r["created_at"]) for r in responses_between(start=since, end=until)}
+    return days
+
+
+def analytics_refresh(*, now: dt.datetime | None = None, backfill_days: int = 400) -> int:
+    """Bring the rollups up to ``now``; the first run backfills ``backfill_days``. Returns the days recomputed."""
+    now = now or timezone.now()
+    state = RollupState.objects.filter(name=STATE).first()
+    if state is None:
+        today = _local_day(now)
+        days = {today - dt.timedelta(days=i) for i in range(backfill_days)}
+    else:
+        # a minute of overlap covers rows committed late by a transaction that began before the last run
+        days = changed_days(state.through - dt.timedelta(minutes=1), now)
+        days.add(_local_day(now))
+    for first, last in _ranges(days):
+        rollup_range(first, last)
+    RollupState.objects.update_or_create(name=STATE, defaults={"through": now})
+    return len(days)
+
+
+def analytics_refresh_task() -> int:
+    from .spikes import spikes_detect
+
+    count = analytics_refresh()
+    spikes_detect()
+    return count
+
+
+def monthly_report(*, month: dt.date, send: bool = True) -> int:
+    """Mail each centre's managers last month's figures of their centre as one XLSX workbook (faults, waits,
+    technicians, satisfaction, parts). Idempotent per centre × month. Returns the reports sent."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+
+    from repairs.selectors import centres_with_managers
+
+    from .export import xlsx_bytes
+    from .selectors import (
+        Period,
+        faults_by_model_month,
+        parts_consumption,
+        satisfaction,
+        technician_performance,
+        waits,
+    )
+
+    first = month.replace(day=1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    period = Period(first, last)
+    sent = 0
+    for centre, managers in centres_with_managers():
+        key = f"report:{centre.pk}:{first:%Y-%m}"
+        recipients = [m.email for m in managers if m.email]
+        if not recipients or RollupState.objects.filter(name=key).exists():
+            continue
+        viewer = _CentreViewer(centre.pk)
+        tables = [faults_by_model_month(user=viewer, period=period), *waits(user=viewer, period=period),
+                  technician_performance(user=viewer, period=period), *satisfaction(user=viewer, period=period),
+                  parts_consumption(user=viewer, period=period)]
+        if send:
+            mail = EmailMessage(subject=f"【月度报表】{centre.name} {first:%Y-%m}",
+                                body=f"{centre.name} {first:%Y 年 %m 月}的服务报表见附件（高发故障、等待时长、工程师绩效、满意度、备件消耗）。",
+                                from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
+            mail.attach(f"report-{centre.pk}-{first:%Y-%m}.xlsx", xlsx_bytes(tables),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            mail.send()
+        RollupState.objects.create(name=key, through=timezone.now())
+        sent += 1
+    return sent
+
+
+class _CentreViewer:
+    """Reads a report as a manager of one centre would: ``policy`` scopes it to that centre."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, centre_id: int) -> None:
+        from .. import policy
+
+        self._policy_scope = policy.Scope(centre_ids=frozenset({centre_id}))
+
+    def has_perm(self, perm: str) -> bool:
+        return False
+
+
+def monthly_report_task() -> int:
+    today = timezone.localdate()
+    return monthly_report(month=(today.replace(day=1) - dt.timedelta(days=1)).replace(day=1))

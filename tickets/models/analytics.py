@@ -1,0 +1,10 @@
+"""The analytics rollups, defined in ``tickets.analytics.models`` and collected here under the hub's label."""
+
+from tickets.analytics.models import (  # noqa: F401
+    CentreDailyRollup,
+    FaultSpikeAlert,
+    PartDailyRollup,
+    RollupState,
+    TechnicianDailyRollup,
+    TicketDailyRollup,
+)
