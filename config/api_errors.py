@@ -1,4 +1,4 @@
-"""The one DRF exception handler: every error becomes {"code", "message", "extra"} (STYLE R13).
+"""The one DRF exception handler: every error becomes {"code", "message", "extra"}.
 
 Messages are localized by the request's language (``LocaleMiddleware`` reads Accept-Language;
 zh-hans is the default): DRF's own messages come with its translations, ours are gettext strings.

@@ -1,4 +1,4 @@
-"""CSV/XLSX import and export of knowledge articles (STYLE R15).
+"""CSV/XLSX import and export of knowledge articles.
 
 Rows are saved by ``article_save`` (validation, the search index text, a version row); the links to
 product models and fault categories are set after the save, as the service's contract says; a row

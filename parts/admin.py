@@ -1,6 +1,6 @@
 """Back office of the warehouse (仓管): stock per location, ledger per part, transfers, serial labels,
-old-part returns, forecasts and alerts, CSV/XLSX import/export. A client of services and selectors
-(STYLE R14): no admin path writes a stock number, a state or a ledger row itself.
+old-part returns, forecasts and alerts, CSV/XLSX import/export. A client of services and selectors,
+so no admin path writes a stock number, a state or a ledger row itself.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CSV/XLSX import and export of the parts catalogue and stock (STYLE R15).
+"""CSV/XLSX import and export of the parts catalogue and stock.
 
 Parts are saved by ``part_save`` (full validation, compatible models); opening stock and stock counts by
 ``stock_set``, which writes an ``adjust`` movement for the difference, so the ledger always adds up to

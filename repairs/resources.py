@@ -1,4 +1,4 @@
-"""CSV/XLSX import and export of the field force and the price list (STYLE R15): service centres with
+"""CSV/XLSX import and export of the field force and the price list: service centres with
 their coverage, technicians with skills, level, capacity, centre and duty, and the price list.
 
 Rows end in the same services as the admin's forms: ``service_center_save`` (placing the address and

@@ -1,4 +1,4 @@
-"""Reads of the workshop: price list lookups, queues and the data a report or page needs (STYLE R4)."""
+"""Reads of the workshop: price list lookups, queues and the data a report or page needs."""
 
 from __future__ import annotations
 

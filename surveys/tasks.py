@@ -1,4 +1,4 @@
-"""django-q2 entry points of surveys. Tasks take ids and tolerate missing rows (STYLE R8)."""
+"""django-q2 entry points of surveys. Tasks take ids and tolerate missing rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Admin of the hub: the staff's main tool. A client of services and selectors (STYLE R14).
+"""Admin of the hub: the staff's main tool. A client of services and selectors.
 
 The ticket page shows the timeline and offers exactly the transitions allowed now, as buttons that
 call ``tickets.services``; the admin never writes a state itself. Feature packages register their

@@ -34,25 +34,8 @@ class TicketsConfig(AppConfig):
         # a migration, 0002_roles); this is setup, not business logic.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="tickets.sync_roles")
         # The hub reacts to its own changes through tickets/lifecycle.py, never through receivers.
-        _register_templates()
         # One-time codes complete their SMS only at the hand-over to the gateway (in the worker too).
         from . import otp  # noqa: F401
-
-
-def _register_templates() -> None:
-    """Default outbox texts of the intake's customer-visible events (editable in the outbox admin)."""
-    from .outbox.templates import register_default
-
-    for channel in ("sms", "wechat", "email"):
-        register_default(
-            "ticket.duplicate_report", channel=channel,
-            zh_subject="工单 {{ ticket.number }}：已合并您的报修",
-            zh_body="【售后服务】您对同一设备的报修已合并到处理中的工单 {{ ticket.number }}，无需重复提交。"
-                    "进度：{{ tracking_url }}",
-            en_subject="Ticket {{ ticket.number }}: report merged",
-            en_body="[After-sales] Your new report for the same device was added to open ticket "
-                    "{{ ticket.number }}; no need to submit again. Progress: {{ tracking_url }}",
-        )
 
 
 def _sync_roles(sender, using="default", **kwargs) -> None:

@@ -1,5 +1,5 @@
 """The customer's live progress page: connect with the tracking token, join the ticket's group and
-relay what ``tickets.realtime.broadcast_ticket_event`` sends (STYLE R9). No writes here."""
+relay what ``tickets.realtime.broadcast_ticket_event`` sends. No writes here."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from . import roles
 from .events import TRANSITION_EVENTS
+from .intake.taxonomy import taxonomy_sync
 from .links import site_url
 from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent
 from .validators import imei_check_digit
@@ -71,17 +72,6 @@ PRODUCTS = [
     ("海尔", "EG100 滚筒洗衣机", "HAIER-EG100", "washer", "2599.00", False),
     ("格力", "云佳 KFR-35GW 空调", "GREE-KFR35", "air_conditioner", "2899.00", False),
     ("美的", "酷省电 KFR-35GW 空调", "MIDEA-KFR35", "air_conditioner", "2699.00", False),
-]
-
-# Used only when the intake feature's taxonomy is not installed.
-FALLBACK_TAXONOMY = [
-    ("screen", "屏幕故障", "hardware", "normal", "walk_in", "screen", ["屏幕", "碎屏", "花屏", "触摸"]),
-    ("battery", "电池/充电故障", "hardware", "normal", "walk_in", "battery", ["电池", "充电", "掉电", "充不进"]),
-    ("mainboard", "主板故障", "hardware", "high", "mail_in", "mainboard", ["开不了机", "死机", "重启"]),
-    ("software", "系统软件问题", "software", "low", "remote", "software", ["系统", "卡顿", "升级", "闪退"]),
-    ("cooling", "不制冷", "hardware", "high", "on_site", "refrigeration", ["不制冷", "不冷", "结霜"]),
-    ("washer-spin", "洗衣机不脱水/漏水", "hardware", "normal", "on_site", "washer", ["不脱水", "漏水", "异响"]),
-    ("tv-display", "电视无图像", "hardware", "normal", "on_site", "tv", ["黑屏", "无图像", "背光"]),
 ]
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -178,17 +168,7 @@ def seed_catalog(*, stdout) -> None:
         ProductModel.objects.get_or_create(code=code, defaults={
             "brand": brand, "name": name, "category": category, "list_price": Decimal(price),
             "uses_imei": uses_imei, "released_on": dt.date(2023, 9, 1)})
-    try:
-        taxonomy = importlib.import_module("tickets.intake.taxonomy")
-    except ModuleNotFoundError:
-        taxonomy = None
-    if taxonomy is not None and hasattr(taxonomy, "taxonomy_sync"):
-        taxonomy.taxonomy_sync()
-    elif not FaultCategory.objects.exists():
-        for code, name, dept, prio, mode, skill, keywords in FALLBACK_TAXONOMY:
-            FaultCategory.objects.get_or_create(code=code, defaults={
-                "name": name, "department": dept, "default_priority": prio, "default_service_mode": mode,
-                "required_skill": skill, "keywords": keywords})
+    taxonomy_sync()
     stdout.write(f"  product models: {ProductModel.objects.count()}, fault categories: {FaultCategory.objects.count()}")
 
 

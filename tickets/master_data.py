@@ -1,7 +1,7 @@
 """Writes of the hub's master data as ops load it: customers, product models, sales records (devices
 with their buyer) and the fault taxonomy.
 
-These are services (STYLE R3): the import and the admin both end here. The sales-record writes come in
+These are services: the import and the admin both end here. The sales-record writes come in
 two shapes with one set of rules: ``device_record_check`` (the rules, without writing) and
 ``devices_register_many`` (a batch written with bulk statements, which is what lets a brand's sales file
 of a hundred thousand rows load in seconds). ``tickets.services.device_register`` is the single-device

@@ -1,4 +1,4 @@
-"""The one broadcast helper for ticket changes (STYLE R9).
+"""The one broadcast helper for ticket changes.
 
 Services register ``broadcast_ticket_event`` with ``transaction.on_commit``; consumers only relay.
 Payloads are small JSON-safe dicts built before commit.

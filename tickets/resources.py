@@ -1,4 +1,4 @@
-"""CSV/XLSX import and export of the hub's data (STYLE R15): customers, product models, sales records
+"""CSV/XLSX import and export of the hub's data: customers, product models, sales records
 (devices with their buyer), the fault taxonomy, SLA policies and the holiday calendar; exports of
 customers, devices and tickets.
 

@@ -1,4 +1,4 @@
-"""Reads of the hub with their joins baked in (STYLE R4)."""
+"""Reads of the hub with their joins baked in."""
 
 from __future__ import annotations
 

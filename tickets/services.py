@@ -1,4 +1,4 @@
-"""Writes of the ticket hub: the one write path (DESIGN "One write path", STYLE R3/R6/R7/R8).
+"""Writes of the ticket hub: the one write path: every change of state, from any interface, goes through these functions.
 
 Every service checks permission and invariants, runs the FSM transition, saves inside
 ``transaction.atomic()``, appends a ``TicketEvent`` and registers side effects with ``on_commit``.

@@ -1,4 +1,4 @@
-"""Domain signals of the hub, sent by services after commit (never from post_save; STYLE R10).
+"""Domain signals of the hub, sent by services after commit (never from post_save, which bulk imports skip and admin imports fire twice).
 
 Receivers live in the other apps and are connected in their ``AppConfig.ready``.
 """

@@ -1,4 +1,4 @@
-"""django-q2 entry points of the hub that take ids (STYLE R8); tasks tolerate missing rows."""
+"""django-q2 entry points of the hub that take ids; tasks tolerate missing rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Write services of the parts app (STYLE R3). Import from here: ``parts.services.reservation_create``."""
+"""Write services of the parts app. Import from here: ``parts.services.reservation_create``."""
 
 from __future__ import annotations
 

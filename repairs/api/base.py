@@ -1,4 +1,4 @@
-"""Bases of the technicians' API: one place that loads and authorises jobs (STYLE R12), throttles,
+"""Bases of the technicians' API: one place that loads and authorises jobs, throttles,
 wraps every POST with ``Idempotency-Key`` handling and documents the error shape in the schema.
 """
 

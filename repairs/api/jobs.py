@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 from typing import Any
 
@@ -19,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.pagination import IdCursorPagination
+from knowledge.selectors import ticket_suggestions
 from tickets.exceptions import ValidationFailed
 from tickets.models import Attachment, Ticket, TicketAssignment, TicketEvent
 from tickets.services import ticket_available_transitions
@@ -206,15 +205,8 @@ HISTORY_LIMIT = 10
 
 
 def job_articles(ticket: Ticket) -> list[dict]:
-    """Knowledge suggestions for the fault, from the knowledge app's selector where it is installed."""
-    if importlib.util.find_spec("knowledge.selectors") is None:
-        return []
-    selectors = importlib.import_module("knowledge.selectors")
-    suggest = getattr(selectors, "ticket_suggestions", None)
-    if suggest is None:
-        return []
-    suggestions = suggest(ticket=ticket, limit=3)
-    articles = getattr(suggestions, "articles", suggestions)
+    """Knowledge suggestions for the fault (the knowledge app's selector; an interface may compose it)."""
+    articles = ticket_suggestions(ticket=ticket, limit=3).articles
     return ArticleOut(
         [{"id": a.pk, "title": a.title, "summary": getattr(a, "summary", ""), "slug": getattr(a, "slug", ""),
           "audience": getattr(a, "audience", ""), "score": getattr(a, "score", None)} for a in articles],

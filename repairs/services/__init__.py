@@ -1,4 +1,4 @@
-"""Write services of the workshop (STYLE R3). Import from here: ``repairs.services.quote_approve``."""
+"""Write services of the workshop. Import from here: ``repairs.services.quote_approve``."""
 
 from __future__ import annotations
 

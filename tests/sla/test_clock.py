@@ -165,3 +165,23 @@ def test_urgency_colour():
     assert urgency_colour(now - dt.timedelta(minutes=1), now=now) == "red"
     assert urgency_colour(now + dt.timedelta(hours=2), now=now) == "orange"
     assert urgency_colour(now + dt.timedelta(hours=20), now=now) == "green"
+
+
+def test_replayed_reminder_reads_75_percent_not_75_percent_percent(db):
+    """A text with no %-formatting applied must not double its percent sign."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import TicketFactory
+    from tickets.models import Ticket
+    from tickets.sla.services import sla_clock_replay
+
+    ticket = TicketFactory()
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=timezone.now() - timedelta(days=60))
+    ticket.refresh_from_db()
+    _clock, entries, events = sla_clock_replay(ticket=ticket, steps=[], now=timezone.now())
+    reasons = [e.reason for e in entries if e.kind == "reminder"] + [m for _at, kind, m, _p in events
+                                                                      if kind == "sla.reminder"]
+    assert reasons
+    assert all("75%" in r and "75%%" not in r for r in reasons)

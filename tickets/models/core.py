@@ -1,7 +1,7 @@
 """The service request hub: customers, devices, the fault taxonomy, tickets and their timeline.
 
 The ticket's state is an FSM field (django-fsm-2) that only services change; transitions here hold
-nothing but field changes (STYLE R6). Cross-app foreign keys use lazy strings, so this module imports
+nothing but field changes. Cross-app foreign keys use lazy strings, so this module imports
 no other domain app.
 """
 
@@ -395,7 +395,7 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATES
 
-    # -- transitions: field changes only (STYLE R6); services do the rest -------------------
+    # -- transitions: field changes only; services do the rest -------------------
 
     @transition(field=status, source=Status.NEW, target=Status.TRIAGED)
     def triage(self) -> None:

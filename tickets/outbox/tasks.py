@@ -1,4 +1,4 @@
-"""django-q2 tasks of the outbox and webhooks: they take ids and tolerate missing rows (STYLE R8)."""
+"""django-q2 tasks of the outbox and webhooks: they take ids and tolerate missing rows."""
 
 from __future__ import annotations
 

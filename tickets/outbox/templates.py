@@ -77,39 +77,6 @@ for _channel in ("sms", "wechat", "email"):
         en_subject="Update on ticket {{ ticket.number }}", en_body=_GENERIC_EN,
     )
 
-_HUB_EVENTS = {
-    "ticket.created": (
-        "【售后服务】{{ customer.name }}您好，工单 {{ ticket.number }} 已受理，可通过 {{ tracking_url }} 查看进度。",
-        "[After-sales] Dear {{ customer.name }}, ticket {{ ticket.number }} is registered. "
-        "Track it at {{ tracking_url }}.",
-    ),
-    "ticket.assigned": (
-        "【售后服务】工单 {{ ticket.number }} 已为您安排工程师{% if technician %} {{ technician }}{% endif %}，"
-        "我们会尽快与您联系。",
-        "[After-sales] An engineer{% if technician %} ({{ technician }}){% endif %} has been assigned to "
-        "ticket {{ ticket.number }}; we will contact you soon.",
-    ),
-    "ticket.waiting_customer": (
-        "【售后服务】工单 {{ ticket.number }} 需要您的确认或补充信息：{{ message }}",
-        "[After-sales] Ticket {{ ticket.number }} needs your confirmation: {{ message }}",
-    ),
-    "ticket.ready": (
-        "【售后服务】工单 {{ ticket.number }} 已维修完成并通过质检。",
-        "[After-sales] Ticket {{ ticket.number }} is repaired and passed quality check; ready for pickup.",
-    ),
-    "ticket.resolved": (
-        "【售后服务】工单 {{ ticket.number }} 服务已完成，感谢您的耐心。",
-        "[After-sales] Ticket {{ ticket.number }} is resolved. Thank you for your patience.",
-    ),
-}
-for _event, (_zh, _en) in _HUB_EVENTS.items():
-    for _channel in ("sms", "wechat", "email"):
-        register_default(
-            _event, channel=_channel,
-            zh_subject="工单 {{ ticket.number }} 进度通知", zh_body=_zh,
-            en_subject="Ticket {{ ticket.number }} update", en_body=_en,
-        )
-
 # Staff notifications of the SLA sweep and of dispatch.
 for _channel in ("sms", "email"):
     register_default(

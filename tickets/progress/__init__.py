@@ -1,2 +1,2 @@
 """The customer's side of a ticket: lookup, the progress page's reads, completion prediction and
-invoice requests (issue 8). Views live in ``tickets/views/progress.py``."""
+invoice requests. Views live in ``tickets/views/progress.py``."""

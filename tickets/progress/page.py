@@ -1,4 +1,4 @@
-"""Composition of the customer's progress page from every app (interface layer, DESIGN "Apps").
+"""Composition of the customer's progress page from every app (an interface module, so it may read every app's selectors).
 
 Only ``tickets/views/progress.py`` imports this module. The hub's own reads are in ``selectors``;
 here the page picks up the repair order and its quote (``repairs``), the survey invitation

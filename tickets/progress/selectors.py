@@ -1,6 +1,6 @@
 """Reads behind the customer's progress page: lookup by number + phone, the journey's steps, the
 customer-visible timeline and the completion-time prediction. Only ``tickets`` models are read here;
-the page composes quotes, surveys and articles from the other apps in its view (DESIGN, "Apps")."""
+the page composes quotes, surveys and articles from the other apps in its view (an interface may read every app; the hub's selectors may not)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writes of the customer's side: electronic invoice requests (issue 8).
+"""Writes of the customer's side: electronic invoice requests.
 
 The customer's page calls these with ``by=None`` (the tracking token is the customer's credential);
 finance processes the requests in the admin with the ``change_invoicerequest`` permission.

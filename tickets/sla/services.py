@@ -585,7 +585,7 @@ def sla_clock_replay(
             return
         if clock.reminded_at is None and clock.breached_at is None and clock.remind_at and clock.remind_at <= until:
             clock.reminded_at = clock.remind_at
-            write(SlaLedgerEntry.Kind.REMINDER, _("已用 75%% 解决时限，提醒经办人"), clock.remind_at)
+            write(SlaLedgerEntry.Kind.REMINDER, _("已用 75% 解决时限，提醒经办人"), clock.remind_at)
             sla_events.append((clock.remind_at, "sla.reminder", _("SLA 提醒：解决时限已用 75%%，截止 %(due)s") % {
                 "due": timezone.localtime(clock.due_resolution_at).strftime("%Y-%m-%d %H:%M")}, {}))
         for target, due in (("response", clock.due_response_at), ("resolution", clock.due_resolution_at)):

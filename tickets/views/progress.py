@@ -1,4 +1,4 @@
-"""The customer's pages (issue 8): ticket lookup, the live progress page, its state for re-syncs,
+"""The customer's pages: ticket lookup, the live progress page, its state for re-syncs,
 quote approval with a signature, the service report, invoice requests and self-help links.
 
 The tracking token in the URL is the customer's credential: every page resolves it in one place
@@ -252,7 +252,6 @@ def page_url(ticket: Ticket) -> str:
 # Quote approval with a handwritten signature
 # ------------------------------------------------------------------------------------------------
 
-@require_http_methods(["GET", "POST"])
 @require_GET
 @with_ticket
 def attachment_file(request: HttpRequest, ticket: Ticket, uuid: Any) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""/track/ and /t/<token>/ customer progress pages (issue 8)."""
+"""/track/ and /t/<token>/ customer progress pages."""
 
 from __future__ import annotations
 
