@@ -37,16 +37,16 @@ def test_enqueue_renders_in_customer_language_on_every_reachable_channel(django_
     en = factories.CustomerFactory(preferred_language="en")
     ticket = factories.TicketFactory(customer=zh)
     with django_capture_on_commit_callbacks(execute=True):
-        msgs = outbox_enqueue(event="ticket.resolved", customer=zh, ticket=ticket, context={})
+        msgs = outbox_enqueue(event="ticket.resolved", customer=zh, ticket=ticket, context={"message": "服务已完成"})
     assert {m.channel for m in msgs} == {"sms", "email", "wechat"}
     sms = next(m for m in msgs if m.channel == "sms")
-    assert sms.body.startswith("【售后服务】工单 " + ticket.number)
+    assert sms.body == f"【售后服务】您的工单 {ticket.number}：服务已完成"
     assert sms.to_address == zh.phone
     assert all(m.status == "sent" for m in OutboxMessage.objects.filter(customer=zh, event="ticket.resolved"))
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["zh@example.com"]
 
-    msgs = outbox_enqueue(event="ticket.resolved", customer=en, ticket=ticket, context={})
+    msgs = outbox_enqueue(event="ticket.resolved", customer=en, ticket=ticket, context={"message": "done"})
     assert [m.channel for m in msgs] == ["sms"]  # no e-mail, no WeChat OpenID
     assert msgs[0].language == "en"
     assert msgs[0].body.startswith("[After-sales] Ticket")
@@ -199,7 +199,7 @@ def test_wechat_http_gateway(settings, http_server):
     settings.WECHAT_GATEWAY_URL = http_server.url
     customer = factories.CustomerFactory(wechat_openid="oWX-123")
     [msg] = outbox_enqueue(event="ticket.ready", customer=customer, ticket=factories.TicketFactory(customer=customer),
-                           context={}, channels=["wechat"])
+                           context={"message": "维修完成并通过质检"}, channels=["wechat"])
     msg = outbox_deliver(message_id=msg.pk)
     assert msg.status == "sent"
     sent = http_server.json(0)
