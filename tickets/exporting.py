@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from . import policy
 
@@ -36,9 +37,9 @@ CSV_UTF8 = "csv"
 CSV_GB18030 = "csv-gb18030"
 XLSX = "xlsx"
 FORMATS = {
-    CSV_UTF8: (_("CSV（UTF-8，Excel 2016 及以上 / WPS）"), "text/csv; charset=utf-8", "csv"),
-    CSV_GB18030: (_("CSV（GB18030，旧版 Excel）"), "text/csv; charset=gb18030", "csv"),
-    XLSX: (_("Excel 工作簿（.xlsx）"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    CSV_UTF8: (_l("CSV（UTF-8，Excel 2016 及以上 / WPS）"), "text/csv; charset=utf-8", "csv"),
+    CSV_GB18030: (_l("CSV（GB18030，旧版 Excel）"), "text/csv; charset=gb18030", "csv"),
+    XLSX: (_l("Excel 工作簿（.xlsx）"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
 
 

@@ -11,6 +11,7 @@ path of intake and keeps the same rules.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -107,10 +108,11 @@ class DeviceRecord:
 
 
 def device_record_check(*, record: DeviceRecord, existing: Device | None = None,
-                        buyer: Customer | None = None) -> dict[str, str]:
+                        buyer_id: int | None = None) -> dict[str, str]:
     """The rules a sales record must meet, as ``{field: message}`` (empty when it may be written):
     the serial is valid for the model (an IMEI for phones), no date lies in the future, a stored serial
-    stays with its model and its owner, a new buyer has a name. ``record.serial`` is normalised."""
+    stays with its model and its owner, a new buyer has a name. ``buyer_id`` is the customer with the
+    record's buyer phone, if one exists. ``record.serial`` is normalised."""
     errors: dict[str, str] = {}
     try:
         record.serial = device_normalize_serial(product_model=record.product_model, serial=record.serial)
@@ -127,38 +129,36 @@ def device_record_check(*, record: DeviceRecord, existing: Device | None = None,
     price = record.fields.get("purchase_price")
     if price is not None and Decimal(price) < 0:
         errors["purchase_price"] = _("价格不能为负数。")
-    buyer_error = buyer_check(phone=record.buyer_phone, buyer=buyer, name=record.buyer_name)
+    buyer_error = buyer_check(phone=record.buyer_phone, buyer_id=buyer_id, name=record.buyer_name)
     if buyer_error:
         errors["buyer_phone"] = buyer_error
     if existing is not None:
-        errors.update(device_record_conflicts(record=record, existing=existing, buyer=buyer))
+        errors.update(device_record_conflicts(record=record, existing=existing, buyer_id=buyer_id))
     return errors
 
 
-def buyer_check(*, phone: str, buyer: Customer | None, name: str) -> str:
+def buyer_check(*, phone: str, buyer_id: int | None, name: str) -> str:
     """Why a buyer cannot be linked ("" when they can): a new phone needs a name to create the customer."""
-    if phone and buyer is None and not (name or "").strip():
+    if phone and buyer_id is None and not (name or "").strip():
         return _("该电话没有登记的客户，请填写买家姓名以便新建客户。")
     return ""
 
 
-def device_record_conflicts(*, record: DeviceRecord, existing: Device, buyer: Customer | None) -> dict[str, str]:
+def device_record_conflicts(*, record: DeviceRecord, existing: Device, buyer_id: int | None) -> dict[str, str]:
     """How a record contradicts the stored device with its serial: another model, another owner."""
     if existing.product_model_id != record.product_model.pk:
         return {"serial": _("该序列号已登记为其他型号（%(model)s）。") % {"model": existing.product_model.code}}
-    if buyer is not None and existing.owner_id not in (None, buyer.pk):
-        return {"buyer_phone": _("该设备已登记在另一位客户名下，不能改为此买家。")}
-    if buyer is None and record.buyer_phone and existing.owner_id is not None:
+    if record.buyer_phone and existing.owner_id is not None and existing.owner_id != buyer_id:
         return {"buyer_phone": _("该设备已登记在另一位客户名下，不能改为此买家。")}
     return {}
 
 
-def device_record_changes(*, record: DeviceRecord, existing: Device, buyer: Customer | None) -> dict[str, Any]:
+def device_record_changes(*, record: DeviceRecord, existing: Device, buyer_id: int | None) -> dict[str, Any]:
     """What a record adds to a stored device: blanks are filled, recorded values stay (a sales file
     must not rewrite a purchase date that a warranty decision rests on)."""
     changes: dict[str, Any] = {}
-    if buyer is not None and existing.owner_id is None:
-        changes["owner_id"] = buyer.pk
+    if buyer_id is not None and existing.owner_id is None:
+        changes["owner_id"] = buyer_id
     if record.purchase_date and existing.purchase_date is None:
         changes["purchase_date"] = record.purchase_date
     changes.update({key: value for key, value in record.fields.items()
@@ -166,58 +166,71 @@ def device_record_changes(*, record: DeviceRecord, existing: Device, buyer: Cust
     return changes
 
 
+def customer_ids_by_phone(phones: Iterable[str]) -> dict[str, int]:
+    """Customer ids by normalised phone (one query, no model instances: a batch has thousands)."""
+    phones = [p for p in set(phones) if p]
+    if not phones:
+        return {}
+    return dict(Customer.objects.filter(phone__in=phones).values_list("phone", "pk"))
+
+
+_DEVICE_FIELD_NAMES = frozenset(f.name for f in Device._meta.concrete_fields)
+
+
 def devices_register_many(*, records: list[DeviceRecord], by: AbstractBaseUser | None) -> dict[str, int]:
     """Write a batch of sales records: new buyers and devices with bulk inserts, fills of stored devices
     with one bulk update. Every record is checked with ``device_record_check`` first; if any fails,
     ValidationError (``{index: message}``) is raised and nothing is written. Returns the counts
-    ``{"created", "updated", "buyers"}``. Needs the add and change permissions on devices."""
+    ``{"created", "updated", "buyers"}``. Needs the add and change permissions on devices (and on
+    customers when a buyer is new)."""
     policy.require(by, "tickets.add_device")
     policy.require(by, "tickets.change_device")
-    phones = {r.buyer_phone for r in records if r.buyer_phone}
-    serials = set()
-    for record in records:
-        record.serial = device_normalize_serial(product_model=record.product_model, serial=record.serial)
-        serials.add(record.serial)
     with transaction.atomic():
-        buyers = {c.phone: c for c in Customer.objects.filter(phone__in=phones)}
-        stored = {d.serial_number: d for d in Device.objects.select_for_update().filter(serial_number__in=serials)}
-        problems = {}
+        buyers = customer_ids_by_phone(r.buyer_phone for r in records)
+        problems: dict[str, str] = {}
         for index, record in enumerate(records):
-            errors = device_record_check(record=record, existing=stored.get(record.serial),
-                                         buyer=buyers.get(record.buyer_phone))
+            errors = device_record_check(record=record, buyer_id=buyers.get(record.buyer_phone))
             if errors:
                 problems[str(index)] = "；".join(errors.values())
+        serials = [r.serial for r in records]
+        stored = {d.serial_number: d for d in Device.objects.select_for_update().select_related("product_model")
+                  .filter(serial_number__in=serials)}
+        for index, record in enumerate(records):
+            existing = stored.get(record.serial)
+            if existing is not None:
+                errors = device_record_conflicts(record=record, existing=existing,
+                                                 buyer_id=buyers.get(record.buyer_phone))
+                if errors:
+                    problems[str(index)] = "；".join(errors.values())
         if problems:
             raise ValidationError(problems)
-        new_buyers = {}
+        new_buyers: dict[str, Customer] = {}
         for record in records:
             if record.buyer_phone and record.buyer_phone not in buyers and record.buyer_phone not in new_buyers:
                 customer = Customer(name=record.buyer_name.strip(), phone=record.buyer_phone)
                 customer.clean_fields(exclude=["phone"])
                 new_buyers[record.buyer_phone] = customer
         if new_buyers:
-            if by is not None:
-                policy.require(by, "tickets.add_customer")
+            policy.require(by, "tickets.add_customer")
             Customer.objects.bulk_create(list(new_buyers.values()))
-            if any(c.pk is None for c in new_buyers.values()):  # backends that return no ids
-                buyers.update({c.phone: c for c in Customer.objects.filter(phone__in=list(new_buyers))})
-            buyers.update({c.phone: c for c in new_buyers.values() if c.pk})
+            buyers.update(customer_ids_by_phone(new_buyers))
         now = timezone.now()
         creates, updates, update_fields = [], [], set()
         for record in records:
-            buyer = buyers.get(record.buyer_phone) if record.buyer_phone else None
+            buyer_id = buyers.get(record.buyer_phone) if record.buyer_phone else None
             existing = stored.get(record.serial)
             if existing is None:
-                device = Device(product_model=record.product_model, serial_number=record.serial, owner=buyer,
+                device = Device(product_model=record.product_model, serial_number=record.serial, owner_id=buyer_id,
                                 purchase_date=record.purchase_date, created_at=now, updated_at=now,
                                 **record.fields)
                 if device.invoice_date is None and record.purchase_date:
                     device.invoice_date = record.purchase_date
-                device.clean_fields(exclude=["product_model", "owner", "serial_number"])
+                # Only the given values need checking (lengths, choices, digits); the rest are defaults.
+                device.clean_fields(exclude=list(_DEVICE_FIELD_NAMES - set(record.fields)))
                 creates.append(device)
                 stored[record.serial] = device
                 continue
-            changes = device_record_changes(record=record, existing=existing, buyer=buyer)
+            changes = device_record_changes(record=record, existing=existing, buyer_id=buyer_id)
             if changes:
                 for key, value in changes.items():
                     setattr(existing, key, value)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .exporting import ExportColumn, Exporter, attr, choice, register_exporter
@@ -20,6 +22,7 @@ from .importing.base import Column, Importer, Row, register
 from .master_data import (
     DeviceRecord,
     buyer_check,
+    customer_ids_by_phone,
     customer_save,
     device_record_changes,
     device_record_check,
@@ -41,6 +44,7 @@ from .models import (
     SlaPolicy,
     Ticket,
 )
+from .services import device_normalize_serial
 from .sla.services import calendar_day_set, sla_policy_save
 
 
@@ -188,8 +192,7 @@ class DeviceImporter(Importer):
             found = {m.code.upper(): m for m in ProductModel.objects.filter(code__in=codes | {c.lower() for c in codes})}
             for code in codes:
                 self._models[code] = found.get(code)
-        phones = {r.get("buyer_phone") for r in rows if r.get("buyer_phone")}
-        buyers = {c.phone: c for c in Customer.objects.filter(phone__in=phones)} if phones else {}
+        buyers = customer_ids_by_phone(r.get("buyer_phone") for r in rows)
         for row in rows:
             row.context["buyer"] = buyers.get(row.get("buyer_phone"))
 
@@ -208,12 +211,20 @@ class DeviceImporter(Importer):
             row.error("model", _("系统中没有该产品型号，请先导入产品型号"))
         record = self._record(row)
         if record is None:
-            problem = buyer_check(phone=row.get("buyer_phone") or "", buyer=row.context.get("buyer"),
+            problem = buyer_check(phone=row.get("buyer_phone") or "", buyer_id=row.context.get("buyer"),
                                   name=row.get("buyer_name") or "")
             if problem:
                 row.error("buyer_phone", problem)
             return
-        self._report(row, device_record_check(record=record, buyer=row.context.get("buyer")))
+        if self.writing:
+            # The file was checked in the dry run and devices_register_many checks every record again
+            # before writing: only the serial is normalised here (duplicates in the file are found by it).
+            try:
+                record.serial = device_normalize_serial(product_model=record.product_model, serial=record.serial)
+            except ValidationError as exc:
+                row.error("serial", " ".join(exc.messages))
+        else:
+            self._report(row, device_record_check(record=record, buyer_id=row.context.get("buyer")))
         row.values["serial"] = record.serial
         row.context["record"] = record
 
@@ -224,23 +235,46 @@ class DeviceImporter(Importer):
 
     def lookup(self, rows: list[Row]) -> dict[tuple, Any]:
         serials = [r.values["serial"] for r in rows]
-        return {(d.serial_number.upper(),): d for d in Device.objects.filter(serial_number__in=serials)}
+        return {(d.serial_number.upper(),): d
+                for d in Device.objects.select_related("product_model").filter(serial_number__in=serials)}
 
     def check_existing(self, row: Row) -> None:
         record = row.context.get("record")
         if record is not None:
             self._report(row, device_record_conflicts(record=record, existing=row.existing,
-                                                      buyer=row.context.get("buyer")))
+                                                      buyer_id=row.context.get("buyer")))
 
     def changed(self, row: Row) -> bool:
         buyer = row.context.get("buyer")
         if buyer is None and row.get("buyer_phone") and row.existing.owner_id is None:
             return True  # a new buyer is created and linked
-        return bool(device_record_changes(record=row.context["record"], existing=row.existing, buyer=buyer))
+        return bool(device_record_changes(record=row.context["record"], existing=row.existing, buyer_id=buyer))
 
     def save_batch(self, rows: list[Row]) -> list[Row]:
-        devices_register_many(records=[r.context["record"] for r in rows], by=self.by)
-        return []
+        """One bulk write per batch; records the service refuses (the database changed since the check)
+        get its reasons and the rest of the batch is written without them."""
+        failed: list[Row] = []
+        todo = rows
+        for _attempt in range(2):
+            try:
+                with transaction.atomic():
+                    devices_register_many(records=[r.context["record"] for r in todo], by=self.by)
+                return failed
+            except ValidationError as exc:
+                refused = {int(k): v for k, v in getattr(exc, "error_dict", {}).items() if k.isdigit()}
+                if not refused:
+                    for row in todo:
+                        row.error(None, " ".join(exc.messages))
+                    return failed + todo
+                for index, errors in refused.items():
+                    todo[index].error(None, " ".join(m for e in errors for m in e.messages))
+                failed += [todo[i] for i in refused]
+                todo = [r for i, r in enumerate(todo) if i not in refused]
+                if not todo:
+                    return failed
+        for row in todo:
+            row.error(None, _("与系统中已有数据冲突，未保存"))
+        return failed + todo
 
 
 # --- the fault taxonomy ---------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_every_error_of_every_row_at_once(ops_user, phone_model):
         ["12345", "NOPE", "2025-13-40", "", "淘宝", "13900009999", ""],     # 4: serial? model, date, channel, buyer
         [make_imei(11), "P60", future, "", "", "1.39E+10", ""],            # 5: future date, phone lost
     ], encoding="gb18030")
-    report = run(DeviceImporter, data, by=ops_user)
+    report = run(DeviceImporter, data, by=ops_user, write=False)
     errors = errors_by_line(report)
     assert set(errors) == {3, 4, 5}
     assert errors[3] == [("序列号/IMEI", "与第 2 行重复")]
@@ -66,7 +66,9 @@ def test_every_error_of_every_row_at_once(ops_user, phone_model):
     assert any(c == "买家电话" and "买家姓名" in r for c, r in errors[4]), errors[4]
     assert any(c == "购买日期" and "晚于今天" in r for c, r in errors[5])
     assert any(c == "买家电话" and "科学计数法" in r for c, r in errors[5])
+    report = run(DeviceImporter, data, by=ops_user)
     assert report.rolled_back
+    assert {e.line for e in report.errors} == {3, 4, 5}
     assert not Device.objects.exists()
     assert not Customer.objects.exists()
 
@@ -109,3 +111,23 @@ def test_import_needs_the_device_permissions(qc_user, phone_model):
     report = run(DeviceImporter, csv_bytes([HEADER, [make_imei(20), "P60", "", "", "", "", ""]]), by=qc_user)
     assert report.created == 0
     assert not Device.objects.exists()
+
+
+def test_a_record_refused_at_write_time_is_reported_and_the_rest_written(ops_user, phone_model):
+    """Between the check and the import someone registered one serial under another model."""
+    from tickets.importing.base import Row
+    from tickets.master_data import DeviceRecord
+
+    taken = make_imei(30)
+    importer = DeviceImporter(by=ops_user)
+    other = factories.ProductModelFactory(code="OTHER", category="phone", uses_imei=True)
+    factories.DeviceFactory(product_model=other, serial_number=taken, owner=None)
+    rows = []
+    for line, serial in enumerate([make_imei(31), taken, make_imei(32)], start=2):
+        row = Row(line=line, cells=[serial, "P60"], raw={"serial": serial})
+        row.context["record"] = DeviceRecord(product_model=phone_model, serial=serial)
+        rows.append(row)
+    failed = importer.save_batch(rows)
+    assert failed == [rows[1]]
+    assert "其他型号" in rows[1].errors[0].reason
+    assert Device.objects.filter(product_model=phone_model).count() == 2

@@ -119,6 +119,8 @@ class Importer:
 
     def __init__(self, *, by: AbstractBaseUser | None = None):
         self.by = by
+        # True while the runner imports (after the dry run checked the file), False in the dry run.
+        self.writing = False
         self.labels = {c.key: c.label for c in self.columns}
 
     # --- the file -------------------------------------------------------------------------------

@@ -186,12 +186,31 @@ def parse_list(value: Any) -> list[str]:
     return items
 
 
+_CHOICE_TABLES: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
+
+
+def _choice_table(choices: Any) -> dict[str, Any]:
+    # Labels are lazy translations: resolve them once per choice set and language, not once per cell.
+    from django.utils.translation import get_language
+
+    key = (id(choices), get_language() or "")
+    cached = _CHOICE_TABLES.get(key)
+    if cached is None or cached[0] is not choices:
+        table: dict[str, Any] = {}
+        for code, label in choices:
+            table.setdefault(str(label), code)
+            table.setdefault(str(code).lower(), code)
+        cached = _CHOICE_TABLES[key] = (choices, table)
+    return cached[1]
+
+
 def parse_choice(value: Any, choices: Any) -> str:
     """A choice by its code or its label (zh-hans or English, case-insensitive)."""
     raw = text(value)
-    lowered = raw.lower()
-    for code, label in choices:
-        if lowered == str(code).lower() or raw == str(label):
-            return code
+    table = _choice_table(choices)
+    if raw in table:
+        return table[raw]
+    if raw.lower() in table:
+        return table[raw.lower()]
     allowed = "、".join(str(label) for _code, label in choices)
     raise CellError(_("不是允许的值（可选：%(allowed)s）") % {"allowed": allowed})

@@ -168,7 +168,8 @@ class _SideChannel:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.submit(connection.close).result()
+            # resolved in the worker thread: each thread has its own connection
+            self.pool.submit(lambda: connection.close()).result()
             self.pool.shutdown()
 
 

@@ -152,6 +152,7 @@ def run_import(
 ) -> Report:
     """Dry-run (``write=False``) or import a file with ``importer``; see the module docstring."""
     report = Report(total=total or 0)
+    importer.writing = write
     try:
         if write and mode == ALL_OR_NOTHING:
             try:
@@ -208,6 +209,8 @@ def _run(importer: Importer, file: IO[bytes], name: str, report: Report, *, writ
         if cancelled is not None and cancelled():
             report.cancelled = True
             break
+        if write and mode == ALL_OR_NOTHING and report.failed:
+            importer.writing = False  # nothing will be written: check the rest as fully as the dry run
         batch = [_parse(importer, n, r, mapping) for n, r in chunk if any(not cells.is_blank(c) for c in r)]
         _check(importer, batch, seen, report)
         if write:
