@@ -23,6 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .exceptions import ValidationFailed
 from .models import Attachment, Ticket
+from .video_location import strip_location, strip_location_in_place
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -167,7 +168,7 @@ def attachment_add(
 
     Images are re-encoded without metadata (no EXIF location is kept anywhere);
     videos are accepted by their signature and size and streamed to storage without being read into
-    memory. Uploads without a staff user count against the customer's daily allowance. Writes a
+    memory, with the location boxes of MP4/MOV/3GP blanked (``tickets.video_location``). Uploads without a staff user count against the customer's daily allowance. Writes a
     ``ticket.attachment_added`` event.
     """
     if uuid is not None:
@@ -195,6 +196,12 @@ def attachment_add(
     elif kind == Attachment.Kind.VIDEO:
         # A large video is never read into memory: its head is sniffed and its body streamed to storage.
         content_type = video_inspect(_head_of(stream) if stream is not None else file[:SNIFF_BYTES], size=size)
+        if content_type != "video/webm":
+            # where the video was shot stays on the phone: the location boxes are blanked in place
+            if stream is not None:
+                stream = strip_location_in_place(stream, size)
+            else:
+                file = strip_location(file)
         payload, ext = (stream if stream is not None else file), VIDEO_TYPES[content_type]
     else:
         if size > settings.ATTACHMENT_MAX_VIDEO_BYTES:
