@@ -47,6 +47,21 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class RefundNotice:
+    """A verified notification about one of our refunds (WeChat Pay answers most refunds
+    ``PROCESSING`` and reports the outcome later)."""
+
+    gateway: str
+    notify_id: str
+    out_refund_no: str
+    succeeded: bool
+    refund_fen: int
+    gateway_refund_no: str = ""
+    status: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RefundResult:
     succeeded: bool
     pending: bool
@@ -116,9 +131,10 @@ class WeChatPayGateway:
         return {"appId": self.keys.appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package,
                 "signType": "RSA", "paySign": self.client.sign([self.keys.appid, timestamp, nonce, package])}
 
-    def parse_notification(self, *, headers: dict[str, Any], body: bytes) -> Notice:
-        """Verify the platform's RSA signature, decrypt the AES-256-GCM resource and read the result.
-        Raises SignatureInvalid for anything not provably from the gateway."""
+    def parse_notification(self, *, headers: dict[str, Any], body: bytes) -> Notice | RefundNotice:
+        """Verify the platform's RSA signature, decrypt the AES-256-GCM resource and read the result
+        (a payment, or a refund's outcome). Raises SignatureInvalid for anything not provably from
+        the gateway."""
         stamp = headers.get("HTTP_WECHATPAY_TIMESTAMP", "")
         if not stamp.isdigit() or abs(time.time() - int(stamp)) > NOTIFICATION_MAX_AGE_SECONDS:
             raise SignatureInvalid()
@@ -129,7 +145,15 @@ class WeChatPayGateway:
         if not data or not isinstance(data.get("resource"), dict):
             raise SignatureInvalid()
         resource = data["resource"]
-        if resource.get("mchid") != self.keys.mchid or resource.get("appid") != self.keys.appid:
+        if resource.get("mchid") != self.keys.mchid:
+            raise SignatureInvalid()
+        if str(data.get("event_type", "")).startswith("REFUND."):
+            return RefundNotice(
+                gateway=self.name, notify_id=str(data.get("id", "")), out_refund_no=resource.get("out_refund_no", ""),
+                succeeded=resource.get("refund_status") == "SUCCESS", status=resource.get("refund_status", ""),
+                refund_fen=int((resource.get("amount") or {}).get("refund") or 0),
+                gateway_refund_no=resource.get("refund_id", ""), raw=resource)
+        if resource.get("appid") != self.keys.appid:
             raise SignatureInvalid()
         return Notice(
             gateway=self.name, notify_id=str(data.get("id", "")), out_trade_no=resource.get("out_trade_no", ""),

@@ -28,7 +28,7 @@ from tickets.services import ticket_event_add
 from tickets.validators import mask_phone
 
 from .exceptions import AlreadyPaid, GatewayError, NothingToPay
-from .gateways import Notice, RefundResult, gateway_for
+from .gateways import Notice, RefundNotice, RefundResult, gateway_for
 from .models import Payment, PaymentNotification, Refund
 from .selectors import Due, payment_due, refund_basis
 
@@ -140,6 +140,35 @@ def payment_notify(*, notice: Notice) -> str:
     except IntegrityError:
         return "duplicate_notification"
     outcome = _apply(notice)
+    record.outcome = outcome
+    record.save(update_fields=["outcome"])
+    return outcome
+
+
+@transaction.atomic
+def refund_notify(*, notice: RefundNotice) -> str:
+    """Apply a verified notification of a refund's outcome (a refund the gateway first answered
+    ``PROCESSING``). The same notification twice changes nothing; a refund already settled stays as
+    it is; an amount other than the refund's settles nothing."""
+    try:
+        with transaction.atomic():
+            record = PaymentNotification.objects.create(gateway=notice.gateway, notify_id=notice.notify_id,
+                                                        out_trade_no=notice.raw.get("out_trade_no", "")[:32],
+                                                        outcome="received", payload=notice.raw)
+    except IntegrityError:
+        return "duplicate_notification"
+    refund = Refund.objects.filter(out_refund_no=notice.out_refund_no).select_related("payment").first()
+    if refund is None:
+        outcome = "unknown_refund"
+    elif refund.status != Refund.Status.PENDING:
+        outcome = "already_settled"
+    elif notice.refund_fen != int(refund.amount * 100):
+        outcome = "amount_mismatch"
+    else:
+        _refund_settle(refund=refund, result=RefundResult(
+            succeeded=notice.succeeded, pending=False, gateway_refund_no=notice.gateway_refund_no,
+            failure="" if notice.succeeded else notice.status))
+        outcome = "refund_succeeded" if notice.succeeded else "refund_failed"
     record.outcome = outcome
     record.save(update_fields=["outcome"])
     return outcome

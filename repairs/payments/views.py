@@ -26,11 +26,11 @@ from tickets.links import site_base, site_url
 from tickets.progress import selectors as progress
 
 from .exceptions import SignatureInvalid
-from .gateways import AlipayGateway, WeChatPayGateway
+from .gateways import AlipayGateway, RefundNotice, WeChatPayGateway
 from .keys import is_stub
 from .models import Payment
 from .selectors import payment_due
-from .services import payment_notify, payment_start
+from .services import payment_notify, payment_start, refund_notify
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,12 @@ def notify_wechat(request: HttpRequest) -> HttpResponse:
     except SignatureInvalid:
         logger.warning("wechatpay notification with an invalid signature refused")
         return JsonResponse({"code": "FAIL", "message": "签名错误"}, status=401)
+    if isinstance(notice, RefundNotice):
+        outcome = refund_notify(notice=notice)
+        logger.info("wechatpay refund notification %s for %s: %s", notice.notify_id, notice.out_refund_no, outcome)
+        if outcome == "unknown_refund":
+            return JsonResponse({"code": "FAIL", "message": "退款单不存在"}, status=404)
+        return HttpResponse(status=204)
     outcome = payment_notify(notice=notice)
     logger.info("wechatpay notification %s for %s: %s", notice.notify_id, notice.out_trade_no, outcome)
     if outcome == "unknown_order":

@@ -169,6 +169,27 @@ def notification(order: dict[str, Any], *, amount_fen: int | None = None, notify
     return {**signed_headers(body), "Content-Type": "application/json"}, body
 
 
+def refund_notification(*, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int,
+                        status: str = "SUCCESS", notify_id: str | None = None) -> tuple[dict[str, str], str]:
+    """The REFUND.SUCCESS (or .ABNORMAL / .CLOSED) notification of a refund, encrypted and signed."""
+    keys = _keys()
+    resource = {"mchid": keys["mchid"], "out_trade_no": out_trade_no, "transaction_id": "4200" + secrets.token_hex(12),
+                "out_refund_no": out_refund_no, "refund_id": "50" + secrets.token_hex(14), "refund_status": status,
+                "success_time": _now(), "user_received_account": "支付用户零钱",
+                "amount": {"total": total_fen, "refund": refund_fen, "payer_total": total_fen,
+                           "payer_refund": refund_fen}}
+    nonce, associated = secrets.token_hex(6), "refund"
+    cipher = AESGCM(keys["apiv3_key"].encode()).encrypt(nonce.encode(), json.dumps(resource).encode(),
+                                                        associated.encode())
+    body = json.dumps({
+        "id": notify_id or secrets.token_hex(18), "create_time": _now(), "resource_type": "encrypt-resource",
+        "event_type": f"REFUND.{status}", "summary": "退款成功",
+        "resource": {"original_type": "refund", "algorithm": "AEAD_AES_256_GCM",
+                     "ciphertext": base64.b64encode(cipher).decode(), "associated_data": associated, "nonce": nonce},
+    })
+    return {**signed_headers(body), "Content-Type": "application/json"}, body
+
+
 def order_from_code_url(code_url: str) -> dict | None:
     token = code_url.split("pr=", 1)[-1]
     try:

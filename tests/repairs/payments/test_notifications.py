@@ -180,3 +180,33 @@ def test_starting_again_reuses_the_open_attempt_and_a_paid_repair_is_never_charg
         payment_start(ticket=paid_repair.ticket, method=Payment.Method.ALIPAY)
     assert Payment.objects.filter(status__in=Payment.SETTLED).count() == 1
     assert Decimal(Payment.objects.get(status="paid").amount) == QUOTE_TOTAL
+
+
+def test_a_processing_refund_is_settled_once_by_its_signed_notification(client, paid_repair, manager, workshop):
+    from repairs.models import RepairOrder
+    from repairs.payments.models import Refund
+    from repairs.payments.services import _refund_open
+
+    workshop["center"].managers.add(manager)
+    payment, order = _wechat_order(paid_repair)
+    headers, body = wechat_stub.notification(order)
+    assert _post_wechat(client, headers, body).status_code == 204
+    RepairOrder.objects.filter(pk=paid_repair.pk).update(decision_status="decided", decided_remedy="free_repair",
+                                                         decided_payer="producer")
+    # the gateway answered PROCESSING: the refund waits for its notification
+    refund = _refund_open(payment=payment, amount=QUOTE_TOTAL, reason="三包免费维修", basis="warranty", by=manager)
+    wrong_headers, wrong_body = wechat_stub.refund_notification(
+        out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, refund_fen=1, total_fen=77900)
+    assert _post_wechat(client, wrong_headers, wrong_body).status_code == 204
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.PENDING
+
+    headers, body = wechat_stub.refund_notification(
+        out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, refund_fen=77900, total_fen=77900)
+    assert _post_wechat(client, headers, body).status_code == 204
+    assert _post_wechat(client, headers, body).status_code == 204
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert payment.status == Payment.Status.REFUNDED
+    assert TicketEvent.objects.filter(ticket=paid_repair.ticket, kind="payment.refunded").count() == 1
