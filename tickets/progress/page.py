@@ -154,7 +154,7 @@ def next_actions(*, ticket: Ticket, extras: Extras) -> list[Action]:
             actions.append(Action(key="bring_device", text=_("请携带设备及购机凭证前往 %(center)s（%(address)s）。")
                                   % {"center": center.name, "address": center.address}))
         elif ticket.service_mode == "mail_in":
-            actions.append(Action(key="send_device", text=_("请将设备寄至 %(center)s（%(address)s），并在包裹内附上工单号 %(number)s。")
+            actions.append(Action(key="send_device", text=_("请在下方预约顺丰上门取件，或将设备寄至 %(center)s（%(address)s），并在包裹内附上工单号 %(number)s。")
                                   % {"center": center.name, "address": center.address, "number": ticket.number}))
         elif ticket.service_mode == "on_site":
             actions.append(Action(key="be_home", text=_("工程师将上门服务，请保持电话畅通。")))

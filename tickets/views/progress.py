@@ -155,6 +155,11 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
                       "center": ticket.service_center.name if ticket.service_center_id else ""}
     extras = parts.ticket_extras(ticket=ticket)
     memo: dict[str, Any] = {}  # the invoice gate and the payment panel read the same rows once
+    shipping = shipment_panel(ticket=ticket)
+    actions = parts.next_actions(ticket=ticket, extras=extras)
+    if shipping is not None and shipping["inbound"] is not None:
+        # a courier collects the device: the instruction to post it is no longer the customer's to do
+        actions = [a for a in actions if a.key != "send_device"]
     return {
         "ticket": ticket,
         "status_label": selectors.status_label(ticket),
@@ -167,11 +172,11 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "technician": technician,
         "warranty": parts.warranty_card(ticket=ticket, extras=extras),
         "price": parts.price_view(ticket=ticket, extras=extras),
-        "actions": parts.next_actions(ticket=ticket, extras=extras),
+        "actions": actions,
         "extras": extras,
         "can_request_invoice": invoice_refusal(ticket=ticket, memo=memo) is None,
         "payment": payment_panel(ticket=ticket, memo=memo),
-        "shipping": shipment_panel(ticket=ticket),
+        "shipping": shipping,
     }
 
 
