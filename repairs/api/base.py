@@ -22,6 +22,8 @@ from repairs.models import Technician
 from tickets import policy
 from tickets.models import Ticket
 
+from .schema_zh import SUMMARIES
+
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (code ``invalid``; ``extra.fields`` holds the errors per field) or a domain rule "
     "refused the action.",
@@ -42,7 +44,12 @@ def error_responses(*codes: str) -> dict[str, OpenApiResponse]:
 
 
 class ApiSchema(AutoSchema):
-    """Adds the error responses every endpoint can give and the ``Idempotency-Key`` header of POSTs."""
+    """Adds the error responses every endpoint can give, the ``Idempotency-Key`` header of POSTs and
+    the operations' Chinese titles."""
+
+    def get_summary(self) -> str | None:
+        summary = SUMMARIES.get(self.get_operation_id())
+        return str(summary) if summary is not None else super().get_summary()
 
     def get_override_parameters(self) -> list:
         params = list(super().get_override_parameters())

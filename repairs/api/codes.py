@@ -71,7 +71,6 @@ class JobCodesApi(JobMixin, ApiView):
 
     @extend_schema(
         operation_id="jobs_codes", tags=["repair"],
-        summary=_("工单的故障代码、三包排除事由与价目表"),
         description=_("诊断（repair/diagnose/）只接受这里列出的 fault_code 与排除事由代码；报价行可用 "
                       "price_item_code 引用价目，名称与单价取价目表默认值。离线时手机使用缓存的这一份。"),
         responses={200: JobCodesOut, **error_responses("401", "403", "404")},

@@ -79,7 +79,7 @@ class TransitionApi(JobMixin, ApiView):
 
 def _transition_view(name: str, transition: str, summary: str, *, deprecated: bool = False) -> type[TransitionApi]:
     @extend_schema(
-        operation_id=f"jobs_{transition}", tags=["work"], summary=summary, request=MessageIn, deprecated=deprecated,
+        operation_id=f"jobs_{transition}", tags=["work"], request=MessageIn, deprecated=deprecated,
         description=DEPRECATED_SUBMIT_QC if deprecated else None,
         responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")},
     )
@@ -107,7 +107,7 @@ class JobFinishApi(JobMixin, ApiView):
         resolution = serializers.CharField(max_length=2000, help_text="What was done, for the customer.")
 
     @extend_schema(operation_id="jobs_finish", tags=["work"], request=FinishIn, deprecated=True,
-                   summary="Deprecated alias: use repair/hand-back/.", description=DEPRECATED_FINISH,
+                   description=DEPRECATED_FINISH,
                    responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")})
     def post(self, request: Request, job_id: int) -> Response:
         data = self.FinishIn(data=request.data)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from tickets.attachments import attachment_add
-from tickets.exceptions import ConflictError, ValidationFailed
+from tickets.exceptions import ConflictError, InvalidTransition, ValidationFailed
 from tickets.geo import distance_m
 from tickets.models import Attachment, ServiceMode, Ticket
 from tickets.services import ticket_event_add
@@ -85,6 +85,14 @@ def _visit_for(ticket: Ticket, technician: Technician) -> RepairVisit:
     return visit
 
 
+def _require_open_for_visit(ticket: Ticket) -> None:
+    """A phone that was offline may replay "on my way" after the job was cancelled or closed; the
+    customer must not be told a technician is coming to a job that no longer exists."""
+    if ticket.status not in Ticket.OPEN_STATES:
+        raise InvalidTransition(_("工单当前为“%(state)s”，不能再出发或签到。") % {"state": ticket.get_status_display()},
+                                extra={"state": ticket.status})
+
+
 @transaction.atomic
 def visit_depart(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser | None = None,
                  eta_minutes: int | None = None) -> RepairVisit:
@@ -92,6 +100,7 @@ def visit_depart(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser
     is told the expected arrival time when the technician gives one."""
     ticket = lock_ticket(ticket.pk)
     require_perm(by, "tickets.work_ticket", ticket=ticket)
+    _require_open_for_visit(ticket)
     if ticket.service_mode and ticket.service_mode != ServiceMode.ON_SITE:
         raise ValidationFailed(_("该工单不是上门服务。"))
     visit = _visit_for(ticket, technician)
@@ -127,6 +136,7 @@ def visit_check_in(*, ticket: Ticket, technician: Technician, latitude: Any, lon
         raise ValidationFailed(_("定位坐标超出范围。"))
     ticket = lock_ticket(ticket.pk)
     require_perm(by, "tickets.work_ticket", ticket=ticket)
+    _require_open_for_visit(ticket)
     visit = _visit_for(ticket, technician)
     now = timezone.now()
     visit.departed_at = visit.departed_at or now

@@ -77,6 +77,8 @@ export async function sync() {
       try { await jobRefresh(job.id); } catch (err) { if (!(err instanceof ApiError) || err.status !== 404) throw err; }
     }
   }
+  // The van's stock, so that a quote can be written where there is no signal.
+  try { await db.kv.set("vanStock", (await getJson("van/stock/")).results); } catch (err) { if (!(err instanceof ApiError)) throw err; }
   await db.kv.set("syncedAt", Date.now());
   emit("jobs");
 }

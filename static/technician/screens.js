@@ -1,7 +1,7 @@
 // Login, today's jobs, one job, decline, the problems the server sent back, and QC for inspectors.
 import { NetworkError, call, getJson, token, uuid } from "./api.js";
 import * as db from "./db.js";
-import { enqueue, jobGet, jobLocal, jobRefresh, jobsAll, isOffline, problemDismiss, problems, sync } from "./outbox.js";
+import { enqueue, isOffline, jobGet, jobLocal, jobRefresh, jobsAll, pending, problemDismiss, problems, sync } from "./outbox.js";
 import { $, REPAIR_LABELS, esc, fmt, formData, money, t, time, toast } from "./ui.js";
 import { STAGE_TEXT, stage } from "./work.js";
 import { position } from "./media.js";
@@ -310,7 +310,6 @@ export async function problemsScreen() {
 }
 
 export async function outboxScreen() {
-  const { pending } = await import("./outbox.js");
   const list = (await pending()).sort((a, b) => a.seq - b.seq);
   render(`
     <a class="back" href="#/jobs">‹ ${esc(t("今日工单"))}</a>
@@ -331,7 +330,9 @@ export async function qcScreen() {
   } catch (err) {
     if (!(err instanceof NetworkError)) { toast(err.message, "error"); }
   }
-  queue = queue || [];
+  // A verdict given on this phone but not yet sent keeps the row out of the queue.
+  const decided = new Set((await pending()).filter((a) => a.path.startsWith("qc/")).map((a) => a.jobId));
+  queue = (queue || []).filter((row) => !decided.has(row.id));
   render(`
     <h2>${esc(fmt(t("质检队列（%(n)s）"), { n: queue.length }))}</h2>
     ${queue.map((row) => `<a class="card job" href="#/qc/${row.id}"><div class="row"><b>${esc(row.number)}</b><span class="pill qc">${esc(row.status_label)}</span></div>
@@ -355,7 +356,7 @@ export async function qcDetailScreen(id) {
       <div class="row"><b>${esc(job.number)}</b><span class="pill qc">${esc(job.status_label)}</span></div>
       <h2>${esc(job.title)}</h2>
       <p><b>${esc(t("维修说明"))}</b>：${esc(data.work_done || "—")}</p>
-      ${data.problems.length ? `<ul class="warn">${data.problems.map((p) => `<li>${esc(p)}</li>`).join("")}</ul>` : ""}
+      ${data.problems.length ? `<h3>${esc(t("通过前尚需满足"))}</h3><ul class="warn">${data.problems.map((p) => `<li>${esc(p)}</li>`).join("")}</ul>` : ""}
       <h3>${esc(t("检查项"))}</h3>
       ${data.checklist.map((item) => `<label class="check"><input type="checkbox" name="${esc(item.code)}"> ${esc(item.label)}</label>`).join("") || `<p class="muted">${esc(t("无检查项"))}</p>`}
       <label>${esc(t("不通过原因"))}<textarea name="reason" rows="2" maxlength="2000"></textarea></label>

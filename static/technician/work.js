@@ -61,7 +61,7 @@ async function photoPicker(jobId, purpose, container) {
   container.innerHTML = `
     <div class="thumbs">${thumbs.map((p) => `<img alt="" data-thumb="${esc(p.uuid)}">`).join("")}</div>
     <p class="muted small" data-count>${esc(fmt(t("已拍 %(n)s 张"), { n: Math.max(thumbs.length, server.length) }))}</p>
-    <label class="button ghost file">📷 ${esc(t("拍照"))}<input type="file" accept="image/*" capture="environment" multiple data-photo="${purpose}" hidden></label>`;
+    <label class="button ghost file">${esc(t("拍照"))}<input type="file" accept="image/*" capture="environment" multiple data-photo="${purpose}" hidden></label>`;
   for (const p of thumbs) {
     const img = container.querySelector(`[data-thumb="${p.uuid}"]`);
     if (img) img.src = URL.createObjectURL(p.blob);
@@ -282,7 +282,7 @@ export async function scanScreen(id, lineId, partId) {
       <h2>${esc(t("扫描备件二维码"))}</h2>
       <video id="video" class="scanner" muted playsinline></video>
       <p id="scan-status" class="muted">${esc(t("将备件标签上的二维码放入框内"))}</p>
-      <label class="button ghost file">🖼 ${esc(t("从相册选择标签照片"))}<input type="file" accept="image/*" id="scan-file" hidden></label>
+      <label class="button ghost file">${esc(t("从相册选择标签照片"))}<input type="file" accept="image/*" id="scan-file" hidden></label>
       <form id="manual"><label>${esc(t("或手动输入标签内容"))}<input name="payload" maxlength="500"></label>
         <label>${esc(t("旧件序列号"))}<input name="old_serial" maxlength="60"></label>
         <button class="ghost" type="submit">${esc(t("确认"))}</button></form>

@@ -126,3 +126,20 @@ def test_the_qc_role_sees_the_queue_of_tickets_in_quality_check(world, anon_clie
     response = client_for(qc_user).get("/api/v1/qc/queue/")
     assert response.status_code == 200
     assert [j["id"] for j in response.json()["results"]] == [world["ticket"].pk]
+
+
+@pytest.mark.parametrize("endpoint", ["depart", "check-in"])
+def test_a_replayed_visit_step_on_a_cancelled_job_is_a_conflict_with_its_state(world, endpoint):
+    from tickets.services import ticket_transition
+
+    ticket = world["ticket"]
+    client = client_for(world["tech"].user)
+    assert client.post(f"/api/v1/jobs/{ticket.pk}/accept/").status_code == 200
+    root = factories.UserFactory(username="root-cancel", is_staff=True, is_superuser=True)
+    ticket_transition(ticket=Ticket.objects.get(pk=ticket.pk), transition="cancel", by=root, message="客户取消")
+    body = {"latitude": "31.230500", "longitude": "121.473800"} if endpoint == "check-in" else {}
+    response = client.post(f"/api/v1/jobs/{ticket.pk}/{endpoint}/", body, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["extra"]["current"]["status"] == "cancelled"
+    assert "已取消" in response.json()["message"]
+    assert not ticket.events.filter(kind__startswith="visit.").exists()

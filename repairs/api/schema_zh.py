@@ -1,0 +1,53 @@
+"""The Chinese titles of the technicians' API operations in the OpenAPI document (what the docs list
+and what a client developer in a service company reads first); the docstrings add the detail."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+SUMMARIES = {
+    "auth_login": _("登录：用户名和密码换取本设备的令牌"),
+    "auth_logout": _("退出本设备（吊销本令牌）"),
+    "auth_logout_all": _("退出全部设备（手机丢失时）"),
+    "me": _("当前用户、角色与工程师资料"),
+    "tickets_create": _("代客户报修（建单）"),
+    "jobs_list": _("我的工单列表（游标分页、按状态筛选）"),
+    "jobs_sync": _("增量同步：自游标以来变化的工单与被收回的工单"),
+    "jobs_retrieve": _("工单详情：客户、设备、维修历史、三包预判、进度"),
+    "jobs_codes": _("工单的故障代码、三包排除事由与价目表"),
+    "jobs_accept": _("接单"),
+    "jobs_decline": _("拒单（须填写原因，工单改派他人）"),
+    "jobs_depart": _("出发（客户可见，可附预计到达时间）"),
+    "jobs_check_in": _("到达签到（GPS 定位，记录与客户地址的距离）"),
+    "jobs_start": _("开始处理"),
+    "jobs_wait_customer": _("暂停：等待客户"),
+    "jobs_wait_parts": _("暂停：等待备件"),
+    "jobs_resume": _("暂停后继续"),
+    "jobs_submit_qc": _("【已弃用】送质检，请改用 repair/submit-qc/"),
+    "jobs_finish": _("【已弃用】完成工单，请改用 repair/hand-back/"),
+    "jobs_note": _("添加工单备注"),
+    "jobs_attachments_create": _("上传照片或视频（检测前、完工后、证据）"),
+    "jobs_scan_part": _("扫码核验备件标签（真伪、未使用、适配机型）"),
+    "jobs_reserve_part": _("为工单预留备件"),
+    "repair_retrieve": _("维修单详情（含三包判定）"),
+    "repair_open": _("开始检测：建立维修单"),
+    "repair_diagnose": _("提交检测结果（故障代码、排除事由），作出三包判定"),
+    "repair_warranty_decide": _("记录消费者选择等三包判定输入"),
+    "quote_create": _("生成报价（价目、工时、备件；三包内免费并说明原因）"),
+    "quote_send": _("发送报价给客户远程确认"),
+    "quote_approve": _("客户在工程师手机上手写签名确认报价"),
+    "quote_decline": _("客户拒绝报价"),
+    "repair_start": _("开始维修（需已确认的报价）"),
+    "repair_wait_parts": _("维修暂停：等待备件"),
+    "repair_parts_arrived": _("备件已到，继续维修"),
+    "repair_fit_part": _("安装备件（序列号件需扫码）"),
+    "repair_submit_qc": _("维修完成，送质检（需完工照片与维修说明）"),
+    "repair_hand_back": _("交机：客户签字取回设备，工单解决"),
+    "qc_queue": _("质检队列（本网点待质检的工单）"),
+    "qc_retrieve": _("待质检工单详情与检查项"),
+    "qc_pass": _("质检通过"),
+    "qc_fail": _("质检不通过，退回返工"),
+    "van_stock": _("我的车载库存"),
+    "part_requests_list": _("我的备件申请"),
+    "part_requests_create": _("申请备件调拨到我的车上"),
+}
