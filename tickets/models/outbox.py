@@ -104,6 +104,7 @@ class OutboxMessage(models.Model):
             models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
             models.Index(fields=["milestone", "created_at"], name="outbox_milestone_idx"),
             models.Index(fields=["channel", "created_at"], name="outbox_channel_idx"),
+            models.Index(fields=["event", "created_at"], name="outbox_event_idx"),
             models.Index(fields=["to_address"], name="outbox_to_idx"),
             models.Index(fields=["next_attempt_at"], name="outbox_due_idx",
                          condition=Q(status__in=["pending", "retry", "sending"])),
