@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 import repairs.branding_admin  # noqa: F401  (report letterhead and seal)
 import repairs.dispatch.admin  # noqa: F401  (dispatcher queue, owned by the dispatch feature)
+import repairs.scheduling.admin  # noqa: F401  (appointments, routes, privacy numbers)
 from config.proxies import client_ip
 from tickets import policy
 from tickets.address_forms import PlaceModelForm

@@ -28,3 +28,6 @@ def register_kinds() -> None:
     register("dispatch.off_duty", _("工程师离岗，重新派工"), customer_visible=False)
     register("parts.request_pending", _("备件申请待审批"), customer_visible=False)
     register("parts.reconciled", _("备件核销"), customer_visible=False)
+    from .scheduling.events import register_kinds as register_scheduling_kinds
+
+    register_scheduling_kinds()

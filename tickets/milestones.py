@@ -29,6 +29,7 @@ SMS_LIMIT_ASCII = 160
 class Milestone(models.TextChoices):
     RECEIVED = "received", gettext_lazy("已受理")
     ASSIGNED = "assigned", gettext_lazy("已安排工程师")
+    REMINDER = "reminder", gettext_lazy("上门提醒")
     ON_THE_WAY = "on_the_way", gettext_lazy("工程师已出发")
     DIAGNOSED = "diagnosed", gettext_lazy("检测与三包判定")
     QUOTE = "quote", gettext_lazy("报价待确认")
@@ -37,10 +38,12 @@ class Milestone(models.TextChoices):
     SURVEY = "survey", gettext_lazy("邀请评价")
     CANCELLED = "cancelled", gettext_lazy("工单已取消")
     MERGED = "merged", gettext_lazy("重复报修已合并")
+    APPOINTMENT = "appointment", gettext_lazy("预约已变更")
 
 
 #: Told whenever they happen, outside the journey's order (still once per ticket and channel).
-UNORDERED = frozenset({Milestone.CANCELLED, Milestone.MERGED})
+#: A changed appointment is confirmed whenever the customer or staff move it.
+UNORDERED = frozenset({Milestone.CANCELLED, Milestone.MERGED, Milestone.APPOINTMENT})
 
 
 ORDER = {m: i for i, m in enumerate(Milestone.values)}
@@ -55,6 +58,11 @@ def _repair_step(to_state: str) -> Callable[[TicketEvent], bool]:
 _SOURCES: dict[str, list[tuple[str, Callable[[TicketEvent], bool] | None]]] = {
     "ticket.created": [(Milestone.RECEIVED, None)],
     "ticket.assigned": [(Milestone.ASSIGNED, None)],
+    # The first booking is told by the "assigned" message (it carries the window); only a booking
+    # made or moved after that message gets its own confirmation.
+    "appointment.booked": [(Milestone.APPOINTMENT, lambda event: bool((event.payload or {}).get("confirm")))],
+    "appointment.cancelled": [(Milestone.APPOINTMENT, None)],
+    "appointment.reminder": [(Milestone.REMINDER, None)],
     "visit.departed": [(Milestone.ON_THE_WAY, None)],
     "repair.status_changed": [(Milestone.DIAGNOSED, _repair_step("quoting")),
                               (Milestone.QUOTE, _repair_step("awaiting_approval"))],
@@ -160,6 +168,23 @@ def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
         if tech:
             variants.append(s + _("已安排工程师%(tech)s为您服务，详情 {link}") % {"tech": tech})
         variants.append(s + _("已为您安排工程师，详情 {link}"))
+    elif milestone == Milestone.REMINDER:
+        hours = payload.get("hours", "")
+        variants = []
+        if tech and hours:
+            variants.append(s + _("提醒：明天%(hours)s工程师%(tech)s上门，改约 {link}") % {"hours": hours, "tech": tech})
+        if hours:
+            variants.append(s + _("提醒：明天%(hours)s工程师上门，详情 {link}") % {"hours": hours})
+        variants.append(s + _("提醒：工程师明天上门，详情 {link}"))
+    elif milestone == Milestone.APPOINTMENT:
+        window = payload.get("window", "")
+        variants = []
+        if event.kind == "appointment.cancelled":
+            variants.append(s + _("上门预约已取消，可重新预约 {link}"))
+        else:
+            if window:
+                variants.append(s + _("上门时间已约在%(at)s，改约 {link}") % {"at": window})
+            variants.append(s + _("上门时间已更新，详情 {link}"))
     elif milestone == Milestone.ON_THE_WAY:
         eta = payload.get("eta", "")
         variants = []

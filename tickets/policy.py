@@ -107,6 +107,12 @@ SCOPES: dict[str, Rule] = {
     "payments.refund": Rule(centre=("payment__repair_order__center",), ticket="payment__ticket"),
     "logistics.shipment": _on_ticket(),
     "logistics.trackingevent": _on_ticket("shipment__ticket"),
+    "repairs.windowcapacity": Rule(centre=("center",)),
+    "repairs.appointmentslot": Rule(centre=("center",)),
+    "repairs.appointment": _on_ticket(),
+    "repairs.routeplan": Rule(centre=("technician__center",), technician="technician"),
+    "repairs.locationping": _on_ticket("visit__ticket"),
+    "repairs.privacybinding": _on_ticket(),
     # spare parts: central and regional warehouses belong to no centre and are shared
     "parts.location": Rule(centre=_LOCATION, shared_when_unowned=True),
     "parts.stocklevel": Rule(centre=_at_location("location"), shared_when_unowned=True),

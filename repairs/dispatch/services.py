@@ -16,9 +16,13 @@ from django.utils.translation import gettext as _
 from repairs.models import Technician
 from tickets import policy
 from tickets.exceptions import InvalidTransition, PermissionDeniedError, ValidationFailed
+from tickets.lifecycle import after_commit
 from tickets.models import Ticket, TicketAssignment
 from tickets.services import ticket_assign, ticket_event_add, ticket_transition
 
+from ..scheduling.privacy import privacy_bind_enqueue
+from ..scheduling.selectors import appointment_label
+from ..scheduling.services import appointments_on_assign
 from .selectors import (
     Candidate,
     assignment_explain,
@@ -92,7 +96,11 @@ def dispatch_to(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser 
     )
     ticket_assign(ticket=ticket, technician=technician, by=by,
                   payload={"assignment_id": assignment.pk, "score": assignment.score, "auto": auto,
-                           "why": assignment_explain(assignment.breakdown)})
+                           "why": assignment_explain(assignment.breakdown),
+                           # the customer's "engineer assigned" message carries the agreed window
+                           "appointment": appointment_label(ticket)})
+    after_commit(appointments_on_assign, ticket_id=ticket.pk, technician_id=technician.pk)
+    after_commit(privacy_bind_enqueue, ticket.pk, technician.pk)
     from tickets.outbox.services import outbox_notify_staff
 
     outbox_notify_staff(event="dispatch.offered", users=[technician.user], ticket=ticket, context={},

@@ -8,8 +8,19 @@ from .pricing import LineKind, PriceListItem, Quote, QuoteLine
 from .warranty import DepreciationRate, RepairRecord, WarrantyCard, WarrantyRuleSet
 from .workshop import FittedPart, QCInspection, RepairStatusChange, RepairVisit
 
+# Scheduling keeps its models next to its services; they belong to this app.
+from repairs.scheduling.models import (  # noqa: E402
+    Appointment,
+    AppointmentSlot,
+    LocationPing,
+    PrivacyBinding,
+    RoutePlan,
+    WindowCapacity,
+)
+
 __all__ = [
-    "DepreciationRate", "FittedPart", "LineKind", "QCQueueOrder", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
+    "Appointment", "AppointmentSlot", "DepreciationRate", "LocationPing", "PrivacyBinding", "RoutePlan",
+    "WindowCapacity", "FittedPart", "LineKind", "QCQueueOrder", "PriceListItem", "QCInspection", "Quote", "QuoteLine", "RepairOrder",
     "RepairRecord", "RepairStatusChange", "ReportBranding", "RepairVisit", "ServiceCenter", "Technician", "WarrantyCard",
     "WarrantyRuleSet",
 ]

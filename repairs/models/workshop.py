@@ -52,6 +52,7 @@ class RepairVisit(TimeStampedModel):
     distance_m = models.PositiveIntegerField(_("距客户地址（米）"), null=True, blank=True)
     is_far = models.BooleanField(_("签到距离异常"), default=False, db_index=True)
     checked_out_at = models.DateTimeField(_("离开时间"), null=True, blank=True)
+    eta_at = models.DateTimeField(_("预计到达"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("上门记录")

@@ -9,6 +9,7 @@
   var stateUrl = live.getAttribute("data-state-url");
   var wsPath = live.getAttribute("data-ws-path");
   var lastEvent = parseInt(live.getAttribute("data-last-event") || "0", 10);
+  var lastHtml = null;
   var socket = null, attempts = 0, retryTimer = null, pingTimer = null, fetching = null, again = false;
 
   function setConn(state) {
@@ -20,7 +21,10 @@
   function apply(state) {
     if (!state || typeof state.html !== "string") { return; }
     var before = lastEvent;
-    if (state.last_event_id === lastEvent && live.getAttribute("data-status") === state.status) { return; }
+    // The arrival time changes without a new timeline event: compare the rendered part too.
+    if (state.last_event_id === lastEvent && live.getAttribute("data-status") === state.status &&
+        state.html === lastHtml) { return; }
+    lastHtml = state.html;
     live.innerHTML = state.html;
     live.setAttribute("data-status", state.status);
     lastEvent = state.last_event_id;

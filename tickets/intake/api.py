@@ -12,6 +12,7 @@ import base64
 import binascii
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -20,7 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import BaseHasAPIKey
 
+from repairs.scheduling.services import appointment_book_enqueue
 from tickets.exceptions import ValidationFailed
+from tickets.lifecycle import after_commit
 from tickets.links import site_url
 from tickets.models import IntakeChannelKey, IntakeRecord, OneTimeCode, ProductModel
 from tickets.otp import OtpThrottled, otp_send, otp_verify
@@ -28,6 +31,15 @@ from tickets.ratelimit import code_send_allowed
 from tickets.validators import normalize_phone
 
 from .services import IntakeFile, intake_submit
+
+
+def _book_after_routing(ticket, start) -> dict:
+    """The ticket is routed to its centre in a worker after the answer, so the window is booked
+    there too (``appointment_book_task``); the progress page shows the result, or offers another
+    window when this one could not be had."""
+    after_commit(appointment_book_enqueue, ticket.pk, start.isoformat())
+    return {"booked": False, "pending": True, "start": start,
+            "message": _("所选时段将在分配服务网点后确认，结果见进度页。")}
 
 
 class HasIntakeChannelKey(BaseHasAPIKey):
@@ -103,6 +115,10 @@ class IntakeTicketCreateApi(APIView):
                                                    "only a proven phone joins the customer's open ticket")
         attachments = serializers.ListField(child=serializers.DictField(), required=False, default=list,
                                             max_length=9)
+        appointment_start = serializers.DateTimeField(
+            required=False, allow_null=True, default=None,
+            help_text="start of the two-hour visit window the customer picked (on the centre's business "
+                      "calendar); a window that cannot be booked leaves the ticket without one and says why")
 
         def validate_product_model(self, value: str) -> ProductModel | None:
             if not value:
@@ -139,6 +155,10 @@ class IntakeTicketCreateApi(APIView):
         duplicate = serializers.BooleanField(source="is_duplicate")
         replayed = serializers.BooleanField()
         message = serializers.CharField()
+        appointment = serializers.SerializerMethodField(help_text="the booked window, or why none was booked")
+
+        def get_appointment(self, result) -> dict | None:
+            return self.context.get("appointment")
 
         def get_number(self, result) -> str | None:
             return None if result.is_duplicate else result.ticket.number
@@ -192,6 +212,8 @@ class IntakeTicketCreateApi(APIView):
         external_id = f"order:{order_id}" if order_id else (f"key:{key[:200]}" if key else "")
         external_id = f"apikey{channel_key.pk}:{external_id}" if external_id else ""
         files = data.pop("attachments")
+        start = data.pop("appointment_start")
+        appointment = None
         try:
             if data["otp_code"]:
                 otp_verify(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=_phone(data["phone"]),
@@ -200,10 +222,12 @@ class IntakeTicketCreateApi(APIView):
             # the ticket is stored; SLA, triage, dispatch and webhooks follow in workers.
             result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id,
                                    deferred=True, **data)
+            if start is not None and not result.is_duplicate:
+                appointment = _book_after_routing(result.ticket, start)
         except ValidationFailed as exc:
             return Response({"code": exc.code, "message": str(exc.message), "extra": exc.extra},
                             status=status.HTTP_400_BAD_REQUEST)
-        out = self.OutputSerializer(result, context={"request": request}).data
+        out = self.OutputSerializer(result, context={"request": request, "appointment": appointment}).data
         created = result.outcome == IntakeRecord.Outcome.CREATED and not result.replayed
         return Response(out, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

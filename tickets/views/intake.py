@@ -11,7 +11,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from django.contrib import messages
+from django.db import transaction
+
 from config.proxies import client_ip
+from repairs.scheduling.forms import add_window_field
+from repairs.scheduling.selectors import parse_window_start
+from repairs.scheduling.services import appointment_book
 from tickets.exceptions import ValidationFailed
 from tickets.intake.forms import CustomerIntakeForm, uploaded_to_intake_files
 from tickets.intake.services import intake_submit
@@ -28,12 +34,14 @@ def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not submit_attempt_allowed(ip=client_ip(request)):
         # Refused before the form is validated: a flood of reports stores nothing.
         form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+        add_window_field(form)
         return render(request, "tickets/intake/submit.html",
                       {"form": form, "blocked": _("提交过于频繁，请稍后再试。")}, status=429)
     if request.method == "POST" and request.POST.get("action") == "send_code":
         return _send_code(request)
     if request.method == "POST":
         form = CustomerIntakeForm(request.POST, request.FILES)
+        add_window_field(form)
         if form.is_valid():
             data = form.cleaned_data
             key = data.get("idempotency_key") or ""
@@ -43,14 +51,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                     # checked (and a wrong guess counted) before the report, which uses the code up
                     otp_verify(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=_phone(data["phone"]),
                                code=otp_code)
-                result = intake_submit(
-                    channel=Channel.WEB, name=data["name"], phone=data["phone"], email=data["email"],
-                    description=data["description"], product_model=data["product_model"], serial=data["serial"],
-                    purchase_date=data["purchase_date"], service_mode=data["service_mode"], city=data["city"],
-                    district=data["district"], address=data["address"], division_code=form.picked_code(),
-                    files=uploaded_to_intake_files(data["files"]),
-                    external_id=f"web:{key}" if key else "", otp_code=otp_code,
-                )
+                result = _submit_and_book(request, form, data, key, otp_code)
             except ValidationFailed as exc:
                 if exc.extra.get("field") == "otp_code":
                     form.add_error("otp_code", str(exc.message))
@@ -64,7 +65,39 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("intake:done", args=[result.ticket.tracking_token]))
     else:
         form = CustomerIntakeForm(initial={"idempotency_key": uuid.uuid4().hex, **_prefill(request)})
+        add_window_field(form)
     return render(request, "tickets/intake/submit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@transaction.atomic
+def _submit_and_book(request: HttpRequest, form: CustomerIntakeForm, data: dict, key: str, otp_code: str):
+    """The report and the window in one transaction: the dispatch that follows the commit finds
+    the window and tells it in the "engineer assigned" message."""
+    result = intake_submit(
+        channel=Channel.WEB, name=data["name"], phone=data["phone"], email=data["email"],
+        description=data["description"], product_model=data["product_model"], serial=data["serial"],
+        purchase_date=data["purchase_date"], service_mode=data["service_mode"], city=data["city"],
+        district=data["district"], address=data["address"], division_code=form.picked_code(),
+        files=uploaded_to_intake_files(data["files"]),
+        external_id=f"web:{key}" if key else "", otp_code=otp_code,
+    )
+    if not result.is_duplicate:
+        _book_window(request, result.ticket, data.get("appointment") or "")
+    return result
+
+
+def _book_window(request: HttpRequest, ticket: Ticket, value: str) -> None:
+    """Book the window the customer picked; a window that is full or closed at the centre never
+    costs the report: the customer is told to pick another one on the progress page."""
+    start = parse_window_start(value)
+    if start is None:
+        return
+    try:
+        with transaction.atomic():
+            appointment_book(ticket=ticket, start=start)
+    except ValidationFailed as exc:
+        messages.warning(request, _("报修已提交，但所选时段未能预约：%(reason)s 请在进度页重新选择。")
+                         % {"reason": exc.message})
 
 
 def _phone(value: str) -> str:
@@ -78,6 +111,7 @@ def _send_code(request: HttpRequest) -> HttpResponse:
     """Send the SMS code that proves the typed phone. The page says the same whether or not that phone
     has tickets, so it reveals nothing about them."""
     form = CustomerIntakeForm(request.POST)  # re-shown as typed; files are chosen again
+    add_window_field(form)
     phone = _phone(request.POST.get("phone", ""))
     context: dict = {"form": form}
     if not phone:

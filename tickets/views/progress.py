@@ -27,6 +27,7 @@ from config.proxies import client_ip
 from repairs.logistics.page import shipment_panel
 from repairs.models import Quote
 from repairs.payments.page import payment_panel
+from repairs.scheduling.page import progress_context as schedule_context
 from repairs.services import quote_approve, quote_decline
 
 from ..exceptions import DomainError, ValidationFailed
@@ -177,6 +178,7 @@ def _live_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "can_request_invoice": invoice_refusal(ticket=ticket, memo=memo) is None,
         "payment": payment_panel(ticket=ticket, memo=memo),
         "shipping": shipping,
+        "schedule": schedule_context(ticket=ticket),
     }
 
 

@@ -1,0 +1,184 @@
+"""Reads of scheduling: the two-hour windows of a centre on the business calendar, their capacity
+and free places, a ticket's appointment and the words that describe a window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tickets.calendar import BusinessCalendar
+from tickets.models import ServiceMode, Ticket
+
+from ..models import ServiceCenter, Technician
+from .models import Appointment, AppointmentSlot, WindowCapacity
+
+WINDOW = dt.timedelta(hours=2)
+#: How far ahead a customer may book, in calendar days.
+HORIZON_DAYS = getattr(settings, "SCHEDULING_HORIZON_DAYS", 7)
+#: The earliest window must start at least this long after now (the centre needs time to plan);
+#: the same span before a visit closes changes by the customer's link.
+LEAD = dt.timedelta(hours=getattr(settings, "SCHEDULING_LEAD_HOURS", 2))
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int = 0
+    booked: int = 0
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+    @property
+    def value(self) -> str:
+        return timezone.localtime(self.start).strftime("%Y-%m-%dT%H:%M")
+
+    @property
+    def label(self) -> str:
+        return window_label(self.start, self.end)
+
+
+def window_label(start: dt.datetime, end: dt.datetime) -> str:
+    """The window as a text message says it: 11月27日14-16点 (short enough for one SMS segment)."""
+    a, b = timezone.localtime(start), timezone.localtime(end)
+    hours = f"{a.hour}-{b.hour}" if a.minute == 0 and b.minute == 0 else f"{a:%H:%M}-{b:%H:%M}"
+    return _("%(month)d月%(day)d日%(hours)s点") % {"month": a.month, "day": a.day, "hours": hours}
+
+
+def window_hours_label(start: dt.datetime, end: dt.datetime) -> str:
+    a, b = timezone.localtime(start), timezone.localtime(end)
+    return f"{a:%H:%M}-{b:%H:%M}"
+
+
+def day_windows(calendar: BusinessCalendar, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The whole two-hour windows inside the working hours of ``day`` (none on a rest day)."""
+    span = calendar.window(day)
+    if span is None:
+        return []
+    out, start = [], span[0]
+    while start + WINDOW <= span[1]:
+        out.append((start, start + WINDOW))
+        start += WINDOW
+    return out
+
+
+def ticket_skill(ticket: Ticket) -> str:
+    category = ticket.fault_category
+    return category.required_skill if category is not None else ""
+
+
+def slot_capacity(*, center: ServiceCenter, skill: str) -> int:
+    """The capacity of one window: the configured row (this skill, else any skill), otherwise the
+    on-duty technicians of the centre who have the skill (at least one)."""
+    rows = dict(WindowCapacity.objects.filter(center=center, skill__in={skill, ""}).values_list("skill", "capacity"))
+    if skill in rows:
+        return rows[skill]
+    if "" in rows:
+        return rows[""]
+    techs = Technician.objects.filter(center=center, on_duty=True, is_qc_inspector=False)
+    count = sum(1 for skills in techs.values_list("skills", flat=True) if not skill or skill in (skills or []))
+    return max(count, 1)
+
+
+def earliest_start(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) + LEAD
+
+
+def center_windows(*, center: ServiceCenter, skill: str, now: dt.datetime | None = None,
+                   days: int = HORIZON_DAYS) -> list[Window]:
+    """The bookable windows of a centre for a skill over the next ``days``, with free places (two
+    queries: the slots already taken and the capacity)."""
+    now = now or timezone.now()
+    calendar = BusinessCalendar(center)
+    first = timezone.localtime(now).date()
+    spans = []
+    for offset in range(days + 1):
+        spans += day_windows(calendar, first + dt.timedelta(days=offset))
+    spans = [s for s in spans if s[0] >= earliest_start(now)]
+    if not spans:
+        return []
+    taken = {s.start: s for s in AppointmentSlot.objects.filter(center=center, skill=skill,
+                                                                  start__gte=spans[0][0], start__lte=spans[-1][0])}
+    capacity = slot_capacity(center=center, skill=skill)
+    out = []
+    for start, end in spans:
+        slot = taken.get(start)
+        out.append(Window(start, end, capacity=slot.capacity if slot else capacity, booked=slot.booked if slot else 0))
+    return out
+
+
+def generic_windows(*, now: dt.datetime | None = None, days: int = HORIZON_DAYS) -> list[Window]:
+    """Windows on the default business hours, offered on the intake form before the ticket has a
+    centre; the centre's own calendar and capacity decide when the appointment is booked."""
+    now = now or timezone.now()
+    calendar = BusinessCalendar(None)
+    first = timezone.localtime(now).date()
+    out = []
+    for offset in range(days + 1):
+        out += [Window(a, b) for a, b in day_windows(calendar, first + dt.timedelta(days=offset))
+                if a >= earliest_start(now)]
+    return out
+
+
+def parse_window_start(value: str) -> dt.datetime | None:
+    """``2026-11-27T14:00`` (local time, as the forms post it) → an aware datetime, or None."""
+    try:
+        naive = dt.datetime.strptime((value or "").strip()[:16], "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    return timezone.make_aware(naive)
+
+
+def ticket_appointment(ticket: Ticket) -> Appointment | None:
+    """The ticket's booked appointment, if any."""
+    return (Appointment.objects.filter(ticket_id=ticket.pk, status=Appointment.Status.BOOKED)
+            .select_related("slot").first())
+
+
+def appointment_label(ticket: Ticket) -> str:
+    appointment = ticket_appointment(ticket)
+    return window_label(appointment.start, appointment.end) if appointment else ""
+
+
+def needs_visit(ticket: Ticket) -> bool:
+    """Only on-site jobs are visits at the customer's address; a walk-in books a counter time too."""
+    return ticket.service_mode in (ServiceMode.ON_SITE, ServiceMode.WALK_IN, "")
+
+
+def may_change(appointment: Appointment, *, now: dt.datetime | None = None) -> bool:
+    """The customer may move or cancel an appointment until ``LEAD`` before it starts."""
+    return (appointment.status == Appointment.Status.BOOKED
+            and (now or timezone.now()) < appointment.start - LEAD)
+
+
+def technician_day(*, technician: Technician, day: dt.date):
+    """The technician's booked visits of ``day`` with what the route needs, in one query."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
+    return (Appointment.objects.filter(status__in=[Appointment.Status.BOOKED, Appointment.Status.DONE],
+                                       ticket__technician=technician, start__gte=start,
+                                       start__lt=start + dt.timedelta(days=1))
+            .select_related("ticket", "ticket__customer").order_by("start", "pk"))
+
+
+def appointments_due_reminder(*, now: dt.datetime):
+    """Booked appointments of tomorrow not reminded yet (asked once the evening has come)."""
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min), tz)
+    return (Appointment.objects.filter(status=Appointment.Status.BOOKED, reminded_at__isnull=True,
+                                       start__gte=start, start__lt=start + dt.timedelta(days=1))
+            .filter(~Q(ticket__status__in=Ticket.CLOSED_STATES)))
+
+
+def short_hours(start: dt.datetime, end: dt.datetime) -> str:
+    """14-16点: the reminder already says which day."""
+    a, b = timezone.localtime(start), timezone.localtime(end)
+    return _("%(a)s-%(b)s点") % {"a": a.hour, "b": b.hour}
