@@ -10,6 +10,7 @@ from django.urls import path
 
 from repairs.logistics.api import JobShipmentsApi
 from repairs.payments.api import JobPaymentApi, JobPaymentRecordApi
+from repairs.scheduling import api as scheduling
 
 from . import auth, codes, job_parts, jobs, parts, qc, repair, tickets, work
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("auth/logout/", auth.LogoutApi.as_view(), name="auth-logout"),
     path("auth/logout-all/", auth.LogoutAllApi.as_view(), name="auth-logout-all"),
     path("me/", auth.MeApi.as_view(), name="me"),
+    path("me/route/", scheduling.MeRouteApi.as_view(), name="me-route"),
     path("tickets/", tickets.TicketCreateApi.as_view(), name="tickets-create"),
     path("jobs/", jobs.JobListApi.as_view(), name="jobs"),
     path("jobs/sync/", jobs.JobSyncApi.as_view(), name="jobs-sync"),
@@ -35,6 +37,7 @@ urlpatterns = [
     path("jobs/<str:job_id>/decline/", work.JobDeclineApi.as_view(), name="job-decline"),
     path("jobs/<str:job_id>/depart/", work.JobDepartApi.as_view(), name="job-depart"),
     path("jobs/<str:job_id>/check-in/", work.JobCheckInApi.as_view(), name="job-check-in"),
+    path("jobs/<str:job_id>/location/", scheduling.JobLocationApi.as_view(), name="job-location"),
     path("jobs/<str:job_id>/scan-part/", parts.JobScanPartApi.as_view(), name="job-scan-part"),
     path("jobs/<str:job_id>/reservations/", parts.JobReservePartApi.as_view(), name="job-reservations"),
     path("jobs/<str:job_id>/payment/", JobPaymentApi.as_view(), name="job-payment"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,8 @@ from tickets.models import Attachment, ServiceMode, Ticket
 from tickets.services import ticket_event_add
 
 from ..exceptions import EvidenceRequired
+from ..scheduling.services import appointment_visited
+from ..scheduling.tracking import departure_eta, location_track_forget
 from ..models import RepairOrder, RepairVisit, Technician
 from ..warranty import DecisionStatus, Remedy
 from .common import lock_repair_order, lock_ticket, require_perm, run_transition, ticket_follow
@@ -107,11 +108,14 @@ def visit_depart(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser
     if visit.departed_at is not None and visit.checked_in_at is None:
         return visit
     visit.departed_at = timezone.now()
+    # The technician's own estimate, else the map's travel time from where they are to the customer.
+    visit.eta_at = departure_eta(ticket=ticket, technician=technician, now=visit.departed_at,
+                                 eta_minutes_given=eta_minutes)
     visit.save()
     payload: dict[str, Any] = {"visit": visit.pk}
     message = _("工程师 %(name)s 已出发，正在前往") % {"name": technician.name}
-    if eta_minutes:
-        eta = timezone.localtime(visit.departed_at + dt.timedelta(minutes=int(eta_minutes))).strftime("%H:%M")
+    if visit.eta_at is not None:
+        eta = timezone.localtime(visit.eta_at).strftime("%H:%M")
         payload["eta"] = eta
         message = _("工程师 %(name)s 已出发，预计 %(eta)s 到达") % {"name": technician.name, "eta": eta}
     ticket_event_add(ticket=ticket, kind="visit.departed", by=by, customer_visible=True, message=message,
@@ -145,6 +149,8 @@ def visit_check_in(*, ticket: Ticket, technician: Technician, latitude: Any, lon
         visit.distance_m = distance_m(lat, lon, ticket.latitude, ticket.longitude)
         visit.is_far = visit.distance_m > FAR_CHECK_IN_METERS
     visit.save()
+    location_track_forget(visit=visit)
+    appointment_visited(ticket_id=ticket.pk)
     Technician.objects.filter(pk=technician.pk).update(last_latitude=lat, last_longitude=lon, last_seen_at=now)
     ticket_event_add(ticket=ticket, kind="visit.checked_in", by=by, customer_visible=True,
                      message=_("工程师已到达"), payload={"visit": visit.pk, "distance_m": visit.distance_m})

@@ -55,3 +55,10 @@ def make_ticket(center, fault, *, lat="31.200000", lon="121.450000", **kwargs):
 @pytest.fixture
 def ticket(center, screen, now):
     return make_ticket(center, screen)
+
+
+def assign(ticket, tech):
+    from tickets.services import ticket_assign, ticket_triage
+
+    ticket = ticket_triage(ticket=ticket, by=None, fault_category=ticket.fault_category)
+    return ticket_assign(ticket=ticket, technician=tech, by=None)
