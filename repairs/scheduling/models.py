@@ -133,6 +133,9 @@ class LocationPing(models.Model):
         verbose_name_plural = _("途中定位")
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.at:%H:%M:%S}"
+
 
 class PrivacyBinding(TimeStampedModel):
     """A privacy number (AXB): the customer (A) and the technician (B) call each other through X and

@@ -130,7 +130,7 @@ def generic_windows(*, now: dt.datetime | None = None, days: int = HORIZON_DAYS)
 def parse_window_start(value: str) -> dt.datetime | None:
     """``2026-11-27T14:00`` (local time, as the forms post it) → an aware datetime, or None."""
     try:
-        naive = dt.datetime.strptime((value or "").strip()[:16], "%Y-%m-%dT%H:%M")
+        naive = dt.datetime.strptime((value or "").strip()[:16], "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - local, made aware below
     except ValueError:
         return None
     return timezone.make_aware(naive)

@@ -20,7 +20,6 @@ from tickets.progress import selectors as progress
 from . import selectors
 from .services import appointment_book, appointment_cancel
 
-
 WEEKDAYS = [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
             gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日")]
 

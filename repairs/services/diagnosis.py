@@ -18,9 +18,9 @@ from tickets.models import Attachment, ServiceMode, Ticket
 from tickets.services import ticket_event_add
 
 from ..exceptions import EvidenceRequired
+from ..models import RepairOrder, RepairVisit, Technician
 from ..scheduling.services import appointment_visited
 from ..scheduling.tracking import departure_eta, location_track_forget
-from ..models import RepairOrder, RepairVisit, Technician
 from ..warranty import DecisionStatus, Remedy
 from .common import lock_repair_order, lock_ticket, require_perm, run_transition, ticket_follow
 from .warranty import (

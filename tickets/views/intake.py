@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-
-from django.contrib import messages
-from django.db import transaction
 
 from config.proxies import client_ip
 from repairs.scheduling.forms import add_window_field

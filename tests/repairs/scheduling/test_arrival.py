@@ -12,7 +12,13 @@ from rest_framework.test import APIClient
 
 from repairs.models import RepairVisit
 from repairs.scheduling.models import Appointment, LocationPing, PrivacyBinding
-from repairs.scheduling.privacy import AliyunProvider, ConsoleProvider, aliyun_signature, privacy_bind, privacy_release
+from repairs.scheduling.privacy import (
+    AliyunProvider,
+    ConsoleProvider,
+    aliyun_signature,
+    privacy_bind,
+    privacy_release,
+)
 from repairs.scheduling.services import appointment_book
 from tests.api.flow import PASSWORD
 from tickets.models import TicketEvent

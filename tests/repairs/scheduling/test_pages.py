@@ -104,7 +104,8 @@ def test_customer_picks_a_window_on_submit_and_hears_it_with_the_engineer(client
     assert re.fullmatch(r"【售后服务】已安排工程师李工，预约12月3日13-15点，详情 https://fw\.example\.cn/l/\w{10}", bodies[1])
 
 
-def test_intake_api_books_the_window_or_says_why_not(client, taxonomy, now):  # noqa: F811
+def test_intake_api_books_the_window_once_the_ticket_is_routed(client, taxonomy, now,  # noqa: F811
+                                                                 django_capture_on_commit_callbacks):
     from tickets.models import IntakeChannelKey
 
     world = _world(taxonomy)
@@ -112,14 +113,21 @@ def test_intake_api_books_the_window_or_says_why_not(client, taxonomy, now):  # 
     body = {"name": "王小明", "phone": "13900001234", "description": "手机屏幕碎了，触摸失灵", "serial": IMEI,
             "product_model": world["model"].code, "service_mode": "on_site", "city": CITY, "district": "徐汇区",
             "address": "漕溪北路 88 号", "appointment_start": "2026-12-03T15:00:00+08:00"}
-    response = client.post("/api/intake/v1/tickets/", body, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/intake/v1/tickets/", body, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Api-Key {secret}")
     assert response.status_code == 201, response.content
-    assert response.json()["appointment"]["window"] == "12月3日15-17点"
+    assert response.json()["appointment"]["pending"] is True
+    ticket = Ticket.objects.get(number=response.json()["number"])
+    appointment = Appointment.objects.get(ticket=ticket)
+    assert (appointment.start, appointment.source) == (at(3, 15), Appointment.Source.API)
+    # a Saturday cannot be had: the ticket stays without one and the page offers the free windows
     body.update(serial="", description="另一台手机屏幕坏了", phone="13900005678",
                 appointment_start="2026-12-05T09:00:00+08:00")
-    response = client.post("/api/intake/v1/tickets/", body, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/intake/v1/tickets/", body, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Api-Key {secret}")
     assert response.status_code == 201, response.content
-    assert response.json()["appointment"]["booked"] is False
-    assert "没有可预约的时段" in response.json()["appointment"]["message"]
+    other = Ticket.objects.get(number=response.json()["number"])
+    assert not Appointment.objects.filter(ticket=other).exists()
+    assert 'id="appointment-book"' in client.get(other.get_tracking_url()).content.decode()
