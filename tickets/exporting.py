@@ -200,13 +200,25 @@ def attr(path: str) -> Callable[[Any], Any]:
 
 
 def choice(path: str) -> Callable[[Any], Any]:
-    """The label of a choice field (``get_<field>_display``) rather than its code."""
+    """The label of a choice field rather than its code. Labels are resolved once per language, not per
+    row (``get_<field>_display`` translates every label of the field on each call)."""
     *head, name = path.split("__")
     owner = attr("__".join(head)) if head else (lambda o: o)
+    tables: dict[str, dict[Any, str]] = {}
 
     def get(obj: Any) -> Any:
         target = owner(obj)
-        return None if target is None else getattr(target, f"get_{name}_display")()
+        if target is None:
+            return None
+        from django.utils.translation import get_language
+
+        language = get_language() or ""
+        table = tables.get(language)
+        if table is None:
+            field = target._meta.get_field(name)
+            table = tables[language] = {code: str(label) for code, label in field.flatchoices}
+        value = getattr(target, name)
+        return table.get(value, value)
 
     return get
 
