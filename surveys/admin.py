@@ -145,6 +145,8 @@ class FollowUpAdmin(PolicyAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("调查回答"))
     def response_link(self, obj):
         r = obj.response
+        if r is None:
+            return "-"
         url = reverse("admin:surveys_response_change", args=[r.pk])
         return format_html('<a href="{}">{}</a> {} / {} / {} · NPS {} · {}', url, _("查看"), r.speed, r.attitude,
                            r.result, r.nps, r.comment)

@@ -153,6 +153,7 @@ class FollowUp(ConcurrentTransitionMixin, TimeStampedModel):
     class Reason(models.TextChoices):
         LOW_SCORE = "low_score", _("低分")
         COMPLAINT = "complaint", _("投诉")
+        INTAKE_COMPLAINT = "intake", _("来电/来信投诉")
 
     class Outcome(models.TextChoices):
         RESOLVED = "resolved", _("问题已解决")
@@ -162,8 +163,10 @@ class FollowUp(ConcurrentTransitionMixin, TimeStampedModel):
         UNREACHABLE = "unreachable", _("无法联系客户")
         UNRESOLVED = "unresolved", _("客户仍不满意")
 
-    response = models.OneToOneField(Response, on_delete=models.PROTECT, related_name="follow_up",
-                                    verbose_name=_("调查回答"))
+    # Empty for a complaint the customer filed as a request (triaged as a service complaint) rather
+    # than through a survey answer.
+    response = models.OneToOneField(Response, on_delete=models.PROTECT, related_name="follow_up", null=True,
+                                    blank=True, verbose_name=_("调查回答"))
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="survey_follow_ups",
                                verbose_name=_("工单"))
     center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.SET_NULL, null=True, blank=True,
@@ -188,6 +191,8 @@ class FollowUp(ConcurrentTransitionMixin, TimeStampedModel):
         permissions = [("handle_followup", _("可处理回访"))]
         constraints = [
             models.CheckConstraint(condition=~Q(status="closed") | ~Q(outcome=""), name="followup_closed_has_outcome"),
+            models.UniqueConstraint(fields=["ticket"], condition=Q(reason="intake"),
+                                    name="followup_one_intake_complaint_per_ticket"),
         ]
         indexes = [
             models.Index(fields=["reason"], name="followup_reason_idx"),

@@ -10,7 +10,8 @@ from django.apps import apps
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from tickets.signals import ticket_transitioned
+from tickets.intake.taxonomy import COMPLAINT
+from tickets.signals import ticket_categorized, ticket_transitioned
 
 
 @receiver(ticket_transitioned, dispatch_uid="surveys.ticket_transitioned")
@@ -22,6 +23,15 @@ def on_ticket_transitioned(sender, ticket_id: int, to_state: str, **kwargs) -> N
     elif to_state in ("reopened", "closed", "cancelled"):
         async_task("surveys.tasks.ticket_autoclose_cancel_task", ticket_id,
                    task_name=f"survey-autoclose-cancel-{ticket_id}")
+
+
+@receiver(ticket_categorized, dispatch_uid="surveys.ticket_categorized")
+def on_ticket_categorized(sender, ticket_id: int, category_code: str, **kwargs) -> None:
+    """A complaint about the service enters the same follow-up flow as a complaint in a survey."""
+    from django_q.tasks import async_task
+
+    if category_code == COMPLAINT:
+        async_task("surveys.tasks.complaint_follow_up_task", ticket_id, task_name=f"survey-complaint-{ticket_id}")
 
 
 def _ensure_schedules(sender, **kwargs) -> None:

@@ -364,6 +364,39 @@ def follow_up_open(*, response: Response, now: dt.datetime | None = None) -> Fol
     return follow_up
 
 
+def follow_up_open_for_complaint(*, ticket_id: int, now: dt.datetime | None = None) -> FollowUp | None:
+    """Open the follow-up of a complaint the customer filed as a request (the ticket is categorized
+    as a service complaint): the same 回访 flow and SLA as a complaint in a survey answer, owned by
+    the ticket's centre managers. Idempotent per ticket; None when the ticket has gone."""
+    from tickets.models import Ticket
+    from tickets.services import ticket_event_add
+
+    now = now or timezone.now()
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    existing = FollowUp.objects.filter(ticket=ticket, reason=FollowUp.Reason.INTAKE_COMPLAINT).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        follow_up = FollowUp.objects.create(
+            response=None, ticket=ticket, center_id=ticket.service_center_id, technician_id=ticket.technician_id,
+            reason=FollowUp.Reason.INTAKE_COMPLAINT, due_at=now + conf.follow_up_sla(),
+        )
+        ticket_event_add(
+            ticket=ticket, kind="survey.follow_up_opened",
+            message=_("已安排回访（%(reason)s），截止 %(due)s") % {
+                "reason": follow_up.get_reason_display(),
+                "due": timezone.localtime(follow_up.due_at).strftime("%Y-%m-%d %H:%M")},
+            payload={"follow_up_id": follow_up.pk},
+        )
+        _notify_managers(event="survey.follow_up", center_id=follow_up.center_id, ticket=ticket,
+                         context={"follow_up": follow_up, "reason": follow_up.get_reason_display(),
+                                  "comment": ticket.description[:200], "due": follow_up.due_at},
+                         key=f"survey.follow_up:{follow_up.pk}")
+    return follow_up
+
+
 def _notify_managers(*, event: str, center_id: int | None, ticket: Ticket | None, context: dict, key: str) -> None:
     """E-mail the center's managers through the outbox (idempotent by ``key``)."""
     from repairs.models import ServiceCenter

@@ -11,6 +11,12 @@ def ticket_resolved_task(ticket_id: int) -> int | None:
     return invitation.pk if invitation is not None else None
 
 
+def complaint_follow_up_task(ticket_id: int) -> int | None:
+    """A ticket was categorized as a service complaint: open its follow-up (once)."""
+    follow_up = services.follow_up_open_for_complaint(ticket_id=ticket_id)
+    return follow_up.pk if follow_up is not None else None
+
+
 def ticket_autoclose_cancel_task(ticket_id: int) -> None:
     services.ticket_autoclose_cancel(ticket_id=ticket_id)
 

@@ -172,23 +172,12 @@ def seed_catalog(*, stdout) -> None:
     stdout.write(f"  product models: {ProductModel.objects.count()}, fault categories: {FaultCategory.objects.count()}")
 
 
-# (fault category code or "", priority, customer tier, response hours, resolution hours) — business hours
+# (fault category code or "", priority, customer tier, response hours, resolution hours) — business hours.
+# Each leaf of the taxonomy brings its own policy (taxonomy_sync); these are the fallbacks.
 SLA_POLICIES = [
     ("", "", "", "4", "72"),
     ("", "", "vip", "2", "48"),
     ("", "urgent", "", "1", "24"),
-    ("screen", "", "", "4", "24"),
-    ("battery", "", "", "4", "24"),
-    ("charging", "", "", "4", "24"),
-    ("no_power", "", "", "4", "48"),
-    ("water_damage", "", "", "4", "48"),
-    ("system", "", "", "2", "8"),
-    ("account", "", "", "2", "8"),
-    ("fridge_cooling", "", "", "4", "24"),
-    ("ac_cooling", "", "", "4", "24"),
-    ("washer", "", "", "8", "48"),
-    ("tv_display", "", "", "8", "48"),
-    ("shipping", "", "", "8", "72"),
 ]
 
 
@@ -212,9 +201,9 @@ def seed_field_force(*, stdout, users: dict) -> None:
     user_model = get_user_model()
     tech_group = Group.objects.get(name=roles.TECHNICIAN)
     skills_by_category = {
-        "phone": ["screen", "battery", "mainboard", "software", "camera"],
-        "laptop": ["screen", "battery", "mainboard", "software", "keyboard"],
-        "appliance": ["refrigeration", "washer", "air_conditioner", "tv", "mainboard"],
+        "phone": ["screen", "battery", "charging", "mainboard", "software", "camera", "audio", "rf", "housing"],
+        "laptop": ["screen", "battery", "charging", "mainboard", "software", "keyboard", "audio", "rf", "housing"],
+        "appliance": ["refrigeration", "washer", "hvac", "tv", "appliance", "install", "cleaning", "logistics"],
     }
     n = 0
     for i, (city, province, region, district, lat, lng, address) in enumerate(CITIES, start=1):

@@ -142,6 +142,7 @@ register("ticket.attachment_added", _("已上传附件"), customer_visible=False
 register("ticket.estimate", _("三包与价格预估"), customer_visible=True)
 register("ticket.classified", _("自动分类"), customer_visible=False)
 register("ticket.recategorized", _("分类已更正"), customer_visible=False)
+register("ticket.triage_confirmed", _("分类已确认"), customer_visible=False)
 register("ticket.duplicate_report", _("收到重复报修，已合并"), customer_visible=True)
 register("ticket.unverified_report", _("同一设备的补充报修（报修人未验证）"), customer_visible=False)
 register("ticket.possible_duplicate", _("疑似重复报修（不同报修人）"), customer_visible=False)

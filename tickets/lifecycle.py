@@ -32,6 +32,10 @@ After every transition (``ticket_transition``):
      ``ticket_transitioned`` for the other apps (dispatch, surveys), whose receivers only enqueue
      django-q2 tasks.
 
+After the category is set or changed (``triage_run``, ``triage_correct``):
+  1. after the commit: the domain signal ``ticket_categorized`` (a service complaint opens its
+     follow-up in surveys; the triage's own transition runs the steps above first).
+
 After an edit of the ticket's descriptive fields (``ticket_update``):
   1. the SLA clock is re-matched when the policy's inputs changed (category, priority, centre);
   2. the estimate, when what it rests on changed (category, product, device);
@@ -106,6 +110,14 @@ def _send_transitioned(ticket_id: int, transition: str, from_state: str, to_stat
 
     ticket_transitioned.send_robust(sender=Ticket, ticket_id=ticket_id, transition=transition,
                                     from_state=from_state, to_state=to_state, actor_id=actor_id)
+
+
+def _send_categorized(ticket_id: int, category_code: str, previous_code: str | None, actor_id: int | None) -> None:
+    from .models import Ticket
+    from .signals import ticket_categorized
+
+    ticket_categorized.send_robust(sender=Ticket, ticket_id=ticket_id, category_code=category_code,
+                                   previous_code=previous_code, actor_id=actor_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,6 +211,13 @@ def after_update(*, ticket: Ticket, changed: dict[str, tuple[Any, Any]], by: Abs
     if ESTIMATE_FIELDS & set(changed):
         _estimate(ticket)
     _customer_messages(ticket)
+
+
+def after_categorized(*, ticket: Ticket, category_code: str, previous_code: str | None,
+                      by: AbstractBaseUser | None) -> None:
+    """The ticket's category was set or changed; runs inside the categorizing service's transaction."""
+    if category_code != previous_code:
+        after_commit(_send_categorized, ticket.pk, category_code, previous_code, getattr(by, "pk", None))
 
 
 def customer_event_written(*, ticket: Ticket, event: TicketEvent) -> None:

@@ -13,3 +13,7 @@ ticket_transitioned = Signal()
 
 #: Sent after a ticket was created and committed. kwargs: ticket_id (int)
 ticket_created = Signal()
+
+#: Sent after a ticket's category was set or changed (triage, an agent's correction) and committed.
+#: kwargs: ticket_id (int), category_code (str), previous_code (str | None), actor_id (int | None)
+ticket_categorized = Signal()

@@ -83,3 +83,13 @@ def normalize_serial(value: str) -> str:
     if not _SERIAL_RE.match(serial):
         raise ValidationError(_("序列号格式不正确（5–40 位字母、数字或短横线）。"), code="invalid_serial")
     return serial
+
+
+_CATEGORY_CODE_RE = re.compile(r"^[a-z0-9_\-]+(\.[a-z0-9_\-]+)?$")
+
+
+def validate_category_code(value: str) -> None:
+    """A fault category code: ``line`` or ``line.family`` in lower-case letters, digits, ``_`` and ``-``."""
+    if not _CATEGORY_CODE_RE.match(value or ""):
+        raise ValidationError(_("分类代码只能包含小写字母、数字、下划线，格式为“产品线.故障族”。"),
+                              code="invalid_category_code")

@@ -334,5 +334,5 @@ def dispatch_should_auto(*, ticket: Ticket, actor_id: Any) -> bool:
         return False
     if actor_id is not None:
         return True
-    threshold = getattr(settings, "TRIAGE_MIN_CONFIDENCE", 0.6)
+    threshold = settings.TRIAGE_MIN_CONFIDENCE
     return ticket.prediction_confidence is not None and ticket.prediction_confidence >= threshold

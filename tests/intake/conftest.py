@@ -2,34 +2,23 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from functools import cache
 
 import pytest
 from PIL import Image
 
 from tests import factories
-from tickets.models import ClassifierModel, FaultCategory
-
-
-@cache
-def _trained_params():
-    from tickets.intake import classifier
-    from tickets.intake.taxonomy import TAXONOMY
-
-    corpus = classifier.corpus_load()
-    return classifier.train([(r["text"], r["category"]) for r in corpus],
-                            categories={r["code"]: r for r in TAXONOMY if r["parent"]})
+from tickets.models import FaultCategory
 
 
 @pytest.fixture
 def taxonomy(db):
-    """The shipped fault taxonomy and a classifier trained on the shipped corpus."""
+    """The shipped taxonomy and a classifier trained on the committed corpus (the fitted model is
+    cached per process by its inputs, so only the first test pays for the fit)."""
+    from tickets.intake.services import classifier_train
     from tickets.intake.taxonomy import taxonomy_sync
 
     taxonomy_sync()
-    params = _trained_params()
-    ClassifierModel.objects.create(is_active=True, sample_count=params["samples"],
-                                   vocabulary_size=params["vocabulary_size"], params=params)
+    classifier_train()
     return {c.code: c for c in FaultCategory.objects.all()}
 
 

@@ -52,7 +52,7 @@ def test_agent_enters_a_phone_report(client, agent, taxonomy, phone_model, djang
     assert response["Location"].endswith(f"/admin/tickets/ticket/{ticket.pk}/change/")
     assert ticket.channel == "phone"
     assert ticket.created_by == agent
-    assert ticket.fault_category.code == "charging"
+    assert ticket.fault_category.code == "phone.charging"
 
 
 def test_agent_picks_an_existing_device_and_category(client, agent, taxonomy, phone_model):
@@ -61,11 +61,11 @@ def test_agent_picks_an_existing_device_and_category(client, agent, taxonomy, ph
     client.force_login(agent)
     client.post("/admin/tickets/phoneintake/add/", {
         "channel": "store", "phone": "13800138000", "device": device.pk, "description": "客户说有点问题",
-        "fault_category": taxonomy["camera"].pk, "service_mode": "walk_in",
+        "fault_category": taxonomy["phone.camera"].pk, "service_mode": "walk_in",
     })
     ticket = Ticket.objects.get()
     assert ticket.device == device
-    assert ticket.fault_category == taxonomy["camera"]
+    assert ticket.fault_category == taxonomy["phone.camera"]
     assert ticket.channel == "store"
 
 
@@ -115,7 +115,7 @@ def test_agent_classifies_from_the_queue(client, agent, taxonomy, django_capture
     assert "有点问题" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/tickets/triagequeueticket/{ticket.pk}/change/",
-                               {"fault_category": taxonomy["battery"].pk})
+                               {"fault_category": taxonomy["phone.battery"].pk})
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.TRIAGED
@@ -149,7 +149,7 @@ def test_phone_intake_changelist_uses_constant_queries(client, agent, taxonomy):
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
     for _ in range(5):
-        factories.TicketFactory(channel="store", fault_category=taxonomy["screen"])
+        factories.TicketFactory(channel="store", fault_category=taxonomy["phone.display"])
     factories.TicketFactory(channel="web")  # not a staff channel: not listed
     with CaptureQueriesContext(connection) as six:
         response = client.get(url)

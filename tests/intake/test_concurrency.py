@@ -37,13 +37,12 @@ def _parallel(calls):
 
 @pytest.fixture
 def setup_taxonomy(transactional_db):
-    from tests.intake.conftest import _trained_params
     from tickets.intake.taxonomy import taxonomy_sync
-    from tickets.models import ClassifierModel
 
     taxonomy_sync()
-    params = _trained_params()
-    ClassifierModel.objects.create(is_active=True, params=params, sample_count=params["samples"])
+    from tickets.intake.services import classifier_train
+
+    classifier_train()
     return factories.ProductModelFactory(code="P60", name="P60")
 
 

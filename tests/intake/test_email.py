@@ -36,13 +36,12 @@ def smtp_server(transactional_db):
 
 @pytest.fixture
 def email_taxonomy(transactional_db):
-    from tests.intake.conftest import _trained_params
     from tickets.intake.taxonomy import taxonomy_sync
-    from tickets.models import ClassifierModel
 
     taxonomy_sync()
-    params = _trained_params()
-    ClassifierModel.objects.create(is_active=True, params=params, sample_count=params["samples"])
+    from tickets.intake.services import classifier_train
+
+    classifier_train()
 
 
 def _send(server, *, subject, body, sender="zhang@example.com", attachments=(), message_id=None, to=MAILBOX):

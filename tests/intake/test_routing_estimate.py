@@ -33,7 +33,7 @@ def test_on_site_goes_to_the_nearest_center_serving_the_city_within_radius(db, t
     factories.ServiceCenterFactory(code="D", city="上海市", latitude=Decimal("31.239000"),  # nearest, walk-in only
                                    longitude=Decimal("121.499000"), service_modes=["walk_in"])
     ticket = _ticket(fridge_model)
-    route = route_ticket(ticket=ticket, category=taxonomy["fridge_cooling"])
+    route = route_ticket(ticket=ticket, category=taxonomy["fridge.cooling"])
     assert route.service_center == near
     assert route.service_mode == "on_site"
     assert route.department == "hardware"
@@ -47,15 +47,15 @@ def test_on_site_goes_to_a_centre_covering_the_area_by_code_or_radius(db, taxono
     far = factories.ServiceCenterFactory(code="F", city="上海市", latitude=Decimal("30.800000"),
                                          longitude=Decimal("121.200000"), service_modes=["on_site"],
                                          service_radius_km=10)
-    route = route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"])
+    route = route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge.cooling"])
     assert route.service_center == kunshan != far  # both cover 上海市; Kunshan is nearer
     kunshan.coverage_codes = []
     kunshan.service_radius_km = 25  # Lujiazui is ~20 km away
     kunshan.save()
-    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"]).service_center == kunshan
+    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge.cooling"]).service_center == kunshan
     kunshan.service_radius_km = 10
     kunshan.save()
-    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"]).service_center == far
+    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge.cooling"]).service_center == far
 
 
 def test_center_product_categories_are_respected(db, taxonomy, fridge_model):
@@ -64,20 +64,20 @@ def test_center_product_categories_are_respected(db, taxonomy, fridge_model):
     appliance = factories.ServiceCenterFactory(code="Q", city="上海市", latitude=Decimal("31.300000"),
                                                longitude=Decimal("121.500000"), service_modes=["on_site"],
                                                product_categories=["fridge", "washer"])
-    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge_cooling"]).service_center == appliance
+    assert route_ticket(ticket=_ticket(fridge_model), category=taxonomy["fridge.cooling"]).service_center == appliance
 
 
 def test_walk_in_without_a_local_center_becomes_mail_in(db, taxonomy, phone_model):
     beijing = factories.ServiceCenterFactory(code="BJ", city="北京市", latitude=Decimal("39.900000"),
                                              longitude=Decimal("116.400000"), service_modes=["walk_in", "mail_in"])
     ticket = _ticket(phone_model, city="拉萨市", lat=Decimal("29.650000"), lon=Decimal("91.100000"))
-    route = route_ticket(ticket=ticket, category=taxonomy["screen"])
+    route = route_ticket(ticket=ticket, category=taxonomy["phone.display"])
     assert route.service_mode == "mail_in"
     assert route.service_center == beijing
 
 
 def test_remote_support_needs_no_center(db, taxonomy, phone_model, center):
-    route = route_ticket(ticket=_ticket(phone_model), category=taxonomy["system"])
+    route = route_ticket(ticket=_ticket(phone_model), category=taxonomy["phone.software"])
     assert route.service_mode == "remote"
     assert route.service_center is None
     assert route.department == "software"
@@ -89,7 +89,7 @@ def test_without_coordinates_the_same_district_wins(db, taxonomy, phone_model):
     customer = factories.CustomerFactory(city="上海市", district="浦东新区", latitude=None, longitude=None)
     ticket = factories.TicketFactory(customer=customer, product_model=phone_model)
     ticket.latitude = ticket.longitude = None
-    assert route_ticket(ticket=ticket, category=taxonomy["screen"]).service_center == pudong
+    assert route_ticket(ticket=ticket, category=taxonomy["phone.display"]).service_center == pudong
 
 
 def _device(model, days):
@@ -99,7 +99,7 @@ def _device(model, days):
 def test_the_preview_is_the_warranty_engines(db, taxonomy, phone_model):
     """The hub keeps no warranty table of its own: the 三包 engine answers the preview."""
     device = _device(phone_model, 30)
-    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["screen"])
+    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["phone.display"])
     estimate_refresh(ticket_id=ticket.pk)
     ticket.refresh_from_db()
     assert ticket.warranty_preview["preview"] is True
@@ -109,13 +109,13 @@ def test_the_preview_is_the_warranty_engines(db, taxonomy, phone_model):
 
 def test_price_range_from_history_and_stored_with_a_visible_event(db, taxonomy, phone_model):
     for low, high in (("299.00", "399.00"), ("349.00", "499.00")):
-        old = factories.TicketFactory(product_model=phone_model, fault_category=taxonomy["screen"])
+        old = factories.TicketFactory(product_model=phone_model, fault_category=taxonomy["phone.display"])
         Ticket.objects.filter(pk=old.pk).update(status=Ticket.Status.RESOLVED, price_min=Decimal(low),
                                                 price_max=Decimal(high), resolved_at=timezone.now())
     assert price_history_for(product_model_id=phone_model.pk,
-                             fault_category_id=taxonomy["screen"].pk) == (Decimal("299.00"), Decimal("499.00"), 2)
+                             fault_category_id=taxonomy["phone.display"].pk) == (Decimal("299.00"), Decimal("499.00"), 2)
     device = _device(phone_model, 30)
-    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["screen"])
+    ticket = factories.TicketFactory(customer=device.owner, device=device, fault_category=taxonomy["phone.display"])
     estimate_refresh(ticket_id=ticket.pk)
     ticket.refresh_from_db()
     # the price list (repairs) has no entry for this pair, so history answers

@@ -104,7 +104,7 @@ def test_same_device_same_category_within_window_links_to_the_open_ticket(taxono
         first = intake_submit(channel="phone", name="张三", phone="13800138000", description="屏幕摔碎了",
                               product_model=phone_model, serial=IMEI).ticket
     with django_capture_on_commit_callbacks(execute=True):
-        second = intake_submit(channel="web", phone="13800138000", description="手机屏幕裂了，还是没人联系我",
+        second = intake_submit(channel="web", phone="13800138000", description="手机屏幕裂了，触摸也不灵了",
                                product_model=phone_model, serial=IMEI, otp_code=proven_code(),
                                files=[IntakeFile("more.jpg", jpeg_bytes(), "image/jpeg")])
     assert second.is_duplicate
@@ -153,8 +153,8 @@ def test_confident_report_is_triaged_and_routed(taxonomy, phone_model, center, d
                                latitude=Decimal("31.230000"), longitude=Decimal("121.500000"))
     ticket = Ticket.objects.get(pk=result.ticket.pk)
     assert ticket.status == Ticket.Status.TRIAGED
-    assert ticket.fault_category.code == "screen"
-    assert ticket.predicted_category.code == "screen"
+    assert ticket.fault_category.code == "phone.display"
+    assert ticket.predicted_category.code == "phone.display"
     assert ticket.prediction_confidence >= 0.6
     assert ticket.department == "hardware"
     assert ticket.service_mode == "walk_in"
@@ -162,7 +162,7 @@ def test_confident_report_is_triaged_and_routed(taxonomy, phone_model, center, d
     triage = TriageResult.objects.get(ticket=ticket)
     assert triage.auto_triaged
     assert not triage.needs_review
-    assert triage.candidates[0]["code"] == "screen"
+    assert triage.candidates[0]["code"] == "phone.display"
 
 
 def test_unclear_report_waits_in_the_triage_queue(taxonomy, django_capture_on_commit_callbacks):
@@ -186,13 +186,13 @@ def test_agent_correction_is_recorded_and_triages(taxonomy, agent, django_captur
         ticket = intake_submit(channel="phone", name="张三", phone="13800138000", description="那个东西坏了").ticket
     ticket.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        triage_correct(ticket=ticket, fault_category=taxonomy["washer"], by=agent)
+        triage_correct(ticket=ticket, fault_category=taxonomy["washer.spinning"], by=agent)
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.TRIAGED
-    assert ticket.fault_category.code == "washer"
+    assert ticket.fault_category.code == "washer.spinning"
     correction = TriageCorrection.objects.get(ticket=ticket)
     assert correction.corrected_by == agent
-    assert correction.to_category.code == "washer"
+    assert correction.to_category.code == "washer.spinning"
     result = TriageResult.objects.get(ticket=ticket)
     assert not result.needs_review
     assert result.reviewed_by == agent
@@ -202,21 +202,21 @@ def test_correction_of_a_triaged_ticket_recategorizes(taxonomy, agent, phone_mod
     with django_capture_on_commit_callbacks(execute=True):
         ticket = intake_submit(channel="phone", name="张三", phone="13800138000", description="屏幕碎了").ticket
     ticket.refresh_from_db()
-    assert ticket.fault_category.code == "screen"
-    triage_correct(ticket=ticket, fault_category=taxonomy["water_damage"], by=agent)
+    assert ticket.fault_category.code == "phone.display"
+    triage_correct(ticket=ticket, fault_category=taxonomy["phone.water_damage"], by=agent)
     ticket.refresh_from_db()
-    assert ticket.fault_category.code == "water_damage"
+    assert ticket.fault_category.code == "phone.water_damage"
     correction = TriageCorrection.objects.get(ticket=ticket)
-    assert correction.from_category.code == "screen"
+    assert correction.from_category.code == "phone.display"
     assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.recategorized").exists()
 
 
 def test_correction_needs_permission_and_a_leaf(taxonomy, technician, agent):
     ticket = factories.TicketFactory()
     with pytest.raises(PermissionDeniedError):
-        triage_correct(ticket=ticket, fault_category=taxonomy["screen"], by=technician.user)
+        triage_correct(ticket=ticket, fault_category=taxonomy["phone.display"], by=technician.user)
     with pytest.raises(ValidationFailed):
-        triage_correct(ticket=ticket, fault_category=taxonomy["mobile"], by=agent)
+        triage_correct(ticket=ticket, fault_category=taxonomy["phone"], by=agent)
     assert not TriageCorrection.objects.exists()
 
 

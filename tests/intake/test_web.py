@@ -84,6 +84,6 @@ def test_confirmation_shows_category_and_warranty(client, taxonomy, phone_model,
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(client, product_model=phone_model.pk, purchase_date="2026-10-01")
     html = client.get(response["Location"]).content.decode()
-    assert "屏幕损坏" in html
+    assert "屏幕显示" in html
     ticket = Ticket.objects.get()
     assert ticket.warranty_preview["summary"] in html, ticket.warranty_preview

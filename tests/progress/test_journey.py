@@ -55,7 +55,7 @@ def _ok(response, status=(200, 201)):
 def _world(taxonomy):  # noqa: F811
     center = factories.ServiceCenterFactory(code="SH-XH", name="上海徐汇服务中心", city="上海市", district="徐汇区")
     tech = factories.TechnicianFactory(center=center, name="李工", phone="13812345678",
-                                       skills=list(taxonomy), product_categories=["phone"])
+                                       skills=sorted({c.required_skill for c in taxonomy.values() if c.required_skill}), product_categories=["phone"])
     tech.user.groups.add(Group.objects.get(name="维修工程师"))
     inspector = factories.TechnicianFactory(center=center, is_qc_inspector=True, name="质检员",
                                             skills=[], product_categories=[])

@@ -35,19 +35,18 @@ pytestmark = pytest.mark.django_db
 def world(db):
     """The shipped taxonomy and classifier, a Shanghai centre with an on-duty screen technician, a
     phone with its price list, and an integration subscribed to both webhook events."""
-    from tests.intake.conftest import _trained_params
     from tickets.intake.taxonomy import taxonomy_sync
 
     taxonomy_sync()
-    params = _trained_params()
-    ClassifierModel.objects.create(is_active=True, sample_count=params["samples"],
-                                   vocabulary_size=params["vocabulary_size"], params=params)
+    from tickets.intake.services import classifier_train
+
+    classifier_train()
     center = factories.ServiceCenterFactory(code="SH1", city="上海市", latitude=Decimal("31.228"),
                                             longitude=Decimal("121.520"),
                                             service_modes=["walk_in", "on_site", "mail_in"])
     tech = factories.TechnicianFactory(center=center, skills=["screen"])
     tech.user.groups.add(Group.objects.get(name="维修工程师"))
-    fault = FaultCategory.objects.get(code="screen")
+    fault = FaultCategory.objects.get(code="phone.display")
     model = factories.ProductModelFactory(brand="华为", category="phone", uses_imei=True)
     today = timezone.localdate()
     price_item_upsert(product_model=model, fault_category=fault, kind="labor", code="L-SCREEN", name="更换屏幕工时",

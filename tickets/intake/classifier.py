@@ -1,4 +1,5 @@
-"""Fault classification of free Chinese text: jieba tokens, keyword priors, multinomial naive Bayes.
+"""The earlier triage classifier, kept as the baseline the benchmark compares against: jieba
+tokens, keyword priors, multinomial naive Bayes. Triage itself uses ``tickets.triage.model``.
 
 Pure Python and database-free: ``train()`` turns labelled samples plus the taxonomy's keywords into
 a JSON-safe parameter dict (what ``ClassifierModel.params`` stores) and ``NaiveBayes`` scores a
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent / "data" / "train.jsonl"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "triage" / "corpus" / "train.jsonl"
 KEYWORD_WEIGHT = 3.0
 KEYWORD_BONUS = 0.8
 ALPHA = 0.5  # Laplace/Lidstone smoothing

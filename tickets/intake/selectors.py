@@ -15,25 +15,45 @@ from django.utils import timezone
 from tickets.models import ClassifierModel, Customer, Device, FaultCategory, Ticket
 from tickets.validators import normalize_imei, normalize_phone, normalize_serial
 
-from .classifier import NaiveBayes
+from tickets.triage.model import FORMAT, Sample, TriageModel, corpus_samples, model_for
 
 _cache_lock = threading.Lock()
 _cache: dict[str, Any] = {"pk": None, "model": None}
 
 
-def classifier_active() -> tuple[int | None, NaiveBayes | None]:
-    """The active trained model as (version, NaiveBayes), cached per process until a newer one is active."""
-    row = ClassifierModel.objects.filter(is_active=True).order_by("-id").values_list("pk", flat=True).first()
+def classifier_samples(params: dict[str, Any]) -> list[Sample]:
+    """What a stored model was trained on: the committed corpus plus the samples from tickets that
+    its row lists (the row keeps inputs, never fitted weights, so no pickle outlives a library)."""
+    extra = [Sample(text, label, float(weight)) for text, label, weight in params.get("extra", [])]
+    return [*corpus_samples(), *extra]
+
+
+def classifier_active() -> tuple[int | None, TriageModel | None]:
+    """The active model as (version, TriageModel); fitted from its samples once per process and
+    cached until a newer one is active. A row of an older format counts as no model."""
+    row = (ClassifierModel.objects.filter(is_active=True, params__format=FORMAT).order_by("-id")
+           .values_list("pk", flat=True).first())
     if row is None:
         return None, None
     with _cache_lock:
         if _cache["pk"] == row and _cache["model"] is not None:
             return row, _cache["model"]
     params = ClassifierModel.objects.values_list("params", flat=True).get(pk=row)
-    model = NaiveBayes(params)
+    model = model_for(classifier_samples(params))
     with _cache_lock:
         _cache.update(pk=row, model=model)
     return row, model
+
+
+def device_history_codes(*, device_id: int | None, exclude_ticket_id: int | None = None,
+                         limit: int = 5) -> list[str]:
+    """Leaf codes of the device's earlier tickets, newest first: a fault that came back is likely."""
+    if not device_id:
+        return []
+    rows = (Ticket.objects.filter(device_id=device_id, fault_category__isnull=False)
+            .exclude(pk=exclude_ticket_id).order_by("-created_at")
+            .values_list("fault_category__code", flat=True)[:limit])
+    return list(rows)
 
 
 def leaf_categories() -> QuerySet[FaultCategory]:
@@ -110,26 +130,49 @@ def price_history_for(*, product_model_id: int | None, fault_category_id: int | 
     return agg["lo"], agg["hi"], agg["n"]
 
 
-def training_samples_from_tickets(*, limit: int = 50_000) -> list[tuple[str, str]]:
-    """(description, category code) of resolved tickets with a confirmed category, newest first.
+#: Corrections that one agent alone can bring into training, per leaf: one person's habit or
+#: mistake must not outweigh the corpus.
+CORRECTIONS_PER_AGENT_AND_LEAF = 20
 
-    A category is confirmed when the ticket was resolved or closed under it, or an agent set it in
-    the triage queue (the latest correction wins).
+
+def training_samples_from_tickets(*, limit: int = 50_000) -> list[tuple[str, str]]:
+    """(description, leaf code) of tickets whose category is confirmed, newest first.
+
+    Confirmed means the ticket was resolved or closed under the category, or two different agents
+    set the same category on it in the triage queue (one agent's correction alone is a proposal:
+    it routes the ticket but does not teach the model). Of the corrections confirmed only by
+    agents, each first corrector brings at most ``CORRECTIONS_PER_AGENT_AND_LEAF`` per leaf.
     """
     from tickets.models import TriageCorrection
 
     rows = list(Ticket.objects.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED],
-                                      fault_category__isnull=False)
+                                      fault_category__isnull=False, fault_category__is_active=True)
                 .order_by("-id").values_list("pk", "description", "fault_category__code")[:limit])
     seen = {pk for pk, _d, _c in rows}
     samples = [(desc, code) for _pk, desc, code in rows]
-    corrections = (TriageCorrection.objects.order_by("ticket_id", "-created_at", "-id")
-                   .values_list("ticket_id", "ticket__description", "to_category__code")[:limit])
-    for ticket_id, desc, code in corrections:
-        if ticket_id in seen:
+    votes: dict[tuple[int, str], list[int | None]] = {}
+    descriptions: dict[int, str] = {}
+    latest: dict[int, str] = {}
+    corrections = (TriageCorrection.objects.filter(to_category__is_active=True)
+                   .order_by("ticket_id", "created_at", "id")
+                   .values_list("ticket_id", "ticket__description", "to_category__code", "corrected_by_id")[:limit])
+    for ticket_id, desc, code, agent in corrections:
+        descriptions[ticket_id] = desc
+        latest[ticket_id] = code
+        agents = votes.setdefault((ticket_id, code), [])
+        if agent not in agents:
+            agents.append(agent)
+    per_agent: dict[tuple[int | None, str], int] = {}
+    for ticket_id, code in latest.items():
+        agents = [a for a in votes[(ticket_id, code)] if a is not None]
+        if ticket_id in seen or len(agents) < 2:
             continue
+        key = (agents[0], code)
+        if per_agent.get(key, 0) >= CORRECTIONS_PER_AGENT_AND_LEAF:
+            continue
+        per_agent[key] = per_agent.get(key, 0) + 1
         seen.add(ticket_id)
-        samples.append((desc, code))
+        samples.append((descriptions[ticket_id], code))
     return samples
 
 

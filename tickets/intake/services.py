@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets import policy
+from tickets import lifecycle, policy
 from tickets.address import Place, address_resolve, place_fields, place_from_code
 from tickets.attachments import SNIFF_BYTES, attachment_add, image_inspect, video_inspect
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
@@ -51,15 +51,18 @@ from tickets.services import (
 )
 from tickets.validators import mask_phone, normalize_imei, normalize_phone
 
-from . import classifier
+from tickets.triage.model import FORMAT, Prediction, corpus_samples, model_for
+
 from .routing import route_ticket
 from .selectors import (
     classifier_active,
+    classifier_samples,
     device_find_by_serial,
+    device_history_codes,
     duplicate_find,
-    leaf_categories,
     training_samples_from_tickets,
 )
+from .taxonomy import product_line_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -127,13 +130,21 @@ def _file_kind(f: IntakeFile) -> str:
     return Attachment.Kind.VIDEO if guessed.startswith("video/") else Attachment.Kind.IMAGE
 
 
-def classify(*, text: str, product_category: str | None = None) -> tuple[classifier.Prediction, int | None]:
-    """Classify free text with the active model (training one from the shipped corpus on first use)."""
+def classify(*, text: str, product_category: str | None = None, history: list[str] | None = None,
+             hint: str | None = None) -> tuple[Prediction, int | None]:
+    """Classify free text with the active model (training one from the committed corpus on first
+    use), combined with the product line of ``product_category``, the device's earlier leaf codes
+    (``history``) and a guided diagnosis's suggested leaf (``hint``). ``Prediction.confident`` is
+    set against ``TRIAGE_MIN_CONFIDENCE``."""
     version, model = classifier_active()
     if model is None:
         trained = classifier_train()
-        version, model = trained.pk, classifier.NaiveBayes(trained.params)
-    return model.predict(text, product_category=product_category), version
+        version, model = classifier_active()
+        version = version or trained.pk
+    prediction = model.predict(text, product_line=product_line_for(product_category), history=history or (),
+                               hint=hint)
+    prediction.confident = prediction.code is not None and prediction.confidence >= settings.TRIAGE_MIN_CONFIDENCE
+    return prediction, version
 
 
 def intake_submit(
@@ -322,7 +333,7 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
     if category_id is None:
         prediction, _version = classify(text=description,
                                         product_category=product_model.category if product_model else None)
-        if prediction.code and prediction.confidence >= settings.TRIAGE_MIN_CONFIDENCE:
+        if prediction.confident:
             predicted_category = FaultCategory.objects.filter(code=prediction.code).first()
             if predicted_category is not None:
                 category_id = predicted_category.pk
@@ -459,19 +470,22 @@ def triage_run(*, ticket_id: int, ticket: Ticket | None = None) -> TriageResult 
     product_category = ticket.product_model.category if ticket.product_model_id else None
     prediction, version = classify(text=f"{ticket.title} {ticket.description}" if ticket.title
                                    and ticket.title not in ticket.description else ticket.description,
-                                   product_category=product_category)
-    by_code = {c.code: c for c in FaultCategory.objects.filter(code__in=[c for c, _p in prediction.ranked])}
+                                   product_category=product_category,
+                                   history=device_history_codes(device_id=ticket.device_id, exclude_ticket_id=ticket.pk))
+    by_code = {c.code: c for c in FaultCategory.objects.filter(code__in=[c for c, _p in prediction.ranked],
+                                                                 is_active=True)}
     predicted = by_code.get(prediction.code) if prediction.code else None
     threshold = settings.TRIAGE_MIN_CONFIDENCE
     given = ticket.fault_category
-    confident = predicted is not None and prediction.confidence >= threshold
+    confident = predicted is not None and prediction.confident
     category = given or (predicted if confident else None)
     with transaction.atomic():
         result = TriageResult.objects.create(
             ticket=ticket, predicted_category=predicted, confidence=round(prediction.confidence, 4),
             candidates=[{"code": code, "name": by_code[code].name if code in by_code else code, "p": round(p, 4)}
                         for code, p in prediction.ranked],
-            tokens=prediction.tokens[:60], model_version=version,
+            tokens=prediction.tokens[:60], model_version=version, explanation=prediction.explanation,
+            context=prediction.context,
             auto_triaged=category is not None and given is None,
             needs_review=category is None,
         )
@@ -479,11 +493,14 @@ def triage_run(*, ticket_id: int, ticket: Ticket | None = None) -> TriageResult 
                                                    prediction_confidence=result.confidence)
         ticket.predicted_category, ticket.prediction_confidence = predicted, result.confidence
         label = predicted.name if predicted else _("无法判断")
+        words = "、".join(item["feature"] for item in prediction.explanation[:4])
         ticket_event_add(
             ticket=ticket, kind="ticket.classified", customer_visible=False,
             message=_("自动分类：%(cat)s（置信度 %(p).0f%%）") % {"cat": label, "p": prediction.confidence * 100}
+            + (_("，依据：%(words)s") % {"words": words} if words else "")
             + ("" if category else _("，低于阈值，进入人工分类队列")),
-            payload={"candidates": result.candidates, "model_version": version, "threshold": threshold},
+            payload={"candidates": result.candidates, "model_version": version, "threshold": threshold,
+                     "explanation": prediction.explanation},
         )
         if category is not None and ticket.status == Ticket.Status.NEW:
             route = route_ticket(ticket=ticket, category=category)
@@ -494,6 +511,8 @@ def triage_run(*, ticket_id: int, ticket: Ticket | None = None) -> TriageResult 
                                                                       .choices).get(route.department, "")},
                 **route.as_updates(),
             )
+        if category is not None:
+            lifecycle.after_categorized(ticket=ticket, category_code=category.code, previous_code=None, by=None)
     return result
 
 
@@ -512,6 +531,7 @@ def triage_correct(*, ticket: Ticket, fault_category: FaultCategory, by: Abstrac
         raise ValidationFailed(_("请选择具体的故障分类（末级分类）。"))
     with transaction.atomic():
         from_category = ticket.fault_category or ticket.predicted_category
+        previous_code = ticket.fault_category.code if ticket.fault_category_id else None
         TriageCorrection.objects.create(ticket=ticket, from_category=from_category, to_category=fault_category,
                                         corrected_by=by)
         TriageResult.objects.update_or_create(
@@ -521,6 +541,8 @@ def triage_correct(*, ticket: Ticket, fault_category: FaultCategory, by: Abstrac
                              "predicted_category": ticket.predicted_category,
                              "confidence": ticket.prediction_confidence or 0.0},
         )
+        lifecycle.after_categorized(ticket=ticket, category_code=fault_category.code, previous_code=previous_code,
+                                    by=by)
         if ticket.status == Ticket.Status.NEW:
             route = route_ticket(ticket=ticket, category=fault_category)
             return ticket_triage(
@@ -529,13 +551,29 @@ def triage_correct(*, ticket: Ticket, fault_category: FaultCategory, by: Abstrac
             )
         if not ticket.is_open:
             raise ValidationFailed(_("已结束的工单不能再更改分类。"))
-        Ticket.objects.filter(pk=ticket.pk).update(fault_category=fault_category,
-                                                   department=fault_category.department, updated_at=timezone.now())
-        ticket.fault_category, ticket.department = fault_category, fault_category.department
+        if ticket.fault_category_id == fault_category.pk:
+            # A second agent agreeing with the category: nothing moves, but the agreement is what
+            # lets the ticket teach the model (see training_samples_from_tickets).
+            ticket_event_add(ticket=ticket, kind="ticket.triage_confirmed", by=by,
+                             message=_("确认分类“%(cat)s”") % {"cat": fault_category.name},
+                             payload={"to": fault_category.code})
+            return ticket
+        if ticket.status == Ticket.Status.TRIAGED:
+            ticket.service_mode = ""  # the new category's mode, not the one the old category chose
+        route = route_ticket(ticket=ticket, category=fault_category)
+        updates = {"fault_category": fault_category, "department": route.department}
+        if ticket.status == Ticket.Status.TRIAGED:
+            # Not yet with a technician: the new category's service mode and centre apply.
+            updates.update(service_mode=route.service_mode, service_center=route.service_center)
+        Ticket.objects.filter(pk=ticket.pk).update(**updates, updated_at=timezone.now())
+        for key, value in updates.items():
+            setattr(ticket, key, value)
         ticket_event_add(ticket=ticket, kind="ticket.recategorized", by=by,
-                         message=_("分类由“%(old)s”更正为“%(new)s”")
-                         % {"old": from_category.name if from_category else "-", "new": fault_category.name},
-                         payload={"from": from_category.code if from_category else None, "to": fault_category.code})
+                         message=_("分类由“%(old)s”更正为“%(new)s”，转%(dept)s处理")
+                         % {"old": from_category.name if from_category else "-", "new": fault_category.name,
+                            "dept": dict(Ticket._meta.get_field("department").choices).get(route.department, "")},
+                         payload={"from": from_category.code if from_category else None, "to": fault_category.code,
+                                  "department": route.department})
     return ticket
 
 
@@ -543,37 +581,28 @@ def triage_correct(*, ticket: Ticket, fault_category: FaultCategory, by: Abstrac
 # Classifier training
 # ---------------------------------------------------------------------------------------------
 
-def _category_meta() -> dict[str, dict[str, Any]]:
-    leaves = list(leaf_categories())
-    if not leaves:
-        from .taxonomy import TAXONOMY
-
-        return {row["code"]: row for row in TAXONOMY if row["parent"]}
-    return {c.code: {"keywords": c.keywords or [], "product_categories": c.product_categories or []}
-            for c in leaves}
-
-
 def classifier_train(*, include_corpus: bool = True) -> ClassifierModel:
-    """Train a new model on the shipped corpus plus resolved tickets' confirmed categories and agents'
-    corrections, store it and make it the active one (the previous stays for reference).
+    """Train a new model on the committed corpus plus the confirmed samples from tickets (resolved
+    tickets' categories and corrections two agents agree on, see ``training_samples_from_tickets``),
+    store what it was trained on and make it the active one (the previous stays for reference).
 
-    Scheduled daily by django-q2 (``tickets.intake.tasks.classifier_retrain``) and run on demand
-    from the admin. Returns the new model.
+    The row keeps the samples from tickets, not fitted weights: every process fits the same model
+    from them (``classifier_active``). Scheduled daily by django-q2
+    (``tickets.intake.tasks.classifier_retrain``) and run on demand from the admin. Returns the new
+    row. ``include_corpus`` is kept for callers of the earlier signature; the corpus is always used.
     """
-    samples: list[tuple[str, str]] = []
-    if include_corpus:
-        samples = [(row["text"], row["category"]) for row in classifier.corpus_load()]
     from_tickets = training_samples_from_tickets()
-    params = classifier.train([*samples, *from_tickets], categories=_category_meta())
+    params = {"format": FORMAT, "kind": "tfidf-char+cues/linear-svm",
+              "extra": [[text, code, 1.0] for text, code in from_tickets]}
+    model = model_for(classifier_samples(params))
     with transaction.atomic():
         ClassifierModel.objects.filter(is_active=True).update(is_active=False)
-        model = ClassifierModel.objects.create(
-            is_active=True, sample_count=params["samples"], ticket_sample_count=len(from_tickets),
-            vocabulary_size=params["vocabulary_size"], params=params,
+        row = ClassifierModel.objects.create(
+            is_active=True, sample_count=len(corpus_samples()) + len(from_tickets),
+            ticket_sample_count=len(from_tickets), vocabulary_size=len(model.feature_names), params=params,
         )
-        # Keep the last few models only: each holds a full token table.
+        # Keep the last few models only.
         stale = list(ClassifierModel.objects.order_by("-id").values_list("pk", flat=True)[5:])
         if stale:
             ClassifierModel.objects.filter(pk__in=stale).delete()
-    return model
-
+    return row

@@ -1,8 +1,13 @@
-"""The demo fault taxonomy that triage, routing and the default training corpus rely on.
+"""The service taxonomy: product lines × fault families, plus the requests that are not faults.
 
-``TAXONOMY`` lists parents first, then leaves; tickets are classified into leaves. The codes are
-the contract with the training corpus (tickets/intake/data/train.jsonl), the benchmark set and
-the demo seed, which calls ``taxonomy_sync()`` to upsert the rows.
+A leaf code is ``<line>.<family>`` (``phone.display``, ``fridge.leak_ice``, ``request.billing``); it is
+the contract with the training corpus (tickets/triage/corpus/), the evaluation set, the demo seed and
+the data migration that moved the earlier flat categories onto this tree. Each leaf carries what
+routing needs: the department, the technician skill, the default priority and service mode, and its
+SLA targets in business hours (upserted as the leaf's SLA policy).
+
+``taxonomy_sync()`` upserts the rows; the migration ``0021_service_taxonomy`` runs it once so that a
+fresh install has the tree without the demo seed.
 """
 
 from __future__ import annotations
@@ -11,142 +16,154 @@ from typing import Any
 
 from django.db import transaction
 
-from tickets.models import FaultCategory
+# Product lines of the taxonomy and the product model categories (ProductCategory) each one covers.
+LINES: dict[str, dict[str, Any]] = {
+    "phone": {"name": "手机", "product_categories": ["phone", "wearable"]},
+    "tablet": {"name": "平板", "product_categories": ["tablet"]},
+    "laptop": {"name": "笔记本电脑", "product_categories": ["laptop", "desktop"]},
+    "tv": {"name": "电视", "product_categories": ["tv"]},
+    "fridge": {"name": "冰箱", "product_categories": ["fridge"]},
+    "washer": {"name": "洗衣机", "product_categories": ["washer"]},
+    "ac": {"name": "空调", "product_categories": ["air_conditioner"]},
+    "other": {"name": "其他家电", "product_categories": ["small_appliance"]},
+}
+REQUEST = "request"
 
-MOBILE = ["phone", "tablet", "laptop", "desktop", "wearable"]
-SCREENS = ["phone", "tablet", "laptop", "wearable"]
+# family -> (name, skill, priority, response h, resolution h, keywords); shared by phone, tablet, laptop.
+_MOBILE_FAMILIES: dict[str, tuple[str, str, str, int, int, list[str]]] = {
+    "display": ("屏幕显示", "screen", "high", 4, 24, ["屏幕", "碎屏", "花屏", "触摸", "绿线", "闪屏", "漏液", "黑斑"]),
+    "power_boot": ("无法开机/开关机", "mainboard", "high", 4, 48, ["开不了机", "无法开机", "开机", "重启", "卡logo", "变砖"]),
+    "battery": ("电池/续航", "battery", "normal", 4, 24, ["电池", "掉电", "耗电", "续航", "鼓包", "电量"]),
+    "charging": ("充电", "charging", "normal", 4, 24, ["充电", "充不进", "充不上", "快充", "无线充", "充电慢"]),
+    "overheating": ("发热发烫", "mainboard", "normal", 4, 48, ["发热", "发烫", "烫手", "过热", "温度高"]),
+    "audio": ("声音", "audio", "normal", 4, 24, ["声音", "听筒", "扬声器", "喇叭", "麦克风", "杂音", "没声音"]),
+    "camera": ("摄像头", "camera", "normal", 4, 24, ["摄像头", "相机", "拍照", "镜头", "对焦", "模糊"]),
+    "network": ("网络/信号/蓝牙", "rf", "normal", 4, 24, ["信号", "无服务", "wifi", "网络", "蓝牙", "断网", "sim卡"]),
+    "buttons_ports": ("按键/接口", "housing", "low", 8, 48, ["按键", "电源键", "音量键", "接口", "耳机孔", "充电口"]),
+    "software": ("系统/软件", "software", "normal", 2, 8, ["系统", "卡顿", "闪退", "死机", "升级", "更新", "软件"]),
+    "physical_damage": ("外观/物理损坏", "housing", "normal", 8, 48, ["摔", "压弯", "后盖", "外壳", "变形", "磕"]),
+    "water_damage": ("进水/受潮", "mainboard", "high", 4, 48, ["进水", "泡水", "掉水里", "受潮", "淋雨"]),
+}
+_LAPTOP_EXTRA = {
+    "keyboard_touchpad": ("键盘/触控板", "keyboard", "normal", 4, 24, ["键盘", "触控板", "按键失灵", "鼠标板"]),
+}
 
-TAXONOMY: list[dict[str, Any]] = [
-    # -- parents ----------------------------------------------------------------------------
-    {"code": "mobile", "name": "手机电脑硬件", "parent": None, "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "walk_in", "required_skill": "",
-     "product_categories": MOBILE, "keywords": []},
-    {"code": "software", "name": "软件与账号", "parent": None, "department": "software",
-     "default_priority": "normal", "default_service_mode": "remote", "required_skill": "",
-     "product_categories": [], "keywords": []},
-    {"code": "appliance", "name": "家电故障", "parent": None, "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "on_site", "required_skill": "",
-     "product_categories": ["fridge", "washer", "air_conditioner", "tv", "small_appliance"], "keywords": []},
-    {"code": "service", "name": "物流与安装", "parent": None, "department": "logistics",
-     "default_priority": "normal", "default_service_mode": "mail_in", "required_skill": "",
-     "product_categories": [], "keywords": []},
-    # -- leaves: phones, tablets, computers, wearables --------------------------------------
-    {"code": "screen", "name": "屏幕损坏/显示异常", "parent": "mobile", "department": "hardware",
-     "default_priority": "high", "default_service_mode": "walk_in", "required_skill": "screen",
-     "product_categories": SCREENS,
-     "keywords": ["屏幕", "碎屏", "屏碎", "花屏", "裂", "裂纹", "触摸", "触屏", "失灵", "摔", "绿线", "竖线",
-                  "闪屏", "漏液", "黑斑", "亮点", "显示", "外屏", "内屏", "碎"]},
-    {"code": "battery", "name": "电池/续航", "parent": "mobile", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "walk_in", "required_skill": "battery",
-     "product_categories": MOBILE,
-     "keywords": ["电池", "掉电", "耗电", "续航", "鼓包", "电量", "待机", "自动关机", "电池健康", "不耐用"]},
-    {"code": "charging", "name": "充电故障", "parent": "mobile", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "walk_in", "required_skill": "charging",
-     "product_categories": MOBILE,
-     "keywords": ["充电", "充不进", "充不上", "充电口", "接口", "快充", "无线充", "充电器", "数据线", "尾插",
-                  "接触不良", "充电慢"]},
-    {"code": "no_power", "name": "无法开机/死机重启", "parent": "mobile", "department": "hardware",
-     "default_priority": "high", "default_service_mode": "walk_in", "required_skill": "mainboard",
-     "product_categories": MOBILE,
-     "keywords": ["开不了机", "开不开机", "无法开机", "开机", "黑屏", "没反应", "重启", "卡logo", "主板",
-                  "不开机", "变砖", "开机键"]},
-    {"code": "water_damage", "name": "进水/受潮", "parent": "mobile", "department": "hardware",
-     "default_priority": "high", "default_service_mode": "walk_in", "required_skill": "mainboard",
-     "product_categories": MOBILE, "excluded_from_warranty": True,
-     "keywords": ["进水", "泡水", "掉水里", "浸水", "受潮", "落水", "淋雨", "马桶", "水渍", "掉进", "泼"]},
-    {"code": "camera", "name": "摄像头故障", "parent": "mobile", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "walk_in", "required_skill": "camera",
-     "product_categories": MOBILE,
-     "keywords": ["摄像头", "相机", "拍照", "镜头", "对焦", "前置", "后置", "模糊", "拍照模糊", "闪光灯",
-                  "人脸识别", "扫码"]},
-    {"code": "audio", "name": "声音/通话", "parent": "mobile", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "walk_in", "required_skill": "audio",
-     "product_categories": MOBILE,
-     "keywords": ["声音", "听筒", "扬声器", "喇叭", "麦克风", "话筒", "通话", "听不到", "杂音", "破音",
-                  "没声音", "对方听不见", "耳机"]},
-    {"code": "signal", "name": "信号/网络", "parent": "mobile", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "walk_in", "required_skill": "rf",
-     "product_categories": MOBILE,
-     "keywords": ["信号", "无服务", "没信号", "wifi", "WiFi", "网络", "上网", "蓝牙", "sim", "SIM", "卡槽",
-                  "4g", "5g", "掉线", "断网", "GPS", "定位", "热点"]},
-    {"code": "buttons", "name": "按键/外壳/键盘", "parent": "mobile", "department": "hardware",
-     "default_priority": "low", "default_service_mode": "walk_in", "required_skill": "housing",
-     "product_categories": MOBILE,
-     "keywords": ["按键", "电源键", "音量键", "键盘", "触控板", "后盖", "外壳", "边框", "卡扣", "铰链",
-                  "转轴", "按不动", "掉漆", "指纹"]},
-    # -- leaves: software -------------------------------------------------------------------
-    {"code": "system", "name": "系统/应用问题", "parent": "software", "department": "software",
-     "default_priority": "normal", "default_service_mode": "remote", "required_skill": "software",
-     "product_categories": [],
-     "keywords": ["系统", "卡顿", "闪退", "升级", "更新", "应用", "软件", "app", "APP", "内存", "存储",
-                  "病毒", "弹广告", "刷机", "蓝屏", "驱动", "安装不了"]},
-    {"code": "account", "name": "账号/密码/数据", "parent": "software", "department": "software",
-     "default_priority": "normal", "default_service_mode": "remote", "required_skill": "software",
-     "product_categories": [],
-     "keywords": ["账号", "密码", "锁屏密码", "忘记", "解锁", "激活锁", "云空间", "数据", "备份", "恢复",
-                  "找回", "登录", "照片丢", "迁移", "id"]},
-    # -- leaves: appliances -----------------------------------------------------------------
-    {"code": "fridge_cooling", "name": "冰箱不制冷/结霜", "parent": "appliance", "department": "hardware",
-     "default_priority": "high", "default_service_mode": "on_site", "required_skill": "refrigeration",
-     "product_categories": ["fridge"],
-     "keywords": ["冰箱", "冷藏", "冷冻", "制冷", "不冷", "结霜", "结冰", "压缩机", "化了", "温度",
-                  "冰柜", "保鲜"]},
-    {"code": "washer", "name": "洗衣机故障", "parent": "appliance", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "on_site", "required_skill": "washer",
-     "product_categories": ["washer"],
-     "keywords": ["洗衣机", "脱水", "甩干", "排水", "进水阀", "滚筒", "波轮", "震动", "转不动", "门锁",
-                  "E21", "烘干", "漂洗", "衣服"]},
-    {"code": "ac_cooling", "name": "空调不制冷/不制热", "parent": "appliance", "department": "hardware",
-     "default_priority": "high", "default_service_mode": "on_site", "required_skill": "hvac",
-     "product_categories": ["air_conditioner"],
-     "keywords": ["空调", "不制冷", "不制热", "外机", "吹热风", "吹自然风", "氟", "加氟", "遥控器", "内机",
-                  "制热", "风小"]},
-    {"code": "ac_leak", "name": "空调漏水", "parent": "appliance", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "on_site", "required_skill": "hvac",
-     "product_categories": ["air_conditioner"],
-     "keywords": ["漏水", "滴水", "排水管", "往下滴", "冷凝水", "水管", "淌水", "流水"]},
-    {"code": "tv_display", "name": "电视无图像/无声音", "parent": "appliance", "department": "hardware",
-     "default_priority": "normal", "default_service_mode": "on_site", "required_skill": "tv",
-     "product_categories": ["tv"],
-     "keywords": ["电视", "电视机", "背光", "无信号", "遥控", "画面", "有声音没图像", "机顶盒", "投屏",
-                  "液晶", "HDMI"]},
-    # -- leaves: logistics and installation -------------------------------------------------
-    {"code": "shipping", "name": "寄修物流/运输损坏", "parent": "service", "department": "logistics",
-     "default_priority": "normal", "default_service_mode": "mail_in", "required_skill": "logistics",
-     "product_categories": [],
-     "keywords": ["快递", "物流", "寄修", "寄回", "运单", "签收", "包裹", "运输", "送货", "寄出", "取件",
-                  "顺丰", "配送"]},
-    {"code": "install", "name": "安装/移机", "parent": "service", "department": "logistics",
-     "default_priority": "normal", "default_service_mode": "on_site", "required_skill": "install",
-     "product_categories": [],
-     "keywords": ["安装", "移机", "拆装", "挂墙", "上门安装", "预约安装", "打孔", "支架", "调试"]},
-]
+# (line, family) -> (name, skill, priority, response h, resolution h, keywords)
+_APPLIANCE_FAMILIES: dict[str, dict[str, tuple[str, str, str, int, int, list[str]]]] = {
+    "tv": {
+        "no_picture": ("无图像/黑屏", "tv", "high", 4, 48, ["黑屏", "无图像", "没画面", "开不了机", "背光"]),
+        "display_defect": ("画面异常", "tv", "normal", 8, 48, ["条纹", "坏点", "偏色", "漏光", "闪屏", "竖线"]),
+        "sound": ("声音", "tv", "normal", 8, 48, ["没声音", "声音", "杂音", "音画不同步"]),
+        "remote": ("遥控器", "tv", "low", 8, 72, ["遥控器", "遥控", "按了没反应"]),
+        "smart_network": ("智能系统/联网/投屏", "software", "normal", 2, 24, ["联网", "投屏", "wifi", "app", "系统", "卡顿"]),
+    },
+    "fridge": {
+        "cooling": ("制冷", "refrigeration", "high", 4, 24, ["不制冷", "不冷", "冷冻", "冷藏", "化了", "压缩机"]),
+        "noise": ("噪音/异响", "refrigeration", "normal", 8, 48, ["噪音", "异响", "嗡嗡", "响声"]),
+        "leak_ice": ("漏水/结冰/结霜", "refrigeration", "normal", 8, 48, ["漏水", "结冰", "结霜", "积水"]),
+    },
+    "washer": {
+        "draining": ("排水", "washer", "normal", 8, 48, ["排水", "排不出", "积水", "不排水"]),
+        "spinning": ("脱水/不转", "washer", "normal", 8, 48, ["脱水", "甩干", "不转", "转不动"]),
+        "noise_vibration": ("噪音/震动", "washer", "normal", 8, 48, ["震动", "噪音", "跳", "响"]),
+        "leaking": ("漏水", "washer", "high", 4, 24, ["漏水", "渗水", "地上有水"]),
+    },
+    "ac": {
+        "cooling_heating": ("制冷制热效果", "hvac", "high", 4, 24, ["不制冷", "不制热", "吹热风", "加氟", "不凉"]),
+        "leaking": ("漏水/滴水", "hvac", "normal", 8, 48, ["漏水", "滴水", "往下滴"]),
+        "noise": ("噪音", "hvac", "normal", 8, 48, ["噪音", "异响", "响声", "嗡嗡"]),
+        "error_code": ("故障代码", "hvac", "normal", 4, 24, ["故障代码", "代码", "e1", "f0", "h6", "报错"]),
+    },
+    "other": {
+        "fault": ("其他家电故障", "appliance", "normal", 8, 48, ["微波炉", "热水器", "油烟机", "坏了"]),
+    },
+}
 
+# family -> (name, department, skill, priority, service mode, response h, resolution h, keywords)
+_REQUESTS: dict[str, tuple[str, str, str, str, str, int, int, list[str]]] = {
+    "installation": ("安装", "logistics", "install", "normal", "on_site", 8, 48, ["安装", "上门安装", "装机", "挂墙"]),
+    "relocation": ("移机", "logistics", "install", "normal", "on_site", 8, 72, ["移机", "搬家", "拆装", "挪位置"]),
+    "maintenance": ("保养/清洗", "logistics", "cleaning", "low", "on_site", 8, 72, ["清洗", "保养", "深度清洁"]),
+    "delivery": ("配送/物流", "logistics", "logistics", "normal", "mail_in", 4, 48, ["快递", "物流", "配送", "送货"]),
+    "billing": ("账单/收费争议", "billing", "", "normal", "remote", 4, 48, ["收费", "扣款", "退款", "发票", "多收"]),
+    "complaint": ("投诉服务", "customer_care", "", "high", "remote", 2, 24, ["投诉", "态度", "迟到", "爽约"]),
+    "consultation": ("咨询", "customer_care", "", "low", "remote", 4, 24, ["咨询", "保修期", "请问", "怎么用"]),
+}
+
+_HOME_LINES = {"tv", "fridge", "washer", "ac", "other"}
+
+
+def _build() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for line, meta in LINES.items():
+        home = line in _HOME_LINES
+        rows.append({"code": line, "name": meta["name"], "parent": None, "department": "hardware",
+                     "default_priority": "normal", "default_service_mode": "on_site" if home else "walk_in",
+                     "required_skill": "", "product_categories": meta["product_categories"], "keywords": [],
+                     "sla": None})
+    rows.append({"code": REQUEST, "name": "非故障服务请求", "parent": None, "department": "logistics",
+                 "default_priority": "normal", "default_service_mode": "remote", "required_skill": "",
+                 "product_categories": [], "keywords": [], "sla": None})
+    for line, meta in LINES.items():
+        if line in _APPLIANCE_FAMILIES:
+            families = _APPLIANCE_FAMILIES[line]
+        else:
+            families = {**_MOBILE_FAMILIES, **(_LAPTOP_EXTRA if line == "laptop" else {})}
+        for family, (name, skill, priority, resp, resol, keywords) in families.items():
+            software = skill == "software"
+            rows.append({
+                "code": f"{line}.{family}", "name": f"{meta['name']}·{name}", "parent": line,
+                "department": "software" if software else "hardware", "default_priority": priority,
+                "default_service_mode": "remote" if software else ("on_site" if line in _HOME_LINES else "walk_in"),
+                "required_skill": skill, "product_categories": meta["product_categories"],
+                "keywords": keywords, "sla": (resp, resol),
+            })
+    for family, (name, dept, skill, priority, mode, resp, resol, keywords) in _REQUESTS.items():
+        rows.append({"code": f"{REQUEST}.{family}", "name": name, "parent": REQUEST, "department": dept,
+                     "default_priority": priority, "default_service_mode": mode, "required_skill": skill,
+                     "product_categories": [], "keywords": keywords, "sla": (resp, resol)})
+    return rows
+
+
+#: Parents first, then leaves; tickets are classified into leaves.
+TAXONOMY: list[dict[str, Any]] = _build()
 LEAF_CODES: list[str] = [row["code"] for row in TAXONOMY if row["parent"] is not None]
+COMPLAINT = "request.complaint"
+BILLING = "request.billing"
+
+# Where each product model category sits among the product lines.
+PRODUCT_LINE_OF: dict[str, str] = {pc: line for line, meta in LINES.items() for pc in meta["product_categories"]}
+
 _FIELDS = ("name", "department", "default_priority", "default_service_mode", "required_skill",
            "product_categories", "keywords")
+
+
+def leaf_line(code: str) -> str:
+    """The product line of a leaf code (``request`` for the requests that are not faults)."""
+    return code.split(".", 1)[0]
+
+
+def product_line_for(product_category: str | None) -> str | None:
+    """The taxonomy's product line of a product model category (``air_conditioner`` → ``ac``)."""
+    return PRODUCT_LINE_OF.get(product_category or "")
 
 
 def taxonomy_entry(code: str) -> dict[str, Any] | None:
     return next((row for row in TAXONOMY if row["code"] == code), None)
 
 
-@transaction.atomic
-def taxonomy_sync() -> list[FaultCategory]:
-    """Upsert every TAXONOMY row (parents first) and return the categories.
-
-    Idempotent: running it again changes only rows whose fields differ. Rows that staff added
-    themselves are left alone; keywords edited in the admin are overwritten by the shipped list.
-    """
-    result: list[FaultCategory] = []
-    by_code = {c.code: c for c in FaultCategory.objects.filter(code__in=[r["code"] for r in TAXONOMY])}
+def taxonomy_upsert(*, category_model, policy_model=None) -> dict[str, Any]:
+    """Upsert every TAXONOMY row (parents first) with the given model classes and, with
+    ``policy_model``, one SLA policy per leaf. Shared by ``taxonomy_sync`` and the data migration,
+    which passes its historical models. Returns the categories by code."""
+    by_code = {c.code: c for c in category_model.objects.filter(code__in=[r["code"] for r in TAXONOMY])}
     for row in TAXONOMY:
         values = {key: row[key] for key in _FIELDS}
         values["parent"] = by_code[row["parent"]] if row["parent"] else None
         values["is_active"] = True
         category = by_code.get(row["code"])
         if category is None:
-            category = FaultCategory.objects.create(code=row["code"], **values)
+            category = category_model.objects.create(code=row["code"], **values)
         else:
             changed = [k for k, v in values.items() if getattr(category, k) != v]
             if changed:
@@ -154,5 +171,22 @@ def taxonomy_sync() -> list[FaultCategory]:
                     setattr(category, key, values[key])
                 category.save(update_fields=[*changed, "updated_at"])
         by_code[row["code"]] = category
-        result.append(category)
-    return result
+        if policy_model is not None and row["sla"]:
+            response, resolution = row["sla"]
+            policy_model.objects.get_or_create(
+                fault_category=category, priority="", customer_tier="",
+                defaults={"name": row["name"], "response_hours": response, "resolution_hours": resolution})
+    return by_code
+
+
+@transaction.atomic
+def taxonomy_sync() -> list:
+    """Upsert the shipped taxonomy and its leaves' SLA policies; returns the categories in order.
+
+    Idempotent: running it again changes only rows whose fields differ; an SLA policy staff edited
+    is kept. Rows that staff added themselves are left alone.
+    """
+    from tickets.models import FaultCategory, SlaPolicy
+
+    by_code = taxonomy_upsert(category_model=FaultCategory, policy_model=SlaPolicy)
+    return [by_code[row["code"]] for row in TAXONOMY]

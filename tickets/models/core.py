@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from ..fsm import ConcurrentTransitionMixin
-from ..validators import normalize_phone, validate_phone
+from ..validators import normalize_phone, validate_category_code, validate_phone
 
 
 class TimeStampedModel(models.Model):
@@ -53,6 +53,8 @@ class Department(models.TextChoices):
     HARDWARE = "hardware", _("硬件维修")
     SOFTWARE = "software", _("软件支持")
     LOGISTICS = "logistics", _("物流")
+    BILLING = "billing", _("账务")
+    CUSTOMER_CARE = "customer_care", _("客户关怀")
 
 
 class Priority(models.TextChoices):
@@ -209,7 +211,8 @@ class FaultCategory(TimeStampedModel):
 
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                verbose_name=_("上级分类"))
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    # ``<line>.<family>`` for leaves (phone.display, request.billing), the line alone for parents.
+    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[validate_category_code])
     name = models.CharField(_("名称"), max_length=60)
     product_categories = models.JSONField(_("适用品类"), default=list, blank=True,
                                           help_text=_("为空表示所有品类"))

@@ -26,6 +26,12 @@ class TriageResult(TimeStampedModel):
     candidates = models.JSONField(_("候选分类"), default=list, blank=True,
                                   help_text=_("按概率排序的前几个分类：[{code, name, p}]"))
     tokens = models.JSONField(_("分词"), default=list, blank=True)
+    # The features that pushed the prediction towards its category, strongest first:
+    # [{"feature": "不制冷", "weight": 1.7}], so that an agent can see why it was chosen.
+    explanation = models.JSONField(_("分类依据"), default=list, blank=True)
+    # What the model combined with the text: product line, earlier categories of the device, a
+    # guided-diagnosis suggestion.
+    context = models.JSONField(_("分类上下文"), default=dict, blank=True)
     model_version = models.PositiveIntegerField(_("模型版本"), null=True, blank=True)
     auto_triaged = models.BooleanField(_("自动分类"), default=False)
     needs_review = models.BooleanField(_("待人工分类"), default=False, db_index=True)

@@ -1,0 +1,92 @@
+"""The triage classifier: top-1 on typical reports, the product line, the device's history, a
+guided-diagnosis hint, the explanation, and training at first use from the committed corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from tickets.intake.selectors import classifier_active
+from tickets.intake.services import classifier_train, classify, triage_run
+from tickets.models import ClassifierModel, Ticket, TriageResult
+from tickets.triage.cues import cue_hits
+from tickets.triage.model import FORMAT
+
+
+@pytest.mark.parametrize(("text", "product", "code"), [
+    ("屏幕碎了", "phone", "phone.display"), ("掉电特别快", "phone", "phone.battery"),
+    ("充不进电", "tablet", "tablet.charging"), ("冰箱不制冷", "fridge", "fridge.cooling"),
+    ("洗衣机不排水", "washer", "washer.draining"), ("空调漏水", "air_conditioner", "ac.leaking"),
+    ("键盘有几个键按了没反应", "laptop", "laptop.keyboard_touchpad"),
+    ("师傅态度太差了，我要投诉", None, "request.complaint"), ("多扣了我两百块钱，申请退款", None, "request.billing"),
+    ("冰棍放进去第二天都化成水了", None, "fridge.cooling"), ("拿在手上跟暖手宝一样", "phone", "phone.overheating"),
+])
+def test_typical_reports(taxonomy, text, product, code):
+    prediction, version = classify(text=text, product_category=product)
+    assert prediction.code == code
+    assert version == ClassifierModel.objects.get(is_active=True).pk
+
+
+def test_known_product_line_restricts_the_leaves(taxonomy):
+    prediction, _v = classify(text="不制冷了", product_category="fridge")
+    assert prediction.code == "fridge.cooling"
+    assert all(code.startswith(("fridge.", "request.")) for code, _p in prediction.ranked)
+    assert prediction.context == {"product_line": "fridge"}
+
+
+def test_history_and_guided_diagnosis_shift_the_probabilities(taxonomy):
+    plain, _v = classify(text="洗衣机有问题", product_category="washer")
+    ranked = dict(plain.ranked)
+    assert "washer.spinning" in ranked
+    with_history, _v = classify(text="洗衣机有问题", product_category="washer", history=["washer.spinning"])
+    assert dict(with_history.ranked)["washer.spinning"] > ranked["washer.spinning"]
+    hinted, _v = classify(text="洗衣机有问题", product_category="washer", hint="washer.leaking")
+    assert hinted.code == "washer.leaking"
+    assert hinted.context["hint"] == "washer.leaking"
+
+
+def test_explanation_names_the_deciding_words(taxonomy):
+    prediction, _v = classify(text="冰箱里的东西都化了，温度下不来", product_category="fridge")
+    words = [item["feature"] for item in prediction.explanation]
+    assert prediction.code == "fridge.cooling"
+    assert words and all(item["weight"] > 0 for item in prediction.explanation)
+    assert any(w in "冰箱里的东西都化了，温度下不来" for w in words)
+    assert cue_hits("显示E1")["error_code"] == "E1"
+
+
+def test_empty_text_has_no_prediction(taxonomy):
+    prediction, _v = classify(text="   ")
+    assert prediction.code is None and not prediction.confident
+
+
+def test_first_use_trains_from_the_committed_corpus(db):
+    assert not ClassifierModel.objects.exists()
+    prediction, version = classify(text="空调不制冷")
+    assert prediction.code == "ac.cooling_heating"
+    row = ClassifierModel.objects.get(pk=version)
+    assert row.is_active and row.params["format"] == FORMAT and row.sample_count >= 4000
+
+
+def test_a_model_row_stores_inputs_not_weights(taxonomy):
+    row = classifier_train()
+    assert set(row.params) == {"format", "kind", "extra"}
+    assert classifier_active()[0] == row.pk
+    classifier_train()
+    assert ClassifierModel.objects.filter(is_active=True).count() == 1
+
+
+def test_triage_stores_and_shows_the_explanation(taxonomy, phone_model, django_capture_on_commit_callbacks):
+    device = factories.DeviceFactory(product_model=phone_model)
+    earlier = factories.TicketFactory(device=device, product_model=phone_model, description="屏幕碎了")
+    Ticket.objects.filter(pk=earlier.pk).update(fault_category=taxonomy["phone.display"])
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = factories.TicketFactory(device=device, product_model=phone_model, description="充不进电了",
+                                         classify=True)
+    result = TriageResult.objects.get(ticket=ticket)
+    assert result.predicted_category.code == "phone.charging"
+    assert result.explanation and result.explanation[0]["feature"]
+    assert result.context == {"product_line": "phone", "history": ["phone.display"]}
+    assert len(result.candidates) >= 3
+    event = ticket.events.get(kind="ticket.classified")
+    assert "依据" in event.message and result.explanation[0]["feature"] in event.message
+    assert triage_run(ticket_id=ticket.pk) is None  # idempotent
