@@ -18,9 +18,10 @@ from pathlib import Path
 
 from .seeds_home import HOME, REQUESTS
 from .seeds_mobile import LAPTOP_EXTRA, MOBILE
+from .seeds_more import HOME_MORE, LAPTOP_MORE, MOBILE_MORE
 
 OUT = Path(__file__).resolve().parent / "train.jsonl"
-PER_LEAF = 76
+PER_LEAF = 80
 RANDOM_SEED = 20261126
 
 PRODUCT_WORDS = {
@@ -77,15 +78,16 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
     seeds: dict[str, list[tuple[str, str]]] = {}
     for line in ("phone", "tablet", "laptop"):
         for family, items in MOBILE.items():
-            chosen = parse(items)
+            chosen = parse(items + MOBILE_MORE.get(family, []))
             if line == "laptop":
                 chosen = [(r, t) for r, t in chosen if not LAPTOP_UNFIT.search(t)]
                 chosen += parse(LAPTOP_EXTRA.get(family, [])) * 2
             seeds[f"{line}.{family}"] = chosen
         if line == "laptop":
-            seeds["laptop.keyboard_touchpad"] = parse(LAPTOP_EXTRA["keyboard_touchpad"])
+            seeds["laptop.keyboard_touchpad"] = parse(LAPTOP_EXTRA["keyboard_touchpad"]
+                                                      + LAPTOP_MORE["keyboard_touchpad"])
     for leaf, items in {**HOME, **REQUESTS}.items():
-        seeds[leaf] = parse(items)
+        seeds[leaf] = parse(items + HOME_MORE.get(leaf, []))
     return seeds
 
 
