@@ -200,7 +200,8 @@ def test_agent_correction_is_recorded_and_triages(taxonomy, agent, django_captur
 
 def test_correction_of_a_triaged_ticket_recategorizes(taxonomy, agent, phone_model, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = intake_submit(channel="phone", name="张三", phone="13800138000", description="屏幕碎了").ticket
+        ticket = intake_submit(channel="phone", name="张三", phone="13800138000", description="屏幕碎了",
+                               product_model=phone_model).ticket
     ticket.refresh_from_db()
     assert ticket.fault_category.code == "phone.display"
     triage_correct(ticket=ticket, fault_category=taxonomy["phone.water_damage"], by=agent)

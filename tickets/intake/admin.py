@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -136,9 +136,10 @@ class PhoneIntakeAdmin(PolicyAdminMixin, admin.ModelAdmin):
 class TriageQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """New tickets waiting for an agent's classification, oldest first."""
 
-    list_display = ("number", "title", "predicted", "confidence", "product_model", "customer", "channel",
-                    "created_at")
-    list_select_related = ("customer", "product_model", "predicted_category", "predicted_category__parent")
+    list_display = ("number", "short_description", "top_candidates", "because", "product_model", "customer",
+                    "channel", "created_at")
+    list_select_related = ("customer", "product_model", "predicted_category", "predicted_category__parent",
+                           "triage_result")
     search_fields = ("number", "=customer__phone", "description")
     list_filter = ("channel",)
     ordering = ("created_at",)
@@ -169,6 +170,31 @@ class TriageQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description=_("故障描述"))
+    def short_description(self, obj: Ticket) -> str:
+        text = obj.description or ""
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    @admin.display(description=_("前三个候选（点击即分类）"), ordering="prediction_confidence")
+    def top_candidates(self, obj: Ticket) -> str:
+        """The three most probable leaves as buttons: one click classifies the ticket. The buttons
+        submit the changelist's own form (which carries the CSRF token) to the classify view."""
+        result = getattr(obj, "triage_result", None)
+        candidates = (result.candidates if result else [])[:3]
+        if not candidates:
+            return "-"
+        url = reverse("admin:tickets_triage_classify", args=[obj.pk])
+        return format_html_join(
+            " ", '<button type="submit" class="button" formaction="{}" name="fault_category_code" value="{}" '
+                 'title="{}">{} {}%</button>',
+            ((url, c["code"], c["code"], c["name"], round(c["p"] * 100)) for c in candidates))
+
+    @admin.display(description=_("分类依据"))
+    def because(self, obj: Ticket) -> str:
+        result = getattr(obj, "triage_result", None)
+        words = [item["feature"] for item in (result.explanation if result else [])[:4]]
+        return "、".join(words) or "-"
+
     @admin.display(description=_("预测分类"), ordering="predicted_category__code")
     def predicted(self, obj: Ticket) -> str:
         return str(obj.predicted_category) if obj.predicted_category_id else "-"
@@ -196,7 +222,29 @@ class TriageQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [path("retrain/", self.admin_site.admin_view(self.retrain_view), name="tickets_triage_retrain"),
+                path("<int:object_id>/classify/", self.admin_site.admin_view(self.classify_view),
+                     name="tickets_triage_classify"),
                 *super().get_urls()]
+
+    def classify_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """One click in the queue: classify the ticket as the chosen candidate through the service
+        (which writes the correction and the event and routes the ticket)."""
+        if request.method != "POST" or not self._can_triage(request):
+            raise PermissionDenied
+        ticket = get_object_or_404(policy.scope_queryset(request.user, Ticket.objects.select_related(
+            "customer", "product_model", "predicted_category", "fault_category")), pk=object_id)
+        category = leaf_categories().filter(code=request.POST.get("fault_category_code", "")).first()
+        if category is None:
+            messages.error(request, gettext("请选择具体的故障分类（末级分类）。"))
+        else:
+            try:
+                triage_correct(ticket=ticket, fault_category=category, by=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{ticket.number}: {exc.message}")
+            else:
+                messages.success(request, gettext("工单 %(number)s 已分类为“%(cat)s”。")
+                                 % {"number": ticket.number, "cat": category})
+        return HttpResponseRedirect(reverse("admin:tickets_triagequeueticket_changelist"))
 
     def retrain_view(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or not self._can_triage(request):
@@ -253,7 +301,8 @@ class TriageResultAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_select_related = ("ticket", "predicted_category", "predicted_category__parent", "reviewed_by")
     list_filter = ("auto_triaged", "needs_review")
     search_fields = ("ticket__number",)
-    readonly_fields = ("ticket", "predicted_category", "confidence", "candidates", "tokens", "model_version",
+    readonly_fields = ("ticket", "predicted_category", "confidence", "candidates", "explanation", "context",
+                       "tokens", "model_version",
                        "auto_triaged", "needs_review", "reviewed_by", "reviewed_at", "created_at")
 
     def has_add_permission(self, request) -> bool:

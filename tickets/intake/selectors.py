@@ -13,9 +13,8 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tickets.models import ClassifierModel, Customer, Device, FaultCategory, Ticket
-from tickets.validators import normalize_imei, normalize_phone, normalize_serial
-
 from tickets.triage.model import FORMAT, Sample, TriageModel, corpus_samples, model_for
+from tickets.validators import normalize_imei, normalize_phone, normalize_serial
 
 _cache_lock = threading.Lock()
 _cache: dict[str, Any] = {"pk": None, "model": None}

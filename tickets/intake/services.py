@@ -49,9 +49,8 @@ from tickets.services import (
     ticket_event_add,
     ticket_triage,
 )
-from tickets.validators import mask_phone, normalize_imei, normalize_phone
-
 from tickets.triage.model import FORMAT, Prediction, corpus_samples, model_for
+from tickets.validators import mask_phone, normalize_imei, normalize_phone
 
 from .routing import route_ticket
 from .selectors import (
