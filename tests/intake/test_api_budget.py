@@ -57,7 +57,7 @@ def test_intake_answers_within_the_budget_and_a_worker_does_the_rest(client, wor
 
     body = response.json()
     assert body["number"].startswith("SR")
-    assert body["category"] == {"code": "screen", "name": world["fault"].name}
+    assert body["category"] == {"code": "phone.display", "name": world["fault"].name}
     assert (body["price_min"], body["price_max"]) == ("80.00", "80.00")
     assert body["warranty_preview"]["summary"]
     ticket = Ticket.objects.get(number=body["number"])
