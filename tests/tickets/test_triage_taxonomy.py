@@ -71,7 +71,7 @@ def test_code_validation_allows_line_dot_family(db):
 
 
 def test_old_flat_categories_and_their_tickets_move_onto_the_tree(db, agent):
-    migration = importlib.import_module("tickets.migrations.0027_taxonomy_tree_data")
+    migration = importlib.import_module("tickets.migrations.0028_taxonomy_tree_data")
     mobile = FaultCategory.objects.create(code="mobile", name="手机电脑硬件")
     appliance = FaultCategory.objects.create(code="appliance", name="家电故障")
     screen = FaultCategory.objects.create(code="screen", name="屏幕", parent=mobile)
@@ -125,5 +125,5 @@ def test_old_flat_categories_and_their_tickets_move_onto_the_tree(db, agent):
     ("account", "phone", "忘记密码", "phone.software"), ("unknown", None, "", None),
 ])
 def test_old_code_mapping(old, product, text, new):
-    migration = importlib.import_module("tickets.migrations.0027_taxonomy_tree_data")
+    migration = importlib.import_module("tickets.migrations.0028_taxonomy_tree_data")
     assert migration.new_code(old, product, text) == new

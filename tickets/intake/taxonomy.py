@@ -6,7 +6,7 @@ the data migration that moved the earlier flat categories onto this tree. Each l
 routing needs: the department, the technician skill, the default priority and service mode, and its
 SLA targets in business hours (upserted as the leaf's SLA policy).
 
-``taxonomy_sync()`` upserts the rows; the data migration ``0027_taxonomy_tree_data`` runs it once so that a
+``taxonomy_sync()`` upserts the rows; the data migration ``0028_taxonomy_tree_data`` runs it once so that a
 fresh install has the tree without the demo seed.
 """
 

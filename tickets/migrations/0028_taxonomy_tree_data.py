@@ -107,7 +107,7 @@ def remap(apps, schema_editor=None) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0026_service_taxonomy"),
+        ("tickets", "0027_service_taxonomy"),
     ]
 
     operations = [

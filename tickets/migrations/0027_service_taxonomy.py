@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0025_analytics_rollups'),
+        ('tickets', '0026_outbox_event_index'),
     ]
 
     operations = [
