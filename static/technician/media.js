@@ -132,7 +132,16 @@ export function scanCamera(video) {
         const scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
         const text = await decode(video, Math.round(video.videoWidth * scale), Math.round(video.videoHeight * scale),
           detector);
-        if (text) return text;
+        if (text) {
+          // Keep what was read on screen: a stopped camera would leave the video black.
+          const shot = document.createElement("canvas");
+          shot.width = video.videoWidth;
+          shot.height = video.videoHeight;
+          shot.className = video.className;
+          shot.getContext("2d").drawImage(video, 0, 0);
+          video.replaceWith(shot);
+          return text;
+        }
       }
       await new Promise((r) => setTimeout(r, 150));
     }

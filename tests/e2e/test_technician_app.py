@@ -102,18 +102,6 @@ def eventually(check, timeout: float = 20.0):
         time.sleep(0.3)
 
 
-def poll(page, script: str, timeout: float = 15.0):
-    """Waits until ``script`` is truthy in the page (wait_for_function would need eval, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {script}")
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def camera_browser(tmp_path):
     """Chromium with a fake camera that films the label (the browser's own getUserMedia path)."""
@@ -254,10 +242,16 @@ def test_a_whole_job_in_the_app_partly_offline(camera_browser, tmp_path):
         page.get_by_role("button", name="开始维修").tap()
         stage_is(page, "维修中")
         page.get_by_role("link", name="维修与换件").tap()
+        held = []  # the label's check waits until the scan screen is photographed
+        page.route("**/scan-part/", lambda route: held.append(route))
         page.get_by_role("link", name="扫码安装").tap()
-        expect(page.locator("video#video")).to_be_visible()
-        poll(page, "document.querySelector('#video') && document.querySelector('#video').videoWidth > 0")
+        expect(page.locator("canvas.scanner")).to_be_visible(timeout=30000)  # the frame the label was read from
+        expect(page.locator("#scan-status")).to_have_text("已识别，正在核验…")
+        while not held:
+            page.wait_for_timeout(100)
         screenshot(page, "app-10-scan")
+        held[0].continue_()
+        page.unroute("**/scan-part/")
         expect(page.get_by_text("已安装")).to_be_visible(timeout=30000)
         screenshot(page, "app-11-repair")
         page.locator("input[data-photo=after]").set_input_files(

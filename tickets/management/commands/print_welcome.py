@@ -27,6 +27,7 @@ class Command(BaseCommand):
             f"  customer: report a fault   {base}/submit/",
             f"  customer: track a ticket   {base}/track/",
             f"  self-help                  {base}/help/",
+            f"  technicians' phone app     {base}/app/  (install it from the browser menu)",
             f"  technician API docs        {base}/api/docs/",
             f"  e-mail intake (SMTP)       {host}:{mail_port}, to service@example.com",
             f"  links in messages          {site_base()}/  (SITE_URL)",
