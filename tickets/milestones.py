@@ -76,6 +76,24 @@ _SOURCES: dict[str, list[tuple[str, Callable[[TicketEvent], bool] | None]]] = {
 SOURCE_KINDS = frozenset(_SOURCES)
 
 
+def occurrence_code(milestone: str, event: TicketEvent) -> str:
+    """The outbox code of this occurrence of ``milestone``: the milestone itself the first time, and
+    ``<milestone>.<key>`` for an occurrence a customer must hear again, each key still told once:
+    a later quote version that needs approval (``quote.v2``), a change of engineer
+    (``assigned.t<technician id>``; the caller keeps the first assignment on the plain milestone)."""
+    payload = event.payload or {}
+    if milestone == Milestone.QUOTE:
+        version = int(payload.get("version") or 1)
+        return milestone if version <= 1 else f"{milestone}.v{version}"
+    if milestone == Milestone.ASSIGNED and payload.get("technician_id"):
+        return f"{milestone}.t{payload['technician_id']}"
+    return milestone
+
+
+def base_of(code: str) -> str:
+    return code.partition(".")[0]
+
+
 def milestone_of(event: TicketEvent) -> str | None:
     """The milestone an event reaches, or None (most events are not milestones)."""
     for milestone, condition in _SOURCES.get(event.kind, []):
@@ -85,12 +103,14 @@ def milestone_of(event: TicketEvent) -> str | None:
 
 
 def may_send(milestone: str, sent: set[str]) -> bool:
-    """Once per milestone, and never behind a later one (a cancellation always gets through)."""
+    """Once per milestone (or repeated occurrence), and never behind a later one; a cancellation and a
+    repeated occurrence (a new quote version, a new engineer) get through whenever they happen."""
     if milestone in sent:
         return False
-    if milestone in UNORDERED:
+    if milestone in UNORDERED or milestone != base_of(milestone):
         return True
-    return not any(ORDER[s] > ORDER[milestone] for s in sent if s not in UNORDERED)
+    return not any(ORDER[base_of(s)] > ORDER[milestone] for s in sent
+                   if base_of(s) not in UNORDERED and s == base_of(s))
 
 
 @dataclass(frozen=True)
@@ -150,13 +170,28 @@ def _returned(ticket: Ticket, event: TicketEvent) -> list[str]:
     return [s + _("维修已完成并通过质检，详情 {link}"), s + _("维修已完成，详情 {link}")]
 
 
+def _repeated(milestone: str, *, tech: str, payload: dict) -> list[str]:
+    """A milestone told again: the engineer changed, or a new quote version needs approval."""
+    s = _sign()
+    if milestone == Milestone.ASSIGNED:
+        variants = [s + _("已改派工程师%(tech)s为您服务，详情 {link}") % {"tech": tech}] if tech else []
+        return [*variants, s + _("已为您更换工程师，详情 {link}")]
+    total = payload.get("total", "")
+    variants = [s + _("报价已更新为¥%(total)s，请重新确认 {link}") % {"total": total}] if total else []
+    return [*variants, s + _("报价已更新，请重新确认 {link}")]
+
+
 def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
-    """The words of one milestone for this ticket (in the active language)."""
+    """The words of one milestone (or of a repeated occurrence, see ``occurrence_code``) for this
+    ticket, in the active language."""
+    code, milestone = milestone, base_of(milestone)
     s, payload = _sign(), event.payload or {}
     number = ticket.number
     tech = ticket.technician.name if ticket.technician_id else ""
     tracking = ticket.get_tracking_url()
     subject = _("工单 %(number)s：%(step)s") % {"number": number, "step": Milestone(milestone).label}
+    if code != milestone:
+        return Text(subject=subject, variants=_repeated(milestone, tech=tech, payload=payload), link_path=tracking)
     if milestone == Milestone.RECEIVED:
         variants = [s + _("报修已受理，单号%(number)s，进度 {link}") % {"number": number},
                     s + _("您的报修已受理，查看进度 {link}")]

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
                     (ARRAY['sms','email'])[1 + g %% 2], '138' || lpad((g %% 100000000)::text, 8, '0'), 'zh-hans', '',
                     '您的工单有新进展', (ARRAY['sent','sent','sent','failed','pending'])[1 + g %% 5], 1,
                     now(), '', '', now() - (g || ' minutes')::interval,
-                    (ARRAY['received','assigned',''])[1 + g %% 3], CASE WHEN g <= 200 THEN %s END
+                    (ARRAY['received','assigned',''])[1 + g %% 3], CASE WHEN g <= 600 AND g %% 3 = 2 THEN %s END
                 FROM generate_series(1, %s) AS g
                 """,
                 [ticket.pk, rows],

@@ -209,3 +209,40 @@ def test_one_ticket_that_cannot_be_collected_never_stops_the_sweep(monkeypatch):
     monkeypatch.setattr(milestones, "text_for", real)
     outbox_sweep()  # the skipped ticket is collected once it can be
     assert _sms(bad)
+
+
+def test_a_new_engineer_is_told_once_per_assignment():
+    """A reassignment tells the customer the new engineer, once; the same engineer again tells nothing."""
+    from tickets.services import ticket_assign
+
+    ticket = factories.TicketFactory()
+    first, second = factories.TechnicianFactory(name="李工"), factories.TechnicianFactory(name="王工")
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.TRIAGED)
+    ticket.refresh_from_db()
+    ticket_assign(ticket=ticket, technician=first, by=None)
+    outbox_collect_events(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    ticket_assign(ticket=ticket, technician=second, by=None)
+    ticket.refresh_from_db()
+    outbox_collect_events(ticket_id=ticket.pk)
+    outbox_collect_events()  # the sweep: nothing new
+    codes = [m.milestone for m in _sms(ticket)]
+    assert codes == ["received", "assigned", f"assigned.t{second.pk}"]
+    told = _sms(ticket)[-1].body
+    assert "王工" in told and len(told) <= 70
+    _link_stands_apart(told)
+
+
+def test_each_quote_version_needing_approval_is_told_once():
+    """A second version of the quote asks for approval again: a new occurrence of "quote to approve",
+    keyed by the version, each told exactly once, one segment with its short link."""
+    ticket = factories.TicketFactory()
+    for version, total in ((1, "110.00"), (2, "260.00"), (2, "260.00")):
+        ticket_event_add(ticket=ticket, kind="repair.status_changed", customer_visible=True,
+                         to_state="awaiting_approval", payload={"version": version, "total": total})
+        outbox_collect_events(ticket_id=ticket.pk)
+    sms = [m for m in _sms(ticket) if m.milestone.startswith("quote")]
+    assert [m.milestone for m in sms] == ["quote", "quote.v2"]
+    assert "260.00" in sms[1].body and "重新确认" in sms[1].body
+    assert all(len(m.body) <= 70 for m in sms)
+    _link_stands_apart(sms[1].body)

@@ -254,16 +254,29 @@ def _collect_ticket(ticket: Ticket, events: list[TicketEvent], *, fresh: bool = 
     """Write the messages of the milestones these events reach, in order, once per channel. ``fresh``:
     the ticket was created in this transaction and has no messages yet."""
     sent: dict[str, set[str]] = {}
+    # the engineers the customer was already told about (a reassignment is told once per engineer)
+    announced: set = set()
     if not fresh:
-        for milestone, channel in OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="").values_list(
-                "milestone", "channel"):
+        for milestone, channel, payload in (OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="")
+                                            .values_list("milestone", "channel", "ticket_event__payload")):
             sent.setdefault(channel, set()).add(milestone)
+            if milestones.base_of(milestone) == milestones.Milestone.ASSIGNED:
+                announced.add((payload or {}).get("technician_id"))
     channels = list(_customer_addresses(ticket.customer))
     rows: list[OutboxMessage] = []
     for event in events:
         milestone = milestones.milestone_of(event)
         if milestone is None:
             continue
+        if milestone == milestones.Milestone.ASSIGNED:
+            technician = (event.payload or {}).get("technician_id")
+            if technician in announced:
+                continue
+            if announced:  # the first engineer keeps the plain milestone; each later one is told once
+                milestone = milestones.occurrence_code(milestone, event)
+            announced.add(technician)
+        else:
+            milestone = milestones.occurrence_code(milestone, event)
         wanted = [c for c in channels if milestones.may_send(milestone, sent.setdefault(c, set()))]
         for channel in wanted:
             sent[channel].add(milestone)
