@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +42,7 @@ from .models import (
     TicketAssignment,
     TicketEvent,
     TicketSequence,
+    TriageResult,
 )
 from .resources import (
     CustomerExporter,
@@ -278,14 +279,16 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
     autocomplete_fields = ("customer", "device", "product_model")
     readonly_fields = ("number", "status", "tracking_link", "sla_link", "created_at", "updated_at", "first_response_at",
                        "assigned_at", "resolved_at", "closed_at", "cancelled_at", "due_response_at",
-                       "due_resolution_at", "predicted_category", "prediction_confidence", "warranty_card",
+                       "due_resolution_at", "predicted_category", "prediction_confidence", "triage_explanation",
+                       "warranty_card",
                        "price_min", "price_max", "technician", "service_center", "duplicate_of", "reopen_count",
                        "rework_count", "created_by", "province_code", "city_code", "district_code")
     fieldsets = (
         (None, {"fields": ("number", "status", "tracking_link", "channel", "customer", "device", "product_model",
                            "title", "description")}),
-        (_("分类与路由"), {"fields": ("fault_category", "predicted_category", "prediction_confidence", "priority",
-                                  "department", "service_mode", "service_center", "technician")}),
+        (_("分类与路由"), {"fields": ("fault_category", "predicted_category", "prediction_confidence",
+                                  "triage_explanation", "priority", "department", "service_mode", "service_center",
+                                  "technician")}),
         (_("服务地址"), {"fields": ("pick_province", "pick_city", "pick_district", "province", "city", "district",
                                   "address", "latitude", "longitude", "province_code", "city_code",
                                   "district_code")}),
@@ -337,6 +340,17 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
         from repairs.warranty.card import decision_card
 
         return render_to_string("admin/includes/warranty_card.html", {"card": decision_card(obj.warranty_preview)})
+
+    @admin.display(description=_("分类依据"))
+    def triage_explanation(self, obj: Ticket) -> str:
+        """The classifier's three best leaves with their probabilities and the words that decided."""
+        result = TriageResult.objects.filter(ticket_id=obj.pk).first() if obj.pk else None
+        if result is None:
+            return "-"
+        candidates = format_html_join("；", "{} {}%", ((c["name"], round(c["p"] * 100))
+                                                       for c in result.candidates[:3]))
+        words = "、".join(item["feature"] for item in result.explanation[:6]) or "-"
+        return format_html("{}<br>{}：{}", candidates, _("依据"), words)
 
     @admin.display(description=_("客户进度页"))
     def tracking_link(self, obj: Ticket) -> str:

@@ -78,3 +78,16 @@ def test_one_click_refuses_a_parent_and_a_get(client, agent, technician, taxonom
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.NEW
     assert not TriageCorrection.objects.exists()
+
+
+def test_ticket_page_shows_candidates_and_the_deciding_words(client, agent, taxonomy, phone_model,
+                                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = intake_submit(channel="web", name="张三", phone="13800138000", description="屏幕碎了，触摸也失灵了",
+                               product_model=phone_model).ticket
+    result = TriageResult.objects.get(ticket=ticket)
+    client.force_login(agent)
+    html = client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert "分类依据" in html
+    assert f'{result.candidates[0]["name"]} {round(result.candidates[0]["p"] * 100)}%' in html
+    assert result.explanation[0]["feature"] in html
