@@ -221,11 +221,12 @@ def data_quality(request) -> Panel | None:
 def imports(request) -> Panel | None:
     """The bulk loads this person may run: exactly the models whose import the policy allows them."""
     from django.contrib import admin as django_admin
-    from import_export.admin import ImportMixin
+
+    from .importing.admin import DataAdminMixin
 
     links = []
     for model, model_admin in django_admin.site._registry.items():
-        if not isinstance(model_admin, ImportMixin):
+        if not isinstance(model_admin, DataAdminMixin) or model_admin.importer_class is None:
             continue
         if not model_admin.has_import_permission(request):
             continue
