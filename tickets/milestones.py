@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from .models import ServiceMode, Ticket, TicketEvent
 
@@ -170,6 +170,31 @@ def _returned(ticket: Ticket, event: TicketEvent) -> list[str]:
     return [s + _("维修已完成并通过质检，详情 {link}"), s + _("维修已完成，详情 {link}")]
 
 
+# The words of each milestone, richest first, with the values each wording needs: the first whose
+# values are all known and that fits one SMS segment is sent (the last needs nothing).
+_WORDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    Milestone.RECEIVED: [(gettext_noop("报修已受理，单号%(number)s，进度 {link}"), ("number",)),
+                         (gettext_noop("您的报修已受理，查看进度 {link}"), ())],
+    Milestone.ASSIGNED: [(gettext_noop("已安排工程师%(tech)s，预约%(at)s，详情 {link}"), ("tech", "at")),
+                         (gettext_noop("已安排工程师%(tech)s为您服务，详情 {link}"), ("tech",)),
+                         (gettext_noop("已为您安排工程师，详情 {link}"), ())],
+    Milestone.ON_THE_WAY: [(gettext_noop("工程师%(tech)s已出发，预计%(eta)s到达 {link}"), ("tech", "eta")),
+                           (gettext_noop("工程师%(tech)s已出发上门，详情 {link}"), ("tech",)),
+                           (gettext_noop("工程师已出发上门，详情 {link}"), ())],
+    Milestone.DIAGNOSED: [(gettext_noop("检测完成：%(fault)s，%(verdict)s，详情 {link}"), ("fault", "verdict")),
+                          (gettext_noop("检测完成，%(verdict)s，详情 {link}"), ("verdict",)),
+                          (gettext_noop("检测完成，三包判定详情 {link}"), ())],
+    Milestone.QUOTE: [(gettext_noop("维修报价¥%(total)s，请确认 {link}"), ("total",)),
+                      (gettext_noop("维修报价待您确认，请点 {link}"), ())],
+    Milestone.REPAIRED: [(gettext_noop("设备已修好，正在质检，详情 {link}"), ())],
+    Milestone.SURVEY: [(gettext_noop("服务已完成，请评价（%(days)s天内有效） {link}"), ("days",)),
+                       (gettext_noop("服务已完成，请评价 {link}"), ())],
+    Milestone.MERGED: [(gettext_noop("您的报修已合并到处理中的工单，无需重复提交 {link}"), ())],
+    Milestone.CANCELLED: [(gettext_noop("工单已取消：%(note)s，详情 {link}"), ("note",)),
+                          (gettext_noop("您的工单已取消，详情 {link}"), ())],
+}
+
+
 def _repeated(milestone: str, *, tech: str, payload: dict) -> list[str]:
     """A milestone told again: the engineer changed, or a new quote version needs approval."""
     s = _sign()
@@ -192,74 +217,16 @@ def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
     subject = _("工单 %(number)s：%(step)s") % {"number": number, "step": Milestone(milestone).label}
     if code != milestone:
         return Text(subject=subject, variants=_repeated(milestone, tech=tech, payload=payload), link_path=tracking)
-    if milestone == Milestone.RECEIVED:
-        variants = [s + _("报修已受理，单号%(number)s，进度 {link}") % {"number": number},
-                    s + _("您的报修已受理，查看进度 {link}")]
-    elif milestone == Milestone.ASSIGNED:
-        appointment = payload.get("appointment", "")
-        variants = []
-        if tech and appointment:
-            variants.append(s + _("已安排工程师%(tech)s，预约%(at)s，详情 {link}") % {"tech": tech, "at": appointment})
-        if tech:
-            variants.append(s + _("已安排工程师%(tech)s为您服务，详情 {link}") % {"tech": tech})
-        variants.append(s + _("已为您安排工程师，详情 {link}"))
-    elif milestone == Milestone.REMINDER:
-        hours = payload.get("hours", "")
-        variants = []
-        if tech and hours:
-            variants.append(s + _("提醒：明天%(hours)s工程师%(tech)s上门，改约 {link}") % {"hours": hours, "tech": tech})
-        if hours:
-            variants.append(s + _("提醒：明天%(hours)s工程师上门，详情 {link}") % {"hours": hours})
-        variants.append(s + _("提醒：工程师明天上门，详情 {link}"))
-    elif milestone == Milestone.APPOINTMENT:
-        window = payload.get("window", "")
-        variants = []
-        if event.kind == "appointment.cancelled":
-            variants.append(s + _("上门预约已取消，可重新预约 {link}"))
-        else:
-            if window:
-                variants.append(s + _("上门时间已约在%(at)s，改约 {link}") % {"at": window})
-            variants.append(s + _("上门时间已更新，详情 {link}"))
-    elif milestone == Milestone.ON_THE_WAY:
-        eta = payload.get("eta", "")
-        variants = []
-        if tech and eta:
-            variants.append(s + _("工程师%(tech)s已出发，预计%(eta)s到达 {link}") % {"tech": tech, "eta": eta})
-        if tech:
-            variants.append(s + _("工程师%(tech)s已出发上门，详情 {link}") % {"tech": tech})
-        variants.append(s + _("工程师已出发上门，详情 {link}"))
-    elif milestone == Milestone.DIAGNOSED:
-        verdict = _verdict(payload)
-        fault = payload.get("fault_label", "")
-        variants = []
-        if verdict and fault:
-            variants.append(s + _("检测完成：%(fault)s，%(verdict)s，详情 {link}") % {"fault": fault, "verdict": verdict})
-        if verdict:
-            variants.append(s + _("检测完成，%(verdict)s，详情 {link}") % {"verdict": verdict})
-        variants.append(s + _("检测完成，三包判定详情 {link}"))
-    elif milestone == Milestone.QUOTE:
-        total = payload.get("total", "")
-        variants = []
-        if total:
-            variants.append(s + _("维修报价¥%(total)s，请确认 {link}") % {"total": total})
-        variants.append(s + _("维修报价待您确认，请点 {link}"))
-    elif milestone == Milestone.REPAIRED:
-        variants = [s + _("设备已修好，正在质检，详情 {link}")]
-    elif milestone == Milestone.RETURNED:
+    if milestone == Milestone.RETURNED:
         variants = _returned(ticket, event)
-    elif milestone == Milestone.SURVEY:
-        days = payload.get("days")
-        variants = []
-        if days:
-            variants.append(s + _("服务已完成，请评价（%(days)s天内有效） {link}") % {"days": days})
-        variants.append(s + _("服务已完成，请评价 {link}"))
-        tracking = payload.get("survey_path") or tracking
-    elif milestone == Milestone.MERGED:
-        variants = [s + _("您的报修已合并到处理中的工单，无需重复提交 {link}")]
-    else:  # cancelled: only words meant for the customer, never the internal reason
-        note = (payload.get("customer_message") or "").strip()
-        variants = []
-        if note:
-            variants.append(s + _("工单已取消：%(note)s，详情 {link}") % {"note": note})
-        variants.append(s + _("您的工单已取消，详情 {link}"))
+    else:
+        if milestone == Milestone.SURVEY:
+            tracking = payload.get("survey_path") or tracking
+        values = {"number": number, "tech": tech, "at": payload.get("appointment", ""),
+                  "eta": payload.get("eta", ""), "fault": payload.get("fault_label", ""),
+                  "verdict": _verdict(payload), "total": payload.get("total", ""), "days": payload.get("days"),
+                  # cancelled: only words meant for the customer, never the internal reason
+                  "note": (payload.get("customer_message") or "").strip()}
+        variants = [s + (_(words) % {k: values[k] for k in needs} if needs else _(words))
+                    for words, needs in _WORDS[milestone] if all(values[k] for k in needs)]
     return Text(subject=subject, variants=variants, link_path=tracking)

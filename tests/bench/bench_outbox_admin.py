@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> None:
             whole = [q["sql"][:80] for q in ctx.captured_queries
                      if ("COUNT(" in q["sql"] or "DISTINCT" in q["sql"]) and " WHERE " not in q["sql"]
                      and " LIMIT " not in q["sql"]]
-            print(f"{label:>15}: median {statistics.median(times) * 1000:7.1f} ms  queries {len(ctx.captured_queries)}"
+            sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+            print(f"{label:>15}: median {statistics.median(times) * 1000:7.1f} ms (SQL {sql_ms:6.1f} ms)"
+                  f"  queries {len(ctx.captured_queries)}"
                   f"  whole-table aggregates {len(whole)}")
     finally:
         db.drop()
