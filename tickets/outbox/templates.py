@@ -11,6 +11,7 @@ an event without any template uses the generic ``*`` default of its channel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.template import Context, Engine
 
@@ -59,10 +60,17 @@ def template_for(event: str, channel: str, language: str) -> TemplateText:
     return _DEFAULTS[(GENERIC, "sms", language)]
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str):
+    """A template compiled once per text: a sweep renders the same few texts hundreds of times (a
+    compiled Template renders any number of contexts; an edited text is a new key)."""
+    return _engine.from_string(source)
+
+
 def render(text: TemplateText, context: dict) -> tuple[str, str]:
     ctx = Context(context)
-    subject = _engine.from_string(text.subject).render(ctx).strip()
-    body = _engine.from_string(text.body).render(ctx).strip()
+    subject = _compiled(text.subject).render(ctx).strip()
+    body = _compiled(text.body).render(ctx).strip()
     return subject, body
 
 

@@ -533,8 +533,31 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, 
             from tickets.outbox.services import outbox_write_rows
 
             outbox_write_rows(batch.messages)
-        SlaClock.objects.bulk_update(clocks, _SWEPT_FIELDS, batch_size=limit)
+        _clocks_write(clocks)
     return counts
+
+
+def _clocks_write(clocks: list[SlaClock]) -> None:
+    """Write the swept fields of all clocks in one statement. On PostgreSQL an ``UPDATE … FROM
+    (VALUES …)``: Django's ``bulk_update`` builds a CASE of one ORM lookup per clock and field, which
+    costs more Python than the whole rest of a 500-clock sweep."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        SlaClock.objects.bulk_update(clocks, _SWEPT_FIELDS, batch_size=len(clocks))
+        return
+    table = connection.ops.quote_name(SlaClock._meta.db_table)
+    columns = [SlaClock._meta.get_field(name).column for name in _SWEPT_FIELDS]
+    row = "(%s::bigint, " + ", ".join("%s::timestamptz" for _ in columns) + ")"
+    params: list[Any] = []
+    for clock in clocks:
+        params.append(clock.pk)
+        params.extend(getattr(clock, name) for name in _SWEPT_FIELDS)
+    sets = ", ".join(f"{connection.ops.quote_name(c)} = v.{connection.ops.quote_name(c)}" for c in columns)
+    names = ", ".join(["id", *(connection.ops.quote_name(c) for c in columns)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} AS c SET {sets} FROM (VALUES {', '.join([row] * len(clocks))}) "
+                       f"AS v({names}) WHERE c.id = v.id", params)
 
 
 # ---------------------------------------------------------------------------------------------
