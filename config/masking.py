@@ -1,5 +1,6 @@
-"""Personal data kept out of the process logs: phone numbers, e-mail addresses, the credentials in
-customers' links (tracking tokens, short links, survey links) and the names message texts carry.
+"""Personal data kept out of the process logs and the console e-mail backend, masked by the rules of
+``tickets.masking``: phone numbers, e-mail addresses, the credentials in customers' links (tracking
+tokens, short links, survey links) and the names message texts carry.
 
 The worker's log is read by whoever runs the server and often ends up in support tickets; the outbox
 rows keep the full texts for the roles that may read them.
@@ -8,31 +9,10 @@ rows keep the full texts for the roles that may read them.
 from __future__ import annotations
 
 import logging
-import re
 
 from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
 
-# Mainland mobile numbers (with an optional +86 / 86 prefix), not inside longer digit runs (IMEIs).
-PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
-# /t/<tracking token>/, /l/<short code>, /s/<survey token>/ and /submit/done/<token>/: each is a credential.
-LINK_SECRET = re.compile(r"(/(?:t|l|s|submit/done)/)([A-Za-z0-9_\-]{4,})")
-
-
-def mask_name(name: str) -> str:
-    """王小明 → 王**: enough for the reader of a log to tell messages apart."""
-    name = (name or "").strip()
-    return f"{name[0]}{'*' * max(len(name) - 1, 1)}" if name else ""
-
-
-def mask_text(text: str, *, names: tuple[str, ...] = ()) -> str:
-    text = PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    text = EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-    text = LINK_SECRET.sub(lambda m: f"{m.group(1)}***", text)
-    for name in names:
-        if name and len(name.strip()) >= 2:
-            text = text.replace(name.strip(), mask_name(name))
-    return text
+from tickets.masking import mask_text
 
 
 class MaskPersonalData(logging.Filter):

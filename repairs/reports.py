@@ -29,7 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from tickets.validators import mask_phone
+from tickets.masking import mask_phone
 
 from .models import RepairOrder
 from .payments.selectors import payment_due

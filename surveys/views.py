@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tickets.exceptions import DomainError, NotFoundError, ValidationFailed
+from tickets.masking import mask_phone
 from tickets.models import OneTimeCode
 from tickets.otp import otp_send, otp_verify
-from tickets.validators import mask_phone
 
 from . import services
 from .forms import SurveyAnswerForm

@@ -29,6 +29,7 @@ from .events import event_label, kind_choices, state_label
 from .exceptions import DomainError
 from .files import attachment_staff_url
 from .importing.admin import DataAdminMixin
+from .masking import mask_phone
 from .models import (
     Attachment,
     Customer,
@@ -56,7 +57,6 @@ from .resources import (
     TicketExporter,
 )
 from .selectors import ticket_search
-from .validators import mask_phone
 
 
 def _run_service(request, func, **kwargs) -> bool:

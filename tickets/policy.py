@@ -32,6 +32,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import PermissionDeniedError
+from .masking import MASKS, mask_address, mask_email, mask_name, mask_phone  # noqa: F401 - the policy's masks
 from .roles import MANAGER, QC
 
 if TYPE_CHECKING:
@@ -411,41 +412,6 @@ def can_view_full_contact(user: Any) -> bool:
     return can(user, VIEW_FULL_CONTACT)
 
 
-def mask_phone(value: str) -> str:
-    from .validators import mask_phone as _mask
-
-    return _mask(value or "")
-
-
-def mask_email(value: str) -> str:
-    """z***@example.com: the domain stays readable, the mailbox does not."""
-    if not value:
-        return ""
-    local, at, domain = value.partition("@")
-    if not at:
-        return "***"
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_name(value: str) -> str:
-    """张** for a Chinese name, J*** for a latin one: the family name or initial stays."""
-    if not value:
-        return ""
-    return value[:1] + "*" * max(1, min(len(value) - 1, 3))
-
-
-def mask_address(value: str) -> str:
-    """The district stays (what a planner needs), the street and number do not."""
-    if not value:
-        return ""
-    for marker in ("区", "县", "市"):
-        cut = value.find(marker)
-        if 0 <= cut < len(value) - 1:
-            return value[: cut + 1] + "****"
-    return value[:2] + "****"
-
-
-MASKS = {"phone": mask_phone, "email": mask_email, "name": mask_name, "address": mask_address}
 
 
 def contact_for(user: Any, value: Any, kind: str) -> Any:

@@ -36,15 +36,6 @@ def validate_phone(value: str) -> None:
     normalize_phone(value)
 
 
-def mask_phone(value: str) -> str:
-    """138****5678 style masking for roles and pages that do not need the full number."""
-    if not value:
-        return ""
-    if len(value) >= 7:
-        return f"{value[:3]}****{value[-4:]}"
-    return "****"
-
-
 def luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):

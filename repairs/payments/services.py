@@ -24,8 +24,8 @@ from tickets import policy
 from tickets.exceptions import InvalidTransition, ValidationFailed
 from tickets.lifecycle import after_commit
 from tickets.links import site_base, site_url
+from tickets.masking import mask_email, mask_phone
 from tickets.services import ticket_event_add
-from tickets.validators import mask_phone
 
 from .exceptions import AlreadyPaid, GatewayError, NothingToPay
 from .gateways import Notice, RefundNotice, RefundResult, gateway_for
@@ -216,7 +216,7 @@ def _mask_payer(value: str) -> str:
     if not value:
         return ""
     if "@" in value:
-        return policy.mask_email(value)
+        return mask_email(value)
     if value.isdigit():
         return mask_phone(value)
     return value[:4] + "***" + value[-4:] if len(value) > 10 else value

@@ -27,9 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets.masking import mask_phone
 from tickets.models import Ticket
 from tickets.services import ticket_event_add
-from tickets.validators import mask_phone
 
 from ..models import Technician
 from .models import PrivacyBinding

@@ -26,6 +26,7 @@ from tickets import lifecycle, policy
 from tickets.address import Place, address_resolve, place_fields, place_from_code
 from tickets.attachments import SNIFF_BYTES, attachment_add, image_inspect, video_inspect
 from tickets.exceptions import PermissionDeniedError, ValidationFailed
+from tickets.masking import mask_phone
 from tickets.models import (
     Attachment,
     ClassifierModel,
@@ -50,7 +51,7 @@ from tickets.services import (
     ticket_triage,
 )
 from tickets.triage.model import FORMAT, Prediction, corpus_samples, model_for
-from tickets.validators import mask_phone, normalize_imei, normalize_phone
+from tickets.validators import normalize_imei, normalize_phone
 
 from .routing import route_ticket
 from .selectors import (

@@ -121,7 +121,7 @@ class Customer(TimeStampedModel):
 
     @property
     def masked_phone(self) -> str:
-        from ..validators import mask_phone
+        from ..masking import mask_phone
 
         return mask_phone(self.phone)
 

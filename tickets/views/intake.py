@@ -20,10 +20,11 @@ from repairs.scheduling.services import appointment_book
 from tickets.exceptions import ValidationFailed
 from tickets.intake.forms import CustomerIntakeForm, uploaded_to_intake_files
 from tickets.intake.services import intake_submit
+from tickets.masking import mask_phone
 from tickets.models import Channel, OneTimeCode, Ticket
 from tickets.otp import OtpThrottled, otp_send, otp_verify
 from tickets.ratelimit import code_send_allowed, submit_attempt_allowed
-from tickets.validators import mask_phone, normalize_phone
+from tickets.validators import normalize_phone
 
 
 @require_http_methods(["GET", "POST"])

@@ -32,6 +32,7 @@ from repairs.services import quote_approve, quote_decline
 
 from ..exceptions import DomainError, ValidationFailed
 from ..files import attachment_response
+from ..masking import mask_phone
 from ..models import InvoiceRequest, OneTimeCode, Ticket
 from ..otp import OtpThrottled, otp_consume, otp_send, otp_verify
 from ..progress import page as parts
@@ -39,7 +40,6 @@ from ..progress import selectors
 from ..progress.services import invoice_refusal, invoice_request_submit
 from ..progress.signature import signature_png_from_data_url
 from ..progress.throttle import track_attempt_allowed
-from ..validators import mask_phone
 
 GENERIC_LOOKUP_ERROR = gettext_lazy("工单号或手机号后四位不正确，请核对后重试。")
 
