@@ -167,16 +167,6 @@ def dispatch_queue(request) -> Panel | None:
                          status__in=states)
 
 
-@panel(MANAGER, DISPATCHER)
-def sla_at_risk(request) -> Panel | None:
-    from .models import Ticket
-
-    now = timezone.now()
-    return _ticket_panel(request, _("SLA 风险（已超时或 4 小时内到期）"), order="due_resolution_at",
-                         params={"sla": "breached"}, status__in=Ticket.OPEN_STATES,
-                         due_resolution_at__lt=now + timedelta(hours=4))
-
-
 @panel(MANAGER)
 def manager_kpis(request) -> Panel | None:
     """Today's and this week's figures: intake live (indexed by creation), the rest from the daily rollup."""
@@ -187,6 +177,16 @@ def manager_kpis(request) -> Panel | None:
         return None
     figures = kpis(user=request.user, tickets=qs)
     return Panel(title=_("今日与本周"), kpis=figures, wide=True)
+
+
+@panel(MANAGER, DISPATCHER)
+def sla_at_risk(request) -> Panel | None:
+    from .models import Ticket
+
+    now = timezone.now()
+    return _ticket_panel(request, _("SLA 风险（已超时或 4 小时内到期）"), order="due_resolution_at",
+                         params={"sla": "breached"}, status__in=Ticket.OPEN_STATES,
+                         due_resolution_at__lt=now + timedelta(hours=4))
 
 
 def _data_quality(request) -> Iterable[tuple[Any, int, str]]:
