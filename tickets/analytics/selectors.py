@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from operator import add
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import policy
 from .models import CentreDailyRollup, FaultSpikeAlert, PartDailyRollup, TechnicianDailyRollup, TicketDailyRollup
 
+ZEROS = [0] * 24
 WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
 
@@ -297,10 +299,10 @@ def complaint_heatmap(*, user: Any, period: Period) -> Heatmap:
         if r["day"] not in seen_days:
             seen_days.add(r["day"])
             days_per_weekday[w] += 1
-        for h in range(24):
-            complaints[w][h] += (r["complaints"] or [0] * 24)[h]
-            tickets[w][h] += (r["tickets"] or [0] * 24)[h]
-            techs[w][h] += (r["technicians"] or [0] * 24)[h]
+        # element-wise sums in C (map/add): a year of 40 centres is 15k rows × 72 hours
+        complaints[w] = list(map(add, complaints[w], r["complaints"] or ZEROS))
+        tickets[w] = list(map(add, tickets[w], r["tickets"] or ZEROS))
+        techs[w] = list(map(add, techs[w], r["technicians"] or ZEROS))
     avg_t = [[round(tickets[w][h] / days_per_weekday[w], 2) if days_per_weekday[w] else 0 for h in range(24)]
              for w in range(7)]
     avg_s = [[round(techs[w][h] / days_per_weekday[w], 2) if days_per_weekday[w] else 0 for h in range(24)]

@@ -52,11 +52,15 @@ def _minutes(start: dt.datetime | None, end: dt.datetime) -> int | None:
     return max(0, int((end - start).total_seconds() // 60))
 
 
+# a backfill runs week by week, so one pass holds a week of rows in memory, not a year
+CHUNK_DAYS = 7
+
+
 def _ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Sorted days as contiguous [first, last] ranges (a backfill is one range, a quiet day one short one)."""
+    """Sorted days as contiguous [first, last] ranges of at most ``CHUNK_DAYS`` days."""
     out: list[list[dt.date]] = []
     for day in sorted(set(days)):
-        if out and day == out[-1][1] + dt.timedelta(days=1):
+        if out and day == out[-1][1] + dt.timedelta(days=1) and (day - out[-1][0]).days < CHUNK_DAYS:
             out[-1][1] = day
         else:
             out.append([day, day])
@@ -190,13 +194,13 @@ def rollup_range(first: dt.date, last: dt.date) -> None:
 def _repeats(start: dt.datetime, end: dt.datetime, tech) -> None:
     """A ticket opened in the range on a device that an earlier job resolved within 30/90 days counts, on the
     new ticket's day, against the technician of that earlier job."""
-    new = list(Ticket.objects.filter(created_at__gte=start, created_at__lt=end, device_id__isnull=False)
-               .values("pk", "device_id", "created_at"))
+    opened = Ticket.objects.filter(created_at__gte=start, created_at__lt=end, device_id__isnull=False)
+    new = list(opened.values("pk", "device_id", "created_at"))
     if not new:
         return
     horizon = start - dt.timedelta(days=max(REPEAT_WINDOWS))
     earlier: dict[int, list[dict]] = defaultdict(list)
-    for row in (Ticket.objects.filter(device_id__in={n["device_id"] for n in new}, resolved_at__gte=horizon,
+    for row in (Ticket.objects.filter(device_id__in=opened.values("device_id"), resolved_at__gte=horizon,
                                       resolved_at__lt=end, technician_id__isnull=False)
                 .values("pk", "device_id", "resolved_at", "technician_id", "service_center_id")):
         earlier[row["device_id"]].append(row)
