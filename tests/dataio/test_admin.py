@@ -177,3 +177,21 @@ def test_duplicate_customer_phone_across_rows_is_flagged(client, ops_user):
     page = client.get(response["Location"]).content.decode()
     assert "与第 2 行重复" in page
     assert "系统中已存在（将更新）" in page
+
+
+ADMINS = ["tickets_customer", "tickets_productmodel", "tickets_device", "tickets_faultcategory", "tickets_slapolicy",
+          "tickets_calendarday", "repairs_servicecenter", "repairs_technician", "repairs_pricelistitem", "parts_part",
+          "parts_stocklevel", "knowledge_article"]
+
+
+@pytest.mark.parametrize("name", ADMINS)
+def test_every_importer_has_its_pages_and_template(client, superuser, name):
+    client.force_login(superuser)
+    page = client.get(reverse(f"admin:{name}_import"))
+    assert page.status_code == 200
+    assert "下载导入模板" in page.content.decode()
+    template = client.get(reverse(f"admin:{name}_import_template"))
+    assert template.content[:2] == b"PK"
+    assert client.get(reverse(f"admin:{name}_export")).status_code == 200
+    export = client.post(reverse(f"admin:{name}_export"), {"format": "csv"})
+    assert b"".join(export.streaming_content).startswith(b"\xef\xbb\xbf")
