@@ -72,7 +72,12 @@ def _seed() -> dict:
     bench_tech, others = techs[0], techs[1:]
     model, _ = ProductModel.objects.get_or_create(code="BENCH-PHONE", defaults={
         "brand": "基准", "name": "Bench Phone", "category": "phone", "uses_imei": True})
-    price_item_upsert(product_model=model, fault_category=FaultCategory.objects.get(code="screen"), kind="labor",
+    # Priced under the category the classifier gives the benchmark's report, whatever the taxonomy.
+    from tickets.intake.services import classify
+
+    prediction, _version = classify(text="屏幕碎了，触摸失灵", product_category="phone")
+    price_item_upsert(product_model=model, fault_category=FaultCategory.objects.get(code=prediction.code),
+                      kind="labor",
                       code="L-SCREEN", name="更换屏幕工时", unit_price=Decimal("80"),
                       valid_from=timezone.localdate() - dt.timedelta(days=30))
     generate_sql(500, technician_ids=[bench_tech.pk], assigned_share=0.4, seed=1)  # the bench tech's 200 jobs
