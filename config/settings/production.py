@@ -34,12 +34,24 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Payments: the real gateways, with every key present (a missing one fails the start, not a payment).
+# Payments and the courier: the real gateways for the accounts the shop holds. A gateway whose merchant
+# number is set needs every other key (a missing one fails the start, not a payment); a gateway with no
+# merchant number is simply not offered, since many repair shops take cash and use no courier contract.
 PAYMENTS_BACKEND = "live"
-WECHATPAY = {**WECHATPAY, **{k: env(f"WECHATPAY_{k}") for k in ("MCHID", "APPID", "CERT_SERIAL_NO", "PRIVATE_KEY",  # noqa: F405
-                                                                  "APIV3_KEY", "PUBLIC_KEY", "PUBLIC_KEY_ID")}}
-ALIPAY = {**ALIPAY, "APPID": env("ALIPAY_APPID"), "APP_PRIVATE_KEY": env("ALIPAY_APP_PRIVATE_KEY"),  # noqa: F405
-          "ALIPAY_PUBLIC_KEY": env("ALIPAY_PUBLIC_KEY")}
-CARRIER_BACKEND = "live"
-SF_EXPRESS = {**SF_EXPRESS, "PARTNER_ID": env("SF_PARTNER_ID"), "CHECK_WORD": env("SF_CHECK_WORD"),  # noqa: F405
-              "MONTHLY_CARD": env("SF_MONTHLY_CARD")}
+if env("WECHATPAY_MCHID", default=""):  # noqa: F405
+    WECHATPAY = {**WECHATPAY, **{k: env(f"WECHATPAY_{k}") for k in ("MCHID", "APPID", "CERT_SERIAL_NO",  # noqa: F405
+                                                                      "PRIVATE_KEY", "APIV3_KEY", "PUBLIC_KEY",
+                                                                      "PUBLIC_KEY_ID")}}
+else:
+    WECHATPAY = {**WECHATPAY, "MCHID": ""}  # noqa: F405
+if env("ALIPAY_APPID", default=""):  # noqa: F405
+    ALIPAY = {**ALIPAY, "APPID": env("ALIPAY_APPID"), "APP_PRIVATE_KEY": env("ALIPAY_APP_PRIVATE_KEY"),  # noqa: F405
+              "ALIPAY_PUBLIC_KEY": env("ALIPAY_PUBLIC_KEY")}
+else:
+    ALIPAY = {**ALIPAY, "APPID": ""}  # noqa: F405
+if env("SF_PARTNER_ID", default=""):  # noqa: F405
+    CARRIER_BACKEND = "live"
+    SF_EXPRESS = {**SF_EXPRESS, "PARTNER_ID": env("SF_PARTNER_ID"), "CHECK_WORD": env("SF_CHECK_WORD"),  # noqa: F405
+                  "MONTHLY_CARD": env("SF_MONTHLY_CARD")}
+else:
+    CARRIER_BACKEND = "off"

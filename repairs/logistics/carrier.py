@@ -95,7 +95,14 @@ def is_stub() -> bool:
     return settings.CARRIER_BACKEND == "stub"
 
 
+def carrier_enabled() -> bool:
+    """A shop without a courier contract offers no pickup booking; customers post or bring the device."""
+    return settings.CARRIER_BACKEND != "off"
+
+
 def carrier_account(*, base_url: str) -> CarrierAccount:
+    if not carrier_enabled():
+        raise DomainError(_("本网点未开通快递上门取件，请自行寄送或到店。"))
     if is_stub():
         a = _stub_account_file(settings.CARRIER_STUB_KEYS_FILE)
         return CarrierAccount(partner_id=a["partner_id"], check_word=a["check_word"], monthly_card=a["monthly_card"],

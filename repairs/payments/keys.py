@@ -94,6 +94,18 @@ def stub_keys() -> dict:
     return _stub_file(settings.PAYMENTS_STUB_KEYS_FILE)
 
 
+def online_methods() -> set[str]:
+    """The gateways the shop has an account with: both in development, in production those with keys."""
+    if is_stub():
+        return {"wechat", "alipay"}
+    enabled = set()
+    if settings.WECHATPAY.get("MCHID"):
+        enabled.add("wechat")
+    if settings.ALIPAY.get("APPID"):
+        enabled.add("alipay")
+    return enabled
+
+
 def is_stub() -> bool:
     return settings.PAYMENTS_BACKEND == "stub"
 

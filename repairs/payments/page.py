@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .keys import online_methods
 from .models import Payment, Refund
 from .selectors import payment_due_memo
 
@@ -30,7 +31,7 @@ def payment_panel(*, ticket: Ticket, memo: dict | None = None) -> dict[str, Any]
                             for r in Refund.objects.filter(payment=settled).order_by("created_at")]
         if settled.refunded_amount:
             panel["refunded"] = f"¥{settled.refunded_amount:.2f}"
-    elif due.payable_now:
+    elif due.payable_now and online_methods():
         panel.update(state=Payment.Status.PENDING, label=_("待支付"),
                      pay_url=reverse("payments:pay", kwargs={"token": ticket.tracking_token}))
     return panel

@@ -29,6 +29,7 @@ from tickets.services import ticket_event_add
 
 from .exceptions import AlreadyPaid, GatewayError, NothingToPay
 from .gateways import Notice, RefundNotice, RefundResult, gateway_for
+from .keys import online_methods
 from .models import Payment, PaymentNotification, Refund
 from .selectors import Due, payment_due, refund_basis
 
@@ -92,6 +93,8 @@ def payment_start(*, ticket: Ticket, method: str, return_url: str = "", openid: 
     """
     if method not in METHOD_GATEWAY:
         raise ValidationFailed(_("请选择微信支付或支付宝。"))
+    if METHOD_GATEWAY[method] not in online_methods():
+        raise ValidationFailed(_("本网点未开通该在线支付方式，请在取机时现场付款。"))
     if method == Payment.Method.WECHAT_JSAPI and not openid:
         raise ValidationFailed(_("请在微信中打开本页面后付款。"))
     payment = _payment_open(ticket=ticket, method=method)

@@ -27,7 +27,7 @@ from tickets.progress import selectors as progress
 
 from .exceptions import SignatureInvalid
 from .gateways import AlipayGateway, RefundNotice, WeChatPayGateway
-from .keys import is_stub
+from .keys import is_stub, online_methods
 from .models import Payment
 from .selectors import payment_due
 from .services import payment_notify, payment_start, refund_notify
@@ -49,7 +49,7 @@ def pay(request: HttpRequest, ticket) -> HttpResponse:
     """Choose WeChat Pay (a QR code to scan) or Alipay (its mobile cashier), pay, come back live."""
     due = payment_due(ticket=ticket)
     page = progress.ticket_get_by_token(token=ticket.tracking_token).get_tracking_url()
-    if due is None or due.settled is not None or not due.payable_now:
+    if due is None or due.settled is not None or not due.payable_now or not online_methods():
         if due is not None and due.settled is not None:
             messages.info(request, _("该维修费用已支付，无需重复付款。"))
         return redirect(page)

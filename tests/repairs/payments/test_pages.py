@@ -116,3 +116,21 @@ def test_the_technician_sees_the_fee_and_records_cash_at_an_on_site_hand_back(pa
     stranger = factories.TechnicianFactory()
     stranger.user.groups.add(Group.objects.get(name="维修工程师"))
     assert client_for(stranger.user).get(url).status_code == 404
+
+
+def test_a_shop_without_gateway_accounts_offers_no_online_payment(client, paid_repair, settings):
+    """Production with no merchant keys: the page asks for payment at the counter and nothing is ordered."""
+    from repairs.payments.services import payment_start
+    from tickets.exceptions import ValidationFailed
+
+    settings.PAYMENTS_BACKEND = "live"
+    settings.WECHATPAY = {**settings.WECHATPAY, "MCHID": ""}
+    settings.ALIPAY = {**settings.ALIPAY, "APPID": ""}
+    ticket = paid_repair.ticket
+    page = client.get(ticket.get_tracking_url()).content.decode()
+    assert "¥779.00" in page
+    assert "立即支付" not in page
+    assert client.get(f"/t/{ticket.tracking_token}/pay/").status_code == 302
+    with pytest.raises(ValidationFailed):
+        payment_start(ticket=ticket, method="wechat_native")
+    assert Payment.objects.count() == 0
