@@ -170,6 +170,8 @@ def _returned(ticket: Ticket, event: TicketEvent) -> list[str]:
     return [s + _("维修已完成并通过质检，详情 {link}"), s + _("维修已完成，详情 {link}")]
 
 
+_APPOINTMENT_CANCELLED = "appointment.cancelled"
+
 # The words of each milestone, richest first, with the values each wording needs: the first whose
 # values are all known and that fits one SMS segment is sent (the last needs nothing).
 _WORDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
@@ -178,6 +180,13 @@ _WORDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     Milestone.ASSIGNED: [(gettext_noop("已安排工程师%(tech)s，预约%(at)s，详情 {link}"), ("tech", "at")),
                          (gettext_noop("已安排工程师%(tech)s为您服务，详情 {link}"), ("tech",)),
                          (gettext_noop("已为您安排工程师，详情 {link}"), ())],
+    Milestone.REMINDER: [(gettext_noop("提醒：明天%(hours)s工程师%(tech)s上门，改约 {link}"), ("hours", "tech")),
+                         (gettext_noop("提醒：明天%(hours)s工程师上门，详情 {link}"), ("hours",)),
+                         (gettext_noop("提醒：工程师明天上门，详情 {link}"), ())],
+    Milestone.APPOINTMENT: [(gettext_noop("上门时间已约在%(window)s，改约 {link}"), ("window",)),
+                            (gettext_noop("上门时间已更新，详情 {link}"), ())],
+    # A cancelled visit invites the customer to book again rather than confirming a time.
+    _APPOINTMENT_CANCELLED: [(gettext_noop("上门预约已取消，可重新预约 {link}"), ())],
     Milestone.ON_THE_WAY: [(gettext_noop("工程师%(tech)s已出发，预计%(eta)s到达 {link}"), ("tech", "eta")),
                            (gettext_noop("工程师%(tech)s已出发上门，详情 {link}"), ("tech",)),
                            (gettext_noop("工程师已出发上门，详情 {link}"), ())],
@@ -226,7 +235,11 @@ def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
                   "eta": payload.get("eta", ""), "fault": payload.get("fault_label", ""),
                   "verdict": _verdict(payload), "total": payload.get("total", ""), "days": payload.get("days"),
                   # cancelled: only words meant for the customer, never the internal reason
-                  "note": (payload.get("customer_message") or "").strip()}
+                  "note": (payload.get("customer_message") or "").strip(),
+                  "window": payload.get("window", ""), "hours": payload.get("hours", "")}
+        key = milestone
+        if milestone == Milestone.APPOINTMENT and event.kind == "appointment.cancelled":
+            key = _APPOINTMENT_CANCELLED
         variants = [s + (_(words) % {k: values[k] for k in needs} if needs else _(words))
-                    for words, needs in _WORDS[milestone] if all(values[k] for k in needs)]
+                    for words, needs in _WORDS[key] if all(values[k] for k in needs)]
     return Text(subject=subject, variants=variants, link_path=tracking)

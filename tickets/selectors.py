@@ -102,7 +102,9 @@ def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
         arms.append(Ticket.objects.filter(customer__name__startswith=term))
     if not arms:
         return qs.none()
-    ids = arms[0].values("pk")
+    # Each way is unordered (Ticket has a default ordering): SQLite refuses ORDER BY inside the parts
+    # of a UNION, and the order of the matching ids is meaningless; only the outer list is ordered.
+    ids = arms[0].order_by().values("pk")
     if len(arms) > 1:
-        ids = ids.union(*(arm.values("pk") for arm in arms[1:]))
+        ids = ids.union(*(arm.order_by().values("pk") for arm in arms[1:]))
     return qs.filter(pk__in=ids)
