@@ -101,12 +101,11 @@ class BackOfficeSite(AdminSite):
         return grouped
 
     def index(self, request, extra_context=None):
-        from tickets.admin_home import home_context
-
         # the apps' panels register themselves when their module is imported
         import parts.admin_home  # noqa: F401
         import repairs.admin_home  # noqa: F401
         import surveys.admin_home  # noqa: F401
+        from tickets.admin_home import home_context
 
         return super().index(request, {**home_context(request), **(extra_context or {})})
 

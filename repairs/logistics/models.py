@@ -56,6 +56,8 @@ class Shipment(TimeStampedModel):
         verbose_name = _("寄修运单")
         verbose_name_plural = _("寄修运单")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["direction", "created_at"], name="shipment_direction_idx"),
+                   models.Index(fields=["freight_payer", "created_at"], name="shipment_payer_idx")]
         constraints = [
             # one live shipment per direction: booking twice never sends two couriers
             models.UniqueConstraint(fields=["ticket", "direction"], condition=~Q(status="cancelled"),

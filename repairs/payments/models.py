@@ -65,6 +65,7 @@ class Payment(TimeStampedModel):
         verbose_name = _("维修收款")
         verbose_name_plural = _("维修收款")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["method", "created_at"], name="payment_method_idx")]
         constraints = [
             # the database's word that a repair is never charged twice, whatever the interface
             models.UniqueConstraint(fields=["repair_order"],
@@ -106,6 +107,7 @@ class PaymentNotification(models.Model):
         verbose_name = _("支付通知")
         verbose_name_plural = _("支付通知")
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["-received_at"], name="paynotice_received_idx")]
         constraints = [models.UniqueConstraint(fields=["gateway", "notify_id"], name="payment_notification_once")]
 
     def __str__(self) -> str:

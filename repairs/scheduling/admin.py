@@ -24,7 +24,7 @@ from tickets.exceptions import DomainError
 from tickets.models import Ticket
 
 from . import selectors
-from .models import Appointment, PrivacyBinding, RoutePlan, WindowCapacity
+from .models import Appointment, AppointmentSlot, PrivacyBinding, RoutePlan, WindowCapacity
 from .planning import route_replan
 from .services import appointment_book, appointment_cancel, window_capacity_save
 
@@ -67,12 +67,20 @@ class WindowCapacityAdmin(ServiceSaveAdminMixin, PolicyAdminMixin, admin.ModelAd
                               capacity=obj.capacity, by=request.user)
 
 
+@admin.register(AppointmentSlot)
+class AppointmentSlotAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    """How full each visit window is: places change only by booking, moving or cancelling an appointment."""
+
+    list_display = ("center", "skill", "start", "end", "booked", "capacity")
+    list_select_related = ("center",)
+    list_filter = ("center",)
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("ticket", "window", "status", "source", "technician", "route_position", "planned_arrival")
     list_select_related = ("ticket", "ticket__technician")
     list_filter = ("status", "source")
-    date_hierarchy = "start"
     search_fields = ("ticket__number",)
     actions = ["cancel_appointments"]
 
@@ -178,5 +186,5 @@ class RoutePlanAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
 class PrivacyBindingAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("ticket", "technician", "number_x", "provider", "status", "created_at", "released_at")
     list_select_related = ("ticket", "technician")
-    list_filter = ("status", "provider")
+    list_filter = ("status",)
     search_fields = ("ticket__number", "number_x")

@@ -45,6 +45,7 @@ class AppointmentSlot(models.Model):
         verbose_name = _("预约时段")
         verbose_name_plural = _("预约时段")
         ordering = ["start"]
+        indexes = [models.Index(fields=["start"], name="appointment_slot_start_idx")]
         constraints = [
             models.UniqueConstraint(fields=["center", "skill", "start"], name="appointment_slot_unique"),
             models.CheckConstraint(condition=Q(booked__lte=F("capacity")), name="appointment_slot_not_overbooked"),
@@ -88,6 +89,8 @@ class Appointment(TimeStampedModel):
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
         ordering = ["start"]
+        indexes = [models.Index(fields=["status", "start"], name="appointment_status_idx"),
+                   models.Index(fields=["source", "start"], name="appointment_source_idx")]
         constraints = [models.UniqueConstraint(fields=["ticket"], condition=Q(status="booked"),
                                                name="one_booked_appointment_per_ticket")]
 
@@ -112,6 +115,8 @@ class RoutePlan(TimeStampedModel):
         verbose_name = _("工程师日程路线")
         verbose_name_plural = _("工程师日程路线")
         ordering = ["-date", "technician"]
+        indexes = [models.Index(fields=["-date", "technician"], name="routeplan_date_idx"),
+                   models.Index(fields=["feasible", "date"], name="routeplan_feasible_idx")]
         constraints = [models.UniqueConstraint(fields=["technician", "date"], name="route_plan_unique")]
 
     def __str__(self) -> str:
@@ -159,6 +164,7 @@ class PrivacyBinding(TimeStampedModel):
     class Meta:
         verbose_name = _("隐私号绑定")
         verbose_name_plural = _("隐私号绑定")
+        indexes = [models.Index(fields=["status", "created_at"], name="privacy_status_idx")]
         constraints = [models.UniqueConstraint(fields=["ticket", "technician"], condition=Q(status="active"),
                                                name="one_active_privacy_binding")]
 

@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from surveys import services
 from surveys.models import FollowUp, Invitation, Response
 from tests.factories import TechnicianFactory, TicketFactory
 from tests.surveys.conftest import answer, resolve

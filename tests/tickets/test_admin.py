@@ -113,6 +113,10 @@ def test_admin_add_ticket_is_the_intake_form(client, agent):
     assert not Ticket.objects.exists()
 
 
+# A technician's track on the way to a customer is personal data kept only until arrival; no staff list shows it.
+KEPT_OUT_OF_THE_ADMIN = {"repairs.LocationPing"}
+
+
 def test_every_domain_model_is_in_the_admin():
     from django.apps import apps
     from django.contrib import admin
@@ -122,5 +126,6 @@ def test_every_domain_model_is_in_the_admin():
         for label in ("tickets", "repairs", "parts", "surveys", "knowledge")
         for m in apps.get_app_config(label).get_models()
         if m not in admin.site._registry and not m._meta.auto_created
+        and f"{m._meta.app_label}.{m.__name__}" not in KEPT_OUT_OF_THE_ADMIN
     ]
     assert not missing, missing

@@ -138,6 +138,7 @@ class FaultSpikeAlert(models.Model):
         verbose_name = _("故障突增预警")
         verbose_name_plural = _("故障突增预警")
         ordering = ["-week_start", "-count"]
+        indexes = [models.Index(fields=["-week_start", "-count"], name="spike_week_idx")]
         constraints = [models.UniqueConstraint(fields=["product_model", "fault_category", "week_start"],
                                                name="spike_once_per_week")]
 

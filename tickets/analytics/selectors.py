@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from operator import add
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,7 +23,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import policy
-from .models import CentreDailyRollup, FaultSpikeAlert, PartDailyRollup, TechnicianDailyRollup, TicketDailyRollup
+from .models import (
+    CentreDailyRollup,
+    FaultSpikeAlert,
+    PartDailyRollup,
+    TechnicianDailyRollup,
+    TicketDailyRollup,
+)
 
 ZEROS = [0] * 24
 WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
