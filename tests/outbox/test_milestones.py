@@ -229,7 +229,8 @@ def test_a_new_engineer_is_told_once_per_assignment():
     codes = [m.milestone for m in _sms(ticket)]
     assert codes == ["received", "assigned", f"assigned.t{second.pk}"]
     told = _sms(ticket)[-1].body
-    assert "王工" in told and len(told) <= 70
+    assert "王工" in told
+    assert len(told) <= 70
     _link_stands_apart(told)
 
 
@@ -243,6 +244,7 @@ def test_each_quote_version_needing_approval_is_told_once():
         outbox_collect_events(ticket_id=ticket.pk)
     sms = [m for m in _sms(ticket) if m.milestone.startswith("quote")]
     assert [m.milestone for m in sms] == ["quote", "quote.v2"]
-    assert "260.00" in sms[1].body and "重新确认" in sms[1].body
+    assert "260.00" in sms[1].body
+    assert "重新确认" in sms[1].body
     assert all(len(m.body) <= 70 for m in sms)
     _link_stands_apart(sms[1].body)

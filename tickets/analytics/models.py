@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TicketDailyRollup(models.Model):
+    def __str__(self) -> str:
+        return f"{self.day} · {self.center_id or '-'}"
+
     day = models.DateField(_("日期"))
     center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
                                related_name="+", verbose_name=_("网点"), db_constraint=False)
@@ -42,6 +45,9 @@ class TicketDailyRollup(models.Model):
 
 
 class TechnicianDailyRollup(models.Model):
+    def __str__(self) -> str:
+        return f"{self.day} · {self.technician_id}"
+
     day = models.DateField(_("日期"))
     technician = models.ForeignKey("repairs.Technician", on_delete=models.CASCADE, related_name="+",
                                    verbose_name=_("工程师"), db_constraint=False)
@@ -69,6 +75,9 @@ class TechnicianDailyRollup(models.Model):
 class CentreDailyRollup(models.Model):
     """Per centre and day: the waits that ended that day as sorted minute lists (exact medians and P90 over
     any period), and 24 hourly counts of tickets received, complaints and technicians at work (checked in)."""
+    def __str__(self) -> str:
+        return f"{self.day} · {self.center_id}"
+
 
     day = models.DateField(_("日期"))
     center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
@@ -87,6 +96,9 @@ class CentreDailyRollup(models.Model):
 
 
 class PartDailyRollup(models.Model):
+    def __str__(self) -> str:
+        return f"{self.day} · {self.part_id}"
+
     day = models.DateField(_("日期"))
     part = models.ForeignKey("parts.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("备件"),
                              db_constraint=False)
@@ -103,6 +115,9 @@ class PartDailyRollup(models.Model):
 
 class RollupState(models.Model):
     """How far the rollups are current: events and answers up to ``through`` are counted."""
+    def __str__(self) -> str:
+        return f"{self.pk}"
+
 
     name = models.CharField(max_length=40, primary_key=True)
     through = models.DateTimeField()

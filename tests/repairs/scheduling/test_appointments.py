@@ -55,7 +55,8 @@ def test_book_takes_a_place_and_writes_the_event(ticket, tech):
     slot = AppointmentSlot.objects.get()
     assert (slot.capacity, slot.booked) == (1, 1)
     event = TicketEvent.objects.get(ticket=ticket, kind="appointment.booked")
-    assert event.customer_visible and "12月3日13-15点" in event.message
+    assert event.customer_visible
+    assert "12月3日13-15点" in event.message
     # booking the same window again changes nothing
     assert appointment_book(ticket=ticket, start=at(3, 13)).pk == appointment.pk
     assert AppointmentSlot.objects.get().booked == 1
@@ -113,7 +114,8 @@ def test_a_technician_cannot_book_for_the_customer(ticket, tech):
 
 def test_an_appointment_inside_the_response_target_meets_it(ticket):
     clock = SlaClock.objects.get(ticket=ticket)
-    assert clock.due_response_at is not None and clock.responded_at is None
+    assert clock.due_response_at is not None
+    assert clock.responded_at is None
     start = max(w.start for w in selectors.center_windows(center=ticket.service_center, skill="screen")
                 if w.start <= clock.due_response_at)
     appointment_book(ticket=ticket, start=start)
@@ -175,4 +177,5 @@ def test_a_move_after_the_assigned_message_is_confirmed_once(ticket, tech, setti
     appointment_book(ticket=ticket, start=at(4, 11))
     confirmations = [body for milestone, body in _sms(ticket) if milestone == "appointment"]
     assert len(confirmations) == 1
-    assert "上门时间已约在12月4日9-11点" in confirmations[0] and len(confirmations[0]) <= 70
+    assert "上门时间已约在12月4日9-11点" in confirmations[0]
+    assert len(confirmations[0]) <= 70

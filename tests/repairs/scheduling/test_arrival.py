@@ -55,7 +55,8 @@ def test_departing_without_an_estimate_uses_the_map_and_the_page_shows_it(client
     response = api.post(f"/api/v1/jobs/{job.pk}/depart/", {}, format="json")
     assert response.status_code == 200, response.content
     visit = RepairVisit.objects.get(ticket=job)
-    assert visit.eta_at is not None and visit.eta_at > visit.departed_at
+    assert visit.eta_at is not None
+    assert visit.eta_at > visit.departed_at
     eta = visit.eta_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M")
     assert TicketEvent.objects.get(ticket=job, kind="visit.departed").payload["eta"] == eta
     assert f"工程师已出发，预计 {eta} 到达" in _page(client, job)
@@ -70,15 +71,18 @@ def test_pings_update_the_eta_push_it_live_and_arrival_deletes_the_track(client,
     api = _api(tech)
     url = f"/api/v1/jobs/{job.pk}/location/"
     response = api.post(url, {"latitude": "31.100000", "longitude": "121.450000"}, format="json")
-    assert response.status_code == 400 and response.json()["code"] == "not_en_route"  # not on the way yet
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_en_route"
     assert not LocationPing.objects.exists()
     api.post(f"/api/v1/jobs/{job.pk}/depart/", {"eta_minutes": 5}, format="json")
     with django_capture_on_commit_callbacks(execute=True):
         body = api.post(url, {"latitude": "31.150000", "longitude": "121.450000"}, format="json").json()
-    assert body["state"] == "en_route" and body["distance_m"] > 5000
+    assert body["state"] == "en_route"
+    assert body["distance_m"] > 5000
     visit = RepairVisit.objects.get(ticket=job)
     eta = visit.eta_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M")
-    assert eta != "" and LocationPing.objects.filter(visit=visit).count() == 1
+    assert eta != ""
+    assert LocationPing.objects.filter(visit=visit).count() == 1
     assert any(p["event"]["kind"] == "visit.eta" and p["event"]["customer_visible"] for p in pushed)
     assert f"工程师已出发，预计 {eta} 到达" in _page(client, job)
     # within the arrival radius: checked in, the track is gone, the page says so
@@ -89,7 +93,8 @@ def test_pings_update_the_eta_push_it_live_and_arrival_deletes_the_track(client,
     assert not LocationPing.objects.exists()
     assert Appointment.objects.get(ticket=job).status == Appointment.Status.DONE
     page = _page(client, job)
-    assert 'id="arrival" data-state="arrived"' in page and "已到达" in page
+    assert 'id="arrival" data-state="arrived"' in page
+    assert "已到达" in page
     assert api.post(url, {"latitude": "31.2", "longitude": "121.45"}, format="json").status_code == 400
 
 
@@ -98,7 +103,8 @@ def test_location_pings_are_throttled(job, tech, settings):
     api.post(f"/api/v1/jobs/{job.pk}/depart/", {}, format="json")
     codes = [api.post(f"/api/v1/jobs/{job.pk}/location/", {"latitude": "31.15", "longitude": "121.45"},
                       format="json").status_code for _ in range(8)]
-    assert codes[:6] == [200] * 6 and codes[-1] == 429
+    assert codes[:6] == [200] * 6
+    assert codes[-1] == 429
 
 
 def test_someone_elses_job_is_not_found(job, center):
@@ -120,8 +126,10 @@ def test_privacy_number_bound_on_dispatch_shown_as_a_call_button_and_released_at
             django_capture_on_commit_callbacks(execute=True):
         dispatch_to(ticket=ticket, technician=tech, by=None)
     binding = PrivacyBinding.objects.get(ticket=ticket)
-    assert binding.provider == "console" and binding.status == PrivacyBinding.Status.ACTIVE
-    assert "AXB bind" in caplog.text and tech.phone not in caplog.text  # logged, masked
+    assert binding.provider == "console"
+    assert binding.status == PrivacyBinding.Status.ACTIVE
+    assert "AXB bind" in caplog.text
+    assert tech.phone not in caplog.text
     page = _page(client, ticket)
     assert f'href="tel:{binding.number_x}"' in page
     assert tech.phone not in page
@@ -130,7 +138,8 @@ def test_privacy_number_bound_on_dispatch_shown_as_a_call_button_and_released_at
     with django_capture_on_commit_callbacks(execute=True):
         ticket_cancel(ticket=ticket, by=None, reason="客户取消")
     binding.refresh_from_db()
-    assert binding.status == PrivacyBinding.Status.RELEASED and binding.released_at is not None
+    assert binding.status == PrivacyBinding.Status.RELEASED
+    assert binding.released_at is not None
     assert "tel:" not in _page(client, ticket)
 
 
@@ -146,7 +155,8 @@ def test_reassignment_moves_the_binding_to_the_new_technician(center, screen, te
     second = privacy_bind(ticket_id=ticket.pk, technician_id=other.pk, provider=ConsoleProvider())
     first.refresh_from_db()
     assert first.status == PrivacyBinding.Status.RELEASED
-    assert second.status == PrivacyBinding.Status.ACTIVE and second.number_x != ""
+    assert second.status == PrivacyBinding.Status.ACTIVE
+    assert second.number_x != ""
     assert privacy_release(ticket_id=ticket.pk) == 1
 
 
@@ -158,10 +168,12 @@ def test_aliyun_adapter_signs_bindaxb_and_unbinds(center, screen, tech, now):
         unsigned = {k: v for k, v in form.items() if k != "Signature"}
         assert form["Signature"] == aliyun_signature(unsigned, "secret")  # the gateway's own check
         if form["Action"] == "BindAxb":
-            assert form["PhoneNoB"] == tech.phone and form["PoolKey"] == "FC100"
+            assert form["PhoneNoB"] == tech.phone
+            assert form["PoolKey"] == "FC100"
             assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", form["Expiration"])
             return {"Code": "OK", "SecretBindDTO": {"SubsId": "1000001", "SecretNo": "17100000001"}}
-        assert form["Action"] == "UnbindSubscription" and form["SubsId"] == "1000001"
+        assert form["Action"] == "UnbindSubscription"
+        assert form["SubsId"] == "1000001"
         return {"Code": "OK"}
 
     provider = AliyunProvider(key_id="id", secret="secret", pool_key="FC100", transport=transport)

@@ -74,13 +74,16 @@ def test_dispatcher_books_for_a_customer_on_the_phone(client, dispatcher, ticket
     lookup = client.get(reverse("admin:repairs_appointment_add"), {"number": ticket.number})
     assert lookup.status_code == 302
     page = client.get(lookup["Location"])
-    assert page.status_code == 200 and "2026-12-03T09:00" in page.content.decode()
+    assert page.status_code == 200
+    assert "2026-12-03T09:00" in page.content.decode()
     response = client.post(lookup["Location"], {"start": "2026-12-03T09:00"})
     assert response.status_code == 302
     appointment = Appointment.objects.get(ticket=ticket)
-    assert appointment.source == Appointment.Source.DISPATCHER and appointment.booked_by == dispatcher
+    assert appointment.source == Appointment.Source.DISPATCHER
+    assert appointment.booked_by == dispatcher
     changelist = client.get(reverse("admin:repairs_appointment_changelist"))
-    assert changelist.status_code == 200 and ticket.number in changelist.content.decode()
+    assert changelist.status_code == 200
+    assert ticket.number in changelist.content.decode()
 
 
 def test_customer_picks_a_window_on_submit_and_hears_it_with_the_engineer(client, taxonomy, settings,  # noqa: F811
@@ -88,7 +91,8 @@ def test_customer_picks_a_window_on_submit_and_hears_it_with_the_engineer(client
     settings.SITE_URL = "https://fw.example.cn"
     world = _world(taxonomy)
     form = client.get("/submit/").content.decode()
-    assert 'name="appointment"' in form and 'value="2026-12-03T13:00"' in form
+    assert 'name="appointment"' in form
+    assert 'value="2026-12-03T13:00"' in form
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/submit/", {
             "name": "王小明", "phone": "139 0000 1234", "description": "手机摔了一下屏幕碎了，触摸失灵", "serial": IMEI,

@@ -43,7 +43,8 @@ def test_solver_orders_visits_to_cut_the_road_and_respects_windows():
     plan = solve(start_minute=9 * 60, stops=[Stop(key=k, window_start=540, window_end=720, service=10)
                                              for k in (30, 10, 20)], matrix=matrix)
     assert [s.key for s in plan.stops] == [10, 20, 30]  # 1 km, 2 km, 3 km: no back and forth
-    assert plan.feasible and round(plan.km) == 3
+    assert plan.feasible
+    assert round(plan.km) == 3
 
 
 def test_solver_lets_a_window_win_over_distance():
@@ -53,7 +54,8 @@ def test_solver_lets_a_window_win_over_distance():
     plan = solve(start_minute=540, stops=[Stop(key=1, window_start=780, window_end=900, service=30),
                                           Stop(key=2, window_start=540, window_end=660, service=30)], matrix=matrix)
     assert [s.key for s in plan.stops] == [2, 1]
-    assert plan.stops[1].arrival >= 780 and plan.feasible
+    assert plan.stops[1].arrival >= 780
+    assert plan.feasible
 
 
 def test_an_unreachable_window_is_routed_and_marked_late():
@@ -61,7 +63,8 @@ def test_an_unreachable_window_is_routed_and_marked_late():
     matrix = LocalProvider(road_factor=1.0, speed_kmh=30).matrix(places, places)
     plan = solve(start_minute=540, stops=[Stop(key=1, window_start=540, window_end=560, service=60),
                                           Stop(key=2, window_start=540, window_end=560, service=60)], matrix=matrix)
-    assert len(plan.stops) == 2 and not plan.feasible
+    assert len(plan.stops) == 2
+    assert not plan.feasible
 
 
 def _world(center, screen, tech):
@@ -81,7 +84,9 @@ def _world(center, screen, tech):
 def test_replan_stores_the_day_and_each_planned_arrival(center, screen, tech, now):
     _world(center, screen, tech)
     plan = route_replan(technician=tech, day=DAY)
-    assert len(plan.stops) == 3 and plan.feasible and plan.provider == "local"
+    assert len(plan.stops) == 3
+    assert plan.feasible
+    assert plan.provider == "local"
     arrivals = [dt.datetime.fromisoformat(s["arrival"]) for s in plan.stops]
     assert arrivals == sorted(arrivals)
     for stop in plan.stops:
@@ -128,7 +133,8 @@ def test_route_api_shows_my_day(center, screen, tech, now):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     body = client.get("/api/v1/me/route/", {"date": "2026-12-03"}).json()
     assert sorted(s["ticket"] for s in body["stops"]) == sorted(t.pk for t in tickets)
-    assert body["feasible"] is True and body["travel_minutes"] > 0
+    assert body["feasible"] is True
+    assert body["travel_minutes"] > 0
     assert client.get("/api/v1/me/route/", {"date": "tomorrow"}).status_code == 400
     assert client.get("/api/v1/me/route/", {"date": "2026-12-04"}).json()["stops"] == []
 
@@ -148,9 +154,11 @@ def test_dispatcher_sees_and_replans_routes_in_the_admin(client, dispatcher, cen
     client.force_login(dispatcher)
     with django_assert_max_num_queries(12):
         page = client.get("/admin/repairs/routeplan/")
-    assert page.status_code == 200 and str(tech.name) in page.content.decode()
+    assert page.status_code == 200
+    assert str(tech.name) in page.content.decode()
     detail = client.get(f"/admin/repairs/routeplan/{plan.pk}/change/").content.decode()
-    assert "route-stops" in detail and "计划到达" in detail
+    assert "route-stops" in detail
+    assert "计划到达" in detail
     response = client.post("/admin/repairs/routeplan/", {"action": "replan", "_selected_action": [plan.pk]})
     assert response.status_code == 302
 
@@ -166,7 +174,9 @@ def test_amap_adapter_speaks_the_distance_api():
     def transport(url):
         calls.append(url)
         q = parse_qs(urlparse(url).query)
-        assert urlparse(url).path == "/v3/distance" and q["key"] == ["k"] and q["type"] == ["1"]
+        assert urlparse(url).path == "/v3/distance"
+        assert q["key"] == ["k"]
+        assert q["type"] == ["1"]
         origins = q["origins"][0].split("|")
         assert origins[0] == "121.400000,31.200000"  # lng,lat
         return {"status": "1", "results": [{"origin_id": str(i + 1), "dest_id": "1", "distance": str(1000 * (i + 1)),
@@ -180,7 +190,8 @@ def test_amap_adapter_speaks_the_distance_api():
 def test_baidu_adapter_speaks_routematrix():
     def transport(url):
         q = parse_qs(urlparse(url).query)
-        assert urlparse(url).path == "/routematrix/v2/driving" and q["ak"] == ["k"]
+        assert urlparse(url).path == "/routematrix/v2/driving"
+        assert q["ak"] == ["k"]
         assert q["origins"][0].split("|")[0] == "31.200000,121.400000"  # lat,lng
         return {"status": 0, "result": [{"distance": {"value": 1000 * i}, "duration": {"value": 60 * i}}
                                         for i in range(4)]}
@@ -192,7 +203,8 @@ def test_baidu_adapter_speaks_routematrix():
 def test_tencent_adapter_speaks_the_matrix_api():
     def transport(url):
         q = parse_qs(urlparse(url).query)
-        assert urlparse(url).path == "/ws/distance/v1/matrix" and q["mode"] == ["driving"]
+        assert urlparse(url).path == "/ws/distance/v1/matrix"
+        assert q["mode"] == ["driving"]
         assert q["from"][0] == "31.200000,121.400000;31.210000,121.450000"
         return {"status": 0, "result": {"rows": [{"elements": [{"distance": 500, "duration": 90}] * 2}] * 2}}
 
@@ -205,7 +217,8 @@ def test_a_failing_provider_falls_back_to_the_local_estimate():
 
     provider = FallbackProvider(AMapProvider(key="bad", transport=transport))
     matrix = provider.matrix([A], [C])
-    assert provider.used == "local" and matrix[0][0] == LocalProvider().matrix([A], [C])[0][0]
+    assert provider.used == "local"
+    assert matrix[0][0] == LocalProvider().matrix([A], [C])[0][0]
     with pytest.raises(ProviderError):
         AMapProvider(key="bad", transport=transport).matrix([A], [C])
 
