@@ -33,18 +33,22 @@ class JobPartRequestApi(JobMixin, ApiView):
 
     permission_classes = [IsTechnician]
 
-    class InputSerializer(serializers.Serializer):
+    class PartRequestInputSerializer(serializers.Serializer):
         part_id = serializers.IntegerField()
         quantity = serializers.IntegerField(min_value=1, max_value=99)
         note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
-    class OutputSerializer(serializers.Serializer):
+    InputSerializer = PartRequestInputSerializer
+
+    class PartRequestOutputSerializer(serializers.Serializer):
         transfer_id = serializers.IntegerField(source="transfer.pk")
         number = serializers.CharField(source="transfer.number")
         status = serializers.CharField(source="transfer.status")
         quantity = serializers.IntegerField(source="transfer.quantity")
         issued = serializers.BooleanField()
         pending_reason = serializers.CharField(allow_null=True)
+
+    OutputSerializer = PartRequestOutputSerializer
 
     @extend_schema(operation_id="jobs_parts_request", tags=["parts"], request=InputSerializer,
                    responses={201: OutputSerializer, **error_responses(*WRITE_ERRORS)})
@@ -79,10 +83,12 @@ class JobPartsReconcileApi(JobMixin, ApiView):
 
     permission_classes = [IsTechnician]
 
-    class OutputSerializer(serializers.Serializer):
+    class PartsReconcileOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         lines = LedgerLineOut(many=True)
         created_at = serializers.DateTimeField()
+
+    OutputSerializer = PartsReconcileOutputSerializer
 
     @extend_schema(operation_id="jobs_parts_reconcile", tags=["parts"], request=None,
                    responses={201: OutputSerializer, **error_responses(*WRITE_ERRORS)})

@@ -51,10 +51,12 @@ class JobPaymentRecordApi(JobMixin, ApiView):
 
     permission_classes = [IsTechnician]
 
-    class InputSerializer(serializers.Serializer):
+    class PaymentRecordInputSerializer(serializers.Serializer):
         method = serializers.ChoiceField(choices=["cash", "transfer"])
         amount = serializers.DecimalField(max_digits=10, decimal_places=2)
         reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+    InputSerializer = PaymentRecordInputSerializer
 
     @extend_schema(operation_id="jobs_payment_record", tags=["payments"], request=InputSerializer,
                    responses={201: PaymentOut, **error_responses("400", "401", "403", "404", "409")})

@@ -86,7 +86,7 @@ class IntakeTicketCreateApi(APIView):
             except (binascii.Error, ValueError):
                 raise serializers.ValidationError(_("附件不是有效的 base64 编码。"))
 
-    class InputSerializer(serializers.Serializer):
+    class IntakeTicketInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
         phone = serializers.CharField(max_length=30)
         email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
@@ -136,7 +136,9 @@ class IntakeTicketCreateApi(APIView):
                                         ser.validated_data["content_type"]))
             return files
 
-    class OutputSerializer(serializers.Serializer):
+    InputSerializer = IntakeTicketInputSerializer
+
+    class IntakeTicketOutputSerializer(serializers.Serializer):
         """A report merged into the customer's open ticket answers without that ticket's number, state or
         link (null): the caller may be anyone who typed the phone and the IMEI; the customer gets the
         link by SMS."""
@@ -189,6 +191,8 @@ class IntakeTicketCreateApi(APIView):
                 return None
             # From the configured site, never from the Host header a caller can set.
             return site_url(result.ticket.get_tracking_url())
+
+    OutputSerializer = IntakeTicketOutputSerializer
 
     @extend_schema(
         operation_id="intake_ticket_create", tags=["intake"],
@@ -246,8 +250,10 @@ class IntakePhoneCodeApi(APIView):
     authentication_classes: list = []
     permission_classes = [HasIntakeChannelKey]
 
-    class InputSerializer(serializers.Serializer):
+    class IntakePhoneCodeInputSerializer(serializers.Serializer):
         phone = serializers.CharField(max_length=30)
+
+    InputSerializer = IntakePhoneCodeInputSerializer
 
     @extend_schema(operation_id="intake_phone_code_send", tags=["intake"], request=InputSerializer,
                    responses={202: None}, description="Authorization: Api-Key <key>.")
