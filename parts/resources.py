@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
+from tickets import policy
 from tickets.importing import cells
 from tickets.importing.base import Column, Importer, Row, register
 from tickets.models import ProductCategory, ProductModel
@@ -110,12 +111,26 @@ class StockImporter(Importer):
         codes = {r.get("location") for r in rows if r.get("location")}
         self._locations = {loc.code.upper(): loc for loc in Location.objects.filter(code__in=codes | {
             c.upper() for c in codes})}
+        # the locations this user may count: their centre's (and the shared warehouses) for a narrowed role
+        reachable = policy.scope_queryset(self.by, Location.objects.filter(
+            pk__in=[loc.pk for loc in self._locations.values()])) if self.by is not None else None
+        self._reachable = None if reachable is None else set(reachable.values_list("pk", flat=True))
 
     def validate(self, row: Row) -> None:
         if row.get("sku") and row.get("sku").upper() not in self._parts:
             row.error("sku", _t("未知的物料编码"))
         if row.get("location") and row.get("location").upper() not in self._locations:
             row.error("location", _t("未知的库位编码"))
+
+    # a stock row belongs where its location does
+    scope_column = "location"
+
+    def new_row_in_scope(self, row: Row) -> bool:
+        return True
+
+    def target_in_scope(self, row: Row) -> bool:
+        location = self._locations.get(row.get("location").upper())
+        return self._reachable is None or (location is not None and location.pk in self._reachable)
 
     def lookup(self, rows: list[Row]) -> dict[tuple, Any]:
         levels = StockLevel.objects.select_related("part", "location").filter(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from parts.models import Part
 from tickets.exceptions import DomainError
 from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
+from tickets import policy
 from tickets.importing import cells
 from tickets.importing.base import Column, Importer, Row, register
 from tickets.models import FaultCategory, ProductCategory, ProductModel, Region, ServiceMode
@@ -140,10 +141,24 @@ class TechnicianImporter(Importer):
     def prepare(self, rows: list[Row]) -> None:
         codes = {r.get("center") for r in rows if r.get("center")}
         self._centers = {c.code.upper(): c for c in ServiceCenter.objects.filter(code__in=codes)}
+        # the centres this user may staff: a centre manager hires and moves people within their centres only
+        reachable = policy.scope_queryset(self.by, ServiceCenter.objects.filter(
+            pk__in=[c.pk for c in self._centers.values()])) if self.by is not None else None
+        self._reachable = None if reachable is None else set(reachable.values_list("pk", flat=True))
 
     def validate(self, row: Row) -> None:
         if row.get("center") and row.get("center").upper() not in self._centers:
             row.error("center", _("网点不存在"))
+
+    # a technician belongs to the centre named in the file
+    scope_column = "center"
+
+    def new_row_in_scope(self, row: Row) -> bool:
+        return True
+
+    def target_in_scope(self, row: Row) -> bool:
+        centre = self._centers.get(row.get("center").upper())
+        return self._reachable is None or (centre is not None and centre.pk in self._reachable)
 
     def lookup(self, rows: list[Row]) -> dict[tuple, Any]:
         return {(t.employee_no.upper(),): t

@@ -52,7 +52,8 @@ class Rule:
     ``technician``: path to the Technician who owns the row (when there is no ticket);
     ``shared_when_unowned``: rows whose every centre path is empty are shared (central warehouses);
     ``via_tickets``: the row is in scope when one of its tickets is (customers, devices): the tickets'
-    field ``via_tickets`` holds the row's ``through`` (its own key, or the key it points to).
+    field ``via_tickets`` holds the row's ``through`` (its own key, or the key it points to);
+    ``creator``: path to the user who started the row (background jobs): personal rows.
     """
 
     centre: tuple[str, ...] = ()
@@ -61,6 +62,9 @@ class Rule:
     shared_when_unowned: bool = False
     via_tickets: str | None = None
     through: str = "pk"
+    # path to the user who started the row: such rows are personal, each user (superusers aside) reaches
+    # only their own whatever their centre scope
+    creator: str | None = None
 
 
 def _on_ticket(path: str = "ticket", **kwargs: Any) -> Rule:
@@ -137,6 +141,9 @@ SCOPES: dict[str, Rule] = {
     "tickets.techniciandailyrollup": Rule(centre=("center",), technician="technician"),
     "tickets.centredailyrollup": Rule(centre=("center",)),
     "tickets.partdailyrollup": Rule(centre=("center",)),
+    # background imports and exports: a file may hold any centre's data, so each user reaches only the
+    # jobs they started (superusers every job)
+    "tickets.datajob": Rule(creator="created_by"),
 }
 
 
@@ -159,8 +166,6 @@ GLOBAL: frozenset[str] = frozenset({
     "django_q.task", "django_q.schedule", "django_q.ormq",
     # the payment gateways' notification log (operations only)
     "payments.paymentnotification",
-    # background imports and exports: each user reaches only the jobs they started (narrowed by creator)
-    "tickets.datajob",
 })
 CLOSED = Rule()  # no path to a centre, a job or a technician: nothing for a narrowed role
 
@@ -293,6 +298,12 @@ def scope_q(user: Any, model: type[Model]) -> Q | None:
     """The filter that limits ``model`` to the user's rows; None means no limit."""
     scope = user_scope(user)
     rule = rule_for(model)
+    if rule is not None and rule.creator:
+        if getattr(user, "is_superuser", False):
+            return None
+        if not getattr(user, "is_authenticated", False) or scope is NOTHING:
+            return Q(pk__in=[])
+        return Q(**{rule.creator: user.pk})
     if scope.everything or rule is None:
         return None
     if scope.technician_id is not None:
@@ -393,16 +404,12 @@ def can_export(user: Any, model: type[Model]) -> bool:
 
 
 def can_import(user: Any, model: type[Model]) -> bool:
-    """Import creates and updates rows: it needs both the add and the change permission, and, for rows
-    that belong to a centre, a role that spans every centre (a file cannot be scoped row by row before
-    it is read, so a manager edits their centre's rows one at a time)."""
+    """Import creates and updates rows: it needs both the add and the change permission. Which rows of
+    the file the user may write is their scope, checked row by row as the file is read (a row outside
+    it is an error of that row, never written); a role spanning every centre may import any row."""
     opts = model._meta
-    if not (can(user, f"{opts.app_label}.add_{opts.model_name}")
-            and can(user, f"{opts.app_label}.change_{opts.model_name}")):
-        return False
-    # "spans every centre" is the explicit grant (ops, dispatch), not the wide default that lets agents
-    # work the whole queue one ticket at a time
-    return rule_for(model) is None or user.is_superuser or user.has_perm(VIEW_ALL_CENTRES)
+    return (can(user, f"{opts.app_label}.add_{opts.model_name}")
+            and can(user, f"{opts.app_label}.change_{opts.model_name}"))
 
 
 # --- personal data ----------------------------------------------------------------------------------

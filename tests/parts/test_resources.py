@@ -142,3 +142,24 @@ def test_stock_export_shows_available(catalog):
     rows = list(StockExporter().rows())
     assert rows[0][:2] == ["STK-1", part.name]
     assert rows[0][2:] == ["WH-A", 5, 2, 3, 0]
+
+
+def test_stock_import_by_a_centre_manager_stays_within_their_centres(catalog, manager):
+    from django.contrib.auth.models import Permission
+
+    from tickets import policy
+
+    part, _a, _b = catalog
+    own, other = factories.ServiceCenterFactory(code="SC-OWN"), factories.ServiceCenterFactory(code="SC-OTH")
+    own.managers.add(manager)
+    factories.LocationFactory(code="VAN-OWN", center=own)
+    factories.LocationFactory(code="VAN-OTH", center=other)
+    manager.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="parts", codename__in=["add_stocklevel", "change_stocklevel", "add_stockmovement"]))
+    policy.forget(manager)
+    data = csv_bytes([STOCK_HEADERS, ["STK-1", "VAN-OWN", "2", ""], ["STK-1", "VAN-OTH", "3", ""]])
+    report = run(StockImporter, data, by=manager, mode="valid")
+    assert [(e.line, e.column, e.value) for e in report.errors] == [(3, "库位编码", "VAN-OTH")]
+    assert (report.created, report.failed) == (1, 1)
+    assert list(StockLevel.objects.filter(location__code__startswith="VAN").values_list(
+        "location__code", flat=True)) == ["VAN-OWN"]

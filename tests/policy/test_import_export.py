@@ -107,17 +107,37 @@ def test_import_needs_add_and_change(client, db):
     assert not Customer.objects.exists()
 
 
-def test_manager_cannot_bulk_import_centre_rows(client, db):
-    """Technicians belong to centres: a file cannot be scoped row by row, so a manager edits one at a time."""
+def test_manager_imports_only_their_centres_rows(client, db):
+    """Technicians belong to centres: a manager may import technicians of the centres they manage; a row
+    naming another centre, or a stored technician of another centre, is an error of that row and the
+    all-or-nothing import writes nothing."""
     from django.contrib.auth.models import Group
+
+    from repairs.models import Technician
+    from repairs.resources import TechnicianImporter
+    from tests.dataio.helpers import errors_by_line, run, xlsx_bytes
 
     user = factories.UserFactory(username="mgr2", is_staff=True)
     user.groups.add(Group.objects.get(name="网点经理"))
     factories.ServiceCenterFactory(code="M01").managers.add(user)
+    other = factories.ServiceCenterFactory(code="M02")
+    theirs = factories.TechnicianFactory(center=other, employee_no="T9")
     client.force_login(user)
     assert user.has_perm("repairs.add_technician")
     assert user.has_perm("repairs.change_technician")
-    assert client.get(reverse("admin:repairs_technician_import")).status_code == 403
+    assert client.get(reverse("admin:repairs_technician_import")).status_code == 200
+
+    header = ["工号", "姓名", "网点编码"]
+    report = run(TechnicianImporter, xlsx_bytes([header, ["T1", "李师傅", "M01"], ["T2", "王师傅", "M02"],
+                                                 ["T9", "张师傅", "M01"]]), by=user)
+    errors = errors_by_line(report)
+    assert sorted(errors) == [3, 4]
+    assert [column for column, _reason in errors[3]] == ["网点编码"]
+    assert (report.created, report.failed) == (0, 2)
+    assert list(Technician.objects.values_list("employee_no", flat=True)) == [theirs.employee_no]
+
+    report = run(TechnicianImporter, xlsx_bytes([header, ["T1", "李师傅", "M01"]]), by=user)
+    assert (report.created, report.failed) == (1, 0), report.errors
 
 
 def test_centre_manager_exports_only_their_centres_tickets(client, db):

@@ -83,10 +83,12 @@ def test_unknown_centre_and_capacity_errors(ops_user):
     assert {c for c, _r in errors_by_line(report)[2]} == {"网点编码", "等级", "同时处理上限"}
 
 
-def test_a_centre_manager_cannot_import_technicians(manager):
+def test_a_centre_manager_cannot_import_technicians_into_another_centre(manager):
     factories.ServiceCenterFactory(code="C1").managers.add(manager)
-    report = run(TechnicianImporter, csv_bytes([TECH_HEADER, ["T1", "甲", "C1", "", "", "", ""]]), by=manager)
-    assert "权限" in report.file_error
+    factories.ServiceCenterFactory(code="C2")
+    report = run(TechnicianImporter, csv_bytes([TECH_HEADER, ["T1", "甲", "C2", "", "", "", ""]]), by=manager)
+    assert [(e.line, e.column, e.value) for e in report.errors] == [(2, "网点编码", "C2")]
+    assert "范围" in report.errors[0].reason
     assert not Technician.objects.exists()
 
 

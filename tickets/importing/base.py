@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from .. import policy
 from ..exceptions import DomainError
 from . import cells
 
@@ -153,6 +154,43 @@ class Importer:
 
     def check_existing(self, row: Row) -> None:
         """Checks of a row against the stored object with its natural key (``row.existing``)."""
+
+    # --- scope: which rows this user may write --------------------------------------------------
+
+    # The column a row outside the user's scope is reported on (default: the first natural key).
+    scope_column: ClassVar[str | None] = None
+
+    def check_scope(self, rows: list[Row]) -> None:
+        """Refuse, row by row, what lies outside the importing user's scope.
+
+        The add and change permissions let a user import a model at all; which rows they may write is
+        the same as in the admin: a centre manager updates only their centres' rows, a warehouse clerk
+        of a centre only that centre's stock. A stored row must be reachable by the user; a new row is
+        refused unless the importer can tell where it will belong (``new_row_in_scope``); and the place
+        a row is written to must be reachable too (``target_in_scope``). A role spanning every centre
+        (or a model shared by all) is never narrowed.
+        """
+        if self.by is None or policy.scope_q(self.by, self.model) is None:
+            return
+        stored = [r.existing.pk for r in rows if r.ok and r.existing is not None]
+        reachable = set(policy.scope_queryset(self.by, self.model._default_manager.filter(pk__in=stored))
+                        .values_list("pk", flat=True)) if stored else set()
+        column = self.scope_column or (self.natural_key[0] if self.natural_key else None)
+        for row in rows:
+            if not row.ok:
+                continue
+            allowed = (row.existing.pk in reachable if row.existing is not None else self.new_row_in_scope(row))
+            if not (allowed and self.target_in_scope(row)):
+                row.error(column, _("不在您负责的范围内（只能导入本网点的数据）"))
+
+    def new_row_in_scope(self, row: Row) -> bool:
+        """Whether a new row would belong to the user's scope; by default a narrowed user creates none,
+        since nothing says which centre the row would belong to."""
+        return False
+
+    def target_in_scope(self, row: Row) -> bool:
+        """Whether the centre or location the row is written to lies in the user's scope."""
+        return True
 
     def save(self, row: Row) -> None:
         raise NotImplementedError

@@ -252,6 +252,7 @@ def _check(importer: Importer, batch: list[Row], seen: dict[tuple, int], report:
                 continue
             if len(report.existing) < MAX_SHOWN:
                 report.existing.append({"line": row.line, "key": " / ".join(cells.text(k) for k in key)})
+    importer.check_scope(batch)
     for row in batch:
         if row.errors:
             continue
