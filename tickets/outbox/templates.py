@@ -85,6 +85,19 @@ for _channel in ("sms", "wechat", "email"):
         en_subject="Update on ticket {{ ticket.number }}", en_body=_GENERIC_EN,
     )
 
+# The receipt of a new ticket, when it is written straight to the outbox (an operator resending it, an
+# edited template): the customer must get the way to follow the repair in the message itself, so the
+# tracking link ends the text after a space (a phone's link detector stops there), as the milestone
+# words do; without this the generic text would say nothing but the number.
+for _channel in ("sms", "wechat", "email"):
+    register_default(
+        "ticket.created", channel=_channel,
+        zh_subject="工单 {{ ticket.number }}：已受理",
+        zh_body="【售后服务】报修已受理，单号{{ ticket.number }}，进度 {{ tracking_url }}",
+        en_subject="Ticket {{ ticket.number }}: received",
+        en_body="[After-sales] Ticket {{ ticket.number }} is registered. Track it at {{ tracking_url }}",
+    )
+
 # Staff notifications of the SLA sweep and of dispatch.
 for _channel in ("sms", "email"):
     register_default(
