@@ -126,7 +126,7 @@ def test_intake_api_books_the_window_once_the_ticket_is_routed(client, taxonomy,
     appointment = Appointment.objects.get(ticket=ticket)
     assert (appointment.start, appointment.source) == (at(3, 15), Appointment.Source.API)
     # a Saturday cannot be had: the ticket stays without one and the page offers the free windows
-    body.update(serial="", description="另一台手机屏幕坏了", phone="13900005678",
+    body.update(serial="", description="另一台手机屏幕摔碎了，触摸失灵", phone="13900005678",
                 appointment_start="2026-12-05T09:00:00+08:00")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/intake/v1/tickets/", body, content_type="application/json",
