@@ -72,3 +72,24 @@ def live_server(*, port: int | None = None, env: dict[str, str] | None = None,
         log.close()
         with contextlib.suppress(OSError):
             os.unlink(log.name)
+
+
+@contextlib.contextmanager
+def site_serving_media(settings_fixture) -> Iterator[str]:
+    """A real server process at SITE_URL that writes its files (labels, photos) where the test reads them,
+    for the gateway and carrier stubs that call us back over HTTP."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings_fixture.SITE_URL = base
+    with live_server(port=port, env={"SITE_URL": base, "MEDIA_ROOT": str(settings_fixture.MEDIA_ROOT)}, timeout=180):
+        yield base
+
+
+def wait_for(predicate, *, seconds: float = 60) -> bool:
+    """Poll until a callback from another process has landed (notifications, route pushes)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False

@@ -17,7 +17,7 @@ from repairs.logistics.services import (
     shipment_receive,
 )
 from repairs.models import RepairOrder
-from tests.live import free_port, live_server
+from tests.live import site_serving_media, wait_for
 from tests.repairs.payments.conftest import build_paid_repair
 from tickets.exceptions import InvalidTransition
 from tickets.models import Ticket, TicketEvent
@@ -27,21 +27,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def carrier_site(settings):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = base
-    # the server writes files (labels, photos) where this test reads them
-    with live_server(port=port, env={"SITE_URL": base, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}, timeout=180):
+    with site_serving_media(settings) as base:
         yield base
 
-
-def _wait_for(predicate, *, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_mail_in_both_ways(carrier_site, workshop, png, qc_user, manager):
@@ -74,10 +62,10 @@ def test_mail_in_both_ways(carrier_site, workshop, png, qc_user, manager):
     # the courier picks up and delivers: signed pushes from the carrier stub
     with httpx.Client(base_url=carrier_site, timeout=30) as web:
         web.post(f"/_stub/sf/console/{inbound.waybill_no}/", data={"op": "50"})
-        assert _wait_for(lambda: Shipment.objects.get(pk=inbound.pk).status == "in_transit")
+        assert wait_for(lambda: Shipment.objects.get(pk=inbound.pk).status == "in_transit")
         time.sleep(1.1)  # a later event time
         web.post(f"/_stub/sf/console/{inbound.waybill_no}/", data={"op": "80"})
-        assert _wait_for(lambda: Shipment.objects.get(pk=inbound.pk).status == "delivered")
+        assert wait_for(lambda: Shipment.objects.get(pk=inbound.pk).status == "delivered")
         page = web.get(ticket.get_tracking_url()).text
         assert "已签收，感谢使用顺丰" in page
         assert "已收取快件" in page

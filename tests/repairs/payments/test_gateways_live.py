@@ -3,7 +3,6 @@ server process, the stub's signed notification back to our callback, refunds by 
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -13,7 +12,7 @@ from repairs.models import RepairOrder
 from repairs.payments.exceptions import GatewayError
 from repairs.payments.models import Payment, PaymentNotification, Refund
 from repairs.payments.services import payment_record_offline, payment_refund, payment_start
-from tests.live import free_port, live_server
+from tests.live import site_serving_media, wait_for
 
 from .conftest import QUOTE_TOTAL
 
@@ -22,21 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def gateway_site(settings):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = base
-    # the server writes files (labels, photos) where this test reads them
-    with live_server(port=port, env={"SITE_URL": base, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}, timeout=180):
+    with site_serving_media(settings) as base:
         yield base
 
-
-def _wait_for(predicate, *, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_wechat_native_and_alipay_pay_and_refund_over_http(gateway_site, paid_repair, manager, workshop):
@@ -51,7 +38,7 @@ def test_wechat_native_and_alipay_pay_and_refund_over_http(gateway_site, paid_re
         scan = "/_stub/wechatpay/scan/?pr=" + payment.checkout_url.split("pr=", 1)[1]
         assert "¥779.00" in web.get(scan).text
         assert "支付成功" in web.post(scan).text
-    assert _wait_for(lambda: Payment.objects.get(pk=payment.pk).status == Payment.Status.PAID)
+    assert wait_for(lambda: Payment.objects.get(pk=payment.pk).status == Payment.Status.PAID)
     assert PaymentNotification.objects.get(out_trade_no=payment.out_trade_no).outcome == "paid"
 
     # a refund the 三包 decision owes goes back through the SDK to the stub, by the original route
@@ -85,7 +72,7 @@ def test_alipay_cashier_and_a_second_charge_is_refunded(gateway_site, paid_repai
         assert done.headers["location"].startswith(gateway_site + "/t/")
         assert order["method"] == "alipay.trade.wap.pay"
     # the second charge is kept apart and refunded in full by the original route
-    assert _wait_for(lambda: Refund.objects.filter(payment=alipay, status="succeeded").exists())
+    assert wait_for(lambda: Refund.objects.filter(payment=alipay, status="succeeded").exists())
     alipay.refresh_from_db()
     assert alipay.status == Payment.Status.DUPLICATE
     assert alipay.refunded_amount == QUOTE_TOTAL
