@@ -27,7 +27,14 @@ def test_leaves_are_product_lines_times_families_plus_requests(db):
 
 
 def test_migration_installs_the_tree_with_routing_and_sla_per_leaf(db):
-    # The data migration ran on the test database: a fresh install has the tree without the seed.
+    # The data migration ran on the test database: a fresh install has the tree without the seed. A
+    # transactional test run earlier on the same database empties every table, so run the step again then.
+    if not FaultCategory.objects.filter(code__in=LEAF_CODES).exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("tickets.migrations.0028_taxonomy_tree_data").remap(apps)
     leaves = {c.code: c for c in FaultCategory.objects.filter(code__in=LEAF_CODES)}
     assert set(leaves) == set(LEAF_CODES)
     for code, leaf in leaves.items():
