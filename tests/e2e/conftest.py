@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are ordinary blocking calls, which Django would otherwise refuse.
@@ -20,8 +21,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
 #: The customer pages need DEBUG static serving (whitenoise with finders) and no collectstatic step.
+#: It shares the test process's secret: SMS one-time codes are derived from it, and the test reads the
+#: code the gateway would send to the customer's phone.
 PAGE_SERVER_ENV = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "true",
-                   "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+                   "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": settings.SECRET_KEY}
 
 
 @pytest.fixture(scope="session")
