@@ -12,8 +12,8 @@ from typing import Any
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
 from tickets import policy
+from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
 from tickets.importing import cells
 from tickets.importing.base import Column, Importer, Row, register
 from tickets.models import ProductCategory, ProductModel

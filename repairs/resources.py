@@ -13,9 +13,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from parts.models import Part
+from tickets import policy
 from tickets.exceptions import DomainError
 from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
-from tickets import policy
 from tickets.importing import cells
 from tickets.importing.base import Column, Importer, Row, register
 from tickets.models import FaultCategory, ProductCategory, ProductModel, Region, ServiceMode
