@@ -1,4 +1,4 @@
-/* Live progress page: subscribe to /ws/t/<token>/, re-render the live part from state.json on every
+/* Live progress page: subscribe to /ws/t/<token>/, patch the live part from state.json on every
    pushed event and after every (re)connect, reconnect with exponential backoff. Plain JS, no framework. */
 (function () {
   "use strict";
@@ -18,6 +18,74 @@
     if (connText) { connText.textContent = connText.getAttribute("data-" + state) || ""; }
   }
 
+  // Identity of a node across renders: its id, its timeline event, step or action key.
+  function keyOf(node) {
+    if (node.nodeType !== 1) { return null; }
+    return node.id || node.getAttribute("data-event") || node.getAttribute("data-step") ||
+           node.getAttribute("data-action") || null;
+  }
+
+  function sameKind(a, b) {
+    return a.nodeType === b.nodeType && a.nodeName === b.nodeName && keyOf(a) === keyOf(b);
+  }
+
+  function syncAttributes(from, to) {
+    var i, name;
+    for (i = from.attributes.length - 1; i >= 0; i--) {
+      name = from.attributes[i].name;
+      if (!to.hasAttribute(name)) { from.removeAttribute(name); }
+    }
+    for (i = 0; i < to.attributes.length; i++) {
+      name = to.attributes[i].name;
+      var value = to.attributes[i].value;
+      // an entry highlighted as new keeps its highlight until the page is reloaded
+      if (name === "class" && /\bfresh\b/.test(from.className) && !/\bfresh\b/.test(value)) { value += " fresh"; }
+      if (from.getAttribute(name) !== value) { from.setAttribute(name, value); }
+    }
+  }
+
+  // Bring `from` in line with `to`, touching only what differs: a button or section the customer is
+  // looking at (or tapping) stays the same element while the arrival time or the timeline changes.
+  function morph(from, to) {
+    if (from.nodeType !== 1) {
+      if (from.nodeValue !== to.nodeValue) { from.nodeValue = to.nodeValue; }
+      return;
+    }
+    syncAttributes(from, to);
+    morphChildren(from, to);
+  }
+
+  function morphChildren(from, to) {
+    var keyed = {};
+    var child;
+    for (child = from.firstChild; child; child = child.nextSibling) {
+      var k = keyOf(child);
+      if (k) { keyed[k] = child; }
+    }
+    var cursor = from.firstChild;
+    var incoming = Array.prototype.slice.call(to.childNodes);
+    for (var i = 0; i < incoming.length; i++) {
+      var next = incoming[i], key = keyOf(next), match = null;
+      if (key && keyed[key] && keyed[key].nodeName === next.nodeName) {
+        match = keyed[key];
+        delete keyed[key];
+      } else if (cursor && sameKind(cursor, next)) {
+        match = cursor;
+      }
+      if (match) {
+        if (match === cursor) { cursor = cursor.nextSibling; } else { from.insertBefore(match, cursor); }
+        morph(match, next);
+      } else {
+        from.insertBefore(next, cursor);
+      }
+    }
+    while (cursor) {
+      child = cursor.nextSibling;
+      from.removeChild(cursor);
+      cursor = child;
+    }
+  }
+
   function apply(state) {
     if (!state || typeof state.html !== "string") { return; }
     var before = lastEvent;
@@ -25,13 +93,16 @@
     if (state.last_event_id === lastEvent && live.getAttribute("data-status") === state.status &&
         state.html === lastHtml) { return; }
     lastHtml = state.html;
-    live.innerHTML = state.html;
+    var fresh = document.createElement("div");
+    fresh.innerHTML = state.html;
+    morphChildren(live, fresh);
     live.setAttribute("data-status", state.status);
     lastEvent = state.last_event_id;
     live.setAttribute("data-last-event", String(lastEvent));
     var items = live.querySelectorAll("#timeline li[data-event]");
     for (var i = 0; i < items.length; i++) {
-      if (parseInt(items[i].getAttribute("data-event"), 10) > before) { items[i].className += " fresh"; }
+      if (parseInt(items[i].getAttribute("data-event"), 10) > before &&
+          !/\bfresh\b/.test(items[i].className)) { items[i].className += " fresh"; }
     }
     document.title = document.title.replace(/^[^·]*·/, state.status_label + " ·");
   }

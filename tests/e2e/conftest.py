@@ -28,15 +28,21 @@ PAGE_SERVER_ENV = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DE
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """The one Playwright driver of the run: the sync API refuses a second one in the same thread."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

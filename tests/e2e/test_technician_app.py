@@ -103,26 +103,20 @@ def eventually(check, timeout: float = 20.0):
 
 
 @pytest.fixture
-def camera_browser(tmp_path):
+def camera_browser(playwright_driver):
     """Chromium with a fake camera that films the label (the browser's own getUserMedia path)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    holder: dict = {}
+    launched: list = []
 
     def launch(video: Path):
-        holder["pw"] = sync_playwright().start()
-        holder["browser"] = holder["pw"].chromium.launch(
+        launched.append(playwright_driver.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={video}"])
-        return holder["browser"]
+                  f"--use-file-for-fake-video-capture={video}"]))
+        return launched[-1]
 
     yield launch
-    if "browser" in holder:
-        holder["browser"].close()
-        holder["pw"].stop()
+    for browser in launched:
+        browser.close()
 
 
 def phone_context(browser):
