@@ -250,6 +250,14 @@ class DeviceImporter(Importer):
             return True  # a new buyer is created and linked
         return bool(device_record_changes(record=row.context["record"], existing=row.existing, buyer_id=buyer))
 
+    def save(self, row: Row) -> None:
+        try:
+            devices_register_many(records=[row.context["record"]], by=self.by)
+        except ValidationError as exc:
+            # the batch service keys its refusals by the record's index: a single record is index 0
+            messages = exc.message_dict.get("0") if hasattr(exc, "error_dict") else None
+            raise ValidationError(messages or exc.messages) from None
+
     def save_batch(self, rows: list[Row]) -> list[Row]:
         """One bulk write per batch; records the service refuses (the database changed since the check)
         get its reasons and the rest of the batch is written without them."""

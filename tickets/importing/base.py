@@ -10,6 +10,7 @@ cancellation.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -103,10 +104,11 @@ class Row:
         return self.values.get(key, default)
 
 
-class Importer:
+class Importer(ABC):
     """Base of every importer. Subclasses set ``key``, ``model``, ``columns`` and ``natural_key`` and
     implement ``lookup`` (stored objects by natural key, one query per batch) and ``save`` (one row,
-    through the app's service) or ``save_batch`` (many rows through a batch service).
+    through the app's service); an importer whose service writes many rows at once also overrides
+    ``save_batch``.
     """
 
     key: ClassVar[str]
@@ -146,13 +148,13 @@ class Importer:
         """Stored objects of these rows keyed like ``key_of``; default: none."""
         return {}
 
-    def validate(self, row: Row) -> None:
+    def validate(self, row: Row) -> None:  # noqa: B027 - an optional hook, no-op by default
         """Cross-column and reference checks of one parsed row (``row.error`` to report)."""
 
-    def prepare(self, rows: list[Row]) -> None:
+    def prepare(self, rows: list[Row]) -> None:  # noqa: B027 - an optional hook, no-op by default
         """Batch lookups before ``validate`` (referenced objects by code, in one query each)."""
 
-    def check_existing(self, row: Row) -> None:
+    def check_existing(self, row: Row) -> None:  # noqa: B027 - an optional hook, no-op by default
         """Checks of a row against the stored object with its natural key (``row.existing``)."""
 
     # --- scope: which rows this user may write --------------------------------------------------
@@ -192,8 +194,10 @@ class Importer:
         """Whether the centre or location the row is written to lies in the user's scope."""
         return True
 
+    @abstractmethod
     def save(self, row: Row) -> None:
-        raise NotImplementedError
+        """Write one clean row through the app's service; raise ValidationError or DomainError to
+        refuse it (the row gets the reasons, the other rows are not affected)."""
 
     def save_batch(self, rows: list[Row]) -> list[Row]:
         """Write clean rows; return the rows that failed (with their errors). Each row is written in
