@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -171,6 +172,7 @@ def _returned(ticket: Ticket, event: TicketEvent) -> list[str]:
 
 
 _APPOINTMENT_CANCELLED = "appointment.cancelled"
+_QUOTE_FREE = "quote.free"
 
 # The words of each milestone, richest first, with the values each wording needs: the first whose
 # values are all known and that fits one SMS segment is sent (the last needs nothing).
@@ -195,6 +197,8 @@ _WORDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
                           (gettext_noop("检测完成，三包判定详情 {link}"), ())],
     Milestone.QUOTE: [(gettext_noop("维修报价¥%(total)s，请确认 {link}"), ("total",)),
                       (gettext_noop("维修报价待您确认，请点 {link}"), ())],
+    # Nothing to pay under 三包: the customer confirms the repair itself, not a price of ¥0.00.
+    _QUOTE_FREE: [(gettext_noop("三包免费维修，请确认维修方案 {link}"), ())],
     Milestone.REPAIRED: [(gettext_noop("设备已修好，正在质检，详情 {link}"), ())],
     Milestone.SURVEY: [(gettext_noop("服务已完成，请评价（%(days)s天内有效） {link}"), ("days",)),
                        (gettext_noop("服务已完成，请评价 {link}"), ())],
@@ -204,6 +208,13 @@ _WORDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 }
 
 
+def _is_free(total: object) -> bool:
+    try:
+        return total not in ("", None) and Decimal(str(total)) == 0
+    except InvalidOperation:
+        return False
+
+
 def _repeated(milestone: str, *, tech: str, payload: dict) -> list[str]:
     """A milestone told again: the engineer changed, or a new quote version needs approval."""
     s = _sign()
@@ -211,6 +222,8 @@ def _repeated(milestone: str, *, tech: str, payload: dict) -> list[str]:
         variants = [s + _("已改派工程师%(tech)s为您服务，详情 {link}") % {"tech": tech}] if tech else []
         return [*variants, s + _("已为您更换工程师，详情 {link}")]
     total = payload.get("total", "")
+    if _is_free(total):
+        return [s + _("维修方案已更新（三包免费），请重新确认 {link}")]
     variants = [s + _("报价已更新为¥%(total)s，请重新确认 {link}") % {"total": total}] if total else []
     return [*variants, s + _("报价已更新，请重新确认 {link}")]
 
@@ -240,6 +253,8 @@ def text_for(milestone: str, *, ticket: Ticket, event: TicketEvent) -> Text:
         key = milestone
         if milestone == Milestone.APPOINTMENT and event.kind == "appointment.cancelled":
             key = _APPOINTMENT_CANCELLED
+        elif milestone == Milestone.QUOTE and _is_free(values["total"]):
+            key = _QUOTE_FREE
         variants = [s + (_(words) % {k: values[k] for k in needs} if needs else _(words))
                     for words, needs in _WORDS[key] if all(values[k] for k in needs)]
     return Text(subject=subject, variants=variants, link_path=tracking)

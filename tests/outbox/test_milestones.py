@@ -248,3 +248,18 @@ def test_each_quote_version_needing_approval_is_told_once():
     assert "重新确认" in sms[1].body
     assert all(len(m.body) <= 70 for m in sms)
     _link_stands_apart(sms[1].body)
+
+
+def test_a_free_repair_asks_to_confirm_the_repair_not_a_price_of_nothing():
+    """Under 三包 the quote totals ¥0.00: the customer is asked to confirm the free repair, never
+    "维修报价¥0.00，请确认", and a new version says it is still free."""
+    ticket = factories.TicketFactory()
+    for version in (1, 2):
+        ticket_event_add(ticket=ticket, kind="repair.status_changed", customer_visible=True,
+                         to_state="awaiting_approval", payload={"version": version, "total": "0.00"})
+        outbox_collect_events(ticket_id=ticket.pk)
+    sms = [m for m in _sms(ticket) if m.milestone.startswith("quote")]
+    assert [m.milestone for m in sms] == ["quote", "quote.v2"]
+    assert all("¥" not in m.body and "免费" in m.body for m in sms), [m.body for m in sms]
+    assert all(len(m.body) <= 70 for m in sms)
+    _link_stands_apart(sms[0].body)
