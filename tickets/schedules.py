@@ -29,5 +29,7 @@ HUB_SCHEDULES: dict[str, dict[str, Any]] = {
     # rollups of the days that changed, then the fault-spike test on them
     "analytics.refresh": {"func": "tickets.analytics.tasks.analytics_refresh_task", "schedule_type": "I",
                           "minutes": 15},
+    # import uploads and export files past DATA_JOB_FILE_RETENTION_DAYS
+    "datajobs.purge_files": {"func": "tickets.tasks.data_job_files_purge_task", "schedule_type": "D"},
     "analytics.monthly_report": {"func": "tickets.analytics.tasks.monthly_report_task", "schedule_type": "M"},
 }

@@ -16,6 +16,13 @@ def data_job_task(job_id: int) -> None:
     data_job_run(job_id=job_id)
 
 
+def data_job_files_purge_task() -> dict[str, int]:
+    """Delete the files of import and export jobs past their retention (daily schedule)."""
+    from .importing.retention import data_job_files_purge
+
+    return data_job_files_purge()
+
+
 def ticket_after_create_task(ticket_id: int) -> None:
     """The reactions an answering-first intake left for a worker (``lifecycle.after_create_deferred``)."""
     from .lifecycle import after_create_deferred

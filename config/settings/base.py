@@ -207,6 +207,9 @@ ATTACHMENT_CUSTOMER_DAILY_BYTES = env.int("ATTACHMENT_CUSTOMER_DAILY_BYTES", def
 # Ceiling of any request body, checked before it is read (config/body_limit.py); 0 = the largest
 # attachment plus 1 MB of form.
 REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=0)
+# Import uploads and export files are deleted this many days after their job (0 keeps them); the
+# job's report stays. Daily schedule ``datajobs.purge_files`` (tickets/importing/retention.py).
+DATA_JOB_FILE_RETENTION_DAYS = env.int("DATA_JOB_FILE_RETENTION_DAYS", default=30)
 
 # ------------------------------------------------------------------------------
 # Channels: in-memory layer unless REDIS_URL is set
