@@ -190,7 +190,8 @@ def division_centre(*codes: str) -> tuple[Decimal, Decimal] | None:
 def division_children(*, level: str = "", code: str = "") -> list[Division]:
     """The picker's options: provinces (no arguments), the cities of a province
     (``level="province"``) or the districts of a city (``level="city"``)."""
-    return list(divisions().children.get((level, code), []))
+    # national code order (北京, 天津, 河北 …; 黄浦, 徐汇 …), the order every Chinese address list uses
+    return sorted(divisions().children.get((level, code), []), key=lambda d: d.code)
 
 
 def _with_centre(place: Place, latitude: Any = None, longitude: Any = None) -> Place:

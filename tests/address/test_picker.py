@@ -23,6 +23,8 @@ def test_divisions_endpoint_cascades(client, db):
     provinces = client.get("/address/divisions/").json()["options"]
     assert {"code": "310000", "name": "上海市"} in provinces
     assert len(provinces) == 34
+    # national code order, as every Chinese address list: 北京 first, then 天津, 河北 …
+    assert [p["name"] for p in provinces[:3]] == ["北京市", "天津市", "河北省"]
     assert client.get("/address/divisions/?province=310000").json()["options"] == [{"code": "310000",
                                                                                      "name": "上海市"}]
     districts = client.get("/address/divisions/?city=310000").json()["options"]
@@ -43,6 +45,19 @@ def test_submit_renders_the_picker_without_inline_script(client, taxonomy, phone
     assert "js/division-picker.js" in html
     assert "<script>" not in html
     assert "onchange=" not in html
+
+
+def test_enter_in_a_field_submits_the_report_not_the_code_request(client, taxonomy, phone_model):  # noqa: F811
+    """A browser's implicit submission (Enter, a phone keyboard's "go") uses the form's first submit
+    button: that must be the report's, not "获取短信验证码"."""
+    import re
+
+    html = client.get("/submit/").content.decode()
+    form = html[html.index('<form method="post"'):]
+    first = re.search(r"<button[^>]*>", form).group(0)
+    assert 'type="submit"' in first
+    assert "send_code" not in first
+    assert "formaction" not in first
 
 
 def test_picked_code_wins_over_typed_text(client, taxonomy, phone_model):  # noqa: F811
@@ -85,3 +100,8 @@ def test_an_address_that_cannot_be_placed_gets_a_localized_error(client, taxonom
     assert message in response.content.decode()
     assert not Ticket.objects.exists()
     assert not Customer.objects.exists()
+
+
+def test_a_model_named_after_its_brand_is_not_named_twice(db):
+    assert str(factories.ProductModelFactory(brand="小米", name="小米 14")) == "小米 14"
+    assert str(factories.ProductModelFactory(brand="华为", name="Mate 60 Pro")) == "华为 Mate 60 Pro"

@@ -159,7 +159,8 @@ class ProductModel(TimeStampedModel):
         ordering = ["brand", "name"]
 
     def __str__(self) -> str:
-        return f"{self.brand} {self.name}"
+        # "小米 14" already names its brand: never "小米 小米 14"
+        return self.name if self.name.startswith(str(self.brand)) else f"{self.brand} {self.name}"
 
 
 class Device(TimeStampedModel):

@@ -133,6 +133,8 @@ def test_privacy_number_bound_on_dispatch_shown_as_a_call_button_and_released_at
     page = _page(client, ticket)
     assert f'href="tel:{binding.number_x}"' in page
     assert tech.phone not in page
+    # the privacy number is the one way to call: no masked real number beside it
+    assert 'class="phone"' not in page
     assert privacy_bind(ticket_id=ticket.pk, technician_id=tech.pk).pk == binding.pk  # idempotent
     ticket.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
