@@ -72,7 +72,6 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "channels",
     "django_q",
-    "import_export",
     "rest_framework",
     "rest_framework_api_key",
     "knox",
