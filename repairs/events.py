@@ -26,6 +26,7 @@ def register_kinds() -> None:
     register("dispatch.declined", _("工程师拒单"), customer_visible=False)
     register("dispatch.helper_added", _("增派协助工程师"), customer_visible=False)
     register("dispatch.off_duty", _("工程师离岗，重新派工"), customer_visible=False)
+    register("dispatch.override", _("候选名单外派工（附原因）"), customer_visible=False)
     register("parts.request_pending", _("备件申请待审批"), customer_visible=False)
     register("parts.reconciled", _("备件核销"), customer_visible=False)
     from .scheduling.events import register_kinds as register_scheduling_kinds

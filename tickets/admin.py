@@ -410,6 +410,14 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
                 for name in services.ticket_available_transitions(ticket=obj, by=request.user)
                 if name != "assign"
             ]
+            # the dispatch screen (candidates, distance, load, reasons) for whoever may assign this ticket
+            if policy.can(request.user, policy.DISPATCH, obj):
+                from urllib.parse import urlencode
+
+                from django.urls import reverse
+
+                context["dispatch_url"] = reverse("admin:tickets_dispatchqueueticket_pick", args=[obj.pk]) + \
+                    "?" + urlencode({"next": request.get_full_path()})
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_urls(self):

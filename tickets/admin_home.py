@@ -116,10 +116,12 @@ def status_cell(ticket: Any) -> str:
     return format_html('<span class="bo-badge bo-s-{}">{}</span>', ticket.status, ticket.get_status_display())
 
 
-def ticket_rows(qs: QuerySet, *, due_field: str = "due_resolution_at") -> list[list[Any]]:
+def ticket_rows(qs: QuerySet, *, due_field: str = "due_resolution_at",
+                action: Callable[[Any], str] | None = None) -> list[list[Any]]:
     rows = qs.select_related("customer", "product_model", "fault_category", "service_center")[:ROWS]
     return [[change_link(t, t.number), status_cell(t), t.title or (t.description or "")[:24],
-             str(t.fault_category or "—"), str(t.service_center or "—"), sla_cell(t, due_field)] for t in rows]
+             str(t.fault_category or "—"), str(t.service_center or "—"), sla_cell(t, due_field),
+             *([action(t)] if action else [])] for t in rows]
 
 
 TICKET_HEADERS = [_("工单号"), _("状态"), _("标题"), _("故障"), _("网点"), _("SLA")]
@@ -134,13 +136,15 @@ def _tickets(request) -> QuerySet | None:
 
 
 def _ticket_panel(request, title: Any, *, order: str, params: dict[str, Any], due_field: str = "due_resolution_at",
-                  **filters: Any) -> Panel | None:
+                  action: tuple[Any, Callable[[Any], str]] | None = None, **filters: Any) -> Panel | None:
+    """A queue of tickets; ``action`` is an extra column (header, cell function) such as a button."""
     qs = _tickets(request)
     if qs is None:
         return None
     qs = qs.filter(**filters)
     return Panel(title=title, url=changelist("tickets.ticket", **params), count=capped_count(qs),
-                 headers=TICKET_HEADERS, rows=ticket_rows(qs.order_by(order), due_field=due_field))
+                 headers=[*TICKET_HEADERS, *([action[0]] if action else [])],
+                 rows=ticket_rows(qs.order_by(order), due_field=due_field, action=action[1] if action else None))
 
 
 # --- the hub's panels ---------------------------------------------------------------------------------
@@ -162,9 +166,13 @@ def dispatch_queue(request) -> Panel | None:
     from .models import Ticket
 
     states = [Ticket.Status.TRIAGED, Ticket.Status.REOPENED]
+    action = None
+    if policy.can(request.user, policy.DISPATCH):
+        action = ("", lambda t: format_html('<a class="button" href="{}">{}</a>', reverse(
+            "admin:tickets_dispatchqueueticket_pick", args=[t.pk]), gettext("派工")))
     return _ticket_panel(request, _("待派工（按响应时限排序）"), order=F("due_response_at").asc(nulls_last=True),
                          params={"status__in": ",".join(states)}, due_field="due_response_at",
-                         status__in=states)
+                         action=action, status__in=states)
 
 
 @panel(MANAGER)

@@ -1,6 +1,7 @@
 """The dispatcher queue: tickets waiting for a technician, most urgent SLA first, with actions to
-auto-dispatch and a page per ticket to pick a candidate (seeing each one's score breakdown), and the
-assignment log (imported by repairs/admin.py)."""
+auto-dispatch and a dispatch screen per ticket (every technician in scope with skills, distance, load,
+today's appointments, duty, app sign-in and the score's reasons; one-click assignment, or a typed
+reason off the list), and the assignment log (imported by repairs/admin.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,41 +25,11 @@ from tickets.models import DispatchQueueTicket, Ticket, TicketAssignment
 from tickets.sla.admin import COLOURS, warn_missing_calendar
 from tickets.sla.selectors import urgency_colour
 
-from .selectors import assignment_explain, dispatch_candidates, dispatch_eliminations, dispatch_queue
-from .services import dispatch_auto, dispatch_to
+from .board import dispatch_board
+from .selectors import assignment_explain, dispatch_queue
+from .services import ASSIGNABLE_STATES, dispatch_auto, dispatch_to
 
 DISPATCH_PERM = "tickets.assign_ticket"
-
-PICK_TEMPLATE = engines["django"].from_string("""{% extends "admin/base_site.html" %}{% load i18n %}
-{% block content %}<div id="content-main">
-<h2>{{ ticket.number }} · {{ ticket.title }}</h2>
-<p>{% translate "客户" %}：{{ ticket.customer }}（{{ ticket.customer.get_tier_display }}）
- · {% translate "故障" %}：{{ ticket.fault_category|default:"-" }}
- · {% translate "地区" %}：{{ place_label|default:"-" }}
- · {% translate "服务网点" %}：{{ ticket.service_center|default:"-" }}
- · {% translate "解决截止" %}：{{ ticket.due_resolution_at|default:"-" }}</p>
-{% if candidates %}
-<table><thead><tr><th>{% translate "工程师" %}</th><th>{% translate "总分" %}</th><th>{% translate "距离" %}</th>
-<th>{% translate "负载" %}</th><th>{% translate "等级" %}</th><th>{% translate "评分" %}</th>
-<th>{% translate "客户等级" %}</th><th></th></tr></thead><tbody>
-{% for c in candidates %}<tr><td>{{ c.name }}</td><td><b>{{ c.score }}</b></td>
-<td>{% if c.breakdown.distance.km is not None %}{{ c.breakdown.distance.km }} km{% else %}{% translate "距离未知" %}{% endif %}（{{ c.breakdown.distance.points }}）</td>
-<td>{{ c.breakdown.load.open }}/{{ c.breakdown.load.capacity }}（{{ c.breakdown.load.points }}）</td>
-<td>{{ c.breakdown.skill.level }}（{{ c.breakdown.skill.points }}）</td>
-<td>{{ c.breakdown.rating.rating }}（{{ c.breakdown.rating.points }}）</td>
-<td>{{ c.breakdown.tier.points }}</td>
-<td><form method="post">{% csrf_token %}<input type="hidden" name="technician" value="{{ c.technician_id }}">
-<input type="submit" class="default" value="{% translate '派给 TA' %}"></form></td></tr>{% endfor %}
-</tbody></table>
-{% else %}<p>{% translate "没有符合条件的工程师。" %}</p>{% endif %}
-{% if eliminations %}<h3>{% translate "未入选的工程师及原因" %}</h3>
-<table><thead><tr><th>{% translate "原因" %}</th><th>{% translate "人数" %}</th><th>{% translate "工程师" %}</th></tr></thead><tbody>
-{% for e in eliminations %}<tr class="elimination-{{ e.criterion }}"><td>{{ e.label }}</td><td>{{ e.count }}</td>
-<td>{{ e.names|join:"、" }}{% if e.more %}{% blocktranslate count n=e.more %} 等另 {{ n }} 人{% plural %} 等另 {{ n }} 人{% endblocktranslate %}{% endif %}</td></tr>{% endfor %}
-</tbody></table>{% endif %}
-<p><a href="{{ back }}">{% translate "返回派工队列" %}</a></p>
-</div>{% endblock %}""")
-
 
 @admin.register(DispatchQueueTicket)
 class DispatchQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
@@ -137,27 +108,53 @@ class DispatchQueueAdmin(PolicyAdminMixin, admin.ModelAdmin):
                      name="tickets_dispatchqueueticket_pick"), *super().get_urls()]
 
     def pick_view(self, request, ticket_id: int):
+        """The dispatch screen: every technician in the dispatcher's scope for this ticket, ranked by
+        the auto-dispatch's score; one click assigns a candidate, anyone else takes a typed reason."""
         if not request.user.has_perm(DISPATCH_PERM):
             raise PermissionDenied
         ticket = get_object_or_404(policy.scope_queryset(request.user, Ticket.objects.select_related(
             "customer", "fault_category", "product_model", "service_center")), pk=ticket_id)
-        back = reverse("admin:tickets_dispatchqueueticket_changelist")
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            next_url = reverse("admin:tickets_dispatchqueueticket_changelist")
+        posted_technician, posted_reason, status = None, "", 200
         if request.method == "POST":
             technician = get_object_or_404(policy.scope_queryset(request.user, Technician.objects.all()),
-                                           pk=request.POST.get("technician"))
+                                           pk=_int(request.POST.get("technician")))
+            posted_technician, posted_reason = technician.pk, request.POST.get("reason", "")
             try:
-                dispatch_to(ticket=ticket, technician=technician, by=request.user)
+                dispatch_to(ticket=ticket, technician=technician, by=request.user, reason=posted_reason)
             except DomainError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+                status = 400
             else:
                 self.message_user(request, gettext("已派给 %(name)s。") % {"name": technician.name}, messages.SUCCESS)
-                return HttpResponseRedirect(back)
-        candidates = dispatch_candidates(ticket=ticket, limit=20)
-        context = {**self.admin_site.each_context(request), "title": gettext("选择工程师"), "ticket": ticket,
-                   "candidates": candidates, "eliminations": dispatch_eliminations(ticket=ticket),
+                return HttpResponseRedirect(next_url)
+            ticket.refresh_from_db()
+        board = dispatch_board(ticket=ticket, technicians=policy.scope_queryset(request.user, Technician.objects.all()))
+        sections = [
+            {"key": "candidates", "title": gettext("候选工程师（按自动派工得分排序）"), "rows": board.candidates,
+             "help": gettext("与自动派工同一评分：距离 35、负载 25、等级 15、满意度 15、客户等级 10。点击即派。"),
+             "empty": gettext("没有符合条件的工程师。可在下表中填写原因后名单外派工。")},
+            {"key": "others", "title": gettext("名单外的工程师（您权限范围内）"), "rows": board.others,
+             "help": gettext("未入选的原因按检查顺序只列第一条。派给他们须填写原因，原因记入工单时间线和派工记录。"),
+             "empty": gettext("没有其他工程师。")},
+        ]
+        context = {**self.admin_site.each_context(request), "title": gettext("派工：%(n)s") % {"n": ticket.number},
+                   "ticket": ticket, "board": board, "sections": sections, "next": next_url,
+                   "assignable": ticket.status in ASSIGNABLE_STATES,
+                   "customer_name": policy.contact_for(request.user, ticket.customer.name, "name"),
                    "place_label": " ".join(v for v in (ticket.province, ticket.city, ticket.district) if v),
-                   "back": back, "opts": self.opts}
-        return TemplateResponse(request, PICK_TEMPLATE, context)
+                   "posted_technician": posted_technician, "posted_reason": posted_reason, "opts": self.opts}
+        return TemplateResponse(request, "admin/dispatch/board.html", context, status=status)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @admin.register(TicketAssignment)

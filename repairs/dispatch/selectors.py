@@ -162,7 +162,7 @@ def _json_contains_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-CANDIDATE_FIELDS = ("pk", "name", "center_id", "skills", "product_categories", "level", "capacity", "rating",
+CANDIDATE_FIELDS = ("pk", "name", "center_id", "on_duty", "skills", "product_categories", "level", "capacity", "rating",
                     "last_latitude", "last_longitude", "last_seen_at", "open_load",
                     "center__latitude", "center__longitude", "center__service_radius_km")
 
@@ -185,6 +185,20 @@ def candidate_queryset(*, ticket: Ticket, center_ids: list[int], exclude_ids) ->
     return qs.values(*CANDIDATE_FIELDS)
 
 
+def technician_miss(row: dict, *, skill: str, product_category: str) -> str | None:
+    """The first of the technician's own criteria (duty, skill, product line, capacity) that ``row``
+    fails, or None: the one rule behind the auto-dispatch, the eliminations and the dispatch screen."""
+    if not row["on_duty"]:
+        return "off_duty"
+    if skill and skill not in (row["skills"] or []):
+        return "skill"
+    if product_category and row["product_categories"] and product_category not in row["product_categories"]:
+        return "product"
+    if row["open_load"] >= row["capacity"]:
+        return "capacity"
+    return None
+
+
 def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = frozenset(),
                         limit: int = 10, now: dt.datetime | None = None) -> list[Candidate]:
     """On-duty technicians of centers serving the ticket's area, with the category's required skill
@@ -200,15 +214,8 @@ def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = f
     _codes, lat, lon = ticket_place(ticket)
     t_lat, t_lon = _f(lat), _f(lon)
     vip = ticket.customer.tier in VIP_TIERS
-    out = []
-    for row in rows:
-        if row["open_load"] >= row["capacity"]:
-            continue
-        if skill and skill not in (row["skills"] or []):
-            continue
-        if product_category and row["product_categories"] and product_category not in row["product_categories"]:
-            continue
-        out.append(_score(row, skill=skill, t_lat=t_lat, t_lon=t_lon, vip=vip, tier=ticket.customer.tier, now=now))
+    out = [candidate_score(row, skill=skill, t_lat=t_lat, t_lon=t_lon, vip=vip, tier=ticket.customer.tier, now=now)
+           for row in rows if technician_miss(row, skill=skill, product_category=product_category) is None]
     out.sort(key=lambda c: (-c.score, c.technician_id))
     return out[:limit]
 
@@ -246,20 +253,10 @@ def dispatch_eliminations(*, ticket: Ticket, exclude_ids: Iterable[int] = ()) ->
     """Why technicians cannot take the ticket: for each criterion (centre, area, distance, duty,
     skill, product line, capacity) how many technicians it eliminated, and who (the first few by
     name). Two queries: centres and technicians with their load."""
-    codes, lat, lon = ticket_place(ticket)
     category = ticket.fault_category
     skill = category.required_skill if category else ""
     product_category = _product_category(ticket)
-    mode = ticket.service_mode if ticket.service_mode in ("on_site", "walk_in") else ""
-    center_miss_by_id: dict[int, str | None] = {}
-    for center in ServiceCenter.objects.all():
-        if ticket.service_center_id and center.pk != ticket.service_center_id:
-            center_miss_by_id[center.pk] = "other_center"
-        elif ticket.service_center_id:
-            center_miss_by_id[center.pk] = Miss.CLOSED if not center.is_active else None
-        else:
-            center_miss_by_id[center.pk] = center_miss(center, codes=codes, latitude=lat, longitude=lon,
-                                                       product_category=product_category, service_mode=mode)[0]
+    center_miss_by_id = center_misses(ticket=ticket)
     excluded = set(exclude_ids)
     found: dict[str, list[str]] = {key: [] for key in ELIMINATION_LABELS}
     rows = technicians_with_load().order_by("name", "pk").values(
@@ -269,16 +266,28 @@ def dispatch_eliminations(*, ticket: Ticket, exclude_ids: Iterable[int] = ()) ->
             found[miss].append(row["name"])
         elif row["pk"] in excluded:
             found["tried"].append(row["name"])
-        elif not row["on_duty"]:
-            found["off_duty"].append(row["name"])
-        elif skill and skill not in (row["skills"] or []):
-            found["skill"].append(row["name"])
-        elif product_category and row["product_categories"] and product_category not in row["product_categories"]:
-            found["product"].append(row["name"])
-        elif row["open_load"] >= row["capacity"]:
-            found["capacity"].append(row["name"])
+        elif (miss := technician_miss(row, skill=skill, product_category=product_category)) is not None:
+            found[miss].append(row["name"])
     return [Elimination(key, str(ELIMINATION_LABELS[key]), len(names), names[:ELIMINATION_NAMES_SHOWN])
             for key, names in found.items() if names]
+
+
+def center_misses(*, ticket: Ticket) -> dict[int, str | None]:
+    """``{center_id: why its technicians may not take the ticket, or None}`` for every centre (one
+    query): only the centre triage chose when there is one, else the centres serving the place."""
+    codes, lat, lon = ticket_place(ticket)
+    product_category = _product_category(ticket)
+    mode = ticket.service_mode if ticket.service_mode in ("on_site", "walk_in") else ""
+    out: dict[int, str | None] = {}
+    for center in ServiceCenter.objects.all():
+        if ticket.service_center_id and center.pk != ticket.service_center_id:
+            out[center.pk] = "other_center"
+        elif ticket.service_center_id:
+            out[center.pk] = Miss.CLOSED if not center.is_active else None
+        else:
+            out[center.pk] = center_miss(center, codes=codes, latitude=lat, longitude=lon,
+                                         product_category=product_category, service_mode=mode)[0]
+    return out
 
 
 def eliminations_summary(eliminations: list[Elimination]) -> str:
@@ -288,18 +297,26 @@ def eliminations_summary(eliminations: list[Elimination]) -> str:
     return "；".join(_("%(label)s %(count)d 人") % {"label": e.label, "count": e.count} for e in eliminations)
 
 
-def _score(row: dict, *, skill: str, t_lat, t_lon, vip: bool, tier: str, now: dt.datetime) -> Candidate:
+def candidate_score(row: dict, *, skill: str, t_lat, t_lon, vip: bool, tier: str,
+                    now: dt.datetime) -> Candidate:
+    """The score of one technician row (``CANDIDATE_FIELDS``) for a ticket at ``(t_lat, t_lon)``, with
+    the breakdown kept on the assignment. The one scoring rule: auto-dispatch ranks with it and the
+    dispatch screen shows it. An unknown distance (no point for the ticket, or neither a fresh
+    location nor centre coordinates for the technician) gets the factor's neutral half and says which
+    side is unknown."""
     fresh = row["last_seen_at"] is not None and now - row["last_seen_at"] <= FRESH_LOCATION \
         and row["last_latitude"] is not None
     src_lat, src_lon = ((row["last_latitude"], row["last_longitude"]) if fresh
                         else (row["center__latitude"], row["center__longitude"]))
-    if t_lat is not None and t_lon is not None:
-        km = distance_km(t_lat, t_lon, src_lat, src_lon)
+    km = distance_km(t_lat, t_lon, src_lat, src_lon)
+    if km is not None:
         scale = max(DISTANCE_SCALE_KM, float(row["center__service_radius_km"] or 0))
         distance_share = max(0.0, 1.0 - km / scale)
+        unknown = ""
     else:
-        km, distance_share = None, 0.5
-    load_share = 1.0 - row["open_load"] / max(row["capacity"], 1)
+        distance_share = 0.5
+        unknown = "ticket" if t_lat is None or t_lon is None else "technician"
+    load_share = max(0.0, 1.0 - row["open_load"] / max(row["capacity"], 1))
     level_share = row["level"] / 4.0
     rating = float(row["rating"])
     rating_share = min(max((rating - 1.0) / 4.0, 0.0), 1.0)
@@ -310,7 +327,8 @@ def _score(row: dict, *, skill: str, t_lat, t_lon, vip: bool, tier: str, now: dt
     total = round(sum(points.values()), 2)
     breakdown = {
         "distance": {"km": round(km, 2) if km is not None else None,
-                     "from": "last_location" if fresh else "center", "points": points["distance"]},
+                     "from": "last_location" if fresh else "center", "points": points["distance"],
+                     **({"unknown": unknown} if unknown else {})},
         "load": {"open": row["open_load"], "capacity": row["capacity"], "points": points["load"]},
         "skill": {"skill": skill, "level": row["level"], "points": points["skill"]},
         "rating": {"rating": rating, "points": points["rating"]},
@@ -334,6 +352,46 @@ def dispatch_queue() -> QuerySet[Ticket]:
             .order_by(F("due_resolution_at").asc(nulls_last=True), "vip_rank", "created_at"))
 
 
+DISTANCE_UNKNOWN = {
+    "ticket": _lazy("工单地址没有坐标，所在区划也无中心点"),
+    "technician": _lazy("工程师 12 小时内无定位，所属网点也未登记坐标"),
+}
+
+
+def distance_text(distance: dict) -> str:
+    """"4.2 公里（按最近定位）", or "位置未知：<why>"; never a bare question mark."""
+    km = distance.get("km")
+    if km is None:
+        why = DISTANCE_UNKNOWN.get(distance.get("unknown", ""), DISTANCE_UNKNOWN["ticket"])
+        return _("位置未知：%(why)s") % {"why": why}
+    source = _("按最近定位") if distance.get("from") == "last_location" else _("按网点位置")
+    return _("%(km)s 公里（%(source)s）") % {"km": km, "source": source}
+
+
+def score_reasons(breakdown: dict) -> list[str]:
+    """Each scoring factor of a breakdown in words with the points it earned, in weight order."""
+    if not breakdown or "total" not in breakdown:
+        return []
+    d, load, skill = breakdown.get("distance", {}), breakdown.get("load", {}), breakdown.get("skill", {})
+    rating, tier = breakdown.get("rating", {}), breakdown.get("tier", {})
+    weights = breakdown.get("weights", WEIGHTS)
+    level = skill.get("level")
+    level_label = Technician.Level(level).label if level in Technician.Level.values else level
+    return [
+        _("距离 %(what)s：%(points)s/%(max)s 分") % {
+            "what": distance_text(d), "points": d.get("points"), "max": weights["distance"]},
+        _("负载 %(open)s/%(cap)s：%(points)s/%(max)s 分") % {
+            "open": load.get("open"), "cap": load.get("capacity"), "points": load.get("points"),
+            "max": weights["load"]},
+        _("等级 %(level)s：%(points)s/%(max)s 分") % {
+            "level": level_label, "points": skill.get("points"), "max": weights["skill"]},
+        _("满意度 %(rating)s：%(points)s/%(max)s 分") % {
+            "rating": rating.get("rating"), "points": rating.get("points"), "max": weights["rating"]},
+        (_("VIP 客户，资深好评者加分：%(points)s/%(max)s 分") if tier.get("vip")
+         else _("普通客户，人人同分：%(points)s/%(max)s 分")) % {"points": tier.get("points"), "max": weights["tier"]},
+    ]
+
+
 def assignment_explain(breakdown: dict) -> str:
     """One line for the dispatcher: why this technician."""
     if not breakdown:
@@ -342,11 +400,15 @@ def assignment_explain(breakdown: dict) -> str:
     km = d.get("km")
     load = breakdown.get("load", {})
     parts = [
-        _("距离 %(km)s 公里") % {"km": km} if km is not None else _("距离未知"),
+        _("距离 %(km)s 公里") % {"km": km} if km is not None else _("位置未知"),
         _("负载 %(open)s/%(cap)s") % {"open": load.get("open"), "cap": load.get("capacity")},
         _("等级 %(level)s") % {"level": breakdown.get("skill", {}).get("level")},
         _("评分 %(rating)s") % {"rating": breakdown.get("rating", {}).get("rating")},
     ]
     if breakdown.get("tier", {}).get("vip"):
         parts.append(_("VIP 优先"))
-    return _("%(total)s 分：") % {"total": breakdown.get("total")} + "，".join(parts)
+    text = _("%(total)s 分：") % {"total": breakdown.get("total")} + "，".join(parts)
+    if breakdown.get("override"):
+        text = _("候选名单外改派（%(miss)s）：%(reason)s；") % {
+            "miss": breakdown.get("miss_label", ""), "reason": breakdown.get("reason", "")} + text
+    return text

@@ -23,6 +23,7 @@ from tickets.services import ticket_assign, ticket_event_add, ticket_transition
 from ..scheduling.privacy import privacy_bind_enqueue
 from ..scheduling.selectors import appointment_label
 from ..scheduling.services import appointments_on_assign
+from .board import dispatch_board, tried_technician_ids
 from .selectors import (
     Candidate,
     assignment_explain,
@@ -54,21 +55,20 @@ def _end_active_lead(ticket: Ticket, *, status: str, reason: str) -> None:
         status=status, ended_at=timezone.now(), reason=reason[:300])
 
 
-def _tried_technicians(ticket: Ticket) -> set[int]:
-    """Technicians who declined or were released from this ticket's lead role: never offered again."""
-    return set(TicketAssignment.objects.filter(
-        ticket=ticket, role=TicketAssignment.Role.LEAD,
-        status__in=[TicketAssignment.Status.DECLINED, TicketAssignment.Status.RELEASED],
-    ).values_list("technician_id", flat=True))
-
-
 @transaction.atomic
 def dispatch_to(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser | None,
                 candidate: Candidate | None = None, auto: bool = False, reason: str = "") -> TicketAssignment:
     """Make ``technician`` the ticket's lead: end the previous active lead assignment, write the new
-    one with the score breakdown, and assign the ticket (``ticket_assign``, which writes the
-    customer-visible event). Raises InvalidTransition, ValidationFailed (off duty, at capacity) or
-    PermissionDeniedError; nothing changes then."""
+    one with the score breakdown (the auto-dispatch's own scoring), and assign the ticket
+    (``ticket_assign``, which writes the customer-visible event).
+
+    A dispatcher may choose someone off the candidate list (not qualified, over capacity, declined
+    before, of another centre in their scope) only with a typed ``reason``: it is kept on the
+    assignment and written to the timeline as ``dispatch.override`` with the criterion that was
+    overridden. Choosing the technician who already leads the ticket returns their assignment
+    unchanged (a retried click assigns once). Raises InvalidTransition, ValidationFailed (off duty,
+    off the list without a reason; for the system, at capacity) or PermissionDeniedError; nothing
+    changes then."""
     _require_dispatcher(by, ticket, technician)
     ticket = _lock_ticket(ticket)
     if ticket.status not in ASSIGNABLE_STATES:
@@ -77,23 +77,40 @@ def dispatch_to(*, ticket: Ticket, technician: Technician, by: AbstractBaseUser 
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
     if not technician.on_duty:
         raise ValidationFailed(_("工程师 %(name)s 当前不在岗。") % {"name": technician.name})
+    current = TicketAssignment.objects.filter(ticket=ticket, role=TicketAssignment.Role.LEAD, technician=technician,
+                                              status__in=TicketAssignment.ACTIVE_STATUSES).first()
+    if current is not None:
+        return current
+    reason = (reason or "").strip()
+    override = None
     if candidate is None:
-        scored = dispatch_candidates(ticket=ticket, limit=10_000)
-        candidate = next((c for c in scored if c.technician_id == technician.pk), None)
-        if candidate is None:
-            load = TicketAssignment.objects.filter(technician=technician,
-                                                   status__in=TicketAssignment.ACTIVE_STATUSES).count()
-            if load >= technician.capacity:
+        row = dispatch_board(ticket=ticket, technicians=Technician.objects.filter(pk=technician.pk)).rows[0]
+        candidate = row.candidate
+        if row.miss is not None and by is None:
+            # the system (imports, re-dispatch) never overloads anyone
+            if row.over_capacity:
                 raise ValidationFailed(_("工程师 %(name)s 已达同时处理上限（%(cap)d）。") % {
                     "name": technician.name, "cap": technician.capacity})
+        elif row.miss is not None:
+            if not reason:
+                raise ValidationFailed(
+                    _("%(name)s 不在候选名单中（%(why)s）。派给名单外的工程师须填写原因。") % {
+                        "name": technician.name, "why": row.miss_label}, extra={"criterion": row.miss})
+            override = {"override": True, "miss": row.miss, "miss_label": row.miss_label, "reason": reason[:300]}
     _end_active_lead(ticket, status=TicketAssignment.Status.RELEASED, reason=_("改派"))
+    breakdown = {**candidate.breakdown, **(override or {})}
     assignment = TicketAssignment.objects.create(
-        ticket=ticket, technician=technician, role=TicketAssignment.Role.LEAD,
-        score=candidate.score if candidate else None,
-        breakdown=candidate.breakdown if candidate else {"manual": True},
-        auto=auto, reason=reason[:300] or (_("自动派工") if auto else _("人工派工")),
+        ticket=ticket, technician=technician, role=TicketAssignment.Role.LEAD, score=candidate.score,
+        breakdown=breakdown, auto=auto, reason=reason[:300] or (_("自动派工") if auto else _("人工派工")),
         created_by=by if getattr(by, "pk", None) else None,
     )
+    if override is not None:
+        ticket_event_add(ticket=ticket, kind="dispatch.override", by=by,
+                         message=_("名单外派给 %(name)s（%(why)s），原因：%(reason)s") % {
+                             "name": technician.name, "why": override["miss_label"], "reason": override["reason"]},
+                         payload={"assignment_id": assignment.pk, "technician_id": technician.pk,
+                                  "criterion": override["miss"], "reason": override["reason"],
+                                  "score": candidate.score})
     ticket_assign(ticket=ticket, technician=technician, by=by,
                   payload={"assignment_id": assignment.pk, "score": assignment.score, "auto": auto,
                            "why": assignment_explain(assignment.breakdown),
@@ -141,7 +158,7 @@ def dispatch_auto(*, ticket: Ticket, by: AbstractBaseUser | None = None,
     if ticket.status not in ASSIGNABLE_STATES:
         raise InvalidTransition(_("工单 %(number)s 当前为“%(state)s”，不能派工。") % {
             "number": ticket.number, "state": ticket.get_status_display()})
-    exclude = _tried_technicians(ticket)
+    exclude = tried_technician_ids(ticket)
     current = TicketAssignment.objects.filter(ticket=ticket, role=TicketAssignment.Role.LEAD,
                                               status__in=TicketAssignment.ACTIVE_STATUSES).first()
     if current is not None:

@@ -231,10 +231,13 @@ def test_manual_dispatch_checks_capacity_and_permission(shanghai, ticket_factory
     ticket = ticket_factory()
     with pytest.raises(PermissionDeniedError):
         dispatch_to(ticket=ticket, technician=tech, by=agent)
-    assignment = dispatch_to(ticket=ticket, technician=tech, by=dispatcher)
-    assert assignment.breakdown == {"manual": True}
-    with pytest.raises(ValidationFailed):
-        dispatch_to(ticket=ticket_factory(), technician=tech, by=dispatcher)
+    with pytest.raises(ValidationFailed, match="缺少所需技能"):
+        dispatch_to(ticket=ticket, technician=tech, by=dispatcher)  # off the list: a reason is required
+    assignment = dispatch_to(ticket=ticket, technician=tech, by=dispatcher, reason="客户点名要他")
+    assert assignment.breakdown["override"] is True
+    assert assignment.breakdown["miss"] == "skill"
+    with pytest.raises(ValidationFailed, match="已达同时处理上限"):
+        dispatch_to(ticket=ticket_factory(), technician=tech, by=None)  # the system never overloads anyone
 
 
 def test_resolving_frees_capacity(shanghai, ticket_factory, django_capture_on_commit_callbacks):
