@@ -13,9 +13,10 @@ class BenchDatabase:
         self.admin_url = admin_url
         self.server = server
         self.name = name
+        self.reused = False  # an earlier run's database (kept with --keep) was opened as it is
 
     @classmethod
-    def create(cls, suffix: str) -> BenchDatabase:
+    def create(cls, suffix: str, *, reuse: bool = False) -> BenchDatabase:
         base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
         if not base.startswith("postgres"):
             sys.exit(f"{suffix} needs DATABASE_URL pointing at PostgreSQL")
@@ -24,8 +25,11 @@ class BenchDatabase:
         server, db = base.rsplit("/", 1)
         database = cls(server + "/postgres", server, f"{db}_{suffix}")
         with psycopg.connect(database.admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {database.name}")
-            conn.execute(f"CREATE DATABASE {database.name}")
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database.name]).fetchone()
+            database.reused = bool(reuse and exists)
+            if not database.reused:
+                conn.execute(f"DROP DATABASE IF EXISTS {database.name}")
+                conn.execute(f"CREATE DATABASE {database.name}")
         os.environ["DATABASE_URL"] = f"{server}/{database.name}"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
         import django
