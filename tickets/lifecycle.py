@@ -75,6 +75,7 @@ SLA_FIELDS = frozenset({"fault_category", "priority", "service_center", "departm
 ESTIMATE_FIELDS = frozenset({"fault_category", "product_model", "device"})
 
 _messages_held: ContextVar[tuple[int, ...]] = ContextVar("tickets_lifecycle_messages_held", default=())
+_being_created: ContextVar[tuple[int, ...]] = ContextVar("tickets_lifecycle_being_created", default=())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,6 +134,23 @@ def holding_messages(ticket_id: int) -> Iterator[None]:
         yield
     finally:
         _messages_held.reset(token)
+
+
+@contextlib.contextmanager
+def being_created(ticket_id: int) -> Iterator[None]:
+    """The ticket is being created in this transaction: nobody can watch it live before the commit
+    (the progress page and the job socket join only a committed ticket, and read its whole state
+    when they do), so its events need no broadcast (``may_be_watched``)."""
+    token = _being_created.set((*_being_created.get(), ticket_id))
+    try:
+        yield
+    finally:
+        _being_created.reset(token)
+
+
+def may_be_watched(ticket_id: int) -> bool:
+    """Whether a live page may be watching the ticket when this transaction commits."""
+    return ticket_id not in _being_created.get()
 
 
 def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool = True,

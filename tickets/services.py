@@ -264,7 +264,8 @@ def ticket_event_add(
         to_state=to_state,
     )
     if customer_visible:
-        lifecycle.after_commit(realtime.broadcast_ticket_event, ticket.pk, _event_payload(ticket, event))
+        if lifecycle.may_be_watched(ticket.pk):
+            lifecycle.after_commit(realtime.broadcast_ticket_event, ticket.pk, _event_payload(ticket, event))
         lifecycle.customer_event_written(ticket=ticket, event=event)
     return event
 
@@ -288,8 +289,9 @@ def ticket_events_add_many(*, built: list[TicketEvent]) -> list[TicketEvent]:
     created = TicketEvent.objects.bulk_create(built)
     for event in created:
         if event.customer_visible:
-            lifecycle.after_commit(realtime.broadcast_ticket_event, event.ticket_id,
-                                   _event_payload(event.ticket, event))
+            if lifecycle.may_be_watched(event.ticket_id):
+                lifecycle.after_commit(realtime.broadcast_ticket_event, event.ticket_id,
+                                       _event_payload(event.ticket, event))
             lifecycle.customer_event_written(ticket=event.ticket, event=event)
     return created
 
@@ -465,7 +467,7 @@ def ticket_create(
     with transaction.atomic(savepoint=False):
         ticket.number = ticket_number_next(at=created_at)
         ticket.save()
-        with lifecycle.holding_messages(ticket.pk):
+        with lifecycle.holding_messages(ticket.pk), lifecycle.being_created(ticket.pk):
             ticket_event_add(
                 ticket=ticket, kind="ticket.created", by=by, customer_visible=True,
                 message=_("工单 %(number)s 已创建（%(channel)s）") % {"number": ticket.number,

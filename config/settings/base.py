@@ -260,6 +260,8 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # The stock Redis broker opens a new connection for every queued task (config/qbroker.py).
+    Q_CLUSTER["broker_class"] = "config.qbroker.SharedPoolRedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
 

@@ -1,0 +1,42 @@
+"""Queuing a task costs one round trip on a connection the process already holds: every django-q2
+broker of the process draws from one Redis pool (config/qbroker.py), instead of opening a connection
+and running the client handshake per task."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+
+from config.qbroker import SharedPoolRedisBroker
+
+URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_conf(monkeypatch):
+    from django_q.conf import Conf
+
+    try:
+        redis.Redis.from_url(URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis to queue on")
+    monkeypatch.setattr(Conf, "REDIS", URL)
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "config.qbroker.SharedPoolRedisBroker")
+
+
+def test_brokers_share_one_connection(redis_conf):
+    from django_q.brokers import get_broker
+
+    brokers = [get_broker("shared-pool-test") for _ in range(5)]
+    assert all(isinstance(b, SharedPoolRedisBroker) for b in brokers)
+    brokers[0].delete_queue()
+    for n, broker in enumerate(brokers):
+        broker.enqueue(f"task-{n}")
+    pool = brokers[0].connection.connection_pool
+    assert all(b.connection.connection_pool is pool for b in brokers)
+    assert len(pool._available_connections) + len(pool._in_use_connections) == 1
+    assert brokers[0].queue_size() == 5
+    assert brokers[1].dequeue()[0][1] == b"task-0"
+    brokers[0].delete_queue()
