@@ -1,5 +1,12 @@
-"""The triage classifier: character n-gram TF-IDF plus symptom cues, a linear SVM, and a softmax
-over its scores; combined with what intake knows besides the text.
+"""The triage classifier: character n-gram TF-IDF plus symptom cues, a linear SVM over fault
+families, and a softmax over its scores; combined with what intake knows besides the text.
+
+Phones, tablets and laptops fail in the same ways and customers describe a cracked screen or a dying
+battery in the same words whatever the device, so the SVM learns one class per family of those three
+lines (``mobile.display``) and a second, small SVM learns which line a text is about. A known product
+line picks the line's leaves; without it the line SVM's scores are added to the families'. Learning
+``phone.display`` apart from ``tablet.display`` from the text alone would spend the model's weights on
+product words instead of on the symptom.
 
 Pure Python and database-free. ``TriageModel.fit`` trains from (text, leaf, weight) samples in a few
 seconds, so a fresh install trains at first use from the committed corpus instead of shipping a
@@ -8,10 +15,10 @@ pickle that a newer scikit-learn could not read. Persisting which samples a mode
 its inputs.
 
 Hyper-parameters were chosen by cross-validation on the training corpus only, grouped by seed report
-so that the variants of one report never sit on both sides (tests/bench/bench_classifier.py
-``--tune``): ``C`` and the cue weight by top-1, the softmax temperature by log loss, and the
-confidence threshold as the most precise point of the out-of-fold curve (0.95: 90% precise on
-reports whose wording the model had never seen, a third of them confident).
+so that the variants of one report never sit on both sides, and scored on the held-out seeds as
+written (tests/bench/bench_classifier.py ``--tune``): ``C``, the cue weight and the line weight by
+top-1, the softmax temperature as the one that gives the most confident reports while those at
+``CONFIDENT_AT`` stay at least 95% precise out of fold.
 """
 
 from __future__ import annotations
@@ -31,11 +38,14 @@ from .cues import NAMES as CUE_NAMES
 from .cues import cue_hits
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "train.jsonl"
-FORMAT = 2
+FORMAT = 3
 C = 0.3
-CUE_WEIGHT = 2.0
+CUE_WEIGHT = 0.5
+LINE_WEIGHT = 0.5
 TEMPERATURE = 4.0
 CONFIDENT_AT = 0.95
+# The lines whose leaves share one family class (see the module docstring).
+SHARED_LINES = ("phone", "tablet", "laptop")
 # A device's earlier categories and a guided diagnosis's suggestion multiply a leaf's probability.
 HISTORY_BOOST = 1.5
 HINT_BOOST = 3.0
@@ -81,54 +91,100 @@ def _line(code: str) -> str:
     return code.split(".", 1)[0]
 
 
+def family_of(code: str) -> str:
+    """The class the SVM learns for a leaf: ``mobile.<family>`` for the shared lines, else the leaf."""
+    line, rest = code.split(".", 1)
+    return f"mobile.{rest}" if line in SHARED_LINES else code
+
+
 class TriageModel:
     """A fitted model; immutable once built and safe to share between threads."""
 
-    def __init__(self, *, vectorizer, svm, temperature: float, threshold: float, cue_weight: float):
+    def __init__(self, *, vectorizer, svm, line_svm, classes: Sequence[str], temperature: float,
+                 threshold: float, cue_weight: float, line_weight: float = LINE_WEIGHT):
         self.vectorizer = vectorizer
         self.svm = svm
-        self.classes: list[str] = [str(c) for c in svm.classes_]
+        self.line_svm = line_svm
+        self.classes: list[str] = list(classes)
         self.temperature = temperature
         self.threshold = threshold
         self.cue_weight = cue_weight
+        self.line_weight = line_weight
         self.feature_names = [*vectorizer.get_feature_names_out(), *(f"cue:{n}" for n in CUE_NAMES)]
         self._class_line = np.array([_line(c) for c in self.classes])
+        families = [str(f) for f in svm.classes_]
+        self._column = np.array([families.index(family_of(c)) for c in self.classes])
+        lines = [str(x) for x in line_svm.classes_] if line_svm is not None else []
+        self._line_column = np.array([lines.index(x) if x in lines else -1 for x in self._class_line])
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, samples: Sequence[Sample], *, c: float = C, cue_weight: float = CUE_WEIGHT,
-            temperature: float = TEMPERATURE, threshold: float = CONFIDENT_AT) -> TriageModel:
+            temperature: float = TEMPERATURE, threshold: float = CONFIDENT_AT,
+            line_weight: float = LINE_WEIGHT) -> TriageModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, lowercase=True)
         texts = [s.text for s in samples]
         matrix = _features(vectorizer.fit_transform(texts), texts, cue_weight)
-        svm = LinearSVC(C=c, max_iter=5000)
+        weights = np.array([s.weight for s in samples])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # liblinear's convergence notice on near-separable data
-            svm.fit(matrix, [s.label for s in samples], sample_weight=np.array([s.weight for s in samples]))
-        return cls(vectorizer=vectorizer, svm=svm, temperature=temperature, threshold=threshold,
-                   cue_weight=cue_weight)
+            svm = LinearSVC(C=c, max_iter=5000)
+            svm.fit(matrix, [family_of(s.label) for s in samples], sample_weight=weights)
+            # Which line a report is about, learnt from the fault reports (a request names no line).
+            faults = np.array([_line(s.label) != "request" for s in samples])
+            fault_lines = [_line(s.label) for s in samples if _line(s.label) != "request"]
+            line_svm = None
+            if len(set(fault_lines)) > 1:
+                line_svm = LinearSVC(C=c, max_iter=5000)
+                line_svm.fit(matrix[faults], fault_lines, sample_weight=weights[faults])
+        return cls(vectorizer=vectorizer, svm=svm, line_svm=line_svm, classes=sorted({s.label for s in samples}),
+                   temperature=temperature, threshold=threshold, cue_weight=cue_weight, line_weight=line_weight)
 
     # -- scoring ----------------------------------------------------------------------------
     def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw SVM scores, one row per text and one column per class."""
-        return self.svm.decision_function(self._matrix(texts))
+        """One row per text and one column per leaf: the leaf's family score (the SVM's), then the
+        line scores (one column per line the line SVM knows) that ``probabilities`` adds when the
+        product line is not known."""
+        return self._scores(self._matrix(texts))
+
+    def _scores(self, matrix) -> np.ndarray:
+        family = self.svm.decision_function(matrix)
+        if family.ndim == 1:  # two families: liblinear returns the second one's margin only
+            family = np.stack([-family, family], axis=1)
+        leaf = family[:, self._column]
+        if self.line_svm is None:
+            return leaf
+        lines = self.line_svm.decision_function(matrix)
+        if lines.ndim == 1:
+            lines = np.stack([-lines, lines], axis=1)
+        return np.hstack([leaf, lines])
 
     def _matrix(self, texts: Sequence[str]):
         return _features(self.vectorizer.transform(list(texts)), texts, self.cue_weight)
 
     def probabilities(self, scores: np.ndarray, *, product_line: str | None = None,
                       history: Iterable[str] = (), hint: str | None = None) -> np.ndarray:
-        """Softmax over the scores of one text, restricted to the product line's leaves and the
-        requests that are not faults when the line is known, then weighted by the device's earlier
-        categories and a guided diagnosis's suggestion."""
-        z = scores * self.temperature
+        """Softmax over the leaf scores of one text (a row of ``scores``), restricted to the product
+        line's leaves and the requests that are not faults when the line is known, else with the
+        line scores added to the fault leaves; then weighted by the device's earlier categories and
+        a guided diagnosis's suggestion."""
+        n = len(self.classes)
+        z = np.array(scores[:n], dtype=float)
+        allowed = None
         if product_line:
             allowed = (self._class_line == product_line) | (self._class_line == "request")
-            if allowed.any():
-                z = np.where(allowed, z, -np.inf)
+            if not allowed.any():
+                allowed = None
+        if allowed is not None:
+            z = np.where(allowed, z, -np.inf)
+        elif len(scores) > n:
+            lines = np.asarray(scores[n:], dtype=float)
+            known = self._line_column >= 0
+            z[known] += self.line_weight * lines[self._line_column[known]]
+        z = z * self.temperature
         z = z - z[np.isfinite(z)].max()
         p = np.exp(z)
         for code in set(history):
@@ -148,7 +204,7 @@ class TriageModel:
         row = self._matrix([text])
         if row.nnz == 0:
             return Prediction(code=None, confidence=0.0, context=context)
-        scores = self.svm.decision_function(row)[0]
+        scores = self._scores(row)[0]
         p = self.probabilities(scores, product_line=product_line, history=history, hint=hint)
         order = np.argsort(-p)[:top]
         ranked = [(self.classes[i], float(p[i])) for i in order]
@@ -161,9 +217,14 @@ class TriageModel:
         )
 
     def _explain(self, row, best: int, hits: dict[str, str], limit: int = 6) -> list[dict[str, Any]]:
-        """The features that pushed the text towards the chosen leaf: contribution = value × weight,
-        strongest first; overlapping n-grams are shown once (the longest), cues by the words found."""
-        coef = self.svm.coef_[best]
+        """The features that pushed the text towards the chosen leaf's family: contribution =
+        value × weight, strongest first; overlapping n-grams are shown once (the longest), cues by
+        the words found."""
+        column = self._column[best]
+        if self.svm.coef_.shape[0] > 1:
+            coef = self.svm.coef_[column]
+        else:  # two families: one weight vector, for the second
+            coef = self.svm.coef_[0] if column == 1 else -self.svm.coef_[0]
         row = row.tocoo()
         contributions = sorted(((float(v * coef[j]), int(j)) for j, v in zip(row.col, row.data, strict=True)),
                                reverse=True)
@@ -206,7 +267,8 @@ _cache: dict[str, TriageModel] = {}
 
 def model_for(samples: Sequence[Sample]) -> TriageModel:
     """The model fitted on ``samples``, fitted once per process for the same inputs."""
-    key = samples_digest(samples, c=C, cue_weight=CUE_WEIGHT, temperature=TEMPERATURE, threshold=CONFIDENT_AT)
+    key = samples_digest(samples, c=C, cue_weight=CUE_WEIGHT, temperature=TEMPERATURE, threshold=CONFIDENT_AT,
+                         line_weight=LINE_WEIGHT)
     with _cache_lock:
         model = _cache.get(key)
     if model is None:
