@@ -114,15 +114,48 @@ def test_each_role_home_and_every_report_at_1366(browser):
             screenshot(page, f"backoffice-home-{username}")
             context.close()
 
-        context, page = _login(browser, base, "agent")
-        page.goto(f"{base}/admin/tickets/ticket/")
-        screenshot(page, "backoffice-tickets-agent")
-        # the state, the time left and the last column stay on screen; a badge never wraps
-        assert _fits(page, "#result_list th.column-sla_left")
-        print("last column on screen:", _fits(page, "#result_list th.column-created_at"))
-        badge = page.locator("#result_list td.field-status_badge span").first.bounding_box()
-        assert badge["height"] < 30
-        assert page.locator("a.import_link").count() == 0
+        for username in ("agent", "dispatcher"):
+            context, page = _login(browser, base, username)
+            page.goto(f"{base}/admin/tickets/ticket/")
+            # the admin's task navigation is open beside the list
+            assert page.locator(".main.shifted #nav-sidebar").is_visible()
+            screenshot(page, f"backoffice-tickets-{username}")
+            # no column pushed off-screen and no horizontal scroll, at the page or inside the table
+            widths = page.evaluate("""() => ({scroll: document.scrollingElement.scrollWidth,
+                                              client: document.scrollingElement.clientWidth,
+                                              results: document.querySelector('.results').scrollWidth
+                                                       - document.querySelector('.results').clientWidth,
+                                              right: document.querySelector('#result_list')
+                                                     .getBoundingClientRect().right})""")
+            assert widths["scroll"] <= widths["client"], widths
+            assert widths["results"] <= 0, widths
+            assert widths["right"] <= widths["client"], widths
+            assert _fits(page, "#result_list th:last-child")
+            # a badge, a title and every other cell stay on one line (no character-per-line columns)
+            heights = page.evaluate("""() => [...document.querySelectorAll('#result_list tbody tr')]
+                                       .map(tr => tr.getBoundingClientRect().height)""")
+            assert max(heights) < 40, heights
+            # a status badge is shown whole, never cut by its column
+            clipped = page.evaluate("""() => [...document.querySelectorAll('#result_list td.field-status_badge')]
+                .filter(td => td.firstElementChild.getBoundingClientRect().right
+                              > td.getBoundingClientRect().right).map(td => td.innerText)""")
+            assert clipped == []
+            for cell in ("status_badge", "title_short", "sla_left"):
+                assert page.locator(f"#result_list td.field-{cell}").first.bounding_box()["width"] > 60, cell
+            assert page.locator("a.import_link").count() == 0
+            context.close()
+
+        # the dispatch screen of a ticket waiting for a technician, as the dispatcher reads it
+        from tickets.models import Ticket
+
+        waiting = Ticket.objects.filter(status="triaged").order_by("pk").first()
+        context, page = _login(browser, base, "dispatcher")
+        page.goto(f"{base}/admin/tickets/dispatchqueueticket/{waiting.pk}/pick/")
+        assert page.locator("tr.tech-row").count() == 6
+        assert "? km" not in page.content()
+        assert _fits(page, "table.bo-dispatch-table")
+        assert page.evaluate("() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+        screenshot(page, "backoffice-dispatch-screen")
         context.close()
 
         context, page = _login(browser, base, "manager")
