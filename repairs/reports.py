@@ -167,7 +167,15 @@ def _paid_rows(repair_order: RepairOrder) -> list[list[Any]]:
         return []
     paid = due.settled
     if paid is None:
-        return [[_("已付"), "", "", "¥0.00", _("未付款")]]
+        rows = [[_("已付"), "", "", "¥0.00", _("未付款")]]
+        deferral = due.deferral
+        if deferral is not None:
+            rows.append([_("暂缓收款"), "", "", f"¥{deferral.amount}",
+                         _("%(kind)s：%(reason)s（%(by)s，%(at)s）") % {
+                             "kind": deferral.get_kind_display(), "reason": deferral.reason,
+                             "by": staff_display_name(deferral.recorded_by) or "—",
+                             "at": _when(deferral.created_at)}])
+        return rows
     rows = [[_("已付"), "", "", f"¥{paid.amount}",
              _("%(method)s，%(at)s") % {"method": paid.get_method_display(), "at": _when(paid.paid_at)}]]
     if paid.refunded_amount:

@@ -110,6 +110,7 @@ SCOPES: dict[str, Rule] = {
     "repairs.warrantycard": Rule(via_tickets="device_id", through="device"),
     "payments.payment": Rule(centre=("repair_order__center",), ticket="ticket"),
     "payments.refund": Rule(centre=("payment__repair_order__center",), ticket="payment__ticket"),
+    "payments.paymentdeferral": Rule(centre=("repair_order__center",), ticket="ticket"),
     "logistics.shipment": _on_ticket(),
     "logistics.trackingevent": _on_ticket("shipment__ticket"),
     "repairs.windowcapacity": Rule(centre=("center",)),

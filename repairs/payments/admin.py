@@ -20,9 +20,9 @@ from tickets.admin_mixins import PolicyAdminMixin
 from tickets.exceptions import DomainError
 from tickets.models import Ticket
 
-from .models import Payment, PaymentNotification, Refund
+from .models import Payment, PaymentDeferral, PaymentNotification, Refund
 from .selectors import refund_basis
-from .services import payment_record_offline, payment_refund
+from .services import payment_defer, payment_record_offline, payment_refund
 
 FORM_TEMPLATE = """{% extends "admin/base_site.html" %}{% load i18n %}
 {% block content %}<h2>{{ title }}</h2>{% if intro %}<p>{{ intro }}</p>{% endif %}
@@ -39,6 +39,13 @@ class RecordForm(forms.Form):
     reference = forms.CharField(label=_("凭证号"), max_length=60, required=False,
                                 help_text=_("现金收据号；银行转账须填写流水号"))
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class DeferForm(forms.Form):
+    ticket_number = forms.CharField(label=_("工单号"), max_length=40)
+    kind = forms.ChoiceField(label=_("方式"), choices=PaymentDeferral.Kind.choices)
+    reason = forms.CharField(label=_("原因"), max_length=200,
+                             help_text=_("例如：企业客户月结协议编号、挂账审批人；显示在工单时间线和维修报告上"))
 
 
 class RefundForm(forms.Form):
@@ -148,6 +155,56 @@ class PaymentAdmin(PolicyAdminMixin, admin.ModelAdmin):
                 return HttpResponseRedirect(back)
         return self._render(request, title=gettext("办理退款 %(no)s") % {"no": payment.out_trade_no}, form=form,
                             back=back, intro=intro)
+
+
+@admin.register(PaymentDeferral)
+class PaymentDeferralAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """Paid repairs let go before their money (月结/挂账): added only through ``payment_defer``."""
+
+    list_display = ("ticket_number", "kind", "amount", "reason", "recorded_by", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("ticket", "recorded_by")
+    search_fields = ("ticket__number", "reason")
+    readonly_fields = ("ticket", "repair_order", "quote", "kind", "amount", "reason", "recorded_by", "created_at")
+    fields = readonly_fields
+
+    @admin.display(description=_("工单"), ordering="ticket__number")
+    def ticket_number(self, obj):
+        return obj.ticket.number
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        back = reverse("admin:payments_paymentdeferral_changelist")
+        form = DeferForm(request.POST or None, initial={"ticket_number": request.GET.get("ticket", "")})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            ticket = policy.scope_queryset(request.user, Ticket.objects.all()).filter(
+                number=data["ticket_number"].strip()).first()
+            if ticket is None:
+                form.add_error("ticket_number", gettext("未找到该工单。"))
+            else:
+                try:
+                    deferral = payment_defer(ticket=ticket, kind=data["kind"], reason=data["reason"],
+                                             by=request.user)
+                except DomainError as exc:
+                    form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
+                                   str(exc))
+                else:
+                    messages.success(request, gettext("已登记暂缓收款（%(kind)s），工单 %(number)s 可以交机") % {
+                        "kind": deferral.get_kind_display(), "number": ticket.number})
+                    return HttpResponseRedirect(back)
+        context = {**self.admin_site.each_context(request), "title": gettext("登记暂缓收款（月结/挂账）"),
+                   "form": form, "back": back,
+                   "intro": gettext("付费维修须收款后才能交机。企业月结或经批准挂账时，在此登记后即可交机；"
+                                    "款项到账后仍须登记收款。")}
+        return HttpResponse(engines["django"].from_string(FORM_TEMPLATE).render(context, request))
 
 
 @admin.register(PaymentNotification)

@@ -19,6 +19,7 @@ class PaymentOut(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     payable_now = serializers.BooleanField()
     received = serializers.BooleanField()
+    deferred = serializers.BooleanField(help_text="月结/挂账已登记：未收款也可交机")
     status = serializers.CharField(allow_blank=True)
     method = serializers.CharField(allow_blank=True)
     paid_at = serializers.DateTimeField(allow_null=True)
@@ -30,6 +31,7 @@ def _payment_view(ticket) -> dict:
     settled = due.settled if due is not None else None
     return {"due": due is not None, "amount": due.amount if due else None,
             "payable_now": bool(due and due.payable_now and settled is None), "received": settled is not None,
+            "deferred": bool(due and due.deferral is not None),
             "status": settled.status if settled else "", "method": settled.method if settled else "",
             "paid_at": settled.paid_at if settled else None,
             "refunded": settled.refunded_amount if settled else None}

@@ -11,11 +11,15 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from tickets.guards import guard_register
         from tickets.progress.services import invoice_gate_register
 
         from .events import register_kinds
+        from .guards import handback_payment_guard
         from .selectors import invoice_refusal
 
         register_kinds()
         # an e-invoice states money received: the hub asks us whether it was
         invoice_gate_register("payments.received", invoice_refusal)
+        # a paid repair is handed back (the ticket resolved) only once its money is in or deferred
+        guard_register("payments.handback", handback_payment_guard)

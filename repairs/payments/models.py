@@ -146,3 +146,41 @@ class Refund(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+class PaymentDeferral(TimeStampedModel):
+    """A paid repair handed back before its money arrives, on a staff member's word: a corporate
+    account settled monthly (月结) or a charge put on account (挂账).
+
+    Without a settled payment or one of these, a repair that asks for money is not handed back (the
+    hand-back guard). It is bound to the approved quote it defers: a new quote version asks again.
+    It settles nothing: the payment is still recorded when the money comes, and the e-invoice still
+    waits for it.
+    """
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("月结")
+        ON_ACCOUNT = "on_account", _("挂账")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="payment_deferrals",
+                               verbose_name=_("工单"))
+    repair_order = models.ForeignKey("repairs.RepairOrder", on_delete=models.PROTECT,
+                                     related_name="payment_deferrals", verbose_name=_("维修单"))
+    quote = models.ForeignKey("repairs.Quote", on_delete=models.PROTECT, related_name="+", verbose_name=_("报价单"))
+    kind = models.CharField(_("方式"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("暂缓金额"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("原因"), max_length=200, help_text=_("例如：企业客户月结协议编号、挂账审批人"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("登记人"))
+
+    class Meta:
+        verbose_name = _("暂缓收款（月结/挂账）")
+        verbose_name_plural = _("暂缓收款（月结/挂账）")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["repair_order", "quote"], name="payment_deferral_once_per_quote"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_deferral_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ¥{self.amount}"

@@ -31,7 +31,10 @@ def payment_panel(*, ticket: Ticket, memo: dict | None = None) -> dict[str, Any]
                             for r in Refund.objects.filter(payment=settled).order_by("created_at")]
         if settled.refunded_amount:
             panel["refunded"] = f"¥{settled.refunded_amount:.2f}"
-    elif due.payable_now and online_methods():
+    elif due.deferral is not None:
+        # a corporate account settles monthly: the customer is told, and may still pay here
+        panel["deferred"] = _("本次费用按%(kind)s处理，可稍后结算") % {"kind": due.deferral.get_kind_display()}
+    if settled is None and due.payable_now and online_methods():
         panel.update(state=Payment.Status.PENDING, label=_("待支付"),
                      pay_url=reverse("payments:pay", kwargs={"token": ticket.tracking_token}))
     return panel

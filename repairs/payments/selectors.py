@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from repairs.models import Quote, RepairOrder
 from repairs.warranty.types import CostBearer, Remedy
 
-from .models import Payment
+from .models import Payment, PaymentDeferral
 
 if TYPE_CHECKING:
     from tickets.models import Ticket
@@ -26,10 +26,16 @@ class Due:
     amount: Decimal
     settled: Payment | None
     payable_now: bool  # the repair is done and handed back: the customer may pay
+    deferral: PaymentDeferral | None = None  # staff let the device go before the money (月结/挂账)
 
     @property
     def received(self) -> bool:
         return self.settled is not None
+
+    @property
+    def releases_device(self) -> bool:
+        """The money is in, or a staff member deferred it: the device may be handed back."""
+        return self.settled is not None or self.deferral is not None
 
 
 def _latest_order(ticket_id: int) -> RepairOrder | None:
@@ -53,8 +59,12 @@ def payment_due(*, ticket: Ticket, repair_order: RepairOrder | None = None) -> D
         return None
     settled = (Payment.objects.filter(repair_order_id=order.pk, status__in=Payment.SETTLED)
                .select_related("quote").first())
+    deferral = None
+    if settled is None:
+        deferral = (PaymentDeferral.objects.filter(repair_order_id=order.pk, quote_id=quote.pk)
+                    .select_related("recorded_by").first())
     return Due(repair_order=order, quote=quote, amount=quote.total, settled=settled,
-               payable_now=order.status == RepairOrder.Status.PASSED)
+               payable_now=order.status == RepairOrder.Status.PASSED, deferral=deferral)
 
 
 def payment_due_memo(*, ticket: Ticket, memo: dict | None) -> Due | None:
@@ -82,6 +92,20 @@ def invoice_refusal(ticket: Ticket, memo: dict | None = None) -> str | None:
     if due.settled.status == Payment.Status.REFUNDED:
         return _("维修费用已全额退款，无需开具发票。")
     return None
+
+
+def handback_refusal(*, ticket: Ticket, memo: dict | None = None) -> str | None:
+    """Why the device may not be handed back (the ticket resolved) yet, or None.
+
+    A repair that asks for money is handed back once the money is received (online, cash or
+    transfer) or a staff member deferred it (月结/挂账); a free repair, a declined quote and a 三包
+    replacement or refund ask for nothing.
+    """
+    due = payment_due_memo(ticket=ticket, memo=memo)
+    if due is None or due.releases_device:
+        return None
+    return _("维修费用 %(amount)s 尚未收款，不能交机或解决工单：请客户在进度页在线支付，或登记现金、转账收款；"
+             "企业月结或挂账须由网点经理登记暂缓收款。") % {"amount": f"¥{due.amount:.2f}"}
 
 
 def refund_basis(*, repair_order: RepairOrder) -> str | None:

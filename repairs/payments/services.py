@@ -30,7 +30,7 @@ from tickets.services import ticket_event_add
 from .exceptions import AlreadyPaid, GatewayError, NothingToPay
 from .gateways import Notice, RefundNotice, RefundResult, gateway_for
 from .keys import online_methods
-from .models import Payment, PaymentNotification, Refund
+from .models import Payment, PaymentDeferral, PaymentNotification, Refund
 from .selectors import Due, payment_due, refund_basis
 
 if TYPE_CHECKING:
@@ -265,6 +265,38 @@ def payment_record_offline(*, ticket: Ticket, method: str, amount: Decimal, refe
                                      recorded_by=by)
     _received_event(payment, by=by)
     return payment
+
+
+@transaction.atomic
+def payment_defer(*, ticket: Ticket, kind: str, reason: str, by: AbstractBaseUser) -> PaymentDeferral:
+    """A staff member lets a paid repair be handed back before its money: a corporate account
+    settled monthly (月结) or a charge put on account (挂账).
+
+    Guarantees: only staff with ``payments.add_paymentdeferral`` in the repair's centre; a reason is
+    required; a repair already paid needs no deferral (AlreadyPaid); deferring the same quote again
+    returns the first deferral and writes nothing. Writes a staff ``payment.deferred`` event on the
+    ticket's timeline; the payment is still recorded when the money comes. Raises
+    PermissionDeniedError, ValidationFailed, NothingToPay or AlreadyPaid; nothing changes then.
+    """
+    if kind not in PaymentDeferral.Kind.values:
+        raise ValidationFailed(_("请选择月结或挂账。"), extra={"field": "kind"})
+    due = _lock_due(ticket=ticket)
+    policy.require(by, "payments.add_paymentdeferral", due.repair_order,
+                   message=_("您没有登记暂缓收款（月结/挂账）的权限。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("请填写暂缓收款的原因（如月结协议编号）。"), extra={"field": "reason"})
+    existing = PaymentDeferral.objects.filter(repair_order=due.repair_order, quote=due.quote).first()
+    if existing is not None:
+        return existing
+    deferral = PaymentDeferral.objects.create(ticket=ticket, repair_order=due.repair_order, quote=due.quote,
+                                              kind=kind, amount=due.amount, reason=reason[:200], recorded_by=by)
+    ticket_event_add(ticket=ticket, kind="payment.deferred", by=by,
+                     message=_("维修费用 %(amount)s 暂缓收款（%(kind)s）：%(reason)s") % {
+                         "amount": _money(due.amount), "kind": deferral.get_kind_display(),
+                         "reason": deferral.reason},
+                     payload={"deferral_id": deferral.pk, "kind": kind, "amount": str(due.amount)})
+    return deferral
 
 
 @transaction.atomic

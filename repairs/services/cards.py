@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from tickets import guards
 from tickets.attachments import attachment_add
-from tickets.exceptions import ValidationFailed
+from tickets.exceptions import InvalidTransition, ValidationFailed
 from tickets.models import Attachment, Device, Ticket
 from tickets.services import ticket_event_add, ticket_transition
 
@@ -102,13 +102,21 @@ def repair_hand_back(*, repair_order: RepairOrder, by: AbstractBaseUser | None, 
     The technician may countersign on the same phone (``technician_signature_png``); it becomes the
     repair's technician signature when none was given at the QC hand-over.
 
-    Needs a repair order that passed QC (or was declined — the device goes back unrepaired).
-    Raises ValidationFailed (nothing changes) for a missing signer or signature.
+    Needs a repair order that passed QC (or was declined — the device goes back unrepaired), and no
+    guard refusing the ticket's resolve (a paid repair's money neither received nor deferred).
+    Raises ValidationFailed or InvalidTransition (nothing changes, no signature is stored).
     """
     order = lock_repair_order(repair_order)
     require_perm(by, "tickets.work_ticket", ticket=order.ticket)
     if order.status not in (RepairOrder.Status.PASSED, RepairOrder.Status.DECLINED):
         raise ValidationFailed(_("维修单未完成，不能交机。"))
+    # asked before the signature is stored, so a refused hand-back leaves no file behind
+    if order.ticket.status in (Ticket.Status.READY, Ticket.Status.IN_PROGRESS):
+        with guards.acting(GUARD_OWNER, order.ticket_id):
+            refusal = guards.guards_refusal(ticket=order.ticket, transition="resolve", by=by)
+        if refusal:
+            raise InvalidTransition(refusal, code="guarded",
+                                    extra={"state": order.ticket.status, "transition": "resolve"})
     if not (signer_name or "").strip() or not signature_png:
         raise ValidationFailed(_("交机须由客户签字。"), extra={"field": "signature"})
     order.customer_signature = attachment_add(

@@ -189,6 +189,16 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     page = _page(client, ticket)
     assert "取机" not in page  # on-site: nothing to collect at a service centre
     assert "请当面验机并签收" in page
+    # a paid repair is handed back against its money: first refused, then the fee is taken in cash
+    refused = api.post(f"{base}/repair/hand-back/", {"signer_name": "王小明", "signature_png": png_b64()},
+                       format="json")
+    assert refused.status_code == 409, refused.content
+    assert "¥779.00 尚未收款" in refused.json()["message"]
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.READY
+    with capture(execute=True):
+        _ok(api.post(f"{base}/payment/record/", {"method": "cash", "amount": "779.00", "reference": "SJ-1"},
+                     format="json"))
     seen = len(broadcasts)
     with capture(execute=True):
         _ok(api.post(f"{base}/repair/hand-back/", {"signer_name": "王小明", "signature_png": png_b64()},
@@ -268,7 +278,7 @@ def _journey(client, world, agent, capture, broadcasts):  # noqa: PLR0915 - one 
     assert [item.label for item in items] == [
         "工单已创建", "已受理，正在安排服务", "三包与价格预估", "已为您安排工程师", "工程师已出发", "工程师已到达",
         "工程师已开始处理", "设备已接收，开始检测", "维修进度", "维修进度", "维修进度", "维修进度", "已更换备件",
-        "维修进度", "维修进度", "服务已完成", "已发送满意度调查邀请", "工单已关闭",
+        "维修进度", "维修进度", "已收款", "服务已完成", "已发送满意度调查邀请", "工单已关闭",
     ]
     assert [item.message for item in items if item.label == "维修进度"] == [
         items[8].message, "请确认维修报价：应付 ¥779.00", "客户 王小明 已确认报价 v1（¥779.00）", "开始维修",

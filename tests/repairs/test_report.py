@@ -18,6 +18,8 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from repairs.models import ReportBranding
+from repairs.payments.selectors import payment_due
+from repairs.payments.services import payment_record_offline
 from repairs.reports import MISSING_GLYPH, drawable, service_report_pdf
 from repairs.services import (
     qc_checklist_for,
@@ -202,6 +204,9 @@ def _finished_with_evidence(workshop, png, qc_user):
     repair_fit_part(repair_order=order, part=workshop["part"], serial="SCR-2026-0002", old_serial="OLD-78", by=tech)
     order = repair_submit_qc(repair_order=order, by=tech, work_done="更换主板", after_photos=[("after.png", png())])
     order = qc_pass(repair_order=order, checklist={i["code"]: True for i in qc_checklist_for(order)}, by=qc_user)
+    # a paid repair (liquid damage is excluded from 三包) is handed back against its money
+    payment_record_offline(ticket=order.ticket, method="cash", reference="SJ-7",
+                           amount=payment_due(ticket=order.ticket).amount, by=tech)
     return repair_hand_back(repair_order=order, by=tech, signer_name="张三", signature_png=png("darkred"))
 
 
