@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-
-WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+from .selectors import WEEKDAYS
 
 
 def window_choices() -> list[tuple[str, str]]:

@@ -10,14 +10,17 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets.calendar import BusinessCalendar
 from tickets.models import ServiceMode, Ticket
 
-from ..models import ServiceCenter, Technician
+from ..models import RepairVisit, ServiceCenter, Technician
 from .models import Appointment, AppointmentSlot, WindowCapacity
 
 WINDOW = dt.timedelta(hours=2)
+WEEKDAYS = [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
+            gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日")]
 #: How far ahead a customer may book, in calendar days.
 HORIZON_DAYS = getattr(settings, "SCHEDULING_HORIZON_DAYS", 7)
 #: The earliest window must start at least this long after now (the centre needs time to plan);
@@ -142,9 +145,79 @@ def ticket_appointment(ticket: Ticket) -> Appointment | None:
             .select_related("slot").first())
 
 
+def window_summary(start: dt.datetime, end: dt.datetime | None = None, *,
+                   center: ServiceCenter | None = None) -> dict:
+    """A visit window as the intake confirmation tells it: the date, the two-hour window, and the
+    centre that comes (None while the ticket is not yet routed to one)."""
+    end = end or start + WINDOW
+    a = timezone.localtime(start)
+    return {
+        "start": a.isoformat(), "end": timezone.localtime(end).isoformat(), "date": a.date().isoformat(),
+        "day": _("%(month)d月%(day)d日 %(weekday)s") % {"month": a.month, "day": a.day,
+                                                        "weekday": WEEKDAYS[a.weekday()]},
+        "window": window_label(start, end), "hours": window_hours_label(start, end),
+        "center": ({"code": center.code, "name": center.name, "address": center.address, "phone": center.phone}
+                   if center is not None else None),
+    }
+
+
+def appointment_summary(ticket: Ticket) -> dict | None:
+    """The ticket's booked window with its centre (``window_summary``), or None. One query."""
+    appointment = (Appointment.objects.filter(ticket_id=ticket.pk, status=Appointment.Status.BOOKED)
+                   .select_related("slot__center").first())
+    if appointment is None:
+        return None
+    return {"booked": True, "pending": False,
+            **window_summary(appointment.start, appointment.end, center=appointment.slot.center)}
+
+
 def appointment_label(ticket: Ticket) -> str:
     appointment = ticket_appointment(ticket)
     return window_label(appointment.start, appointment.end) if appointment else ""
+
+
+@dataclass(frozen=True)
+class VisitStage:
+    """How far the technician's visit has come once he set off: ``en_route`` (with the expected
+    arrival), ``arrived`` or ``done``."""
+
+    state: str
+    at: dt.datetime | None = None
+    eta: dt.datetime | None = None
+
+    def refusal(self) -> str:
+        """Why the customer's link no longer moves or cancels the visit."""
+        if self.state == "done":
+            return _("上门服务已完成，不能在线改约；如需再次上门，请致电服务网点。")
+        if self.state == "arrived":
+            return _("工程师已到达，不能在线改约或取消。")
+        return _("工程师已出发，不能在线改约或取消；如有变化请联系工程师。")
+
+
+def visit_stage(ticket: Ticket, *, appointment: Appointment | None = None) -> VisitStage | None:
+    """Where the ticket's latest visit stands once the technician has set off, or None before that.
+
+    The visit is done when the technician checked out or the job was handed back (resolved). A
+    visit that ended before ``appointment`` (a booked return visit) was booked no longer speaks for
+    it: the new appointment is still ahead. One query.
+    """
+    visit = (RepairVisit.objects.filter(Q(departed_at__isnull=False) | Q(checked_in_at__isnull=False),
+                                        ticket_id=ticket.pk)
+             .only("departed_at", "checked_in_at", "checked_out_at", "eta_at").order_by("-created_at", "-pk")
+             .first())
+    if visit is None:
+        return None
+    if visit.checked_out_at is not None:
+        if (appointment is not None and appointment.status == Appointment.Status.BOOKED
+                and appointment.created_at > visit.checked_out_at):
+            return None
+        return VisitStage(state="done", at=visit.checked_out_at)
+    if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        # handed back on site: the visit ended with the job, checked out or not
+        return VisitStage(state="done", at=ticket.resolved_at)
+    if visit.checked_in_at is not None:
+        return VisitStage(state="arrived", at=visit.checked_in_at)
+    return VisitStage(state="en_route", at=visit.departed_at, eta=visit.eta_at)
 
 
 def needs_visit(ticket: Ticket) -> bool:

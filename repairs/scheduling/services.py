@@ -96,6 +96,13 @@ def _sla_effect(ticket: Ticket, appointment: Appointment, *, now: dt.datetime) -
             "window": selectors.window_label(appointment.start, appointment.end)})
 
 
+def _customer_may_still_change(ticket: Ticket, current: Appointment | None) -> None:
+    """The customer's link stops moving the visit once the technician has set off (staff still can)."""
+    stage = selectors.visit_stage(ticket, appointment=current)
+    if stage is not None:
+        raise ValidationFailed(stage.refusal())
+
+
 @transaction.atomic
 def appointment_book(*, ticket: Ticket, start: dt.datetime, by: AbstractBaseUser | None = None,
                      source: str = Appointment.Source.CUSTOMER, now: dt.datetime | None = None) -> Appointment:
@@ -119,6 +126,8 @@ def appointment_book(*, ticket: Ticket, start: dt.datetime, by: AbstractBaseUser
     current = selectors.ticket_appointment(ticket)
     if current is not None and current.start == start:
         return current
+    if by is None:
+        _customer_may_still_change(ticket, current)
     if by is None and current is not None and not selectors.may_change(current, now=now):
         raise ValidationFailed(_("距离上门时间不足 %(hours)d 小时，不能在线改约，请致电服务网点。")
                                % {"hours": int(selectors.LEAD.total_seconds() // 3600)})
@@ -168,6 +177,8 @@ def appointment_cancel(*, ticket: Ticket, by: AbstractBaseUser | None = None, re
     current = selectors.ticket_appointment(ticket)
     if current is None:
         raise ValidationFailed(_("该工单没有待上门的预约。"))
+    if by is None:
+        _customer_may_still_change(ticket, current)
     if by is None and not selectors.may_change(current, now=now):
         raise ValidationFailed(_("距离上门时间不足 %(hours)d 小时，不能在线取消，请致电服务网点。")
                                % {"hours": int(selectors.LEAD.total_seconds() // 3600)})

@@ -11,17 +11,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tickets.exceptions import DomainError, ValidationFailed
 from tickets.progress import selectors as progress
 
 from . import selectors
+from .selectors import WEEKDAYS
 from .services import appointment_book, appointment_cancel
-
-WEEKDAYS = [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
-            gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日")]
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -66,9 +63,11 @@ def appointment_page(request: HttpRequest, token: str) -> HttpResponse:
                   "hours": selectors.window_hours_label(w.start, w.end)} for w in items]
         days.append((_("%(m)d月%(d)d日 %(weekday)s") % {"m": day.month, "d": day.day,
                                                        "weekday": WEEKDAYS[day.weekday()]}, items))
+    stage = selectors.visit_stage(ticket, appointment=current)
     response = render(request, "repairs/scheduling/appointment.html", {
         "ticket": ticket, "current": current, "back": back, "error": error, "days": days,
         "current_label": selectors.window_label(current.start, current.end) if current else "",
-        "can_change": current is None or selectors.may_change(current),
+        "can_change": stage is None and (current is None or selectors.may_change(current)),
+        "stage_refusal": stage.refusal() if stage is not None else "",
     }, status=400 if error else 200)
     return _private(response)

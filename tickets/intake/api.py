@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import BaseHasAPIKey
 
+from repairs.scheduling.selectors import appointment_summary, window_summary
 from repairs.scheduling.services import appointment_book_enqueue
 from tickets.exceptions import ValidationFailed
 from tickets.lifecycle import after_commit
@@ -37,7 +38,8 @@ def _book_after_routing(ticket, start) -> dict:
     there too (``appointment_book_task``); the progress page shows the result, or offers another
     window when this one could not be had."""
     after_commit(appointment_book_enqueue, ticket.pk, start.isoformat())
-    return {"booked": False, "pending": True, "start": start,
+    center = ticket.service_center if ticket.service_center_id else None
+    return {"booked": False, "pending": True, **window_summary(start, center=center),
             "message": _("所选时段将在分配服务网点后确认，结果见进度页。")}
 
 
@@ -156,7 +158,9 @@ class IntakeTicketCreateApi(APIView):
         duplicate = serializers.BooleanField(source="is_duplicate")
         replayed = serializers.BooleanField()
         message = serializers.CharField()
-        appointment = serializers.SerializerMethodField(help_text="the booked window, or why none was booked")
+        appointment = serializers.SerializerMethodField(
+            help_text="the visit window picked: booked/pending, start, end, date, day, window, hours and the "
+                      "centre (null until the ticket is routed; a retry returns it as booked)")
 
         def get_appointment(self, result) -> dict | None:
             return self.context.get("appointment")
@@ -226,7 +230,10 @@ class IntakeTicketCreateApi(APIView):
             result = intake_submit(channel=channel_key.channel, files=files, external_id=external_id,
                                    deferred=True, **data)
             if start is not None and not result.is_duplicate:
-                appointment = _book_after_routing(result.ticket, start)
+                # a retry answers with the window as booked by now (date, hours and the centre)
+                appointment = appointment_summary(result.ticket) if result.replayed else None
+                if appointment is None:
+                    appointment = _book_after_routing(result.ticket, start)
         except ValidationFailed as exc:
             return Response({"code": exc.code, "message": str(exc.message), "extra": exc.extra},
                             status=status.HTTP_400_BAD_REQUEST)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.proxies import client_ip
 from repairs.scheduling.forms import add_window_field
-from repairs.scheduling.selectors import parse_window_start
+from repairs.scheduling.selectors import appointment_summary, parse_window_start
 from repairs.scheduling.services import appointment_book
 from tickets.exceptions import ValidationFailed
 from tickets.intake.forms import CustomerIntakeForm, uploaded_to_intake_files
@@ -156,7 +156,8 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
     if ticket is None:
         raise Http404
     return render(request, "tickets/intake/done.html",
-                  {"ticket": ticket, "merged": False, "progress_url": ticket.get_tracking_url()})
+                  {"ticket": ticket, "merged": False, "progress_url": ticket.get_tracking_url(),
+                   "appointment": appointment_summary(ticket)})
 
 
 def received(request: HttpRequest) -> HttpResponse:
