@@ -7,6 +7,8 @@ import pytest
 
 from parts.models import JobPartsReconciliation, Location, StockLevel, Transfer
 from repairs.models import RepairOrder
+from repairs.payments.selectors import payment_due
+from repairs.payments.services import payment_record_offline
 from repairs.services import (
     qc_checklist_for,
     qc_pass,
@@ -79,6 +81,9 @@ def test_beyond_the_rules_the_centre_approves_and_close_waits_for_the_close_out(
     repair_fit_part(repair_order=order, part=part, serial="SCR-2", old_serial="OLD-2", by=job["user"])
     order = repair_submit_qc(repair_order=order, by=job["user"], work_done="更换屏幕", after_photos=[("a.png", png())])
     order = qc_pass(repair_order=order, checklist={i["code"]: True for i in qc_checklist_for(order)}, by=qc_user)
+    # a paid repair is handed back against its money, taken in cash on site
+    payment_record_offline(ticket=ticket, method="cash", amount=payment_due(ticket=ticket).amount, reference="",
+                           by=job["user"])
     repair_hand_back(repair_order=order, by=job["user"], signer_name="张三", signature_png=png("darkred"))
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.RESOLVED
