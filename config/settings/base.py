@@ -310,16 +310,17 @@ SPECTACULAR_SETTINGS = {
         "409 冲突时 extra.current 给出工单当前状态。所有 POST 可带 Idempotency-Key（重放返回第一次的结果）。"
         "实时推送：WebSocket /ws/jobs/<job_id>/?token=<API token>，消息 "
         '{"type": "job.event", "job_id", "status", "status_label", "event"}。\n\n'
-        "一单上门维修的调用顺序（唯一推荐路径）：\n"
+        "一单上门维修的调用顺序（每个动作只有一条路径；详见 docs/technician-api.md）：\n"
         "1. auth/login/（每台设备一个 token）→ me/\n"
-        "2. jobs/sync/（增量同步，保存 cursor）→ jobs/{id}/ 与 jobs/{id}/codes/（故障代码、排除事由、价目）\n"
+        "2. jobs/sync/（增量同步，保存 cursor）→ me/route/（今日路线：按行车顺序的上门点、计划到达时间、路程）"
+        "→ jobs/{id}/ 与 jobs/{id}/codes/（故障代码、排除事由、价目）\n"
         "3. jobs/{id}/accept/ 或 decline/（附原因）→ depart/ → check-in/（GPS）\n"
         "4. repair/open/ → attachments/（purpose=before）→ repair/diagnose/\n"
         "5. repair/quotes/ → 远程：quotes/{q}/send/（客户在进度页签字）；现场：quotes/{q}/approve/（手机上手写签名）\n"
         "6. repair/start/ → scan-part/ → repair/fit-part/ → attachments/（purpose=after）→ repair/submit-qc/\n"
         "7. 质检员：qc/queue/ → qc/{id}/ → qc/{id}/pass/ 或 fail/\n"
-        "8. repair/hand-back/（客户签字交机，工单解决）\n"
-        "jobs/{id}/submit-qc/ 与 jobs/{id}/finish/ 为弃用别名，保留一个版本。"
+        "8. repair/hand-back/（客户签字交机，工单解决）。无需维修单的现场处理：check-in/ → jobs/{id}/start/ → repair/hand-back/（须填写 resolution）\n"
+        "已停用的重复路径 jobs/{id}/submit-qc/ 与 jobs/{id}/finish/ 一律返回 410，extra.use 给出应改用的路径。"
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

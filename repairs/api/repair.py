@@ -7,7 +7,7 @@ import base64
 import binascii
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from parts.models import Part
 from repairs.models import LineKind, Quote, QuoteLine, RepairOrder
 from repairs.selectors import price_items_for
 from repairs.services import (
+    job_sign_off,
     quote_approve,
     quote_create,
     quote_decline,
@@ -37,6 +38,8 @@ from tickets.exceptions import NotFoundError, ValidationFailed
 from tickets.models import Ticket
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses, url_id
+from .jobs import job_detail_data
+from .serializers import JobDetailOut
 
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "422")
 
@@ -439,28 +442,42 @@ class HandBackIn(SignatureIn):
         required=False, allow_blank=True, default="",
         help_text="Optional: the technician's countersignature on the same phone, PNG base64; kept as the "
         "repair's technician signature when none was given at the QC hand-over.")
+    resolution = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="What was done, for the customer. Required for a job without a repair order (solved on "
+        "site without a workshop repair); a repaired job's resolution is its repair's work done.")
 
     def validate_technician_signature_png(self, value: str) -> bytes | None:
         return self.validate_signature_png(value) if value else None
 
 
-class RepairHandBackApi(RepairMixin, ApiView):
-    """Hand the device back: the customer signs on the technician's phone; the ticket is resolved.
+HAND_BACK_OUT = PolymorphicProxySerializer(
+    component_name="HandBackOut", serializers=[RepairOrderDetailOut, JobDetailOut], resource_type_field_name=None)
 
-    Needs the latest repair order passed QC (or declined: the device goes back unrepaired).
+
+class RepairHandBackApi(RepairMixin, ApiView):
+    """Hand the job back: the customer signs on the technician's phone; the ticket is resolved. The one
+    path that ends a technician's job.
+
+    With a repair order, that order must have passed QC (or been declined: the device goes back
+    unrepaired); the answer is the repair order. Without one (solved on site without a workshop
+    repair), ``resolution`` says what was done; the answer is the job.
     """
 
     permission_classes = [IsTechnician]
 
     @extend_schema(operation_id="repair_hand_back", tags=["repair"], request=HandBackIn,
-                   responses={200: RepairOrderDetailOut, **error_responses(*WRITE_ERRORS)})
+                   responses={200: HAND_BACK_OUT, **error_responses(*WRITE_ERRORS)})
     def post(self, request: Request, job_id: int) -> Response:
         data = HandBackIn(data=request.data)
         data.is_valid(raise_exception=True)
         job = self.get_job()
         order = RepairOrder.objects.filter(ticket=job).order_by("-created_at").first()
         if order is None:
-            raise NotFoundError(_("该工单没有维修单。"), code="no_repair_order")
+            job = job_sign_off(ticket=job, by=request.user, resolution=data.validated_data["resolution"],
+                               signer_name=data.validated_data["signer_name"],
+                               signature_png=data.validated_data["signature_png"])
+            return Response(job_detail_data(job, user=request.user))
         order = repair_hand_back(repair_order=order, by=request.user,
                                  signer_name=data.validated_data["signer_name"],
                                  signature_png=data.validated_data["signature_png"],

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import parsers, serializers, status
+from rest_framework import parsers, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from repairs.services import visit_check_in, visit_depart
 from tickets.attachments import attachment_add
 from tickets.exceptions import DomainError, InvalidTransition
 from tickets.models import Attachment, TicketAssignment
-from tickets.services import ticket_note_add, ticket_resolve, ticket_transition
+from tickets.services import ticket_note_add, ticket_transition
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses
 from .jobs import job_detail_data
@@ -54,14 +54,6 @@ class MessageIn(serializers.Serializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-DEPRECATED_SUBMIT_QC = _lazy(
-    "已弃用，保留一个版本：请改用 POST jobs/{job_id}/repair/submit-qc/（维修单送质检，需完工照片与维修说明）。"
-    "本路径只移动工单状态，有进行中维修单的工单会被拒绝。")
-DEPRECATED_FINISH = _lazy(
-    "已弃用，保留一个版本：请改用 POST jobs/{job_id}/repair/hand-back/（质检通过后客户签字交机，工单即解决）。"
-    "本路径只用于没有维修单、远程解决的工单。")
-
-
 class TransitionApi(JobMixin, ApiView):
     """A plain FSM step of my job (start, wait for customer/parts, resume, submit to QC)."""
 
@@ -77,10 +69,9 @@ class TransitionApi(JobMixin, ApiView):
         return Response(job_detail_data(job, user=request.user))
 
 
-def _transition_view(name: str, transition: str, summary: str, *, deprecated: bool = False) -> type[TransitionApi]:
+def _transition_view(name: str, transition: str, summary: str) -> type[TransitionApi]:
     @extend_schema(
-        operation_id=f"jobs_{transition}", tags=["work"], request=MessageIn, deprecated=deprecated,
-        description=DEPRECATED_SUBMIT_QC if deprecated else None,
+        operation_id=f"jobs_{transition}", tags=["work"], request=MessageIn,
         responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")},
     )
     def post(self: TransitionApi, request: Request, job_id: int) -> Response:
@@ -94,26 +85,45 @@ JobStartApi = _transition_view("JobStartApi", "start", "Start working on the job
 JobWaitCustomerApi = _transition_view("JobWaitCustomerApi", "wait_customer", "Pause: waiting for the customer.")
 JobWaitPartsApi = _transition_view("JobWaitPartsApi", "wait_parts", "Pause: waiting for parts.")
 JobResumeApi = _transition_view("JobResumeApi", "resume", "Resume after a pause.")
-JobSubmitQcApi = _transition_view("JobSubmitQcApi", "submit_qc", "Deprecated alias: use repair/submit-qc/.",
-                                  deprecated=True)
 
 
-class JobFinishApi(JobMixin, ApiView):
-    """Finish the job: resolved (on site or remotely), with what was done."""
+class EndpointGone(DomainError):
+    code = "endpoint_gone"
+    status_code = 410
 
-    permission_classes = [IsTechnician]
 
-    class FinishIn(serializers.Serializer):
-        resolution = serializers.CharField(max_length=2000, help_text="What was done, for the customer.")
+class GoneApi(ApiView):
+    """A removed path: every call answers 410 with the path that does the same work now. It needs no
+    login and looks nothing up, so it tells a stranger nothing about the job."""
 
-    @extend_schema(operation_id="jobs_finish", tags=["work"], request=FinishIn, deprecated=True,
-                   description=DEPRECATED_FINISH,
-                   responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")})
-    def post(self, request: Request, job_id: int) -> Response:
-        data = self.FinishIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = ticket_resolve(ticket=self.get_job(), by=request.user, resolution=data.validated_data["resolution"])
-        return Response(job_detail_data(job, user=request.user))
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    idempotent = False
+    old = ""
+    successor = ""
+    message = _lazy("此接口已停用。")
+
+    def gone(self, request: Request) -> Response:
+        use = request.path[: -len(self.old)] + self.successor
+        raise EndpointGone(self.message, extra={"use": use, "method": "POST"})
+
+    @extend_schema(exclude=True)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.gone(request)
+
+    get = put = patch = delete = post
+
+
+class JobSubmitQcGoneApi(GoneApi):
+    old = "submit-qc/"
+    successor = "repair/submit-qc/"
+    message = _lazy("此接口已停用：送质检请改用 POST jobs/{id}/repair/submit-qc/（需完工照片与维修说明）。")
+
+
+class JobFinishGoneApi(GoneApi):
+    old = "finish/"
+    successor = "repair/hand-back/"
+    message = _lazy("此接口已停用：结束工单请改用 POST jobs/{id}/repair/hand-back/（客户签字；没有维修单时须填写处理结果）。")
 
 
 class JobNoteApi(JobMixin, ApiView):

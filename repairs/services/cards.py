@@ -12,7 +12,7 @@ from tickets import guards
 from tickets.attachments import attachment_add
 from tickets.exceptions import InvalidTransition, ValidationFailed
 from tickets.models import Attachment, Device, Ticket
-from tickets.services import ticket_event_add, ticket_transition
+from tickets.services import ticket_event_add, ticket_resolve, ticket_transition
 
 from ..guards import OWNER as GUARD_OWNER
 from ..models import RepairOrder, RepairRecord, WarrantyCard
@@ -139,3 +139,26 @@ def repair_hand_back(*, repair_order: RepairOrder, by: AbstractBaseUser | None, 
                               updates={"resolution": order.work_done or resolution})
     order.ticket = ticket
     return order
+
+
+@transaction.atomic
+def job_sign_off(*, ticket: Ticket, by: AbstractBaseUser | None, resolution: str, signer_name: str,
+                 signature_png: bytes) -> Ticket:
+    """Close a job that needed no workshop repair (a setting, advice, a loose cable): the customer
+    signs on the technician's phone and the ticket is resolved with what was done.
+
+    The hand-back of a job without a repair order; a job with one goes through ``repair_hand_back``.
+    Raises ValidationFailed (nothing changes) for a missing resolution, signer or signature, and
+    InvalidTransition (the ticket's state in ``extra``) when the ticket cannot be resolved now.
+    """
+    require_perm(by, "tickets.work_ticket", ticket=ticket)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationFailed(_("没有维修单的工单交机时须填写处理结果。"), extra={"field": "resolution"})
+    if not (signer_name or "").strip() or not signature_png:
+        raise ValidationFailed(_("交机须由客户签字。"), extra={"field": "signature"})
+    ticket = ticket_resolve(ticket=Ticket.objects.select_for_update().get(pk=ticket.pk), by=by,
+                            resolution=resolution)
+    attachment_add(ticket=ticket, file=signature_png, filename=f"signoff-signature-{ticket.pk}.png", by=by,
+                   purpose=Attachment.Purpose.OTHER, kind=Attachment.Kind.SIGNATURE, customer_visible=False)
+    return ticket

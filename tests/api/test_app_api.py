@@ -93,19 +93,35 @@ def schema(anon_client):
     return anon_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
 
-def test_old_paths_are_deprecated_aliases_and_the_order_of_calls_is_documented(schema):
+def test_one_path_per_action_and_the_order_of_calls_is_documented(schema):
     paths = schema["paths"]
-    assert paths["/api/v1/jobs/{job_id}/submit-qc/"]["post"]["deprecated"] is True
-    assert paths["/api/v1/jobs/{job_id}/finish/"]["post"]["deprecated"] is True
-    assert "repair/submit-qc/" in paths["/api/v1/jobs/{job_id}/submit-qc/"]["post"]["description"]
-    assert not paths["/api/v1/jobs/{job_id}/repair/submit-qc/"]["post"].get("deprecated")
-    assert not paths["/api/v1/jobs/{job_id}/repair/hand-back/"]["post"].get("deprecated")
+    # the duplicates are gone from the document (they answer 410 with the path to use)
+    assert "/api/v1/jobs/{job_id}/submit-qc/" not in paths
+    assert "/api/v1/jobs/{job_id}/finish/" not in paths
+    assert not any(op.get("deprecated") for item in paths.values() for op in item.values() if isinstance(op, dict))
+    hand_back = paths["/api/v1/jobs/{job_id}/repair/hand-back/"]["post"]
+    assert "resolution" in str(schema["components"]["schemas"]["HandBackInRequest"]["properties"])
+    assert hand_back["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/HandBackOut")
     description = schema["info"]["description"]
-    order = ["auth/login/", "jobs/sync/", "check-in/", "repair/diagnose/", "repair/submit-qc/", "qc/queue/",
-             "repair/hand-back/"]
+    order = ["auth/login/", "jobs/sync/", "me/route/", "check-in/", "repair/diagnose/", "repair/submit-qc/",
+             "qc/queue/", "repair/hand-back/"]
     assert [description.index(step) for step in order] == sorted(description.index(step) for step in order)
     assert "调用顺序" in description
+    assert "410" in description
     assert "故障代码" in paths["/api/v1/jobs/{job_id}/codes/"]["get"]["summary"]
+
+
+def test_the_technician_api_guide_documents_the_same_order_and_the_removed_paths():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    guide = (Path(settings.BASE_DIR) / "docs" / "technician-api.md").read_text(encoding="utf-8")
+    order = ["auth/login/", "jobs/sync/", "me/route/", "check-in/", "repair/diagnose/", "repair/submit-qc/",
+             "qc/queue/", "repair/hand-back/"]
+    assert [guide.index(step) for step in order] == sorted(guide.index(step) for step in order)
+    assert "410 Gone" in guide
+    assert "`POST jobs/{id}/finish/`" in guide
 
 
 def test_the_qc_role_sees_the_queue_of_tickets_in_quality_check(world, anon_client):

@@ -42,7 +42,10 @@ def client_factory_user(agent):
 
 
 def test_domain_error_maps_to_its_status_and_code(tech_client, job):
-    response = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {"resolution": "已更换屏幕"}, format="json")
+    from tests.api.flow import png_b64
+
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/repair/hand-back/", {
+        "resolution": "已更换屏幕", "signer_name": "王小明", "signature_png": png_b64()}, format="json")
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "invalid_transition"

@@ -10,19 +10,47 @@ from tickets.models import Attachment
 pytestmark = pytest.mark.django_db
 
 
-def test_start_then_finish(tech_client, job):
+def _signature() -> str:
+    from tests.api.flow import png_b64
+
+    return png_b64()
+
+
+def test_a_job_without_a_repair_order_is_handed_back_with_a_resolution(tech_client, job):
     started = tech_client.post(f"/api/v1/jobs/{job.pk}/start/", {"message": "到达现场"}, format="json")
     assert started.status_code == 200
     assert started.json()["status"] == "in_progress"
-    finished = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {"resolution": "更换屏幕总成"}, format="json")
-    assert finished.status_code == 200
-    assert finished.json()["status"] == "resolved"
+    done = tech_client.post(f"/api/v1/jobs/{job.pk}/repair/hand-back/", {
+        "resolution": "重新插好排线，显示正常", "signer_name": "王小明", "signature_png": _signature()}, format="json")
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "resolved"  # the answer is the job
+    job.refresh_from_db()
+    assert job.resolution == "重新插好排线，显示正常"
+    assert Attachment.objects.filter(ticket=job, kind=Attachment.Kind.SIGNATURE).count() == 1
 
 
-def test_finish_needs_a_resolution(tech_client, job):
-    response = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {}, format="json")
+def test_a_hand_back_without_a_repair_order_needs_a_resolution_and_changes_nothing(tech_client, job):
+    tech_client.post(f"/api/v1/jobs/{job.pk}/start/", {}, format="json")
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/repair/hand-back/", {
+        "signer_name": "王小明", "signature_png": _signature()}, format="json")
     assert response.status_code == 400
-    assert "resolution" in response.json()["extra"]["fields"]
+    assert response.json()["extra"]["field"] == "resolution"
+    job.refresh_from_db()
+    assert job.status == "in_progress"
+    assert not Attachment.objects.filter(ticket=job).exists()
+
+
+@pytest.mark.parametrize(("old", "new"), [("submit-qc/", "repair/submit-qc/"), ("finish/", "repair/hand-back/")])
+def test_the_removed_duplicate_paths_answer_gone_with_the_path_to_use(tech_client, anon_client, job, old, new):
+    for client in (tech_client, anon_client):
+        response = client.post(f"/api/v1/jobs/{job.pk}/{old}", {"resolution": "x", "message": "x"}, format="json")
+        assert response.status_code == 410
+        body = response.json()
+        assert body["code"] == "endpoint_gone"
+        assert body["extra"]["use"] == f"/api/v1/jobs/{job.pk}/{new}"
+        assert new in body["message"]
+    job.refresh_from_db()
+    assert job.status == "assigned"
 
 
 def test_photo_upload_strips_exif_and_keeps_no_location(tech_client, job, settings):

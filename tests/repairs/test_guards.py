@@ -22,7 +22,7 @@ from repairs.services import (
 )
 from tests import factories
 from tests.api.conftest import client_for
-from tickets.exceptions import InvalidTransition
+from tickets.exceptions import DomainError, InvalidTransition
 from tickets.models import Ticket
 from tickets.services import ticket_available_transitions, ticket_transition
 
@@ -50,14 +50,18 @@ def inspector(workshop):
 
 def test_api_cannot_submit_the_bare_ticket_to_qc_and_pass_it_without_the_gate(workshop, png, inspector):
     """The measured bypass: submit-qc on the job while the repair order is still repairing, then a
-    QC pass of the bare ticket, took it to ``ready`` with no after-photo and no part serial."""
+    QC pass of the bare ticket, took it to ``ready`` with no after-photo and no part serial. The
+    bare path is gone from the API; the guard still refuses the ticket's own transition."""
     order = _repairing(workshop, png)
     ticket = workshop["ticket"]
     tech_api = client_for(workshop["technician"].user)
     response = tech_api.post(f"/api/v1/jobs/{ticket.pk}/submit-qc/", {"message": "修好了"}, format="json")
-    assert response.status_code == 409, response.content
-    assert response.json()["code"] == "guarded"
-    assert "RO-" in response.json()["message"]
+    assert response.status_code == 410, response.content
+    with pytest.raises(DomainError) as refused:
+        ticket_transition(ticket=Ticket.objects.get(pk=ticket.pk), transition="submit_qc",
+                          by=workshop["technician"].user)
+    assert refused.value.code == "guarded"
+    assert "RO-" in str(refused.value)
     qc_api = client_for(inspector.user)
     response = qc_api.post(f"/api/v1/qc/{ticket.pk}/pass/", {"checklist": {}}, format="json")
     assert response.status_code in (404, 409)
