@@ -53,6 +53,7 @@ from .resources import (
 )
 from .selectors import price_items_for, quote_history
 from .services.centers import coverage_codes_parse
+from .skills import SKILL_LABELS, skills_text
 from .warranty.card import decision_card
 
 S = RepairOrder.Status
@@ -713,15 +714,63 @@ class ServiceCenterAdmin(DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
                                      coverage=form.cleaned_data.get("coverage") or [])
 
 
+class TechnicianForm(forms.ModelForm):
+    """Skills are ticked by name; a company's own codes (loaded by import) stay ticked and editable."""
+
+    skills = forms.MultipleChoiceField(label=_("技能"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Technician
+        fields = ("user", "center", "employee_no", "name", "phone", "skills", "product_categories", "level",
+                  "capacity", "on_duty", "is_qc_inspector")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        own = [c for c in (self.instance.skills or []) if c not in SKILL_LABELS]
+        self.fields["skills"].choices = [*((c, label) for c, label in SKILL_LABELS.items()), *((c, c) for c in own)]
+
+
 @admin.register(Technician)
 class TechnicianAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     importer_class = TechnicianImporter
     exporter_class = TechnicianExporter
-    list_display = ("employee_no", "name", "center", "level", "on_duty", "is_qc_inspector")
+    form = TechnicianForm
+    list_display = ("employee_no", "name", "center", "level", "skill_names", "load_column", "on_duty", "app_login",
+                    "is_qc_inspector")
     list_filter = ("on_duty", "level", "center")
     list_select_related = ("center",)
     search_fields = ("employee_no", "name")
     raw_id_fields = ("user",)
+    # reported by the app and computed from surveys, not typed in
+    readonly_fields = ("last_latitude", "last_longitude", "last_seen_at", "rating")
+
+    def get_queryset(self, request):
+        # load and app sign-in come with the list's one query, not one query per row
+        from django.db.models import Count, Exists, OuterRef, Q
+        from django.utils import timezone
+        from knox.models import AuthToken
+
+        from tickets.models import Ticket
+
+        signed_in = AuthToken.objects.filter(user_id=OuterRef("user_id")).filter(
+            Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        return super().get_queryset(request).annotate(
+            open_jobs=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN_STATES)),
+            signed_in=Exists(signed_in))
+
+    @admin.display(description=_("技能"))
+    def skill_names(self, obj: Technician) -> str:
+        return skills_text(obj.skills, limit=5) or "—"
+
+    @admin.display(description=_("在办/上限"), ordering="open_jobs")
+    def load_column(self, obj: Technician):
+        load = getattr(obj, "open_jobs", 0)
+        css = "bo-bad" if load >= obj.capacity else "bo-warn" if load >= obj.capacity * 0.75 else "bo-ok"
+        return format_html('<span class="{}">{} / {}</span>', css, load, obj.capacity)
+
+    @admin.display(description=_("App 登录"), boolean=True, ordering="signed_in")
+    def app_login(self, obj: Technician) -> bool:
+        return bool(getattr(obj, "signed_in", False))
 
     def save_model(self, request, obj, form, change):
         # Going off duty re-dispatches the technician's waiting tickets: that is the duty service's

@@ -17,6 +17,7 @@ from tickets.models import Attachment, Ticket
 from tickets.roles import DISPATCHER, MANAGER, QC
 
 from .models import FittedPart, RepairOrder, Technician
+from .skills import skills_text
 
 
 @panel(DISPATCHER, MANAGER)
@@ -37,7 +38,7 @@ def technician_load(request) -> Panel | None:
         css = "bo-bad" if t.load >= t.capacity else "bo-warn" if t.load >= t.capacity * 0.75 else "bo-ok"
         rows.append([change_link(t, t.name), str(t.center), format_html('<span class="{}">{} / {}</span>', css,
                                                                        t.load, t.capacity),
-                     "、".join(t.skills[:4]) or "—", seen])
+                     skills_text(t.skills, limit=4) or "—", seen])
     return Panel(title=_("在岗工程师负载与位置"), url=changelist("repairs.technician", on_duty__exact=1),
                  count=capped_count(qs), headers=[_("工程师"), _("网点"), _("在办/上限"), _("技能"), _("最近定位")],
                  rows=rows, empty=_("没有在岗工程师"))
