@@ -24,6 +24,7 @@ def redis_conf(monkeypatch):
         pytest.skip("no Redis to queue on")
     monkeypatch.setattr(Conf, "REDIS", URL)
     monkeypatch.setattr(Conf, "BROKER_CLASS", "config.qbroker.SharedPoolRedisBroker")
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for a cluster, as in production
 
 
 def test_brokers_share_one_connection(redis_conf):
@@ -40,3 +41,36 @@ def test_brokers_share_one_connection(redis_conf):
     assert brokers[0].queue_size() == 5
     assert brokers[1].dequeue()[0][1] == b"task-0"
     brokers[0].delete_queue()
+
+
+def test_many_tasks_go_in_one_push_as_async_task_would_build_them(redis_conf, monkeypatch):
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
+
+    from config.qbroker import enqueue_many
+
+    broker = get_broker()
+    broker.delete_queue()
+    pushes = []
+    real_rpush = redis.Redis.rpush
+    monkeypatch.setattr(redis.Redis, "rpush", lambda self, key, *values: pushes.append(len(values))
+                        or real_rpush(self, key, *values))
+    enqueue_many("tickets.outbox.tasks.outbox_deliver_task", [((n,), f"outbox-{n}") for n in (7, 8, 9)])
+    assert pushes == [3]
+    tasks = [SignedPackage.loads(broker.dequeue()[0][1]) for _ in range(3)]
+    assert [(t["func"], t["args"], t["name"], t["kwargs"]) for t in tasks] == [
+        ("tickets.outbox.tasks.outbox_deliver_task", (n,), f"outbox-{n}", {}) for n in (7, 8, 9)]
+    assert all(t["id"] and t["started"] for t in tasks)
+    broker.delete_queue()
+
+
+def test_in_sync_mode_each_task_goes_through_async_task(monkeypatch):
+    import django_q.tasks
+
+    from config.qbroker import enqueue_many
+
+    queued = []
+    monkeypatch.setattr(django_q.tasks, "async_task", lambda func, *args, **kw: queued.append((func, args, kw)))
+    enqueue_many("tickets.outbox.tasks.outbox_deliver_task", [((1,), "outbox-1"), ((2,), "outbox-2")])
+    assert queued == [("tickets.outbox.tasks.outbox_deliver_task", (1,), {"task_name": "outbox-1"}),
+                      ("tickets.outbox.tasks.outbox_deliver_task", (2,), {"task_name": "outbox-2"})]

@@ -90,6 +90,15 @@ def _deliver_async(ids: list[int]) -> None:
     after-commit callbacks of the same transaction."""
     from django_q.tasks import async_task
 
+    from config.qbroker import enqueue_many
+
+    if len(ids) > 1:  # a sweep's messages: one round trip to the queue for all of them
+        try:
+            enqueue_many("tickets.outbox.tasks.outbox_deliver_task",
+                         [((message_id,), f"outbox-{message_id}") for message_id in ids])
+        except Exception as exc:
+            logger.warning("could not queue %d outbox messages (%s); the sweep will deliver them", len(ids), exc)
+        return
     for message_id in ids:
         try:
             async_task("tickets.outbox.tasks.outbox_deliver_task", message_id, task_name=f"outbox-{message_id}")

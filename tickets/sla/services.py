@@ -498,8 +498,9 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, 
         clocks = list(sla_due_clocks(now=now, limit=limit))
         if not clocks:
             return counts
-        tickets = Ticket.objects.select_related("service_center", "technician__user__technician",
-                                                "customer").in_bulk([c.ticket_id for c in clocks])
+        # The centre is needed by its id alone (its managers are read below for all tickets at once).
+        tickets = Ticket.objects.select_related("technician__user__technician", "customer").in_bulk(
+            [c.ticket_id for c in clocks])
         batch = _SweepBatch()
         center_ids = {t.service_center_id for t in tickets.values() if t.service_center_id}
         if center_ids:
