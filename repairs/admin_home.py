@@ -3,7 +3,7 @@ its evidence inline."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -13,20 +13,24 @@ from django.utils.translation import gettext_lazy as _
 from tickets import policy
 from tickets.admin_home import ROWS, Panel, capped_count, change_link, changelist, panel
 from tickets.files import attachment_staff_url
-from tickets.models import Attachment, Ticket
+from tickets.models import Attachment
 from tickets.roles import DISPATCHER, MANAGER, QC
 
+from .dispatch.selectors import open_load_subquery
 from .models import FittedPart, RepairOrder, Technician
 from .skills import skills_text
 
 
 @panel(DISPATCHER, MANAGER)
 def technician_load(request) -> Panel | None:
-    """On-duty technicians, busiest first: open jobs against capacity, and where and when last seen."""
+    """On-duty technicians, busiest first: their active assignments against capacity (the load the
+    dispatch scores and caps by), and where and when last seen. The load is a per-technician count on
+    the assignment index, never a join over every ticket they ever had; the count of technicians is
+    taken without it."""
     if not policy.can(request.user, "repairs.view_technician"):
         return None
-    qs = policy.scope_queryset(request.user, Technician.objects.filter(on_duty=True)).annotate(
-        load=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN_STATES)))
+    on_duty = policy.scope_queryset(request.user, Technician.objects.filter(on_duty=True))
+    qs = on_duty.annotate(load=open_load_subquery())
     rows = []
     now = timezone.now()
     for t in qs.select_related("center").order_by("-load", "name")[:ROWS]:
@@ -40,7 +44,7 @@ def technician_load(request) -> Panel | None:
                                                                        t.load, t.capacity),
                      skills_text(t.skills, limit=4) or "—", seen])
     return Panel(title=_("在岗工程师负载与位置"), url=changelist("repairs.technician", on_duty__exact=1),
-                 count=capped_count(qs), headers=[_("工程师"), _("网点"), _("在办/上限"), _("技能"), _("最近定位")],
+                 count=capped_count(on_duty), headers=[_("工程师"), _("网点"), _("在办/上限"), _("技能"), _("最近定位")],
                  rows=rows, empty=_("没有在岗工程师"))
 
 

@@ -139,6 +139,7 @@ SCOPES: dict[str, Rule] = {
     "knowledge.diagnosiswalk": _on_ticket(),
     # analytics rollups: a manager reads their centres' figures
     "tickets.ticketdailyrollup": Rule(centre=("center",)),
+    "tickets.faultmonthlyrollup": Rule(centre=("center",)),
     "tickets.techniciandailyrollup": Rule(centre=("center",), technician="technician"),
     "tickets.centredailyrollup": Rule(centre=("center",)),
     "tickets.partdailyrollup": Rule(centre=("center",)),

@@ -234,3 +234,26 @@ def test_the_ticket_page_and_the_dispatcher_home_link_to_the_screen(client, disp
     assert url in client.get(reverse("admin:index") + "?role=调度").content.decode()
     client.force_login(agent)
     assert url not in client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+
+
+def test_the_dispatcher_home_counts_load_as_dispatch_does_at_a_pinned_query_cost(client, dispatcher, crew, ticket,
+                                                                                 django_assert_num_queries):
+    from repairs.dispatch.selectors import technicians_with_load
+
+    client.force_login(dispatcher)
+    url = reverse("admin:index") + "?role=调度"
+    client.get(url)
+    with django_assert_num_queries(HOME_QUERIES):
+        html = client.get(url).content.decode()
+    full = technicians_with_load().get(pk=crew["full"].pk)
+    row = html[html.index(crew["full"].name):].split("</tr>")[0]
+    assert f"{full.open_load} / {full.capacity}" in row
+    assert full.open_load == 1
+    for _ in range(5):
+        TicketAssignment.objects.create(ticket=factories.TicketFactory(), technician=make_tech(crew["best"].center))
+    with django_assert_num_queries(HOME_QUERIES):
+        client.get(url)
+
+
+# session, user, groups and permissions, the navigation, and a row read and a capped count per panel
+HOME_QUERIES = 13

@@ -44,6 +44,31 @@ class TicketDailyRollup(models.Model):
                    models.Index(fields=["product_model", "fault_category", "day"], name="rollup_ticket_model_idx")]
 
 
+class FaultMonthlyRollup(models.Model):
+    """Tickets received per month × product model × fault, rebuilt from the daily rows of every month a
+    refresh touches. The frequent-faults report reads a year as a dozen months of these rather than
+    365 days × centres of daily rows. ``all_centres`` rows hold the totals over every centre (read by
+    viewers who see every centre); the others are per centre."""
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {'*' if self.all_centres else self.center_id or '-'}"
+
+    month = models.DateField(_("月份"), help_text=_("当月第一天"))
+    all_centres = models.BooleanField(_("全部网点合计"), default=False)
+    center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("网点"), db_constraint=False)
+    product_model = models.ForeignKey("tickets.ProductModel", on_delete=models.CASCADE, related_name="+",
+                                      verbose_name=_("产品型号"), db_constraint=False)
+    fault_category = models.ForeignKey("tickets.FaultCategory", on_delete=models.CASCADE, null=True, blank=True,
+                                       related_name="+", verbose_name=_("故障分类"), db_constraint=False)
+    created = models.PositiveIntegerField(_("新建"), default=0)
+
+    class Meta:
+        verbose_name = _("故障月汇总")
+        verbose_name_plural = _("故障月汇总")
+        indexes = [models.Index(fields=["all_centres", "month", "center"], name="rollup_fault_month_idx")]
+
+
 class TechnicianDailyRollup(models.Model):
     def __str__(self) -> str:
         return f"{self.day} · {self.technician_id}"

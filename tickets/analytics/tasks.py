@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from surveys.selectors import responses_between
 from ..models import Ticket, TicketEvent
 from .models import (
     CentreDailyRollup,
+    FaultMonthlyRollup,
     PartDailyRollup,
     RollupState,
     TechnicianDailyRollup,
@@ -189,6 +190,35 @@ def rollup_range(first: dt.date, last: dt.date) -> None:
         TechnicianDailyRollup.objects.bulk_create(techs.values(), batch_size=2000)
         CentreDailyRollup.objects.bulk_create(hour_rows, batch_size=2000)
         PartDailyRollup.objects.bulk_create(parts.values(), batch_size=2000)
+        fault_months_rebuild(months_between(first, last))
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the months that ``first``..``last`` touch."""
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
+def fault_months_rebuild(months: Iterable[dt.date], *, daily: Any = TicketDailyRollup,
+                         monthly: Any = FaultMonthlyRollup) -> None:
+    """Replace the monthly fault rows of ``months`` by the sums of their daily rows (per centre, and over
+    every centre). Two grouped reads of one month's daily rows per month, however long the history.
+    ``daily``/``monthly`` let the migration that adds the table fill it through its historical models."""
+    for month in months:
+        following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        rows = daily.objects.filter(day__gte=month, day__lt=following, product_model__isnull=False, created__gt=0)
+        per_centre = rows.values("center_id", "product_model_id", "fault_category_id").annotate(n=Sum("created"))
+        overall = rows.values("product_model_id", "fault_category_id").annotate(n=Sum("created"))
+        monthly.objects.filter(month=month).delete()
+        monthly.objects.bulk_create(
+            [monthly(month=month, center_id=r["center_id"], product_model_id=r["product_model_id"],
+                     fault_category_id=r["fault_category_id"], created=r["n"]) for r in per_centre.order_by()]
+            + [monthly(month=month, all_centres=True, product_model_id=r["product_model_id"],
+                       fault_category_id=r["fault_category_id"], created=r["n"]) for r in overall.order_by()],
+            batch_size=2000)
 
 
 def _repeats(start: dt.datetime, end: dt.datetime, tech) -> None:
