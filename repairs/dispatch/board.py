@@ -22,6 +22,7 @@ from knox.models import get_token_model
 
 from repairs.models import Technician
 from repairs.scheduling.models import Appointment
+from repairs.skills import skill_label
 from tickets.address import ticket_place
 from tickets.models import Ticket, TicketAssignment
 
@@ -67,7 +68,7 @@ class BoardRow:
     miss: str | None  # the first criterion failed; None = on the candidate list
     rank: int | None = None  # 1-based place on the candidate list
     is_current: bool = False  # the ticket's lead now
-    skills_matched: list[str] = field(default_factory=list)
+    skills_matched: list[str] = field(default_factory=list)  # skill names, as people read them
     skills_missing: list[str] = field(default_factory=list)
     product_ok: bool = True
     on_duty: bool = True
@@ -126,6 +127,10 @@ class DispatchBoard:
     @property
     def others(self) -> list[BoardRow]:
         return [r for r in self.rows if not r.is_candidate]
+
+    @property
+    def skill_label(self) -> str:
+        return skill_label(self.skill) if self.skill else ""
 
     @property
     def point_label(self) -> str:
@@ -211,8 +216,8 @@ def dispatch_board(*, ticket: Ticket, technicians: QuerySet[Technician],
             center_name=row["center__name"],
             candidate=candidate_score(row, skill=skill, t_lat=t_lat, t_lon=t_lon, vip=vip, tier=tier, now=now),
             miss=miss, is_current=is_current,
-            skills_matched=[skill] if skill and skill in own else [],
-            skills_missing=[skill] if skill and skill not in own else [],
+            skills_matched=[skill_label(skill)] if skill and skill in own else [],
+            skills_missing=[skill_label(skill)] if skill and skill not in own else [],
             product_ok=not (product_category and row["product_categories"]
                             and product_category not in row["product_categories"]),
             on_duty=row["on_duty"], app_signed_in_at=sessions.get(row["user_id"]),

@@ -61,7 +61,7 @@ def test_the_board_ranks_by_the_auto_dispatch_score_and_says_why(ticket, crew, s
     assert [r.technician_id for r in board.candidates] == [crew["best"].pk, crew["junior"].pk]
     assert [r.rank for r in board.candidates] == [1, 2]
     top = board.candidates[0]
-    assert top.skills_matched == ["screen"]
+    assert top.skills_matched == ["屏幕"]
     assert top.skills_missing == []
     # the geodesic from the customer's stored point to the centre (the technician has no fresh location)
     assert top.distance_km == round(distance_km(Decimal("31.230"), Decimal("121.470"), shanghai.latitude,
@@ -77,7 +77,7 @@ def test_the_board_ranks_by_the_auto_dispatch_score_and_says_why(ticket, crew, s
     assert {pk: r.miss for pk, r in others.items()} == {
         crew["battery"].pk: "skill", crew["full"].pk: "capacity", crew["off"].pk: "off_duty",
         crew["far"].pk: "area"}
-    assert others[crew["battery"].pk].skills_missing == ["screen"]
+    assert others[crew["battery"].pk].skills_missing == ["屏幕"]
     assert others[crew["full"].pk].load == {"open": 1, "capacity": 1, "points": 0.0}
     assert others[crew["far"].pk].distance_km == round(distance_km(
         Decimal("31.230"), Decimal("121.470"), beijing.latitude, beijing.longitude), 2)
@@ -124,7 +124,7 @@ def test_the_page_shows_appointments_app_sign_in_and_assigns_with_one_click(clie
     assert "14:00–16:00" in best_row
     assert booked.number in best_row
     assert "App 已登录" in best_row
-    assert "✓ screen" in best_row
+    assert "✓ 屏幕" in best_row
     assert "#1" in best_row
     junior_row = html[html.index(f'data-technician="{crew["junior"].pk}"'):].split("</tr>")[0]
     assert "App 未登录" in junior_row
