@@ -19,11 +19,18 @@ from pathlib import Path
 from .seeds_home import HOME, REQUESTS
 from .seeds_mobile import LAPTOP_EXTRA, MOBILE
 from .seeds_more import HOME_MORE, LAPTOP_MORE, MOBILE_MORE
-from .seeds_voices_home import HOME_STORIES, HOME_VOICES, REQUEST_STORIES, REQUEST_VOICES
-from .seeds_voices_mobile import LAPTOP_VOICES, MOBILE_VOICES, TABLET_VOICES
+from .seeds_voices_home import (
+    HOME_MORE_VOICES,
+    HOME_STORIES,
+    HOME_VOICES,
+    REQUEST_MORE,
+    REQUEST_STORIES,
+    REQUEST_VOICES,
+)
+from .seeds_voices_mobile import LAPTOP_VOICES, MOBILE_STORIES, MOBILE_VOICES, TABLET_VOICES
 
 OUT = Path(__file__).resolve().parent / "train.jsonl"
-PER_LEAF = 120
+PER_LEAF = 200
 RANDOM_SEED = 20261126
 
 PRODUCT_WORDS = {
@@ -80,7 +87,8 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
     seeds: dict[str, list[tuple[str, str]]] = {}
     for line in ("phone", "tablet", "laptop"):
         for family, items in MOBILE.items():
-            chosen = parse(items + MOBILE_MORE.get(family, []) + MOBILE_VOICES.get(family, []))
+            chosen = parse(items + MOBILE_MORE.get(family, []) + MOBILE_VOICES.get(family, [])
+                           + MOBILE_STORIES.get(family, []))
             if line == "laptop":
                 chosen = [(r, t) for r, t in chosen if not LAPTOP_UNFIT.search(t)]
                 chosen += parse(LAPTOP_EXTRA.get(family, []) + LAPTOP_VOICES.get(family, [])) * 2
@@ -93,7 +101,8 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
                                                       + LAPTOP_VOICES["keyboard_touchpad"])
     for leaf, items in {**HOME, **REQUESTS}.items():
         seeds[leaf] = parse(items + HOME_MORE.get(leaf, []) + HOME_VOICES.get(leaf, []) + HOME_STORIES.get(leaf, [])
-                            + REQUEST_VOICES.get(leaf, []) + REQUEST_STORIES.get(leaf, []))
+                            + HOME_MORE_VOICES.get(leaf, [])
+                            + REQUEST_VOICES.get(leaf, []) + REQUEST_STORIES.get(leaf, []) + REQUEST_MORE.get(leaf, []))
     return seeds
 
 
