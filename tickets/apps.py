@@ -30,6 +30,9 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from .fsm import skip_transitions_on_historical_models
+
+        skip_transitions_on_historical_models()
         # Keep role groups in step with models added by later migrations (the initial grant is
         # a migration, 0002_roles); this is setup, not business logic.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="tickets.sync_roles")

@@ -15,6 +15,7 @@ from typing import Any
 
 import django_fsm
 from django.db import models
+from django.db.models.signals import class_prepared
 
 
 def _protected_state_names(instance: models.Model, fields: Any) -> list[str]:
@@ -53,3 +54,25 @@ class ConcurrentTransitionMixin(django_fsm.ConcurrentTransitionMixin):
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         _reload(self, *args, **kwargs)
         self._update_initial_state()
+
+
+def skip_transitions_on_historical_models() -> None:
+    """Stop every migration state model from adding a receiver that each later model class calls.
+
+    Each ``FSMField`` connects its own ``class_prepared`` receiver to find its model's transitions.
+    ``migrate`` renders the historical models some thirteen thousand times on a fresh database; the
+    receivers of every rendered copy of the state models stay connected, so each new class called
+    hundreds of them, about a fifth of a fresh ``migrate``'s time. Historical models (``__fake__``)
+    carry no transition methods, so their fields have nothing to collect.
+    """
+    if getattr(django_fsm.FSMFieldMixin.contribute_to_class, "_skips_historical", False):
+        return
+    contribute = django_fsm.FSMFieldMixin.contribute_to_class
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        contribute(self, cls, name, *args, **kwargs)
+        if cls.__module__ == "__fake__":
+            class_prepared.disconnect(self._collect_transitions)
+
+    contribute_to_class._skips_historical = True
+    django_fsm.FSMFieldMixin.contribute_to_class = contribute_to_class
