@@ -45,11 +45,20 @@ def price_range_for(*, product_model_id: int | None, fault_category_id: int | No
     """
     if not product_model_id or not fault_category_id:
         return None
-    items = price_items_for(product_model_id=product_model_id, fault_category_id=fault_category_id, on=on)
-    if not items:
+    on = on or timezone.localdate()
+    # The rows of ``price_items_for`` as bare values: the range needs no item or part objects (it is
+    # computed for every new ticket, on the intake's answer path).
+    rows = (PriceListItem.objects
+            .filter(product_model_id=product_model_id, fault_category_id=fault_category_id, valid_from__lte=on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .order_by("code", "-valid_from").values_list("code", "unit_price", "optional"))
+    latest: dict[str, tuple[Decimal, bool]] = {}
+    for code, unit_price, optional in rows:
+        latest.setdefault(code, (unit_price, optional))
+    if not latest:
         return None
-    low = sum((i.unit_price for i in items if not i.optional), Decimal("0.00"))
-    high = sum((i.unit_price for i in items), Decimal("0.00"))
+    low = sum((price for price, optional in latest.values() if not optional), Decimal("0.00"))
+    high = sum((price for price, _optional in latest.values()), Decimal("0.00"))
     return low, high
 
 

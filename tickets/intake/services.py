@@ -199,7 +199,8 @@ def intake_submit(
     """
     files = list(files or [])
     if external_id:
-        record = IntakeRecord.objects.select_related("ticket").filter(channel=channel, external_id=external_id).first()
+        # Nearly every report is new: the ticket of a retry is read only when there is one.
+        record = IntakeRecord.objects.filter(channel=channel, external_id=external_id).first()
         if record is not None:
             return _replay(record)
 

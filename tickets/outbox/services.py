@@ -304,10 +304,10 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
     ``ticket``: the caller's current instance of ``ticket_id``; ``fresh``: it was created in this
     transaction (it has no messages yet)."""
     since = since or timezone.now() - event_lookback()
-    events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since,
-                                         kind__in=milestones.SOURCE_KINDS)
-              .filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
-              .order_by("ticket_id", "pk"))
+    events = TicketEvent.objects.filter(customer_visible=True, created_at__gte=since, kind__in=milestones.SOURCE_KINDS)
+    if not (fresh and ticket_id is not None):  # a ticket created in this transaction has no messages yet
+        events = events.filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
+    events = events.order_by("ticket_id", "pk")
     if ticket_id is not None:
         events = events.filter(ticket_id=ticket_id)
     by_ticket: dict[int, list[TicketEvent]] = {}
