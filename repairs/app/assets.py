@@ -1,5 +1,6 @@
 """The app's static files: what the first load fetches, what is fetched only when needed, and the
-cache version the service worker uses (it changes whenever one of the files changes)."""
+cache version the service worker uses (it changes whenever one of the files, or a translation of
+the app's words, changes)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,18 @@ def asset_path(name: str) -> Path:
     return Path(found)
 
 
+def catalogue_files() -> list[Path]:
+    """The compiled djangojs catalogues: a new translation is a new version of the app's words."""
+    return sorted(p for folder in settings.LOCALE_PATHS for p in Path(folder).glob("*/LC_MESSAGES/djangojs.mo"))
+
+
 @lru_cache(maxsize=1)
 def _version(debug: bool) -> str:
     digest = hashlib.sha256()
     for name in (*FIRST_LOAD, *LAZY, *ICONS):
         digest.update(asset_path(name).read_bytes())
+    for path in catalogue_files():
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 

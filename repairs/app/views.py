@@ -4,25 +4,56 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_safe
+from django.views.i18n import JavaScriptCatalog
 
 from .assets import FIRST_LOAD, ICONS, LAZY, cache_version
 
 THEME_COLOR = "#1f6feb"
+YEAR = 365 * 24 * 3600
+_js_catalogue = JavaScriptCatalog.as_view(packages=["repairs"])
+
+
+def app_language() -> str:
+    """The language LocaleMiddleware chose for this request (the language cookie the app sets, then
+    the phone's Accept-Language), as one of ours: zh-hans unless the user reads English."""
+    return translation.get_supported_language_variant(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def catalogue_url(lang: str) -> str:
+    return reverse("technician:jsi18n", kwargs={"lang": lang, "version": cache_version()})
 
 
 @require_safe
 @never_cache
 def app_shell(request: HttpRequest) -> HttpResponse:
     """Every /app/ URL answers with the same shell; the app routes on the URL's hash."""
+    lang = app_language()
     return render(request, "technician/app.html", {
-        "version": cache_version(), "theme_color": THEME_COLOR,
+        "version": cache_version(), "theme_color": THEME_COLOR, "lang": lang, "catalogue": catalogue_url(lang),
     })
+
+
+@require_safe
+@cache_page(YEAR)
+def catalogue(request: HttpRequest, lang: str, version: str) -> HttpResponse:
+    """Django's JavaScript catalogue of one language. The version in the URL is the app's, so the
+    answer never changes under it: cached by the server, and kept for good by phones."""
+    if lang not in dict(settings.LANGUAGES):
+        raise Http404
+    with translation.override(lang):
+        response = _js_catalogue(request)
+    patch_cache_control(response, public=True, immutable=True)
+    return response
 
 
 @require_safe
@@ -54,7 +85,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The worker is served from /app/ so that its scope covers the app and nothing else."""
-    precache = ["/app/", "/app/jsi18n/", "/app/manifest.webmanifest",
+    precache = ["/app/", catalogue_url(app_language()), "/app/manifest.webmanifest",
                 *(static(name) for name in (*FIRST_LOAD, *ICONS))]
     body = render(request, "technician/sw.js", {
         "version": cache_version(), "precache": json.dumps(precache), "lazy": json.dumps([static(n) for n in LAZY]),

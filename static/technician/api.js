@@ -29,7 +29,8 @@ export function uuid() {
 
 /** One call. ``json`` or ``form`` (FormData) is the body; ``key`` the Idempotency-Key. */
 export async function call(method, path, { json, form, key, auth = true } = {}) {
-  const headers = { Accept: "application/json", "Accept-Language": "zh-hans" };
+  // The API's messages (errors, labels) in the language the app was served in.
+  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.dataset.lang || "zh-hans" };
   if (auth && token.get()) headers.Authorization = `Token ${token.get()}`;
   if (key) headers["Idempotency-Key"] = key;
   let body;

@@ -3,7 +3,7 @@ import { token } from "./api.js";
 import * as db from "./db.js";
 import { bus, flush, isOffline, pending, problems, sync } from "./outbox.js";
 import * as screens from "./screens.js";
-import { $, esc, fmt, t, toast } from "./ui.js";
+import { $, esc, toast } from "./ui.js";
 import * as work from "./work.js";
 
 const routes = [
@@ -43,13 +43,13 @@ async function route() {
 async function header() {
   const user = token.get() ? await db.kv.get("me") : null;
   const bar = $("#bar");
-  if (!user) { bar.innerHTML = `<span class="title">${esc(t("售后工单·工程师"))}</span>`; return; }
+  if (!user) { bar.innerHTML = `<span class="title">${esc(gettext("售后工单·工程师"))}</span>`; return; }
   const tabs = [];
-  if (user.technician) tabs.push(`<a href="#/jobs">${esc(t("工单"))}</a>`);
-  if (user.is_qc_inspector) tabs.push(`<a href="#/qc">${esc(t("质检"))}</a>`);
-  bar.innerHTML = `<span class="title">${esc(t("售后工单"))}</span><nav>${tabs.join("")}</nav>
-    <button class="link" id="logout">${esc(t("退出"))}</button>`;
-  $("#logout").addEventListener("click", () => { if (confirm(t("确定退出登录？未发送的操作会丢失。"))) screens.logout(); });
+  if (user.technician) tabs.push(`<a href="#/jobs">${esc(gettext("工单"))}</a>`);
+  if (user.is_qc_inspector) tabs.push(`<a href="#/qc">${esc(gettext("质检"))}</a>`);
+  bar.innerHTML = `<span class="title">${esc(gettext("售后工单"))}</span><nav>${tabs.join("")}</nav>
+    <button class="link" id="logout">${esc(gettext("退出"))}</button>`;
+  $("#logout").addEventListener("click", () => { if (confirm(gettext("确定退出登录？未发送的操作会丢失。"))) screens.logout(); });
 }
 
 /** The banner: offline, what waits to be sent, what the server sent back. */
@@ -59,9 +59,9 @@ async function banner() {
   const waiting = (await pending()).length;
   const refused = (await problems()).length;
   const parts = [];
-  if (isOffline()) parts.push(`<span class="off">${esc(t("离线"))}</span>`);
-  if (waiting) parts.push(`<a href="#/outbox">${esc(fmt(t("%(n)s 项操作待发送"), { n: waiting }))}</a>`);
-  if (refused) parts.push(`<a href="#/problems" class="bad">${esc(fmt(t("%(n)s 项操作被退回，点此查看"), { n: refused }))}</a>`);
+  if (isOffline()) parts.push(`<span class="off">${esc(gettext("离线"))}</span>`);
+  if (waiting) parts.push(`<a href="#/outbox">${esc(interpolate(gettext("%(n)s 项操作待发送"), { n: waiting }, true))}</a>`);
+  if (refused) parts.push(`<a href="#/problems" class="bad">${esc(interpolate(gettext("%(n)s 项操作被退回，点此查看"), { n: refused }, true))}</a>`);
   box.innerHTML = parts.join(" · ");
   box.hidden = !parts.length;
   box.dataset.waiting = String(waiting);
@@ -79,11 +79,11 @@ function rerender() {
 
 bus.addEventListener("outbox", banner);
 bus.addEventListener("network", () => { banner(); if (!isOffline()) backgroundSync(); });
-bus.addEventListener("problem", () => { banner(); toast(t("有操作被服务器退回，请查看。"), "error"); });
+bus.addEventListener("problem", () => { banner(); toast(gettext("有操作被服务器退回，请查看。"), "error"); });
 bus.addEventListener("jobs", rerender);
 bus.addEventListener("unauthorized", () => {
   token.clear();
-  toast(t("登录已过期，请重新登录；未发送的操作已保留。"), "error");
+  toast(gettext("登录已过期，请重新登录；未发送的操作已保留。"), "error");
   location.hash = "#/login";
 });
 
@@ -94,6 +94,14 @@ async function backgroundSync() {
     await sync();
   } catch { /* offline: the cache stands */ }
   banner();
+}
+
+// The language switch under the screen: Django's language cookie, then the shell in that language.
+for (const button of document.querySelectorAll("[data-lang-switch]")) {
+  button.addEventListener("click", () => {
+    document.cookie = `django_language=${button.dataset.langSwitch}; path=/; max-age=31536000; samesite=lax`;
+    location.reload();
+  });
 }
 
 window.addEventListener("hashchange", route);

@@ -8,6 +8,7 @@ const emit = (type, detail) => bus.dispatchEvent(new CustomEvent(type, { detail 
 
 let running = null;
 let retryTimer = null;
+let lastTry = 0;
 let offline = !navigator.onLine;
 
 export const isOffline = () => offline;
@@ -77,10 +78,19 @@ export async function sync() {
       try { await jobRefresh(job.id); } catch (err) { if (!(err instanceof ApiError) || err.status !== 404) throw err; }
     }
   }
+  await routeRefresh();
   // The van's stock, so that a quote can be written where there is no signal.
   try { await db.kv.set("vanStock", (await getJson("van/stock/")).results); } catch (err) { if (!(err instanceof ApiError)) throw err; }
   await db.kv.set("syncedAt", Date.now());
   emit("jobs");
+}
+
+/** Today's route as the server planned it (stops in driving order, planned arrivals inside the
+ * customers' windows); the last one fetched is what the technician sees without a signal. */
+export async function routeRefresh() {
+  try {
+    await db.kv.set("route", { ...(await getJson("me/route/")), fetchedAt: Date.now() });
+  } catch (err) { if (!(err instanceof ApiError)) throw err; }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +162,7 @@ async function drain() {
     if (!items.length) break;
     const action = items[0];
     let result;
+    lastTry = Date.now();
     try {
       result = await send(action);
     } catch (err) {
@@ -204,3 +215,12 @@ export function flush() {
 
 window.addEventListener("online", () => { setOffline(false); flush(); });
 window.addEventListener("offline", () => setOffline(true));
+
+// WeChat's in-app browser says nothing when the signal comes back (navigator.onLine stays true, no
+// "online" event): a tap, or the app coming back to the screen, tries again at once rather than
+// after the back-off, which grows to a minute in a long basement visit.
+function nudge() {
+  if (Date.now() - lastTry > 3000) flush();
+}
+document.addEventListener("pointerdown", nudge, { capture: true, passive: true });
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") nudge(); });

@@ -1,6 +1,16 @@
-// Small helpers of the screens: words (the djangojs catalogue), escaping, formatting, toasts.
-export const t = (text) => (window.gettext ? window.gettext(text) : text);
-export const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+// Small helpers of the screens: escaping, formatting, toasts. The words are Django's JavaScript
+// catalogue (/app/jsi18n/<language>/<version>/, loaded before the modules): gettext() and
+// interpolate() are its globals, which `makemessages -d djangojs` extracts from.
+if (typeof window.gettext !== "function") {
+  // Only if the catalogue could not be loaded at all: the Chinese originals, never a blank screen.
+  window.gettext = (text) => text;
+  window.interpolate = (text, values, named) => (named
+    ? text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""))
+    : text.replace(/%s/g, () => String(values.shift())));
+}
+
+/** The language the shell was served in (Django's code: zh-hans or en); the API answers in it too. */
+export const LANGUAGE = document.documentElement.dataset.lang || "zh-hans";
 
 const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
@@ -20,9 +30,9 @@ export function money(value) {
 }
 
 export const REPAIR_LABELS = {
-  diagnosing: t("检测中"), quoting: t("待报价"), awaiting_approval: t("待客户确认"), approved: t("客户已确认"),
-  repairing: t("维修中"), awaiting_parts: t("等待备件"), qc: t("质检中"), passed: t("质检通过"),
-  rework: t("返工"), declined: t("客户拒绝报价"), unrepairable: t("无法修复"),
+  diagnosing: gettext("检测中"), quoting: gettext("待报价"), awaiting_approval: gettext("待客户确认"), approved: gettext("客户已确认"),
+  repairing: gettext("维修中"), awaiting_parts: gettext("等待备件"), qc: gettext("质检中"), passed: gettext("质检通过"),
+  rework: gettext("返工"), declined: gettext("客户拒绝报价"), unrepairable: gettext("无法修复"),
 };
 
 let toastTimer = null;

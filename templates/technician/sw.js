@@ -32,7 +32,9 @@ self.addEventListener("fetch", (event) => {
     }).catch(() => caches.match("/app/")));
     return;
   }
-  if (PRECACHE.includes(url.pathname) || LAZY.includes(url.pathname)) {
+  // The catalogue of the app's words (versioned URL, so a cached copy is always right): those of
+  // the other language are kept once fetched, so a switch of language also works offline later.
+  if (PRECACHE.includes(url.pathname) || LAZY.includes(url.pathname) || url.pathname.startsWith("/app/jsi18n/")) {
     event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request).then((response) => {
       const copy = response.clone();
       if (response.ok) caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));

@@ -16,9 +16,11 @@ def main() -> None:
     from django.test import Client
 
     from repairs.app.size import BUDGET_BYTES, first_load, lazy
+    from repairs.app.views import catalogue_url
 
-    catalogue = Client().get("/app/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
-    rows = first_load({"/app/jsi18n/ (generated)": catalogue})
+    url = catalogue_url("zh-hans")
+    catalogue = Client().get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    rows = first_load({f"{url} (generated)": catalogue})
     print(f"{'file':44} {'raw B':>8} {'gzip B':>8}")
     for row in rows:
         print(f"{row.name:44} {row.raw:8} {row.gzipped:8}")

@@ -7,6 +7,7 @@ inspector, the refusal of a queued action shown in plain words. Screenshots go t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import time
@@ -16,11 +17,14 @@ from pathlib import Path
 import pytest
 import qrcode
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
 from parts.models import Location
 from repairs.models import Quote, RepairOrder
+from repairs.scheduling.models import Appointment, AppointmentSlot
+from repairs.scheduling.planning import route_replan
 from tests import factories
 from tests.api.flow import PASSWORD, setup_world
 from tests.live import live_server
@@ -380,4 +384,148 @@ def test_a_label_photo_from_the_gallery_is_decoded_by_the_fallback(browser):
             }""", list(out.getvalue()))
         assert decoded == world["label"]
         assert page.evaluate("typeof window.jsQR") == "function"
+        context.close()
+
+
+def visits_today(tech, tickets_and_hours) -> list[int]:
+    """Books each ticket into today's window starting at the given hour and plans the day; returns
+    the job ids in the planned order. The rows are written directly: a real booking refuses windows
+    that start within hours of now or on a holiday, and the browser needs *today's* route."""
+    day = timezone.localdate()
+    for ticket, hour, (lat, lng) in tickets_and_hours:
+        Ticket.objects.filter(pk=ticket.pk).update(latitude=lat, longitude=lng, address=f"漕溪北路 {hour} 号")
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+        slot, _ = AppointmentSlot.objects.get_or_create(
+            center=tech.center, skill="", start=start,
+            defaults={"end": start + dt.timedelta(hours=2), "capacity": 5, "booked": 1})
+        Appointment.objects.create(ticket=ticket, slot=slot, start=start, end=slot.end)
+    plan = route_replan(technician=tech, day=day)
+    return [stop["ticket"] for stop in plan.stops]
+
+
+def test_the_day_in_route_order_with_arrivals_and_navigation_also_offline(browser):
+    world = setup_world()
+    tech, first = world["tech"], world["ticket"]
+    from repairs.dispatch.services import dispatch_to
+
+    others = []
+    for _ in range(2):
+        other = factories.TicketFactory(customer=world["customer"], device=first.device, service_mode="on_site")
+        other.refresh_from_db()
+        if other.technician_id != tech.pk:
+            dispatch_to(ticket=other, technician=tech, by=None)
+        others.append(other)
+    # booked first, visited last: the windows, not the order of booking, make the day
+    order = visits_today(tech, [(first, 15, ("31.230500", "121.473800")), (others[0], 9, ("31.195000", "121.440000")),
+                                (others[1], 11, ("31.210000", "121.460000"))])
+    assert order == [others[0].pk, others[1].pk, first.pk]
+    plan = route_replan(technician=tech, day=timezone.localdate())
+    arrivals = [timezone.localtime(dt.datetime.fromisoformat(s["arrival"])).strftime("%H:%M") for s in plan.stops]
+    with _server() as base:
+        context = phone_context(browser)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, base, tech.user.username)
+        stops = page.locator(".stop")
+        expect(stops).to_have_count(3, timeout=15000)
+        assert [int(x) for x in stops.evaluate_all("(els) => els.map((e) => e.dataset.stop)")] == order
+        for i, stop_id in enumerate(order):
+            stop = page.locator(f".stop[data-stop='{stop_id}']")
+            expect(stop.locator("[data-arrival]")).to_have_text(f"预计 {arrivals[i]} 到达")
+            expect(stop.locator(".eta b")).to_have_text(f"第 {i + 1} 站")
+            expect(stop.locator(".leg")).to_contain_text("分钟")
+        expect(page.locator(".stop").first.locator(".leg")).to_contain_text("从网点出发")
+        nav = page.locator(f"[data-nav-stop='{order[0]}']")
+        expect(nav).to_have_attribute("href", re.compile(r"^https://uri\.amap\.com/navigation\?to=121\.44,31\.195,"))
+        expect(page.locator("#route")).to_contain_text("今日路线 3 站")
+        screenshot(page, "app-19-route")
+
+        # no signal: the app starts from its cache and shows the last route it fetched
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        context.set_offline(True)
+        page.reload()
+        expect(page.locator(".stop")).to_have_count(3, timeout=15000)
+        assert [int(x) for x in page.locator(".stop").evaluate_all("(els) => els.map((e) => e.dataset.stop)")] == order
+        expect(page.locator("#route")).to_contain_text("离线")
+        screenshot(page, "app-20-route-offline")
+        assert errors == []
+        context.close()
+
+
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 12; M2012K11AC Build/SKQ1.211006.001; wv) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5075 "
+             "MMWEBSDK/20230405 MMWEBID/2285 MicroMessenger/8.0.35.2360(0x28002339) WeChat/arm64 Weixin "
+             "NetType/WIFI Language/zh_CN ABI/arm64")
+#: What WeChat's browser does not have: no QR BarcodeDetector, no install prompt, no crypto.randomUUID
+#: on older builds, and no word about the network coming back (onLine stays true, no events).
+WECHAT_LACKS = """
+  delete window.BarcodeDetector;
+  delete window.onbeforeinstallprompt;
+  if (window.crypto) { try { Object.defineProperty(Crypto.prototype, "randomUUID", { value: undefined }); } catch (e) {} }
+  Object.defineProperty(Navigator.prototype, "onLine", { get: () => true, configurable: true });
+  for (const type of ["online", "offline"]) window.addEventListener(type, (e) => e.stopImmediatePropagation(), true);
+  window.addEventListener("beforeinstallprompt", (e) => e.stopImmediatePropagation(), true);
+"""
+
+
+def test_the_app_in_wechats_browser_login_a_job_a_photo_and_offline_replay(browser):
+    world = setup_world()
+    tech, ticket = world["tech"], world["ticket"]
+    with _server() as base:
+        context = browser.new_context(viewport={"width": 393, "height": 780}, device_scale_factor=2.75,
+                                      is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      user_agent=WECHAT_UA, permissions=["geolocation"], geolocation=SHANGHAI,
+                                      service_workers="block")  # an X5 webview may not run one
+        context.add_init_script(WECHAT_LACKS)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/app/")
+        expect(page.locator("input[name=device]")).to_have_value("微信内置浏览器")
+        assert page.evaluate("'BarcodeDetector' in window") is False
+        assert page.evaluate("typeof crypto.randomUUID") == "undefined"
+        screenshot(page, "app-wechat-01-login")
+        login(page, base, tech.user.username)
+        card = page.locator(f"a.job[data-job='{ticket.pk}']")
+        expect(card).to_be_visible(timeout=15000)
+        card.tap()
+        page.get_by_role("button", name="接单").tap()
+        stage_is(page, "待出发")
+        page.get_by_role("button", name="出发").tap()
+        page.get_by_role("button", name="到达签到（GPS）").tap()
+        stage_is(page, "待检测")
+        eventually(lambda: TicketEvent.objects.filter(ticket=ticket, kind="visit.checked_in").count() == 1)
+        screenshot(page, "app-wechat-02-job")
+
+        # no signal, and WeChat will not say when it is back
+        context.set_offline(True)
+        page.get_by_role("button", name="开始检测").tap()
+        stage_is(page, "检测中")
+        page.get_by_role("link", name="填写检测结果").tap()
+        page.locator("select[name=fault_code]").select_option("phone.display")
+        page.fill("textarea[name=findings]", "屏幕无显示")
+        page.locator("input[data-photo=before]").set_input_files(
+            files=[{"name": "IMG_20261126.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+        expect(page.locator("#photos [data-count]")).to_have_text("已拍 1 张")
+        page.get_by_role("button", name="提交检测结果").tap()
+        stage_is(page, "待报价")
+        expect(page.locator("#banner")).to_contain_text("3 项操作待发送", timeout=15000)
+        expect(page.locator("#banner")).to_contain_text("离线")
+        screenshot(page, "app-wechat-03-offline")
+        assert not RepairOrder.objects.filter(ticket=ticket).exists()
+
+        page.wait_for_timeout(9000)  # long enough offline for the retries to back off
+        context.set_offline(False)
+        page.get_by_role("link", name="今日工单").tap()  # the technician's next tap sends the queue
+        expect(page.locator("#banner")).to_be_hidden(timeout=20000)
+        order = RepairOrder.objects.get(ticket=ticket)
+        assert order.status == RepairOrder.Status.QUOTING
+        assert Attachment.objects.filter(ticket=ticket, purpose="before").count() == 1
+        events = list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
+        assert events.count("repair.opened") == 1
+        page.goto(f"{base}/app/#/job/{ticket.pk}")
+        stage_is(page, "待报价")
+        screenshot(page, "app-wechat-04-replayed")
+        assert errors == []
         context.close()
