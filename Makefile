@@ -59,7 +59,9 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 
 messages: install
-	cd $(CURDIR) && $(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests && $(PY) manage.py compilemessages --ignore=.venv
+	cd $(CURDIR) && $(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests \
+		&& $(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=tests --ignore=static/technician/vendor \
+		&& $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles

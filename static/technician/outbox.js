@@ -217,10 +217,11 @@ window.addEventListener("online", () => { setOffline(false); flush(); });
 window.addEventListener("offline", () => setOffline(true));
 
 // WeChat's in-app browser says nothing when the signal comes back (navigator.onLine stays true, no
-// "online" event): a tap, or the app coming back to the screen, tries again at once rather than
-// after the back-off, which grows to a minute in a long basement visit.
+// "online" event): a tap, or the app coming back to the screen, tries again within seconds rather
+// than after the back-off, which grows to a minute in a long basement visit.
 function nudge() {
-  if (Date.now() - lastTry > 3000) flush();
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(flush, Math.max(0, lastTry + 3000 - Date.now()));
 }
 document.addEventListener("pointerdown", nudge, { capture: true, passive: true });
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") nudge(); });

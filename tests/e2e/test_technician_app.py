@@ -40,8 +40,8 @@ SHANGHAI = {"latitude": 31.2305, "longitude": 121.4738}
 
 def _server():
     # Test settings (the hasher of the users created here; static files from the finders); the
-    # server writes uploads where this test reads them.
-    return live_server(env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)})
+    # server writes uploads where this test reads them. A loaded machine may need long to start it.
+    return live_server(env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}, timeout=180)
 
 
 def label_video(payload: str, path: Path) -> Path:
