@@ -407,10 +407,14 @@ def test_the_day_in_route_order_with_arrivals_and_navigation_also_offline(browse
     world = setup_world()
     tech, first = world["tech"], world["ticket"]
     from repairs.dispatch.services import dispatch_to
+    from tickets.services import ticket_triage
 
     others = []
     for _ in range(2):
         other = factories.TicketFactory(customer=world["customer"], device=first.device, service_mode="on_site")
+        other.refresh_from_db()
+        if other.status == Ticket.Status.NEW:
+            other = ticket_triage(ticket=other, by=None, fault_category=first.fault_category)
         other.refresh_from_db()
         if other.technician_id != tech.pk:
             dispatch_to(ticket=other, technician=tech, by=None)
