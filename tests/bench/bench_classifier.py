@@ -165,7 +165,7 @@ def tune() -> None:
     raw_fold = np.array([fold[t] for t, _l, _p in raw])
     raw_texts, raw_labels, raw_lines = [t for t, _l, _p in raw], np.array([x[1] for x in raw]), [x[2] for x in raw]
     print(f"training reports {len(train)}, seed reports {len(raw)}, 4 folds grouped by seed report")
-    grid = [(0.3, 0.5), (0.3, 0.0), (0.3, 2.0), (0.1, 0.5), (1.0, 0.5)]
+    grid = [(0.3, 0.25), (0.3, 0.5), (0.3, 0.0), (0.3, 1.0), (0.1, 0.25), (1.0, 0.25)]
     chosen = [tuple(float(x) for x in a.split(":")) for a in sys.argv[2:] if ":" in a]  # --tune 0.3:0.5 …
     grid = chosen or grid
     for c, cue_weight in grid:
@@ -188,7 +188,7 @@ def tune() -> None:
                 m.line_weight = line_weight
                 hidden = np.mean([m.classes[int(m.probabilities(oof[i]).argmax())] == gold[i] for i in range(len(gold))])
                 print(f"  {name:<17} line weight {line_weight}: top-1 product hidden {hidden:.1%}")
-            for temperature in (2.0, 3.0, 4.0, 5.0, 6.0, 8.0):
+            for temperature in (3.0, 4.0, 4.5, 5.0, 6.0, 8.0):
                 m.temperature = temperature
                 probs = np.array([m.probabilities(oof[i], product_line=known_lines[i]) for i in range(len(gold))])
                 good = np.array([m.classes[b] == gold[i] for i, b in enumerate(probs.argmax(1))])

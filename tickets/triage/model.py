@@ -40,7 +40,7 @@ from .cues import cue_hits
 CORPUS = Path(__file__).resolve().parent / "corpus" / "train.jsonl"
 FORMAT = 3
 C = 0.3
-CUE_WEIGHT = 0.5
+CUE_WEIGHT = 0.25
 LINE_WEIGHT = 0.5
 TEMPERATURE = 4.0
 CONFIDENT_AT = 0.95
