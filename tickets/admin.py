@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.admin_mixins import (
+    CappedCountPaginator,
     EstimatedCountPaginator,
     PolicyAdminMixin,
     ReadOnlyAdminMixin,
@@ -269,7 +270,8 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
     search_help_text = _("按工单号、手机号、序列号/IMEI 或客户姓名搜索（可只输入开头）；以 ~ 开头搜索标题和故障描述中的文字。")
     list_select_related = ("customer", "product_model", "fault_category", "fault_category__parent",
                            "service_center", "technician")
-    paginator = EstimatedCountPaginator
+    # A search may match most tickets (a word of the descriptions): its count stops at the cap.
+    paginator = CappedCountPaginator
     show_full_result_count = False
     list_per_page = 50
     inlines = [TicketEventInline, AssignmentInline, AttachmentInline]

@@ -83,11 +83,16 @@ class EstimatedCountPaginator(Paginator):
     """
 
     exact_below = 20_000
+    #: A filtered list counts at most this many rows plus one (None: exactly). Past it the list pages
+    #: through the first rows; a narrower filter or search finds the rest.
+    filtered_cap: int | None = None
 
     @cached_property
     def count(self) -> int:
         qs = self.object_list
         query = getattr(qs, "query", None)
+        if query is not None and query.where and self.filtered_cap is not None:
+            return qs.order_by()[: self.filtered_cap + 1].count()
         if query is None or query.where or query.distinct or query.combinator:
             return super().count
         estimate = self._estimate(qs)
@@ -111,6 +116,13 @@ class EstimatedCountPaginator(Paginator):
         from django.db.models import Max
 
         return qs.model._default_manager.using(qs.db).aggregate(top=Max(pk.attname))["top"] or 0
+
+
+class CappedCountPaginator(EstimatedCountPaginator):
+    """For a big table whose filters or searches may match most of it (a word of the fault
+    descriptions, a common status): their count stops at ``filtered_cap`` + 1 rows."""
+
+    filtered_cap = 10_000
 
 
 class EstimatedCountMixin:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.db.models.lookups import IContains
 
 from . import policy
 from .models import Customer, Ticket, TicketEvent
@@ -60,6 +61,21 @@ def tickets_awaiting_after_create(*, before, limit: int) -> list[int]:
 #: A search term starting with this searches the words of titles and descriptions (substring, through
 #: a trigram index on PostgreSQL) instead of identifiers.
 TEXT_SEARCH_PREFIX = "~"
+#: A trigram index narrows a substring search only when the words hold a whole trigram; a shorter
+#: pattern would make PostgreSQL read the whole index and recheck every row, slower than a plain scan.
+TRIGRAM_MIN_LENGTH = 3
+
+
+class TrigramContains(IContains):
+    """Case-insensitive substring as ``col ILIKE '%words%'``, the form a ``gin_trgm_ops`` index answers
+    (``icontains`` compares ``UPPER(col)``, which the index on the column cannot). PostgreSQL only."""
+
+    lookup_name = "trigram_contains"
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
@@ -75,7 +91,8 @@ def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
 
     from django.conf import settings
     from django.core.exceptions import ValidationError
-    from django.db.models import Q
+    from django.db import connection
+    from django.db.models import F, Q
 
     from .validators import normalize_phone
 
@@ -84,6 +101,8 @@ def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
         words = term[len(TEXT_SEARCH_PREFIX):].strip()
         if not words:
             return qs.none()
+        if connection.vendor == "postgresql" and len(words) >= TRIGRAM_MIN_LENGTH:
+            return qs.filter(Q(TrigramContains(F("title"), words)) | Q(TrigramContains(F("description"), words)))
         return qs.filter(Q(title__icontains=words) | Q(description__icontains=words))
     compact = re.sub(r"\s", "", term)
     upper = compact.upper()

@@ -90,10 +90,38 @@ def test_every_way_of_searching_can_use_an_index(tickets):
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
-            for term in ("SR2026", "13800138000", "138001", "ABC123", "张三", "~触摸"):
+            # Words of at least three characters: a shorter substring holds no whole trigram, so no
+            # index can narrow it (the search then reads the table, see TRIGRAM_MIN_LENGTH).
+            for term in ("SR2026", "13800138000", "138001", "ABC123", "张三", "~触摸失灵", "~TOUCH"):
                 sql, params = ticket_search(qs=Ticket.objects.all(), term=term).query.sql_with_params()
                 cursor.execute("EXPLAIN " + sql, params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
                 assert "Seq Scan" not in plan, (term, plan)
         finally:
             cursor.execute("SET enable_seqscan = on")
+
+
+def test_a_search_matching_most_tickets_counts_only_up_to_the_cap(client, superuser, tickets, monkeypatch):
+    from tickets.admin_mixins import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "filtered_cap", 2)
+    for _ in range(4):
+        factories.TicketFactory(description="屏幕碎了，触摸失灵")
+    client.force_login(superuser)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/admin/tickets/ticket/", {"q": "~触摸失灵"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 3  # 5 match; counted up to the cap and one more
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert counts and all("LIMIT 3" in sql for sql in counts), counts
+
+
+@pytest.mark.postgres
+def test_words_match_in_any_case_through_the_trigram_index(tickets):
+    first, _other = tickets
+    Ticket.objects.filter(pk=first.pk).update(title="Touch screen dead")
+    assert _found("~TOUCH SCREEN") == {first.pk}
+    assert _found("~触摸失灵") == {first.pk}
+    sql = str(ticket_search(qs=Ticket.objects.all(), term="~touch screen").query)
+    assert "ILIKE" in sql
+    assert "UPPER(" not in sql
