@@ -20,14 +20,23 @@ from .seeds_home import HOME, REQUESTS
 from .seeds_mobile import LAPTOP_EXTRA, MOBILE
 from .seeds_more import HOME_MORE, LAPTOP_MORE, MOBILE_MORE
 from .seeds_voices_home import (
+    HOME_INDIRECT,
     HOME_MORE_VOICES,
     HOME_STORIES,
     HOME_VOICES,
+    REQUEST_INDIRECT,
     REQUEST_MORE,
     REQUEST_STORIES,
     REQUEST_VOICES,
 )
-from .seeds_voices_mobile import LAPTOP_VOICES, MOBILE_STORIES, MOBILE_VOICES, TABLET_VOICES
+from .seeds_voices_mobile import (
+    LAPTOP_INDIRECT,
+    LAPTOP_VOICES,
+    MOBILE_INDIRECT,
+    MOBILE_STORIES,
+    MOBILE_VOICES,
+    TABLET_VOICES,
+)
 
 OUT = Path(__file__).resolve().parent / "train.jsonl"
 PER_LEAF = 200
@@ -88,7 +97,7 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
     for line in ("phone", "tablet", "laptop"):
         for family, items in MOBILE.items():
             chosen = parse(items + MOBILE_MORE.get(family, []) + MOBILE_VOICES.get(family, [])
-                           + MOBILE_STORIES.get(family, []))
+                           + MOBILE_STORIES.get(family, []) + MOBILE_INDIRECT.get(family, []))
             if line == "laptop":
                 chosen = [(r, t) for r, t in chosen if not LAPTOP_UNFIT.search(t)]
                 chosen += parse(LAPTOP_EXTRA.get(family, []) + LAPTOP_VOICES.get(family, [])) * 2
@@ -98,10 +107,12 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
         if line == "laptop":
             seeds["laptop.keyboard_touchpad"] = parse(LAPTOP_EXTRA["keyboard_touchpad"]
                                                       + LAPTOP_MORE["keyboard_touchpad"]
-                                                      + LAPTOP_VOICES["keyboard_touchpad"])
+                                                      + LAPTOP_VOICES["keyboard_touchpad"]
+                                                      + LAPTOP_INDIRECT["keyboard_touchpad"])
     for leaf, items in {**HOME, **REQUESTS}.items():
         seeds[leaf] = parse(items + HOME_MORE.get(leaf, []) + HOME_VOICES.get(leaf, []) + HOME_STORIES.get(leaf, [])
-                            + HOME_MORE_VOICES.get(leaf, [])
+                            + HOME_MORE_VOICES.get(leaf, []) + HOME_INDIRECT.get(leaf, [])
+                            + REQUEST_INDIRECT.get(leaf, [])
                             + REQUEST_VOICES.get(leaf, []) + REQUEST_STORIES.get(leaf, []) + REQUEST_MORE.get(leaf, []))
     return seeds
 
