@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
 from tickets.importing import cells
 from tickets.importing.base import Column, Importer, Row, register
+from tickets.importing.columns import choice_column, choices_column, codes_column, list_column, text_column
 from tickets.models import FaultCategory, ProductCategory, ProductModel
-from tickets.resources import _labels, choice_column, text_column
 
 from .models import Article
 from .services import article_publish, article_save
@@ -49,14 +49,11 @@ class ArticleImporter(Importer):
         text_column("summary", _("摘要"), 300, example="重启、更新系统后仍闪烁请报修"),
         text_column("body", _("正文"), 100_000, required=True, aliases=("内容",), example="1. 重启手机……"),
         Column("video_url", _("视频链接"), parse=cells.text, example=""),
-        Column("product_models", _("适用型号"), parse=lambda v: [c.upper() for c in cells.parse_list(v)],
-               allowed=_("产品型号代码，用逗号分隔"), example="P60-PRO"),
-        Column("product_categories", _("适用品类"),
-               parse=lambda v: [cells.parse_choice(c, ProductCategory.choices) for c in cells.parse_list(v)],
-               allowed=_labels(ProductCategory.choices), example="手机"),
-        Column("fault_categories", _("故障分类"), parse=cells.parse_list, allowed=_("故障分类代码，用逗号分隔"),
+        codes_column("product_models", _("适用型号"), allowed=_("产品型号代码，用逗号分隔"), example="P60-PRO"),
+        choices_column("product_categories", _("适用品类"), ProductCategory.choices, example="手机"),
+        list_column("fault_categories", _("故障分类"), allowed=_("故障分类代码，用逗号分隔"),
                example="screen-broken"),
-        Column("tags", _("标签"), parse=cells.parse_list, example="屏幕、闪烁"),
+        list_column("tags", _("标签"), example="屏幕、闪烁"),
         choice_column("status", _("状态"), STATUSES, allowed=_("草稿、已发布（发布需要发布权限）"), example="草稿"),
     )
 

@@ -14,21 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets import policy
 from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
-from tickets.importing import cells
-from tickets.importing.base import Column, Importer, Row, register
+from tickets.importing.base import Importer, Row, register
+from tickets.importing.columns import (
+    bool_column,
+    choice_column,
+    choices_column,
+    codes_column,
+    decimal_column,
+    int_column,
+    text_column,
+)
 from tickets.models import ProductCategory, ProductModel
-from tickets.resources import BOOL_ALLOWED, _labels, choice_column, text_column
 
 from .models import Location, Part, StockLevel
 from .services import part_save, stock_set
-
-
-def _codes(value: Any) -> list[str]:
-    return [c.upper() for c in cells.parse_list(value)]
-
-
-def _categories(value: Any) -> list[str]:
-    return [cells.parse_choice(v, ProductCategory.choices) for v in cells.parse_list(value)]
 
 
 @register
@@ -40,21 +39,18 @@ class PartImporter(Importer):
         text_column("sku", _("物料编码"), 40, required=True, aliases=("SKU", "编码", "料号"), example="SCR-P60"),
         text_column("name", _("名称"), 120, required=True, aliases=("备件名称",), example="P60 屏幕总成"),
         choice_column("category", _("类别"), Part.Category.choices, required=True, example="屏幕"),
-        Column("compatible_models", _("适用型号"), parse=_codes, aliases=("兼容型号",),
+        codes_column("compatible_models", _("适用型号"), aliases=("兼容型号",),
                allowed=_("产品型号代码，用逗号分隔"), example="P60-PRO,P60"),
-        Column("cost_price", _("成本价"), parse=cells.parse_decimal, required=True, example="320.00"),
-        Column("retail_price", _("零售价"), parse=cells.parse_decimal, required=True, example="599.00"),
-        Column("warranty_days", _("备件保修天数"), parse=lambda v: cells.parse_int(v, maximum=3650),
-               aliases=("保修天数",), example="90"),
-        Column("is_serialized", _("序列号管理"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
-        Column("main_part_for", _("主要部件所属品类"), parse=_categories, allowed=_labels(ProductCategory.choices),
+        decimal_column("cost_price", _("成本价"), required=True, example="320.00"),
+        decimal_column("retail_price", _("零售价"), required=True, example="599.00"),
+        int_column("warranty_days", _("备件保修天数"), maximum=3650, aliases=("保修天数",), example="90"),
+        bool_column("is_serialized", _("序列号管理"), example="是"),
+        choices_column("main_part_for", _("主要部件所属品类"), ProductCategory.choices,
                example="手机"),
         text_column("supplier", _("供应商"), 80, example="某某电子"),
-        Column("supplier_warranty_days", _("供应商保修天数"), parse=lambda v: cells.parse_int(v, maximum=3650),
-               example="365"),
-        Column("lead_time_days", _("采购周期（天）"), parse=lambda v: cells.parse_int(v, maximum=365),
-               aliases=("采购周期",), example="7"),
-        Column("is_active", _("启用"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+        int_column("supplier_warranty_days", _("供应商保修天数"), maximum=3650, example="365"),
+        int_column("lead_time_days", _("采购周期（天）"), maximum=365, aliases=("采购周期",), example="7"),
+        bool_column("is_active", _("启用"), example="是"),
     )
 
     def prepare(self, rows: list[Row]) -> None:
@@ -95,9 +91,9 @@ class StockImporter(Importer):
     columns = (
         text_column("sku", _("物料编码"), 40, required=True, aliases=("SKU", "编码", "料号"), example="SCR-P60"),
         text_column("location", _("库位编码"), 30, required=True, aliases=("库位", "仓库"), example="WH-SH"),
-        Column("on_hand", _("在库数量"), parse=lambda v: cells.parse_int(v, maximum=10_000_000), required=True,
+        int_column("on_hand", _("在库数量"), maximum=10_000_000, required=True,
                aliases=("数量", "库存"), example="20"),
-        Column("reorder_point", _("补货点"), parse=lambda v: cells.parse_int(v, maximum=10_000_000), example="5"),
+        int_column("reorder_point", _("补货点"), maximum=10_000_000, example="5"),
     )
 
     def key_of(self, row: Row) -> tuple | None:

@@ -18,21 +18,24 @@ from tickets.exceptions import DomainError
 from tickets.exporting import ExportColumn, Exporter, attr, choice, register_exporter
 from tickets.importing import cells
 from tickets.importing.base import Column, Importer, Row, register
+from tickets.importing.columns import (
+    bool_column,
+    choice_column,
+    choices_column,
+    date_column,
+    decimal_column,
+    int_column,
+    labels,
+    list_column,
+    phone_column,
+    text_column,
+)
 from tickets.models import FaultCategory, ProductCategory, ProductModel, Region, ServiceMode
-from tickets.resources import BOOL_ALLOWED, DATE_ALLOWED, PHONE_ALLOWED, _labels, choice_column, text_column
 
 from .dispatch.services import technician_save
 from .models import LineKind, PriceListItem, ServiceCenter, Technician
 from .services import price_item_upsert, service_center_save
 from .services.centers import coverage_codes_parse
-
-
-def _choices_list(choices):
-    def parse(value: Any) -> list[str]:
-        return [cells.parse_choice(v, choices) for v in cells.parse_list(value)]
-
-    return parse
-
 
 # --- service centres ------------------------------------------------------------------------------
 
@@ -52,20 +55,15 @@ class ServiceCenterImporter(Importer):
         text_column("city", _("城市"), 30, required=True, aliases=("市",), example="上海市"),
         text_column("district", _("区县"), 30, aliases=("区",), example="徐汇区"),
         text_column("address", _("地址"), 200, required=True, aliases=("详细地址",), example="漕溪北路 88 号"),
-        Column("latitude", _("纬度"), parse=lambda v: cells.parse_decimal(v, places=6, minimum=None),
-               allowed=_("留空则取区县中心"), example="31.188000"),
-        Column("longitude", _("经度"), parse=lambda v: cells.parse_decimal(v, places=6, minimum=None),
-               allowed=_("留空则取区县中心"), example="121.437000"),
-        Column("phone", _("电话"), parse=cells.parse_phone, allowed=PHONE_ALLOWED, example="02164000000"),
-        Column("service_modes", _("服务方式"), parse=_choices_list(ServiceMode.choices),
-               allowed=_labels(ServiceMode.choices) + _("，多个用逗号分隔"), example="到店,上门,寄修"),
-        Column("product_categories", _("服务品类"), parse=_choices_list(ProductCategory.choices),
-               allowed=_labels(ProductCategory.choices) + _("，多个用逗号分隔；留空为全部"), example="手机,平板"),
+        decimal_column("latitude", _("纬度"), places=6, minimum=None, allowed=_("留空则取区县中心"), example="31.188000"),
+        decimal_column("longitude", _("经度"), places=6, minimum=None, allowed=_("留空则取区县中心"), example="121.437000"),
+        phone_column("phone", _("电话"), example="02164000000"),
+        choices_column("service_modes", _("服务方式"), ServiceMode.choices, allowed=labels(ServiceMode.choices) + _("，多个用逗号分隔"), example="到店,上门,寄修"),
+        choices_column("product_categories", _("服务品类"), ProductCategory.choices, allowed=labels(ProductCategory.choices) + _("，多个用逗号分隔；留空为全部"), example="手机,平板"),
         Column("coverage", _("服务区域"), parse=cells.text, aliases=("覆盖区域", "coverage_codes"),
                allowed=_("省/市/区县名称或区划代码，用逗号或顿号分隔；留空为所在城市"), example="徐汇区、闵行区"),
-        Column("service_radius_km", _("服务半径（公里）"), parse=lambda v: cells.parse_int(v, minimum=1, maximum=1000),
-               aliases=("服务半径",), example="30"),
-        Column("is_active", _("营业中"), parse=cells.parse_bool, aliases=("营业",), allowed=BOOL_ALLOWED, example="是"),
+        int_column("service_radius_km", _("服务半径（公里）"), minimum=1, maximum=1000, aliases=("服务半径",), example="30"),
+        bool_column("is_active", _("营业中"), aliases=("营业",), example="是"),
     )
 
     def validate(self, row: Row) -> None:
@@ -125,17 +123,15 @@ class TechnicianImporter(Importer):
         text_column("employee_no", _("工号"), 20, required=True, aliases=("员工号",), example="T1001"),
         text_column("name", _("姓名"), 40, required=True, example="李师傅"),
         text_column("center", _("网点编码"), 20, required=True, aliases=("网点", "center_code"), example="SH-XH01"),
-        Column("phone", _("电话"), parse=cells.parse_phone, allowed=PHONE_ALLOWED, example="13900001111"),
-        Column("skills", _("技能"), parse=cells.parse_list, allowed=_("技能代码，用逗号分隔，如 screen、battery"),
+        phone_column("phone", _("电话"), example="13900001111"),
+        list_column("skills", _("技能"), allowed=_("技能代码，用逗号分隔，如 screen、battery"),
                example="screen,battery"),
-        Column("product_categories", _("擅长品类"), parse=_choices_list(ProductCategory.choices),
-               allowed=_labels(ProductCategory.choices), example="手机"),
-        Column("level", _("等级"), parse=_level, allowed=_labels(Technician.Level.choices) + _("（或 1-4）"),
+        choices_column("product_categories", _("擅长品类"), ProductCategory.choices, example="手机"),
+        Column("level", _("等级"), parse=_level, allowed=labels(Technician.Level.choices) + _("（或 1-4）"),
                example="中级"),
-        Column("capacity", _("同时处理上限"), parse=lambda v: cells.parse_int(v, minimum=1, maximum=100),
-               aliases=("产能", "容量", "capacity"), example="6"),
-        Column("is_qc_inspector", _("质检员"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="否"),
-        Column("on_duty", _("在岗"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+        int_column("capacity", _("同时处理上限"), minimum=1, maximum=100, aliases=("产能", "容量", "capacity"), example="6"),
+        bool_column("is_qc_inspector", _("质检员"), example="否"),
+        bool_column("on_duty", _("在岗"), example="是"),
     )
 
     def prepare(self, rows: list[Row]) -> None:
@@ -191,12 +187,10 @@ class PriceListImporter(Importer):
         text_column("code", _("项目编码"), 40, required=True, aliases=("编码",), example="L-SCREEN"),
         text_column("name", _("项目名称"), 120, required=True, aliases=("名称",), example="更换屏幕工时"),
         text_column("part", _("备件编码"), 40, aliases=("物料编码", "sku"), allowed=_("类型为备件时必填"), example=""),
-        Column("unit_price", _("单价"), parse=cells.parse_decimal, required=True, aliases=("价格",), example="80.00"),
-        Column("optional", _("视检测结果而定"), parse=cells.parse_bool, aliases=("可选",), allowed=BOOL_ALLOWED,
-               example="否"),
-        Column("valid_from", _("生效日期"), parse=cells.parse_date, required=True, allowed=DATE_ALLOWED,
-               example="2025-01-01"),
-        Column("valid_to", _("失效日期"), parse=cells.parse_date, allowed=DATE_ALLOWED, example=""),
+        decimal_column("unit_price", _("单价"), required=True, aliases=("价格",), example="80.00"),
+        bool_column("optional", _("视检测结果而定"), aliases=("可选",), example="否"),
+        date_column("valid_from", _("生效日期"), required=True, example="2025-01-01"),
+        date_column("valid_to", _("失效日期"), example=""),
     )
 
     def key_of(self, row: Row) -> tuple | None:

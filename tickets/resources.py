@@ -9,16 +9,27 @@ framework (``tickets.importing``) does the rest: every error at once, duplicates
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .exporting import ExportColumn, Exporter, attr, choice, register_exporter
 from .importing import cells
 from .importing.base import Column, Importer, Row, register
+from .importing.columns import (
+    bool_column,
+    choice_column,
+    choices_column,
+    date_column,
+    decimal_column,
+    list_column,
+    phone_column,
+    text_column,
+)
+from .lookups import any_of
 from .master_data import (
     DeviceRecord,
     buyer_check,
@@ -47,25 +58,6 @@ from .models import (
 from .services import device_normalize_serial
 from .sla.services import calendar_day_set, sla_policy_save
 
-
-def _labels(choices) -> str:
-    return "、".join(str(label) for _code, label in choices)
-
-
-def choice_column(key: str, label: Any, choices, **kwargs: Any) -> Column:
-    kwargs.setdefault("allowed", _labels(choices))
-    return Column(key, label, parse=partial(cells.parse_choice, choices=choices), **kwargs)
-
-
-def text_column(key: str, label: Any, max_length: int, **kwargs: Any) -> Column:
-    return Column(key, label, max_length=max_length, **kwargs)
-
-
-BOOL_ALLOWED = _("是、否")
-DATE_ALLOWED = _("2025-03-04、2025/3/4、2025年3月4日 或 Excel 日期")
-PHONE_ALLOWED = _("11 位手机号或带区号的座机号；Excel 中请设为文本格式")
-
-
 # --- customers ------------------------------------------------------------------------------------
 
 @register
@@ -74,8 +66,8 @@ class CustomerImporter(Importer):
     model = Customer
     natural_key = ("phone",)
     columns = (
-        Column("phone", _("电话"), parse=cells.parse_phone, required=True, aliases=("手机", "手机号", "mobile"),
-               allowed=PHONE_ALLOWED, example="13800138000"),
+        phone_column("phone", _("电话"), required=True, aliases=("手机", "手机号", "mobile"),
+               example="13800138000"),
         text_column("name", _("姓名"), 80, required=True, aliases=("客户姓名", "客户"), example="张三"),
         Column("email", _("邮箱"), parse=cells.parse_email, aliases=("电子邮箱", "e-mail"),
                example="zhangsan@example.com"),
@@ -111,10 +103,10 @@ class ProductModelImporter(Importer):
         text_column("brand", _("品牌"), 40, required=True, example="华星"),
         text_column("name", _("型号"), 80, required=True, aliases=("型号名称", "名称"), example="P60 Pro"),
         choice_column("category", _("品类"), ProductCategory.choices, required=True, example="手机"),
-        Column("released_on", _("上市日期"), parse=cells.parse_date, allowed=DATE_ALLOWED, example="2024/9/1"),
-        Column("list_price", _("建议零售价"), parse=cells.parse_decimal, example="4999.00"),
-        Column("uses_imei", _("使用 IMEI"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
-        Column("is_active", _("在售"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+        date_column("released_on", _("上市日期"), example="2024/9/1"),
+        decimal_column("list_price", _("建议零售价"), example="4999.00"),
+        bool_column("uses_imei", _("使用 IMEI"), example="是"),
+        bool_column("is_active", _("在售"), example="是"),
     )
 
     def key_of(self, row: Row) -> tuple | None:
@@ -167,18 +159,18 @@ class DeviceImporter(Importer):
                example="861234567890127"),
         text_column("model", _("产品型号代码"), 40, required=True,
                     aliases=("型号代码", "型号", "product_model", "product_model_code"), example="P60-PRO"),
-        Column("purchase_date", _("购买日期"), parse=cells.parse_date, aliases=("购机日期", "销售日期"),
-               allowed=DATE_ALLOWED, example="2025/3/4"),
+        date_column("purchase_date", _("购买日期"), aliases=("购机日期", "销售日期"),
+               example="2025/3/4"),
         text_column("invoice_number", _("发票号"), 40, aliases=("发票号码", "invoice"), example="04400000001"),
-        Column("invoice_date", _("开票日期"), parse=cells.parse_date, allowed=DATE_ALLOWED, example="2025年3月4日"),
+        date_column("invoice_date", _("开票日期"), example="2025年3月4日"),
         choice_column("sales_channel", _("销售渠道"), Device.SalesChannel.choices, aliases=("渠道", "channel"),
                       example="线上商城"),
         text_column("seller", _("销售商"), 100, aliases=("经销商", "门店"), example="华星官方旗舰店"),
-        Column("purchase_price", _("购买价格"), parse=cells.parse_decimal, aliases=("价格", "售价"), example="4999"),
+        decimal_column("purchase_price", _("购买价格"), aliases=("价格", "售价"), example="4999"),
         text_column("region_code", _("购买地区"), 20, aliases=("地区",), allowed=_("省级行政区拼音，如 zhejiang"),
                     example="shanghai"),
-        Column("buyer_phone", _("买家电话"), parse=cells.parse_phone, aliases=("买家手机", "客户电话", "owner_phone"),
-               allowed=PHONE_ALLOWED, example="13800138000"),
+        phone_column("buyer_phone", _("买家电话"), aliases=("买家手机", "客户电话", "owner_phone"),
+               example="13800138000"),
         text_column("buyer_name", _("买家姓名"), 80, aliases=("买家", "客户姓名", "owner_name"), example="张三"),
     )
 
@@ -192,6 +184,7 @@ class DeviceImporter(Importer):
             found = {m.code.upper(): m for m in ProductModel.objects.filter(code__in=codes | {c.lower() for c in codes})}
             for code in codes:
                 self._models[code] = found.get(code)
+        self._today = timezone.localdate()
         buyers = customer_ids_by_phone(r.get("buyer_phone") for r in rows)
         for row in rows:
             row.context["buyer"] = buyers.get(row.get("buyer_phone"))
@@ -224,7 +217,8 @@ class DeviceImporter(Importer):
             except ValidationError as exc:
                 row.error("serial", " ".join(exc.messages))
         else:
-            self._report(row, device_record_check(record=record, buyer_id=row.context.get("buyer")))
+            self._report(row, device_record_check(record=record, buyer_id=row.context.get("buyer"),
+                                                  today=self._today))
         row.values["serial"] = record.serial
         row.context["record"] = record
 
@@ -236,7 +230,7 @@ class DeviceImporter(Importer):
     def lookup(self, rows: list[Row]) -> dict[tuple, Any]:
         serials = [r.values["serial"] for r in rows]
         return {(d.serial_number.upper(),): d
-                for d in Device.objects.select_related("product_model").filter(serial_number__in=serials)}
+                for d in Device.objects.select_related("product_model").filter(any_of("serial_number", serials))}
 
     def check_existing(self, row: Row) -> None:
         record = row.context.get("record")
@@ -304,23 +298,15 @@ class FaultCategoryImporter(Importer):
         choice_column("default_service_mode", _("默认服务方式"), ServiceMode.choices, aliases=("服务方式",),
                       example="到店"),
         text_column("required_skill", _("所需技能"), 40, aliases=("技能",), example="screen"),
-        Column("product_categories", _("适用品类"), parse=cells.parse_list, allowed=_labels(ProductCategory.choices),
-               example="手机,平板"),
-        Column("keywords", _("关键词"), parse=cells.parse_list, allowed=_("用逗号或顿号分隔"), example="碎屏、花屏、触摸失灵"),
-        Column("is_active", _("启用"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+        choices_column("product_categories", _("适用品类"), ProductCategory.choices, example="手机,平板"),
+        list_column("keywords", _("关键词"), allowed=_("用逗号或顿号分隔"), example="碎屏、花屏、触摸失灵"),
+        bool_column("is_active", _("启用"), example="是"),
     )
 
     def prepare(self, rows: list[Row]) -> None:
         codes = {r.get("parent") for r in rows if r.get("parent")}
         self._parents = {c.code: c for c in FaultCategory.objects.filter(code__in=codes)}
         self._in_file = {r.get("code") for r in rows if r.get("code")} | getattr(self, "_in_file", set())
-        for row in rows:
-            if row.get("product_categories"):
-                try:
-                    row.values["product_categories"] = [cells.parse_choice(v, ProductCategory.choices)
-                                                        for v in row.get("product_categories")]
-                except cells.CellError as exc:
-                    row.error("product_categories", exc.reason)
 
     def validate(self, row: Row) -> None:
         parent = row.get("parent")
@@ -358,11 +344,11 @@ class SlaPolicyImporter(Importer):
         text_column("fault_category", _("故障分类代码"), 40, aliases=("故障分类", "分类代码"), example="screen-broken"),
         choice_column("priority", _("优先级"), Priority.choices, example="紧急"),
         choice_column("customer_tier", _("客户等级"), Customer.Tier.choices, example="VIP"),
-        Column("response_hours", _("响应时限（小时）"), parse=cells.parse_decimal, required=True,
+        decimal_column("response_hours", _("响应时限（小时）"), required=True,
                aliases=("响应时限", "首次响应时限"), allowed=_("工作小时，大于 0"), example="2"),
-        Column("resolution_hours", _("解决时限（小时）"), parse=cells.parse_decimal, required=True,
+        decimal_column("resolution_hours", _("解决时限（小时）"), required=True,
                aliases=("解决时限",), allowed=_("工作小时，不小于响应时限"), example="24"),
-        Column("is_active", _("启用"), parse=cells.parse_bool, allowed=BOOL_ALLOWED, example="是"),
+        bool_column("is_active", _("启用"), example="是"),
     )
 
     def prepare(self, rows: list[Row]) -> None:
@@ -413,7 +399,7 @@ class CalendarDayImporter(Importer):
     model = CalendarDay
     natural_key = ("date",)
     columns = (
-        Column("date", _("日期"), parse=cells.parse_date, required=True, allowed=DATE_ALLOWED, example="2027-02-06"),
+        date_column("date", _("日期"), required=True, example="2027-02-06"),
         Column("is_rest_day", _("类型"), parse=_day_kind, required=True, aliases=("休/班", "放假"),
                allowed=_("休、班"), example="休"),
         text_column("name", _("名称"), 40, aliases=("节日",), example="春节"),

@@ -141,7 +141,7 @@ def _check_coordinates(customer: Customer) -> None:
 
 def device_normalize_serial(*, product_model: ProductModel, serial: str) -> str:
     if product_model.uses_imei or product_model.category == "phone":
-        digits = "".join(ch for ch in serial if not ch.isspace())
+        digits = "".join(serial.split())  # without any whitespace
         if digits.isdigit():
             return normalize_imei(digits)
     return normalize_serial(serial)

@@ -36,15 +36,14 @@ def validate_phone(value: str) -> None:
     normalize_phone(value)
 
 
+# A digit doubled, with the digits of the result summed (Luhn): 7 -> 14 -> 5.
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
+    # called for every IMEI of a sales file (100,000 rows): two slices instead of a loop with branches
+    backwards = digits[::-1]
+    total = sum(map(int, backwards[0::2])) + sum(_LUHN_DOUBLED[int(ch)] for ch in backwards[1::2])
     return total % 10 == 0
 
 
@@ -56,9 +55,13 @@ def imei_check_digit(first14: str) -> int:
     raise ValueError(first14)  # pragma: no cover - every body has exactly one check digit
 
 
+_IMEI_SEPARATORS_RE = re.compile(r"[\s\-/]")
+_IMEI_RE = re.compile(r"\d{15}")
+
+
 def normalize_imei(value: str) -> str:
-    digits = re.sub(r"[\s\-/]", "", value or "")
-    if not re.fullmatch(r"\d{15}", digits):
+    digits = _IMEI_SEPARATORS_RE.sub("", value or "")
+    if not _IMEI_RE.fullmatch(digits):
         raise ValidationError(_("IMEI 必须是 15 位数字。"), code="invalid_imei")
     if not luhn_ok(digits):
         raise ValidationError(_("IMEI 校验位不正确，请核对后重新输入。"), code="invalid_imei")

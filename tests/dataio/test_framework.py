@@ -41,3 +41,32 @@ def test_device_importer_saves_one_row_through_the_batch_service(ops_user):
     with pytest.raises(ValidationError) as refused:
         importer.save(row)
     assert "其他型号" in " ".join(refused.value.messages)
+
+
+@pytest.mark.django_db
+def test_batch_key_lookups_match_like_in():
+    from tickets.lookups import any_of
+
+    a, b = factories.CustomerFactory(phone="13900000001"), factories.CustomerFactory(phone="13900000002")
+    found = set(Customer.objects.filter(any_of("phone", ["13900000001", "13900000002", "13900000009", None])))
+    assert found == {a, b}
+    assert not Customer.objects.filter(any_of("phone", [])).exists()
+
+
+@pytest.mark.django_db
+def test_device_import_queries_do_not_grow_with_rows(ops_user, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.dataio.helpers import csv_bytes, run
+
+    factories.ProductModelFactory(code="P60", category="phone", uses_imei=True)
+
+    def sales(n: int, start: int) -> bytes:
+        return csv_bytes([["序列号/IMEI", "产品型号代码", "购买日期", "买家电话", "买家姓名"]]
+                         + [[make_imei(start + i), "P60", "2025/3/4", f"139{start + i:08d}", "买家"] for i in range(n)])
+
+    with CaptureQueriesContext(connection) as few:
+        assert run(DeviceImporter, sales(3, 100), by=ops_user).created == 3
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert run(DeviceImporter, sales(40, 200), by=ops_user).created == 40

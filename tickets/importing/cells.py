@@ -49,6 +49,8 @@ def text(value: Any) -> str:
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (it counts the non-existent 1900-02-29)
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME_PART_RE = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_SERIAL_DATE_RE = re.compile(r"\d{4,5}(\.\d+)?")
 
 
 def parse_date(value: Any) -> dt.date:
@@ -62,7 +64,7 @@ def parse_date(value: Any) -> dt.date:
         return _from_serial(float(value))
     raw = text(value)
     # "2025-03-04 00:00:00" from a spreadsheet that stored a datetime as text
-    raw = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", raw).strip()
+    raw = _TIME_PART_RE.sub("", raw).strip()
     match = _DATE_RE.match(raw) or _DATE_COMPACT_RE.match(raw)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -70,7 +72,7 @@ def parse_date(value: Any) -> dt.date:
             return dt.date(year, month, day)
         except ValueError:
             raise CellError(_("日期不存在")) from None
-    if re.fullmatch(r"\d{4,5}(\.\d+)?", raw):
+    if _SERIAL_DATE_RE.fullmatch(raw):
         return _from_serial(float(raw))
     raise CellError(_("无法识别的日期，请写成 2025-03-04、2025/3/4 或 2025年3月4日"))
 
