@@ -382,6 +382,12 @@ WECHATPAY = {
     "PUBLIC_KEY": env("WECHATPAY_PUBLIC_KEY", default=""),
     "PUBLIC_KEY_ID": env("WECHATPAY_PUBLIC_KEY_ID", default=""),
     "GATEWAY": env("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com"),
+    # JSAPI payment inside WeChat: the payer's openid comes from web OAuth (snsapi_base) of the
+    # official account whose APPID pays, so its AppSecret is needed; without it WeChat users get the QR code.
+    # https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+    "APP_SECRET": env("WECHATPAY_APP_SECRET", default=""),
+    "OAUTH_BASE": env("WECHATPAY_OAUTH_BASE", default="https://open.weixin.qq.com"),
+    "API_BASE": env("WECHATPAY_API_BASE", default="https://api.weixin.qq.com"),
 }
 ALIPAY = {
     "APPID": env("ALIPAY_APPID", default=""),

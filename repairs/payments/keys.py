@@ -10,6 +10,7 @@ first one generate and the others read the same keys.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -32,6 +33,16 @@ class WeChatKeys:
     public_key: str  # the platform's public key (PEM)
     public_key_id: str
     gateway: str
+
+
+@dataclass(frozen=True)
+class WeChatOAuthKeys:
+    """The official account's web OAuth (网页授权) that yields the payer's openid for JSAPI."""
+
+    appid: str
+    secret: str
+    authorize_base: str  # https://open.weixin.qq.com (the page the customer's WeChat opens)
+    api_base: str  # https://api.weixin.qq.com (where the code is exchanged, server to server)
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,25 @@ def wechat_keys(*, base_url: str) -> WeChatKeys:
     return WeChatKeys(mchid=c["MCHID"], appid=c["APPID"], cert_serial_no=c["CERT_SERIAL_NO"],
                       private_key=c["PRIVATE_KEY"], apiv3_key=c["APIV3_KEY"], public_key=c["PUBLIC_KEY"],
                       public_key_id=c["PUBLIC_KEY_ID"], gateway=c["GATEWAY"].rstrip("/"))
+
+
+def stub_oauth_secret() -> str:
+    """The stub official account's AppSecret, derived from the stub's keys (no new key to store)."""
+    w = stub_keys()["wechat"]
+    return hashlib.sha256(f"oauth:{w['apiv3_key']}".encode()).hexdigest()[:32]
+
+
+def wechat_oauth_keys(*, base_url: str) -> WeChatOAuthKeys | None:
+    """The OAuth keys for JSAPI payment, or None where the shop has not configured them (WeChat
+    users then pay by the QR code)."""
+    if is_stub():
+        return WeChatOAuthKeys(appid=stub_keys()["wechat"]["appid"], secret=stub_oauth_secret(),
+                               authorize_base=f"{base_url}/_stub/wechat", api_base=f"{base_url}/_stub/wechat")
+    c = settings.WECHATPAY
+    if not (c.get("MCHID") and c.get("APPID") and c.get("APP_SECRET")):
+        return None
+    return WeChatOAuthKeys(appid=c["APPID"], secret=c["APP_SECRET"], authorize_base=c["OAUTH_BASE"].rstrip("/"),
+                           api_base=c["API_BASE"].rstrip("/"))
 
 
 def alipay_keys(*, base_url: str) -> AlipayKeys:

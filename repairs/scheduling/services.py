@@ -110,9 +110,10 @@ def appointment_book(*, ticket: Ticket, start: dt.datetime, by: AbstractBaseUser
 
     Guarantees: the window exists on the centre's business calendar, starts at least ``LEAD`` from
     now and has a free place (taken atomically); a booked appointment of the ticket is moved, which
-    the customer may do only until ``LEAD`` before it; booking the window already booked changes
-    nothing. Writes an ``appointment.booked`` event (a confirmation message once the customer has
-    been told an engineer), the SLA effect, and re-plans the technician's day after commit.
+    the customer may do only until ``LEAD`` before it and before the technician sets off; booking
+    the window already booked changes nothing. Writes an ``appointment.booked`` event (a
+    confirmation message once the customer has been told an engineer), the SLA effect, and
+    re-plans the technician's day after commit.
     Raises ValidationFailed / WindowFull / PermissionDeniedError; nothing changes then.
     """
     now = now or timezone.now()
