@@ -48,7 +48,8 @@ WRAPPER = """#!/bin/sh
 printf 'S\\t%s\\t%s\\n' "$(date +%s.%N)" "$(printf '%s' "$2" | tr '\\n' ' ')" >> "$FIRST_RUN_LOG"
 /bin/sh "$@"
 rc=$?
-printf 'E\\t%s\\t%s\\n' "$(date +%s.%N)" "$(times | tail -n 1)" >> "$FIRST_RUN_LOG"
+times > "$FIRST_RUN_LOG.times"  # not in a pipe: a subshell would report its own, empty, times
+printf 'E\\t%s\\t%s\\n' "$(date +%s.%N)" "$(tail -n 1 "$FIRST_RUN_LOG.times")" >> "$FIRST_RUN_LOG"
 exit $rc
 """
 
