@@ -257,3 +257,15 @@ def test_the_dispatcher_home_counts_load_as_dispatch_does_at_a_pinned_query_cost
 
 # session, user, groups and permissions, the navigation, and a row read and a capped count per panel
 HOME_QUERIES = 13
+
+
+def test_load_is_counted_up_to_a_cap_and_still_says_at_capacity(monkeypatch, shanghai, ticket_factory):
+    from repairs.dispatch import selectors
+
+    monkeypatch.setattr(selectors, "LOAD_COUNT_CAP", 2)
+    tech = make_tech(shanghai, skills=["screen"], capacity=2)
+    for _ in range(3):
+        TicketAssignment.objects.create(ticket=factories.TicketFactory(), technician=tech)
+    assert selectors.technicians_with_load().get(pk=tech.pk).open_load == 2
+    board = dispatch_board(ticket=ticket_factory(), technicians=Technician.objects.filter(pk=tech.pk))
+    assert board.rows[0].miss == "capacity"
