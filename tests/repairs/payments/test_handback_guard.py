@@ -194,3 +194,30 @@ def test_the_admin_refuses_the_hand_back_and_records_a_deferral(client, paid_rep
     agent.groups.add(Group.objects.get(name="客服"))
     client.force_login(agent)
     assert client.get(add).status_code == 403
+
+
+def test_the_deferral_changelist_reads_a_constant_number_of_queries(client, superuser, workshop, png, qc_user,
+                                                                   django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    from .conftest import build_paid_repair
+
+    client.force_login(superuser)
+    url = reverse("admin:payments_paymentdeferral_changelist")
+    order = build_paid_repair(workshop, png, qc_user)
+    payment_defer(ticket=order.ticket, kind="monthly", reason="月结 1", by=superuser)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(3):
+        ticket = factories.TicketFactory(customer=workshop["ticket"].customer, device=workshop["ticket"].device)
+        other = RepairOrder.objects.create(ticket=ticket, center=order.center, technician=order.technician,
+                                           status=RepairOrder.Status.PASSED)
+        PaymentDeferral.objects.create(ticket=ticket, repair_order=other, quote=order.quotes.first(),
+                                       kind="on_account", amount=QUOTE_TOTAL, reason=f"挂账 {n}",
+                                       recorded_by=superuser)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(url)
+    assert page.content.decode().count("挂账 ") == 3
