@@ -745,18 +745,17 @@ class TechnicianAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, a
     readonly_fields = ("last_latitude", "last_longitude", "last_seen_at", "rating")
 
     def get_queryset(self, request):
-        # load and app sign-in come with the list's one query, not one query per row
-        from django.db.models import Count, Exists, OuterRef, Q
+        # load (the dispatch's own measure: active assignments) and app sign-in come with the list's
+        # one query, not one query per row
+        from django.db.models import Exists, OuterRef, Q
         from django.utils import timezone
         from knox.models import AuthToken
 
-        from tickets.models import Ticket
+        from .dispatch.selectors import open_load_subquery
 
         signed_in = AuthToken.objects.filter(user_id=OuterRef("user_id")).filter(
             Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
-        return super().get_queryset(request).annotate(
-            open_jobs=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN_STATES)),
-            signed_in=Exists(signed_in))
+        return super().get_queryset(request).annotate(open_jobs=open_load_subquery(), signed_in=Exists(signed_in))
 
     @admin.display(description=_("技能"))
     def skill_names(self, obj: Technician) -> str:

@@ -7,7 +7,7 @@ import pytest
 from knox.models import AuthToken
 
 from tests import factories
-from tickets.models import Ticket
+from tickets.models import TicketAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +18,14 @@ def test_the_list_shows_skills_load_and_app_sign_in(client, superuser):
     center = factories.ServiceCenterFactory()
     busy = factories.TechnicianFactory(center=center, skills=["screen", "refrigeration", "acme-x"], capacity=2)
     idle = factories.TechnicianFactory(center=center, skills=[])
-    tickets = [factories.TicketFactory().pk for _ in range(3)]
-    Ticket.objects.filter(pk__in=tickets[:2]).update(technician=busy, service_center=center,
-                                                     status=Ticket.Status.ASSIGNED)
-    Ticket.objects.filter(pk=tickets[2]).update(technician=busy, service_center=center, status=Ticket.Status.CLOSED)
+    # load is the dispatch's measure: active assignments (offered or accepted), not finished ones
+    for status in ("offered", "accepted", "done"):
+        TicketAssignment.objects.create(ticket=factories.TicketFactory(), technician=busy, status=status)
     AuthToken.objects.create(user=busy.user)
     client.force_login(superuser)
     page = client.get(URL).content.decode()
     assert "屏幕、制冷、acme-x" in page  # a company's own code shows as itself
-    assert '<span class="bo-bad">2 / 2</span>' in page  # the closed ticket is not load
+    assert '<span class="bo-bad">2 / 2</span>' in page
     assert "refrigeration" not in page
     assert page.count('alt="True"') >= 2  # busy is signed in (and on duty)
     assert idle.name in page
