@@ -161,10 +161,13 @@ def _calendar(clock: SlaClock) -> BusinessCalendar:
 
 def _project(clock: SlaClock, cal: BusinessCalendar) -> None:
     """Set the deadlines and ``next_action_at`` from targets, consumed time and the running segment."""
+    # A deadline already missed stays the deadline that was missed: a pause and a resume after the
+    # breach do not invent a new one (it would read as due at the moment the work resumed).
     if clock.state != SlaClock.State.RUNNING:
-        if clock.responded_at is None:
+        if clock.responded_at is None and clock.response_breached_at is None:
             clock.due_response_at = None
-        clock.due_resolution_at = None
+        if clock.breached_at is None:
+            clock.due_resolution_at = None
         clock.remind_at = None
         clock.next_action_at = None
         return
@@ -175,8 +178,9 @@ def _project(clock: SlaClock, cal: BusinessCalendar) -> None:
         return cal.add(t0, max(target - consumed, dt.timedelta(0)))
 
     resolution = _hours(clock, "resolution_hours")
-    clock.due_resolution_at = at(resolution)
-    if clock.responded_at is None:
+    if clock.breached_at is None or clock.due_resolution_at is None:
+        clock.due_resolution_at = at(resolution)
+    if clock.responded_at is None and (clock.response_breached_at is None or clock.due_response_at is None):
         clock.due_response_at = at(_hours(clock, "response_hours"))
     clock.remind_at = at(resolution * float(REMIND_FRACTION)) if clock.reminded_at is None else clock.remind_at
     pending = []
