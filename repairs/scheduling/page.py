@@ -34,13 +34,14 @@ def progress_context(*, ticket: Ticket) -> dict:
     # once the technician has set off the customer's link refuses every change, so none is offered
     bookable = (ticket.is_open and ticket.service_center_id is not None and selectors.needs_visit(ticket)
                 and stage is None)
+    first_booking = bookable and selectors.customer_may_book(ticket)
     return {
         "appointment": appointment,
         "window": selectors.window_label(appointment.start, appointment.end) if appointment else "",
         "window_hours": selectors.window_hours_label(appointment.start, appointment.end) if appointment else "",
         "can_change": bool(booked and bookable and selectors.may_change(booked)),
         "within_lead": bool(booked and bookable and not selectors.may_change(booked)),
-        "can_book": bool(bookable and booked is None and appointment is None),
+        "can_book": bool(first_booking and booked is None and appointment is None),
         "url": reverse("repairs:appointment", kwargs={"token": ticket.tracking_token}),
         "arrival": arrival,
         "call_number": privacy_number_for(ticket) if ticket.is_open else "",

@@ -225,6 +225,16 @@ def needs_visit(ticket: Ticket) -> bool:
     return ticket.service_mode in (ServiceMode.ON_SITE, ServiceMode.WALK_IN, "")
 
 
+# A customer books a first time only before the work has begun: once the device is at the counter,
+# being repaired or waiting to be collected, a visit or counter time is the centre's to arrange.
+BOOKABLE_STATES = frozenset({Ticket.Status.NEW, Ticket.Status.TRIAGED, Ticket.Status.ASSIGNED,
+                             Ticket.Status.REOPENED})
+
+
+def customer_may_book(ticket: Ticket) -> bool:
+    return ticket.status in BOOKABLE_STATES and needs_visit(ticket)
+
+
 def may_change(appointment: Appointment, *, now: dt.datetime | None = None) -> bool:
     """The customer may move or cancel an appointment until ``LEAD`` before it starts."""
     return (appointment.status == Appointment.Status.BOOKED

@@ -127,6 +127,8 @@ def appointment_book(*, ticket: Ticket, start: dt.datetime, by: AbstractBaseUser
     current = selectors.ticket_appointment(ticket)
     if current is not None and current.start == start:
         return current
+    if by is None and current is None and not selectors.customer_may_book(ticket):
+        raise ValidationFailed(_("工单已在处理中，无需在线预约；如需上门请联系服务网点。"))
     if by is None:
         _customer_may_still_change(ticket, current)
     if by is None and current is not None and not selectors.may_change(current, now=now):

@@ -135,3 +135,16 @@ def test_intake_api_books_the_window_once_the_ticket_is_routed(client, taxonomy,
     other = Ticket.objects.get(number=response.json()["number"])
     assert not Appointment.objects.filter(ticket=other).exists()
     assert 'id="appointment-book"' in client.get(other.get_tracking_url()).content.decode()
+
+
+def test_once_the_work_has_begun_the_customer_is_not_offered_a_first_booking(client, ticket, tech):
+    """A walk-in whose device is repaired and waiting at the counter (待取机) is not asked to pick a
+    visit time, and the link refuses a first booking with the reason; nothing is booked."""
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.READY, service_mode="walk_in")
+    ticket.refresh_from_db()
+    assert 'id="appointment-book"' not in _page(client, ticket)
+    url = reverse("repairs:appointment", kwargs={"token": ticket.tracking_token})
+    response = client.post(url, {"action": "book", "start": "2026-12-03T13:00"})
+    assert response.status_code == 400
+    assert "无需在线预约" in response.content.decode()
+    assert not Appointment.objects.filter(ticket=ticket).exists()
