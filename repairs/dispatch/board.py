@@ -121,6 +121,13 @@ class DispatchBoard:
     rows: list[BoardRow]
 
     @property
+    def product_category_label(self) -> str:
+        from tickets.models import ProductCategory
+
+        known = dict(ProductCategory.choices)
+        return str(known.get(self.product_category, self.product_category))
+
+    @property
     def candidates(self) -> list[BoardRow]:
         return [r for r in self.rows if r.is_candidate]
 

@@ -62,6 +62,7 @@ def test_the_board_ranks_by_the_auto_dispatch_score_and_says_why(ticket, crew, s
     assert [r.rank for r in board.candidates] == [1, 2]
     top = board.candidates[0]
     assert top.skills_matched == ["屏幕"]
+    assert board.product_category_label == "手机"  # people read the product line by name, not "phone"
     assert top.skills_missing == []
     # the geodesic from the customer's stored point to the centre (the technician has no fresh location)
     assert top.distance_km == round(distance_km(Decimal("31.230"), Decimal("121.470"), shanghai.latitude,
