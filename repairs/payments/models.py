@@ -177,6 +177,8 @@ class PaymentDeferral(TimeStampedModel):
         verbose_name = _("暂缓收款（月结/挂账）")
         verbose_name_plural = _("暂缓收款（月结/挂账）")
         ordering = ["-created_at"]
+        # the admin list filters by kind (monthly accounts vs on account) newest first
+        indexes = [models.Index(fields=["kind", "-created_at"], name="payment_deferral_kind_idx")]
         constraints = [
             models.UniqueConstraint(fields=["repair_order", "quote"], name="payment_deferral_once_per_quote"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_deferral_amount_positive"),

@@ -29,8 +29,11 @@ global.fetch = (url) => {
 const attrs = { "data-state-url": "/t/tok/state.json", "data-ws-path": "/ws/t/tok/", "data-last-event": "0",
                 "data-status": "assigned", "data-poll-ms": "15000" };
 const live = { getAttribute: (n) => (n in attrs ? attrs[n] : null), setAttribute: (n, v) => { attrs[n] = v; },
-               querySelectorAll: () => [], innerHTML: "" };
+               querySelectorAll: () => [], childNodes: [], firstChild: null };
+// the page patches #live from a parsed copy of the new HTML (the real DOM is exercised in the browser tests)
+const parsed = () => ({ childNodes: [], firstChild: null, set innerHTML(_) {} });
 global.document = { getElementById: (id) => (id === "live" ? live : null), addEventListener: () => {},
+                    createElement: parsed,
                     visibilityState: "visible", hidden: false, title: "已派单 · 工单" };
 global.window = global;
 global.addEventListener = () => {};

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.forms import CheckboxInput
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ def form_data(response) -> dict:
         for name, field in form.fields.items():
             key = form.add_prefix(name)
             value = form[name].value()
-            if field.widget.input_type == "checkbox" if hasattr(field.widget, "input_type") else False:
+            if isinstance(field.widget, CheckboxInput):  # a single box, not a list of ticked choices
                 if value:
                     data[key] = "on"
                 continue
@@ -51,8 +52,11 @@ def test_editing_a_ticket_writes_what_changed_and_rematches_the_sla(client, supe
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ticket_create(customer=factories.CustomerFactory(), description="手机屏幕碎了", channel="phone",
                                by=None)
-    SlaPolicy.objects.create(name="加急", priority="urgent", response_hours=Decimal("1"),
-                             resolution_hours=Decimal("4"))
+    ticket.refresh_from_db()
+    # the urgent policy of the ticket's own category: the most specific match whatever other
+    # policies the shipped taxonomy brings (a category's policy outranks a priority-only one)
+    SlaPolicy.objects.create(name="加急", priority="urgent", fault_category_id=ticket.fault_category_id,
+                             response_hours=Decimal("1"), resolution_hours=Decimal("4"))
     before = SlaClock.objects.get(ticket=ticket).due_resolution_at
     client.force_login(superuser)
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
@@ -116,7 +120,7 @@ def test_a_technician_going_off_duty_in_the_admin_is_redispatched(client, superu
     data = form_data(client.get(url))
     data.pop("on_duty", None)
     response = client.post(url, data)
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     leaving.refresh_from_db()
     assert leaving.on_duty is False
     ticket.refresh_from_db()

@@ -113,7 +113,8 @@ def test_a_search_matching_most_tickets_counts_only_up_to_the_cap(client, superu
     assert response.status_code == 200
     assert response.context["cl"].result_count == 3  # 5 match; counted up to the cap and one more
     counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
-    assert counts and all("LIMIT 3" in sql for sql in counts), counts
+    assert counts
+    assert all("LIMIT 3" in sql for sql in counts), counts
 
 
 @pytest.mark.postgres

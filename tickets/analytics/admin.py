@@ -12,6 +12,7 @@ from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 
 from .models import (
     CentreDailyRollup,
+    FaultMonthlyRollup,
     FaultSpikeAlert,
     PartDailyRollup,
     RollupState,
@@ -76,6 +77,13 @@ class TechnicianDailyRollupAdmin(RollupAdmin):
 class CentreDailyRollupAdmin(RollupAdmin):
     list_display = ("day", "center")
     list_select_related = ("center",)
+
+
+@admin.register(FaultMonthlyRollup)
+class FaultMonthlyRollupAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    list_display = ("month", "all_centres", "center", "product_model", "fault_category", "created")
+    list_select_related = ("center", "product_model", "fault_category")
+    show_full_result_count = False
 
 
 @admin.register(PartDailyRollup)
