@@ -48,6 +48,27 @@ class DeferForm(forms.Form):
                              help_text=_("例如：企业客户月结协议编号、挂账审批人；显示在工单时间线和维修报告上"))
 
 
+def _run_on_ticket(request, form: forms.Form, action) -> bool:
+    """Post a form that names a ticket by number: the ticket must be in the user's scope, then
+    ``action(ticket, cleaned_data)`` runs the service and returns the success message. A service's
+    refusal lands on the form (on its field where it names one); True once done."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    data = form.cleaned_data
+    ticket = policy.scope_queryset(request.user, Ticket.objects.all()).filter(
+        number=data["ticket_number"].strip()).first()
+    if ticket is None:
+        form.add_error("ticket_number", gettext("未找到该工单。"))
+        return False
+    try:
+        done = action(ticket, data)
+    except DomainError as exc:
+        form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, str(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
 class RefundForm(forms.Form):
     amount = forms.DecimalField(label=_("退款金额"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(label=_("退款原因"), max_length=200)
@@ -116,23 +137,14 @@ class PaymentAdmin(PolicyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         back = reverse("admin:payments_payment_changelist")
         form = RecordForm(request.POST or None, initial={"ticket_number": request.GET.get("ticket", "")})
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            ticket = policy.scope_queryset(request.user, Ticket.objects.all()).filter(
-                number=data["ticket_number"].strip()).first()
-            if ticket is None:
-                form.add_error("ticket_number", gettext("未找到该工单。"))
-            else:
-                try:
-                    payment = payment_record_offline(ticket=ticket, method=data["method"], amount=data["amount"],
-                                                     reference=data["reference"], note=data["note"],
-                                                     by=request.user)
-                except DomainError as exc:
-                    form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
-                                   str(exc))
-                else:
-                    messages.success(request, gettext("已登记收款 %(no)s") % {"no": payment.out_trade_no})
-                    return HttpResponseRedirect(back)
+
+        def record(ticket, data):
+            payment = payment_record_offline(ticket=ticket, method=data["method"], amount=data["amount"],
+                                             reference=data["reference"], note=data["note"], by=request.user)
+            return gettext("已登记收款 %(no)s") % {"no": payment.out_trade_no}
+
+        if _run_on_ticket(request, form, record):
+            return HttpResponseRedirect(back)
         return self._render(request, title=gettext("登记现金或转账收款"), form=form, back=back)
 
     def refund_view(self, request, object_id: int):
@@ -183,23 +195,14 @@ class PaymentDeferralAdmin(PolicyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         back = reverse("admin:payments_paymentdeferral_changelist")
         form = DeferForm(request.POST or None, initial={"ticket_number": request.GET.get("ticket", "")})
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            ticket = policy.scope_queryset(request.user, Ticket.objects.all()).filter(
-                number=data["ticket_number"].strip()).first()
-            if ticket is None:
-                form.add_error("ticket_number", gettext("未找到该工单。"))
-            else:
-                try:
-                    deferral = payment_defer(ticket=ticket, kind=data["kind"], reason=data["reason"],
-                                             by=request.user)
-                except DomainError as exc:
-                    form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
-                                   str(exc))
-                else:
-                    messages.success(request, gettext("已登记暂缓收款（%(kind)s），工单 %(number)s 可以交机") % {
-                        "kind": deferral.get_kind_display(), "number": ticket.number})
-                    return HttpResponseRedirect(back)
+
+        def defer(ticket, data):
+            deferral = payment_defer(ticket=ticket, kind=data["kind"], reason=data["reason"], by=request.user)
+            return gettext("已登记暂缓收款（%(kind)s），工单 %(number)s 可以交机") % {
+                "kind": deferral.get_kind_display(), "number": ticket.number}
+
+        if _run_on_ticket(request, form, defer):
+            return HttpResponseRedirect(back)
         context = {**self.admin_site.each_context(request), "title": gettext("登记暂缓收款（月结/挂账）"),
                    "form": form, "back": back,
                    "intro": gettext("付费维修须收款后才能交机。企业月结或经批准挂账时，在此登记后即可交机；"
