@@ -320,7 +320,8 @@ SPECTACULAR_SETTINGS = {
         "6. repair/start/ → scan-part/ → repair/fit-part/ → attachments/（purpose=after）→ repair/submit-qc/\n"
         "7. 质检员：qc/queue/ → qc/{id}/ → qc/{id}/pass/ 或 fail/\n"
         "8. repair/hand-back/（客户签字交机，工单解决）。无需维修单的现场处理：check-in/ → jobs/{id}/start/ → repair/hand-back/（须填写 resolution）\n"
-        "已停用的重复路径 jobs/{id}/submit-qc/ 与 jobs/{id}/finish/ 一律返回 410，extra.use 给出应改用的路径。"
+        "已弃用的重复路径 jobs/{id}/submit-qc/ 与 jobs/{id}/finish/ 保留一个版本（至 2027-06-30），"
+        "应答带 Deprecation、Sunset 与指向新路径的 Link 头。"
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -29,9 +29,9 @@ urlpatterns = [
     path("jobs/<str:job_id>/wait-customer/", work.JobWaitCustomerApi.as_view(), name="job-wait-customer"),
     path("jobs/<str:job_id>/wait-parts/", work.JobWaitPartsApi.as_view(), name="job-wait-parts"),
     path("jobs/<str:job_id>/resume/", work.JobResumeApi.as_view(), name="job-resume"),
-    # Removed duplicates of repair/submit-qc/ and repair/hand-back/: they answer 410 with the path to use.
-    path("jobs/<str:job_id>/submit-qc/", work.JobSubmitQcGoneApi.as_view(), name="job-submit-qc-gone"),
-    path("jobs/<str:job_id>/finish/", work.JobFinishGoneApi.as_view(), name="job-finish-gone"),
+    # Deprecated aliases of repair/submit-qc/ and repair/hand-back/, kept for one release.
+    path("jobs/<str:job_id>/submit-qc/", work.JobSubmitQcAliasApi.as_view(), name="job-submit-qc"),
+    path("jobs/<str:job_id>/finish/", work.JobFinishAliasApi.as_view(), name="job-finish"),
     path("jobs/<str:job_id>/notes/", work.JobNoteApi.as_view(), name="job-notes"),
     path("jobs/<str:job_id>/attachments/", work.JobAttachmentApi.as_view(), name="job-attachments"),
     path("jobs/<str:job_id>/accept/", work.JobAcceptApi.as_view(), name="job-accept"),

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import parsers, permissions, serializers, status
+from rest_framework import parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -87,43 +87,54 @@ JobWaitPartsApi = _transition_view("JobWaitPartsApi", "wait_parts", "Pause: wait
 JobResumeApi = _transition_view("JobResumeApi", "resume", "Resume after a pause.")
 
 
-class EndpointGone(DomainError):
-    code = "endpoint_gone"
-    status_code = 410
+# The two paths the app used before each action had one path: they keep working for one release,
+# marked deprecated in the schema and in every answer (RFC 9745 Deprecation, RFC 8594 Sunset and a
+# Link to the path that replaces them), so a client in the field has a release to move over.
+ALIAS_SUNSET = "Wed, 30 Jun 2027 00:00:00 GMT"
 
 
-class GoneApi(ApiView):
-    """A removed path: every call answers 410 with the path that does the same work now. It needs no
-    login and looks nothing up, so it tells a stranger nothing about the job."""
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    idempotent = False
-    old = ""
-    successor = ""
-    message = _lazy("此接口已停用。")
-
-    def gone(self, request: Request) -> Response:
-        use = request.path[: -len(self.old)] + self.successor
-        raise EndpointGone(self.message, extra={"use": use, "method": "POST"})
-
-    @extend_schema(exclude=True)
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.gone(request)
-
-    get = put = patch = delete = post
+def _deprecated(response: Response, request: Request, *, old: str, successor: str) -> Response:
+    response["Deprecation"] = "true"
+    response["Sunset"] = ALIAS_SUNSET
+    response["Link"] = f'<{request.path[: -len(old)] + successor}>; rel="successor-version"'
+    return response
 
 
-class JobSubmitQcGoneApi(GoneApi):
-    old = "submit-qc/"
-    successor = "repair/submit-qc/"
-    message = _lazy("此接口已停用：送质检请改用 POST jobs/{id}/repair/submit-qc/（需完工照片与维修说明）。")
+class JobSubmitQcAliasApi(TransitionApi):
+    """Deprecated alias: use repair/submit-qc/."""
+
+    transition = "submit_qc"
+
+    @extend_schema(
+        operation_id="jobs_submit_qc_deprecated", tags=["work"], request=MessageIn, deprecated=True,
+        description=gettext_lazy("已弃用，保留一个版本：请改用 POST jobs/{job_id}/repair/submit-qc/（维修单送质检，需完工照片与"
+                          "维修说明）。本路径只移动工单状态，有进行中维修单的工单会被拒绝。"),
+        responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")},
+    )
+    def post(self, request: Request, job_id: int) -> Response:
+        return _deprecated(super().post(request, job_id), request, old="submit-qc/", successor="repair/submit-qc/")
 
 
-class JobFinishGoneApi(GoneApi):
-    old = "finish/"
-    successor = "repair/hand-back/"
-    message = _lazy("此接口已停用：结束工单请改用 POST jobs/{id}/repair/hand-back/（客户签字；没有维修单时须填写处理结果）。")
+class JobFinishAliasApi(JobMixin, ApiView):
+    """Deprecated alias: use repair/hand-back/ (a job without a repair order, resolved with what was done)."""
+
+    permission_classes = [IsTechnician]
+
+    class FinishIn(serializers.Serializer):
+        resolution = serializers.CharField(max_length=2000, help_text="What was done, for the customer.")
+
+    @extend_schema(operation_id="jobs_finish_deprecated", tags=["work"], request=FinishIn, deprecated=True,
+                   description=gettext_lazy("已弃用，保留一个版本：请改用 POST jobs/{job_id}/repair/hand-back/（客户签字交机，"
+                                     "没有维修单时填写处理结果）。本路径只结束没有维修单的工单，不采集客户签名。"),
+                   responses={200: JobDetailOut, **error_responses("400", "401", "403", "404", "409", "422")})
+    def post(self, request: Request, job_id: int) -> Response:
+        from tickets.services import ticket_resolve
+
+        data = self.FinishIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = ticket_resolve(ticket=self.get_job(), by=request.user, resolution=data.validated_data["resolution"])
+        return _deprecated(Response(job_detail_data(job, user=request.user)), request, old="finish/",
+                           successor="repair/hand-back/")
 
 
 class JobNoteApi(JobMixin, ApiView):

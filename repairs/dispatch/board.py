@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from knox.models import get_token_model
 
 from repairs.models import Technician
@@ -43,9 +43,9 @@ from .selectors import (
 
 # Where the ticket's point came from: a division's centre is only an estimate of the address.
 POINT_SOURCES = {
-    "ticket": _lazy("工单地址坐标"),
-    "customer": _lazy("客户地址坐标"),
-    "division": _lazy("按所在区划中心估算"),
+    "ticket": gettext_lazy("工单地址坐标"),
+    "customer": gettext_lazy("客户地址坐标"),
+    "division": gettext_lazy("按所在区划中心估算"),
 }
 
 

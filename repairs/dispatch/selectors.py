@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from repairs.models import ServiceCenter, Technician
 from tickets.address import address_resolve, ticket_place
@@ -235,17 +235,17 @@ def dispatch_candidates(*, ticket: Ticket, exclude_ids: set[int] | frozenset = f
 
 # The criteria, in the order they are checked: a technician is counted under the first one failed.
 ELIMINATION_LABELS = {
-    "other_center": _lazy("不属于工单的服务网点"),
-    Miss.CLOSED: _lazy("所属网点已停业"),
-    Miss.PRODUCT: _lazy("所属网点不服务该品类"),
-    Miss.MODE: _lazy("所属网点不提供该服务方式"),
-    Miss.AREA: _lazy("所属网点不覆盖该地区"),
-    Miss.TOO_FAR: _lazy("所属网点距离太远（超出服务半径）"),
-    "tried": _lazy("已拒单或已被改派"),
-    "off_duty": _lazy("不在岗"),
-    "skill": _lazy("缺少所需技能"),
-    "product": _lazy("不擅长该品类"),
-    "capacity": _lazy("已达同时处理上限"),
+    "other_center": gettext_lazy("不属于工单的服务网点"),
+    Miss.CLOSED: gettext_lazy("所属网点已停业"),
+    Miss.PRODUCT: gettext_lazy("所属网点不服务该品类"),
+    Miss.MODE: gettext_lazy("所属网点不提供该服务方式"),
+    Miss.AREA: gettext_lazy("所属网点不覆盖该地区"),
+    Miss.TOO_FAR: gettext_lazy("所属网点距离太远（超出服务半径）"),
+    "tried": gettext_lazy("已拒单或已被改派"),
+    "off_duty": gettext_lazy("不在岗"),
+    "skill": gettext_lazy("缺少所需技能"),
+    "product": gettext_lazy("不擅长该品类"),
+    "capacity": gettext_lazy("已达同时处理上限"),
 }
 ELIMINATION_NAMES_SHOWN = 10
 
@@ -366,8 +366,8 @@ def dispatch_queue() -> QuerySet[Ticket]:
 
 
 DISTANCE_UNKNOWN = {
-    "ticket": _lazy("工单地址没有坐标，所在区划也无中心点"),
-    "technician": _lazy("工程师 12 小时内无定位，所属网点也未登记坐标"),
+    "ticket": gettext_lazy("工单地址没有坐标，所在区划也无中心点"),
+    "technician": gettext_lazy("工程师 12 小时内无定位，所属网点也未登记坐标"),
 }
 
 

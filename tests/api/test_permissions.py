@@ -35,6 +35,8 @@ ENDPOINTS = [
     ("post", "/api/v1/jobs/{job}/wait-customer/", TECH),
     ("post", "/api/v1/jobs/{job}/wait-parts/", TECH),
     ("post", "/api/v1/jobs/{job}/resume/", TECH),
+    ("post", "/api/v1/jobs/{job}/submit-qc/", TECH),
+    ("post", "/api/v1/jobs/{job}/finish/", TECH),
     ("post", "/api/v1/jobs/{job}/notes/", TECH),
     ("post", "/api/v1/jobs/{job}/attachments/", TECH),
     ("post", "/api/v1/jobs/{job}/scan-part/", TECH),

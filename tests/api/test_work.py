@@ -40,15 +40,25 @@ def test_a_hand_back_without_a_repair_order_needs_a_resolution_and_changes_nothi
     assert not Attachment.objects.filter(ticket=job).exists()
 
 
-@pytest.mark.parametrize(("old", "new"), [("submit-qc/", "repair/submit-qc/"), ("finish/", "repair/hand-back/")])
-def test_the_removed_duplicate_paths_answer_gone_with_the_path_to_use(tech_client, anon_client, job, old, new):
-    for client in (tech_client, anon_client):
-        response = client.post(f"/api/v1/jobs/{job.pk}/{old}", {"resolution": "x", "message": "x"}, format="json")
-        assert response.status_code == 410
-        body = response.json()
-        assert body["code"] == "endpoint_gone"
-        assert body["extra"]["use"] == f"/api/v1/jobs/{job.pk}/{new}"
-        assert new in body["message"]
+def test_the_deprecated_finish_still_ends_a_job_for_one_release_and_says_what_replaces_it(tech_client, job):
+    tech_client.post(f"/api/v1/jobs/{job.pk}/start/", {}, format="json")
+    finished = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {"resolution": "更换屏幕总成"}, format="json")
+    assert finished.status_code == 200, finished.content
+    assert finished.json()["status"] == "resolved"
+    assert finished["Deprecation"] == "true"
+    assert finished["Sunset"].endswith("2027 00:00:00 GMT")
+    assert finished["Link"] == f'</api/v1/jobs/{job.pk}/repair/hand-back/>; rel="successor-version"'
+
+
+def test_the_deprecated_finish_needs_a_resolution(tech_client, job):
+    response = tech_client.post(f"/api/v1/jobs/{job.pk}/finish/", {}, format="json")
+    assert response.status_code == 400
+    assert "resolution" in response.json()["extra"]["fields"]
+
+
+def test_the_deprecated_paths_need_a_login(anon_client, job):
+    for old in ("submit-qc/", "finish/"):
+        assert anon_client.post(f"/api/v1/jobs/{job.pk}/{old}", {"resolution": "x"}, format="json").status_code == 401
     job.refresh_from_db()
     assert job.status == "assigned"
 
