@@ -52,8 +52,25 @@ export async function jobRefresh(id) {
   if (!job || !job.codes) {
     try { fields.codes = await getJson(`jobs/${id}/codes/`); } catch (err) { if (!(err instanceof ApiError)) throw err; }
   }
+  // The repair fee, kept with the job so that the hand-back knows without a signal what is still to collect.
+  const ro = detail.repair_order;
+  if (ro && !["resolved", "closed", "cancelled"].includes(detail.status)) {
+    try { fields.payment = await getJson(`jobs/${id}/payment/`); } catch (err) { if (!(err instanceof ApiError)) throw err; }
+  }
   if (!(await pendingFor(id)).length) fields.local = {};
   return jobMerge(id, fields);
+}
+
+/** The job's payment as the server has it now; offline (or refused), the last one fetched. */
+export async function paymentRefresh(id) {
+  try {
+    const payment = await getJson(`jobs/${id}/payment/`);
+    await jobMerge(id, { payment });
+    return payment;
+  } catch (err) {
+    if (!(err instanceof ApiError) && !(err instanceof NetworkError)) throw err;
+    return (await jobGet(id))?.payment ?? null;
+  }
 }
 
 /** Delta sync: changed jobs and tombstones since the stored cursor, then the open jobs' details. */

@@ -1,7 +1,7 @@
 // The work on site: where a job stands, diagnosis, quote, signatures, repair with scanned parts.
 import { NetworkError, call, getJson, uuid } from "./api.js";
 import * as db from "./db.js";
-import { enqueue, isOffline, jobGet, jobLocal, jobRefresh } from "./outbox.js";
+import { enqueue, isOffline, jobGet, jobLocal, jobRefresh, paymentRefresh } from "./outbox.js";
 import { $, $$, esc, formData, money, toast } from "./ui.js";
 import { compressPhoto, scanCamera, scanImage, signaturePad } from "./media.js";
 
@@ -194,18 +194,62 @@ export async function quoteScreen(id) {
 // Signatures: the customer approves the quote, or takes the device back
 // ---------------------------------------------------------------------------------------------
 
+const PAY_METHODS = {
+  cash: gettext("现金"), transfer: gettext("转账"), wechat_native: gettext("微信支付"), wechat_jsapi: gettext("微信支付"),
+  alipay: gettext("支付宝"),
+};
+
+/** What the customer still owes at the hand-back: the server's payment state (or the last one fetched),
+ * overlaid with money taken on this phone and not yet sent. Null when nothing is to collect. */
+function paymentOwed(job) {
+  const p = job.payment;
+  const paid = job.local && job.local.paid;
+  if (paid) return { done: true, amount: paid.amount, method: paid.method };
+  if (!p || !p.due) return null;
+  if (p.received) return { done: true, amount: p.amount, method: p.method };
+  if (p.deferred) return null;
+  return { done: false, amount: p.amount, payableNow: p.payable_now };
+}
+
+function paymentHtml(owed) {
+  if (!owed) return "";
+  if (owed.done) {
+    return `<p class="ok" id="paid">${esc(interpolate(gettext("已收款 %(amount)s · %(method)s"),
+      { amount: money(owed.amount), method: PAY_METHODS[owed.method] || owed.method }, true))}</p>`;
+  }
+  return `<form class="card pay" id="pay">
+      <h2>${esc(gettext("收款"))}</h2>
+      <p class="due">${esc(interpolate(gettext("应收 %(amount)s"), { amount: money(owed.amount) }, true))}</p>
+      <p class="muted small">${esc(gettext("维修费用收款（或月结/挂账登记）后才能交机。"))}${owed.payableNow
+        ? esc(gettext("客户也可以在手机上的维修进度页在线支付。")) : ""}</p>
+      <label class="check"><input type="radio" name="method" value="cash" checked> ${esc(gettext("现金"))}</label>
+      <label class="check"><input type="radio" name="method" value="transfer"> ${esc(gettext("转账"))}</label>
+      <label>${esc(gettext("流水号或收据号（转账必填）"))}<input name="reference" maxlength="60" autocomplete="off"></label>
+      <div class="actions"><button class="primary" type="submit">${esc(interpolate(gettext("已收到 %(amount)s"), { amount: money(owed.amount) }, true))}</button>
+        <button class="ghost" type="button" id="pay-refresh">${esc(gettext("客户已在线支付？刷新"))}</button></div>
+    </form>`;
+}
+
 export async function signScreen(id, what) {
+  const isQuote = what === "quote";
+  // The hand-back asks the server what is due (the customer may have just paid online); offline it
+  // goes by the state fetched last.
+  // A weak signal that never answers must not keep the screen waiting.
+  if (!isQuote) await Promise.race([paymentRefresh(id), new Promise((resolve) => { setTimeout(resolve, 4000); })]);
   const job = await jobGet(id);
   const quote = await db.kv.get(`quote:${id}`);
   const name = (job.detail && job.detail.customer && job.detail.customer.name) || "";
-  const isQuote = what === "quote";
+  const owed = isQuote ? null : paymentOwed(job);
+  const blocked = owed && !owed.done;
   const summary = isQuote
     ? (quote ? interpolate(gettext("报价 v%(v)s，应付 %(total)s"), { v: quote.version, total: money(quote.total) }, true) : gettext("报价将在联网后生成，金额以报价单为准。"))
     : gettext("设备已修好并通过质检，客户签字确认取回。");
   $("#view").innerHTML = `${back(id)}
-    <form class="card" id="sign">
+    ${blocked ? paymentHtml(owed) : ""}
+    <form class="card" id="sign" ${blocked ? "hidden" : ""}>
       <h2>${esc(isQuote ? gettext("客户确认报价") : gettext("交机确认"))}</h2>
       <p>${esc(summary)}</p>
+      ${owed && owed.done ? paymentHtml(owed) : ""}
       ${isQuote && quote ? `<ul class="list">${quote.lines.map((l) => `<li>${esc(l.description)} × ${l.quantity} <b>${esc(l.is_free ? gettext("免费") : money(l.amount))}</b></li>`).join("")}</ul>` : ""}
       <label>${esc(gettext("签字人"))}<input name="signer_name" value="${esc(name)}" required maxlength="80"></label>
       <p class="muted small">${esc(gettext("请客户在下方框内手写签名"))}</p>
@@ -213,6 +257,22 @@ export async function signScreen(id, what) {
       <div class="actions"><button type="button" class="ghost" id="clear">${esc(gettext("重写"))}</button>
         <button class="primary" type="submit">${esc(gettext("确认签字"))}</button></div>
     </form>`;
+  if (blocked) {
+    $("#pay").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const method = event.target.querySelector("input[name=method]:checked").value;
+      const reference = event.target.reference.value.trim();
+      if (method === "transfer" && !reference) { toast(gettext("请填写转账流水号。"), "error"); return; }
+      const amount = Number(owed.amount).toFixed(2);
+      await enqueue({ jobId: id, label: gettext("登记收款"), path: `jobs/${id}/payment/record/`,
+        json: { method, amount, reference } });
+      await jobLocal(id, { paid: { method, amount } });
+      toast(isOffline() ? gettext("收款已保存，联网后自动登记。") : gettext("已登记收款。"));
+      signScreen(id, what);
+    });
+    $("#pay-refresh").addEventListener("click", () => signScreen(id, what));
+    return;
+  }
   const pad = signaturePad($("#pad"));
   $("#clear").addEventListener("click", () => pad.clear());
   $("#sign").addEventListener("submit", async (event) => {
