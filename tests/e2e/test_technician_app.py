@@ -341,6 +341,9 @@ def test_decline_and_a_refused_offline_action_in_plain_words(browser):
         stage_is(page, "待接单")
         page.get_by_role("button", name="接单").tap()
         stage_is(page, "待出发")
+        # the phone shows an action at once; the acceptance must reach the server before the signal drops
+        eventually(lambda: TicketAssignment.objects.filter(ticket=ticket, technician=tech,
+                                                           status="accepted").exists())
         context.set_offline(True)
         page.get_by_role("button", name="出发").tap()
         stage_is(page, "在路上")
