@@ -747,14 +747,11 @@ class TechnicianAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, a
     def get_queryset(self, request):
         # load (the dispatch's own measure: active assignments) and app sign-in come with the list's
         # one query, not one query per row
-        from django.db.models import Exists, OuterRef, Q
-        from django.utils import timezone
-        from knox.models import AuthToken
+        from django.db.models import Exists, OuterRef
 
-        from .dispatch.selectors import open_load_subquery
+        from .dispatch.selectors import live_app_tokens, open_load_subquery
 
-        signed_in = AuthToken.objects.filter(user_id=OuterRef("user_id")).filter(
-            Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        signed_in = live_app_tokens().filter(user_id=OuterRef("user_id"))
         return super().get_queryset(request).annotate(open_jobs=open_load_subquery(), signed_in=Exists(signed_in))
 
     @admin.display(description=_("技能"))
@@ -763,9 +760,9 @@ class TechnicianAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, a
 
     @admin.display(description=_("在办/上限"), ordering="open_jobs")
     def load_column(self, obj: Technician):
-        load = getattr(obj, "open_jobs", 0)
-        css = "bo-bad" if load >= obj.capacity else "bo-warn" if load >= obj.capacity * 0.75 else "bo-ok"
-        return format_html('<span class="{}">{} / {}</span>', css, load, obj.capacity)
+        from .admin_home import load_badge
+
+        return load_badge(getattr(obj, "open_jobs", 0), obj.capacity)
 
     @admin.display(description=_("App 登录"), boolean=True, ordering="signed_in")
     def app_login(self, obj: Technician) -> bool:

@@ -21,6 +21,12 @@ from .models import FittedPart, RepairOrder, Technician
 from .skills import skills_text
 
 
+def load_badge(load: int, capacity: int) -> str:
+    """Open jobs against capacity, coloured as the dispatcher reads it: full, three quarters, room."""
+    css = "bo-bad" if load >= capacity else "bo-warn" if load >= capacity * 0.75 else "bo-ok"
+    return format_html('<span class="{}">{} / {}</span>', css, load, capacity)
+
+
 @panel(DISPATCHER, MANAGER)
 def technician_load(request) -> Panel | None:
     """On-duty technicians, busiest first: their active assignments against capacity (the load the
@@ -39,9 +45,7 @@ def technician_load(request) -> Panel | None:
             minutes = int((now - t.last_seen_at).total_seconds() // 60)
             seen = gettext("%(m)s 分钟前") % {"m": minutes} if minutes < 120 else \
                 timezone.localtime(t.last_seen_at).strftime("%m-%d %H:%M")
-        css = "bo-bad" if t.load >= t.capacity else "bo-warn" if t.load >= t.capacity * 0.75 else "bo-ok"
-        rows.append([change_link(t, t.name), str(t.center), format_html('<span class="{}">{} / {}</span>', css,
-                                                                       t.load, t.capacity),
+        rows.append([change_link(t, t.name), str(t.center), load_badge(t.load, t.capacity),
                      skills_text(t.skills, limit=4) or "—", seen])
     return Panel(title=_("在岗工程师负载与位置"), url=changelist("repairs.technician", on_duty__exact=1),
                  count=capped_count(on_duty), headers=[_("工程师"), _("网点"), _("在办/上限"), _("技能"), _("最近定位")],

@@ -15,10 +15,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from knox.models import get_token_model
 
 from repairs.models import Technician
 from repairs.scheduling.models import Appointment
@@ -36,6 +35,7 @@ from .selectors import (
     candidate_score,
     center_misses,
     distance_text,
+    live_app_tokens,
     score_reasons,
     technician_miss,
     technicians_with_load,
@@ -183,8 +183,7 @@ def _today_appointments(technician_ids: list[int], now: dt.datetime) -> dict[int
 def _app_sessions(user_ids: list[int], now: dt.datetime) -> dict[int, dt.datetime]:
     """``{user_id: when the newest live app token was issued}``: a technician with an unexpired
     token is signed in to the app on some device (logging out revokes the token)."""
-    rows = (get_token_model().objects.filter(user_id__in=user_ids)
-            .filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
+    rows = (live_app_tokens(now).filter(user_id__in=user_ids)
             .order_by().values("user_id").annotate(last=Max("created")))
     return {row["user_id"]: row["last"] for row in rows}
 

@@ -167,6 +167,14 @@ def open_load_subquery() -> Subquery:
     return _CountOf(active)
 
 
+def live_app_tokens(now: dt.datetime | None = None) -> QuerySet:
+    """The technicians' app tokens still valid: a user with one is signed in to the app on some device
+    (logging out revokes the token)."""
+    from knox.models import get_token_model
+
+    return get_token_model().objects.filter(Q(expiry__isnull=True) | Q(expiry__gt=now or timezone.now()))
+
+
 def technicians_with_load() -> QuerySet[Technician]:
     return Technician.objects.annotate(open_load=open_load_subquery())
 
