@@ -52,6 +52,17 @@ def test_calendar_warning_and_entry_form(client, superuser):
     assert f"{year} 年的节假日日历尚未录入" not in response.content.decode()
 
 
+def test_only_staff_who_keep_the_calendar_are_asked_to_enter_it(client, ops_user, dispatcher, agent):
+    year = timezone.localdate().year + 1
+    CalendarDay.objects.filter(date__year=year).delete()
+    client.force_login(ops_user)
+    assert "节假日日历尚未录入" in client.get(reverse("admin:index")).content.decode()
+    for user in (dispatcher, agent):
+        client.force_login(user)
+        assert "节假日日历尚未录入" not in client.get(reverse("admin:index")).content.decode()
+        assert "节假日日历尚未录入" not in client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+
+
 def test_calendar_load_library_button(client, superuser):
     client.force_login(superuser)
     CalendarDay.objects.filter(date__year=2024).delete()

@@ -37,7 +37,12 @@ VIEW_FALLBACK = "tickets.view_ticket"
 
 def warn_missing_calendar(request) -> None:
     """Admin message when this or the coming year has no calendar yet (the library covers years only
-    up to its release; next year's holidays are announced each winter)."""
+    up to its release; next year's holidays are announced each winter). Only staff who may enter the
+    calendar see it: a dispatcher or an agent can do nothing about it, and a daily warning they cannot
+    act on teaches them to skip the admin's messages."""
+    user = request.user
+    if not (user.has_perm("tickets.change_calendarday") or user.has_perm(MANAGE_FALLBACK)):
+        return
     missing = years_without_calendar()
     if not missing:
         return
