@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets import policy
 from tickets.admin_home import ROWS, Panel, capped_count, change_link, changelist, panel
 from tickets.files import attachment_staff_url
+from tickets.geo import distance_km
 from tickets.models import Attachment
 from tickets.roles import DISPATCHER, MANAGER, QC
 
@@ -45,11 +46,15 @@ def technician_load(request) -> Panel | None:
             minutes = int((now - t.last_seen_at).total_seconds() // 60)
             seen = gettext("%(m)s 分钟前") % {"m": minutes} if minutes < 120 else \
                 timezone.localtime(t.last_seen_at).strftime("%m-%d %H:%M")
+            # where, in the dispatcher's terms: how far out from the centre the last fix put them
+            km = distance_km(t.last_latitude, t.last_longitude, t.center.latitude, t.center.longitude)
+            if km is not None:
+                seen = gettext("%(when)s · 距网点 %(km).1f km") % {"when": seen, "km": km}
         rows.append([change_link(t, t.name), str(t.center), load_badge(t.load, t.capacity),
                      skills_text(t.skills, limit=4) or "—", seen])
     return Panel(title=_("在岗工程师负载与位置"), url=changelist("repairs.technician", on_duty__exact=1),
                  count=capped_count(on_duty), headers=[_("工程师"), _("网点"), _("在办/上限"), _("技能"), _("最近定位")],
-                 rows=rows, empty=_("没有在岗工程师"))
+                 rows=rows, empty=_("没有在岗工程师"), wide=True)
 
 
 @panel(QC, MANAGER)

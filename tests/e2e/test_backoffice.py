@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -30,7 +31,7 @@ def _data():
     from repairs.models import RepairVisit
     from surveys.models import Invitation, Response, Survey
     from tickets.analytics.tasks import analytics_refresh
-    from tickets.models import Ticket
+    from tickets.models import Ticket, TicketAssignment
 
     rng = random.Random(17)
     users = {}
@@ -43,9 +44,16 @@ def _data():
     centres[0].managers.add(users["manager"])
     techs = [factories.TechnicianFactory(center=centres[i % 2], name=n, skills=["screen", "battery", "mainboard"])
              for i, n in enumerate(["李建华", "王海涛", "张伟", "刘洋", "陈晨", "赵磊"])]
+    for k, tech in enumerate(techs[:4]):  # four out in the field, two not yet located today
+        tech.last_latitude = tech.center.latitude + (k + 1) * Decimal("0.02")
+        tech.last_longitude = tech.center.longitude
+        tech.last_seen_at = timezone.now() - dt.timedelta(minutes=7 * (k + 1))
+        tech.save(update_fields=["last_latitude", "last_longitude", "last_seen_at"])
     models = [factories.ProductModelFactory(brand="华为", name=n) for n in ("Mate 60 Pro", "P70", "nova 12")]
+    # each report's fault is the one its title describes, so the screenshots read like a real queue
     faults = [factories.FaultCategoryFactory(code=c, name=n) for c, n in
-              (("screen-x", "屏幕损坏"), ("battery-x", "电池续航"), ("charge-x", "无法充电"), ("camera-x", "摄像头"))]
+              (("screen-x", "屏幕损坏"), ("battery-x", "电池续航"), ("charge-x", "无法充电"), ("camera-x", "摄像头"),
+               ("boot-x", "无法开机"))]
     survey = Survey.objects.create(name="默认问卷")
     part = factories.PartFactory(sku="SCR-M60", name="Mate 60 屏幕总成")
     loc = factories.LocationFactory(center=centres[0], name="浦东网点仓")
@@ -59,13 +67,15 @@ def _data():
         status = states[i % len(states)]
         t = factories.TicketFactory(title=titles[i % 5], description=titles[i % 5] + "，请尽快处理")
         fields = {"service_center": centre, "technician": tech if status != "new" else None, "status": status,
-                  "product_model": models[i % 3], "fault_category": faults[(i * 7) % 4], "created_at": created,
+                  "product_model": models[i % 3], "fault_category": faults[i % 5], "created_at": created,
                   "first_response_at": created + dt.timedelta(minutes=rng.randint(5, 240)),
                   "due_response_at": created + dt.timedelta(hours=2),
                   "due_resolution_at": created + dt.timedelta(hours=rng.choice([-30, 2, 24, 48]) + 40 * 24 * 0)}
         if status in ("resolved", "closed"):
             fields["resolved_at"] = created + dt.timedelta(hours=rng.randint(3, 60))
         Ticket.objects.filter(pk=t.pk).update(**fields)
+        if status in ("assigned", "in_progress", "waiting_customer"):
+            TicketAssignment.objects.create(ticket=t, technician=tech, status=TicketAssignment.Status.ACCEPTED)
         if status != "new":
             RepairVisit.objects.create(ticket=t, technician=tech,
                                        checked_in_at=created + dt.timedelta(minutes=rng.randint(30, 300)))

@@ -40,6 +40,20 @@ def test_navigation_is_grouped_by_task(client, agent):
     assert "app-task-receive" in page
 
 
+def test_every_screen_of_our_own_apps_sits_in_a_task_group():
+    """A screen left out of the task map would fall to the bottom under its code app's name
+    (“工单”, “维修”), where nobody looks for it."""
+    from django.contrib import admin
+
+    from config.admin_site import TASK_GROUPS
+
+    named = {label for _key, _name, labels in TASK_GROUPS for label in labels}
+    ours = {"tickets", "repairs", "parts", "surveys", "knowledge", "payments", "logistics"}
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry}
+    assert sorted(label for label in registered if label.split(".")[0] in ours and label not in named) == []
+    assert sorted(named - registered) == []
+
+
 def test_superuser_switches_roles_with_tabs(client, superuser):
     client.force_login(superuser)
     page = client.get(reverse("admin:index"), {"role": "仓管"}).content.decode()
@@ -95,3 +109,20 @@ def test_ticket_page_shows_the_warranty_verdict_as_a_card(client, agent):
     assert "免费维修" in page
     assert "&quot;in_warranty&quot;" not in page
     assert '"in_warranty"' not in page
+
+
+def test_dispatcher_sees_how_long_ago_and_how_far_out_each_technician_was_last_seen(client, dispatcher):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    centre = factories.ServiceCenterFactory(latitude=Decimal("31.230400"), longitude=Decimal("121.473700"))
+    # about 11.1 km due north of the centre (0.1° of latitude), twelve minutes ago
+    factories.TechnicianFactory(center=centre, name="外勤工程师", on_duty=True, last_latitude=Decimal("31.330400"),
+                                last_longitude=Decimal("121.473700"),
+                                last_seen_at=timezone.now() - timezone.timedelta(minutes=12))
+    factories.TechnicianFactory(center=centre, name="未定位工程师", on_duty=True)
+    client.force_login(dispatcher)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "12 分钟前 · 距网点 11.1 km" in page
+    assert "未定位工程师" in page
