@@ -16,6 +16,7 @@ import random
 import re
 from pathlib import Path
 
+from .seeds_gaps import HOME_GAPS, LAPTOP_GAPS, MOBILE_GAPS, TABLET_GAPS
 from .seeds_home import HOME, REQUESTS
 from .seeds_mobile import LAPTOP_EXTRA, MOBILE
 from .seeds_more import HOME_MORE, LAPTOP_MORE, MOBILE_MORE
@@ -97,23 +98,27 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
     for line in ("phone", "tablet", "laptop"):
         for family, items in MOBILE.items():
             chosen = parse(items + MOBILE_MORE.get(family, []) + MOBILE_VOICES.get(family, [])
-                           + MOBILE_STORIES.get(family, []) + MOBILE_INDIRECT.get(family, []))
+                           + MOBILE_STORIES.get(family, []) + MOBILE_INDIRECT.get(family, [])
+                           + MOBILE_GAPS.get(family, []))
             if line == "laptop":
                 chosen = [(r, t) for r, t in chosen if not LAPTOP_UNFIT.search(t)]
-                chosen += parse(LAPTOP_EXTRA.get(family, []) + LAPTOP_VOICES.get(family, [])) * 2
+                chosen += parse(LAPTOP_EXTRA.get(family, []) + LAPTOP_VOICES.get(family, [])
+                                + LAPTOP_GAPS.get(family, [])) * 2
             if line == "tablet":
-                chosen += parse(TABLET_VOICES.get(family, [])) * 2
+                chosen += parse(TABLET_VOICES.get(family, []) + TABLET_GAPS.get(family, [])) * 2
             seeds[f"{line}.{family}"] = chosen
         if line == "laptop":
             seeds["laptop.keyboard_touchpad"] = parse(LAPTOP_EXTRA["keyboard_touchpad"]
                                                       + LAPTOP_MORE["keyboard_touchpad"]
                                                       + LAPTOP_VOICES["keyboard_touchpad"]
-                                                      + LAPTOP_INDIRECT["keyboard_touchpad"])
+                                                      + LAPTOP_INDIRECT["keyboard_touchpad"]
+                                                      + LAPTOP_GAPS["keyboard_touchpad"])
     for leaf, items in {**HOME, **REQUESTS}.items():
         seeds[leaf] = parse(items + HOME_MORE.get(leaf, []) + HOME_VOICES.get(leaf, []) + HOME_STORIES.get(leaf, [])
                             + HOME_MORE_VOICES.get(leaf, []) + HOME_INDIRECT.get(leaf, [])
                             + REQUEST_INDIRECT.get(leaf, [])
-                            + REQUEST_VOICES.get(leaf, []) + REQUEST_STORIES.get(leaf, []) + REQUEST_MORE.get(leaf, []))
+                            + REQUEST_VOICES.get(leaf, []) + REQUEST_STORIES.get(leaf, []) + REQUEST_MORE.get(leaf, [])
+                            + HOME_GAPS.get(leaf, []))
     return seeds
 
 
