@@ -20,6 +20,9 @@ from tickets.triage.model import FORMAT
     ("键盘有几个键按了没反应", "laptop", "laptop.keyboard_touchpad"),
     ("师傅态度太差了，我要投诉", None, "request.complaint"), ("多扣了我两百块钱，申请退款", None, "request.billing"),
     ("冰棍放进去第二天都化成水了", None, "fridge.cooling"), ("拿在手上跟暖手宝一样", "phone", "phone.overheating"),
+    # "Won't turn on" is the device, not its power button.
+    ("开不了机", "phone", "phone.power_boot"), ("开不了机", None, "phone.power_boot"),
+    ("笔记本开不了机", "laptop", "laptop.power_boot"),
 ])
 def test_typical_reports(taxonomy, text, product, code):
     prediction, version = classify(text=text, product_category=product)
