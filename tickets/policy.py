@@ -142,6 +142,7 @@ SCOPES: dict[str, Rule] = {
     "tickets.faultmonthlyrollup": Rule(centre=("center",)),
     "tickets.techniciandailyrollup": Rule(centre=("center",), technician="technician"),
     "tickets.centredailyrollup": Rule(centre=("center",)),
+    "tickets.centremonthlyrollup": Rule(centre=("center",)),
     "tickets.partdailyrollup": Rule(centre=("center",)),
     # background imports and exports: a file may hold any centre's data, so each user reaches only the
     # jobs they started (superusers every job)

@@ -12,6 +12,7 @@ from tickets.admin_mixins import PolicyAdminMixin, ReadOnlyAdminMixin
 
 from .models import (
     CentreDailyRollup,
+    CentreMonthlyRollup,
     FaultMonthlyRollup,
     FaultSpikeAlert,
     PartDailyRollup,
@@ -75,8 +76,15 @@ class TechnicianDailyRollupAdmin(RollupAdmin):
 
 @admin.register(CentreDailyRollup)
 class CentreDailyRollupAdmin(RollupAdmin):
-    list_display = ("day", "center")
+    list_display = ("day", "center", "responded", "responded_on_time", "resolved", "resolved_on_time")
     list_select_related = ("center",)
+
+
+@admin.register(CentreMonthlyRollup)
+class CentreMonthlyRollupAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
+    list_display = ("month", "center", "responded", "responded_on_time", "resolved", "resolved_on_time")
+    list_select_related = ("center",)
+    show_full_result_count = False
 
 
 @admin.register(FaultMonthlyRollup)

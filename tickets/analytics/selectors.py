@@ -22,8 +22,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import policy
+from . import histogram
 from .models import (
     CentreDailyRollup,
+    CentreMonthlyRollup,
     FaultMonthlyRollup,
     FaultSpikeAlert,
     PartDailyRollup,
@@ -112,15 +114,7 @@ def nps(promoters: int, detractors: int, answers: int) -> float | None:
     return round(100.0 * (promoters - detractors) / answers, 1) if answers else None
 
 
-def quantile(sorted_values: list[int], q: float) -> int | None:
-    """The nearest-rank quantile: the smallest value with at least q of the values at or below it."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(q * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def hours(minutes: int | None) -> float | None:
+def hours(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 1)
 
 
@@ -173,59 +167,86 @@ def faults_by_model_month(*, user: Any, period: Period, top: int = 15) -> Table:
 
 # --- waits ------------------------------------------------------------------------------------------
 
-WAITS = (("response_minutes", _("首次响应")), ("arrival_minutes", _("上门/收机")), ("resolution_minutes", _("解决")))
+WAITS = (("response", _("首次响应")), ("arrival", _("上门/收机")), ("resolution", _("解决")))
+WAIT_COUNTS = ("responded", "responded_on_time", "resolved", "resolved_on_time")
 
 
-def _wait_row(label: Cell, lists: dict[str, list[int]], counts: dict[str, int]) -> list[Cell]:
+def split_months(period: Period) -> tuple[Period | None, list[Period]]:
+    """The period's run of whole calendar months (None if it holds none) and the partial days around it."""
+    first = period.start if period.start.day == 1 else \
+        (period.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    following = (period.end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after_last = following if period.end == following - dt.timedelta(days=1) else period.end.replace(day=1)
+    if first >= after_last:
+        return None, [period]
+    months = Period(first, after_last - dt.timedelta(days=1))
+    edges = [p for p in (Period(period.start, first - dt.timedelta(days=1)), Period(after_last, period.end))
+             if p.start <= p.end]
+    return months, edges
+
+
+def _wait_row(label: Cell, acc: dict[str, Any]) -> list[Cell]:
     cells = [label]
-    for name, _label in WAITS:
-        values = sorted(lists[name])
-        cells += [Cell(len(values)), Cell(hours(quantile(values, 0.5))), Cell(hours(quantile(values, 0.9)))]
-    cells += [Cell(pct(counts["responded_on_time"], counts["responded"])),
-              Cell(pct(counts["resolved_on_time"], counts["resolved"]))]
+    for kind, _label in WAITS:
+        counts = acc[kind]
+        cells += [Cell(sum(counts)), Cell(hours(histogram.quantile(counts, 0.5))),
+                  Cell(hours(histogram.quantile(counts, 0.9)))]
+    cells += [Cell(pct(acc["responded_on_time"], acc["responded"])),
+              Cell(pct(acc["resolved_on_time"], acc["resolved"]))]
     return cells
+
+
+def _wait_sums(rows: Any) -> dict[str, Any]:
+    rows = list(rows)
+    acc: dict[str, Any] = {k: sum(r[k] for r in rows) for k in WAIT_COUNTS}
+    for kind, _label in WAITS:
+        acc[kind] = histogram.merge(r[f"{kind}_histogram"] for r in rows)
+    return acc
 
 
 def waits(*, user: Any, period: Period) -> tuple[Table, Table]:
     """Median and P90 hours to first response, arrival or receipt, and resolution, and the on-time rates
-    against the SLA, by region and by centre."""
+    against the SLA, by region and by centre.
+
+    Read from the wait histograms: a period's whole months from the monthly rollup, its partial months' days
+    from the daily one (two queries whatever the period). The quantiles are exact below two hours and within
+    0.8 % above (``histogram``); the counts and on-time rates are exact."""
     from tickets.models import Region
 
-    lists: dict[Any, dict[str, list[int]]] = defaultdict(lambda: {n: [] for n, _l in WAITS})
+    fields = ("center_id", "center__name", "center__region", *WAIT_COUNTS,
+              *(f"{kind}_histogram" for kind, _label in WAITS))
+    months, edges = split_months(period)
+    rows: list[dict] = []
+    if months is not None:
+        rows += _scoped(user, CentreMonthlyRollup.objects.filter(
+            month__gte=months.start, month__lte=months.end)).values(*fields).order_by()
+    edge_days = Q()
+    for edge in edges:
+        edge_days |= Q(day__gte=edge.start, day__lte=edge.end)
+    if edges:
+        rows += _scoped(user, CentreDailyRollup.objects.filter(edge_days)).values(*fields).order_by()
+    per_centre: dict[Any, list[dict]] = defaultdict(list)
     names: dict[Any, tuple[str, str]] = {}
-    for row in _in(period, _scoped(user, CentreDailyRollup.objects.all())).values(
-            "center_id", "center__name", "center__region", *(n for n, _l in WAITS)):
+    for row in rows:
+        per_centre[row["center_id"]].append(row)
         names[row["center_id"]] = (row["center__name"] or gettext("未分配网点"), row["center__region"] or "")
-        for name, _label in WAITS:
-            lists[row["center_id"]][name] += row[name]
-    counts: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in (_in(period, _scoped(user, TicketDailyRollup.objects.all())).values("center_id", "center__name",
-                                                                                   "center__region")
-                .annotate(responded=Sum("responded"), responded_on_time=Sum("responded_on_time"),
-                          resolved=Sum("resolved"), resolved_on_time=Sum("resolved_on_time")).order_by()):
-        names.setdefault(row["center_id"], (row["center__name"] or gettext("未分配网点"), row["center__region"] or ""))
-        for k in ("responded", "responded_on_time", "resolved", "resolved_on_time"):
-            counts[row["center_id"]][k] += row[k]
     headers = [_("网点"), *[h for _n, label in WAITS for h in (
         format_label(label, _("单数")), format_label(label, _("中位数（小时）")), format_label(label, _("P90（小时）")))],
         _("响应准时率 %"), _("解决准时率 %")]
+    note = _("中位数与 P90 按分桶直方图计算：两小时以内精确到分钟，超过两小时误差不超过 0.8%；单数与准时率为精确值。")
     by_centre = Table("waits_centre", _("各网点等待时长"), headers)
-    regions: dict[str, dict] = {}
+    region_rows: dict[str, list[dict]] = defaultdict(list)
     region_labels = dict(Region.choices)
     for centre_id, (name, region) in sorted(names.items(), key=lambda kv: kv[1]):
         params = {"service_center__id__exact": centre_id} if centre_id else {"service_center__isnull": "True"}
-        by_centre.rows.append(_wait_row(Cell(name, ticket_url(**params, **_resolved(period))), lists[centre_id],
-                                        counts[centre_id]))
-        agg = regions.setdefault(region, {"lists": {n: [] for n, _l in WAITS}, "counts": defaultdict(int)})
-        for n, _l in WAITS:
-            agg["lists"][n] += lists[centre_id][n]
-        for k, v in counts[centre_id].items():
-            agg["counts"][k] += v
-    by_region = Table("waits_region", _("各大区等待时长"), [_("大区"), *headers[1:]])
-    for region, agg in sorted(regions.items()):
+        by_centre.rows.append(_wait_row(Cell(name, ticket_url(**params, **_resolved(period))),
+                                        _wait_sums(per_centre[centre_id])))
+        region_rows[region] += per_centre[centre_id]
+    by_region = Table("waits_region", _("各大区等待时长"), [_("大区"), *headers[1:]], note=note)
+    for region, grouped in sorted(region_rows.items()):
         label = str(region_labels.get(region, region or gettext("未分配网点")))
         # the ticket list filters by centre, not region: the centre rows below drill down
-        by_region.rows.append(_wait_row(Cell(label), agg["lists"], agg["counts"]))
+        by_region.rows.append(_wait_row(Cell(label), _wait_sums(grouped)))
     return by_region, by_centre
 
 

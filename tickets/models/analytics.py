@@ -2,6 +2,7 @@
 
 from tickets.analytics.models import (  # noqa: F401
     CentreDailyRollup,
+    CentreMonthlyRollup,
     FaultMonthlyRollup,
     FaultSpikeAlert,
     PartDailyRollup,
