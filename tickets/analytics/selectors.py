@@ -418,9 +418,9 @@ def kpis(*, user: Any, tickets: QuerySet) -> list[tuple[Any, Any, str]]:
                                    ).order_by()[:10000].count()
     breached = tickets.filter(status__in=Ticket.OPEN_STATES, due_resolution_at__lt=now).order_by()[:10000].count()
     sums = _in(week, _scoped(user, TicketDailyRollup.objects.all())).aggregate(
-        created=Sum("created"), resolved=Sum("resolved"), on_time=Sum("resolved_on_time"),
-        complaints=Sum("complaints"), resolved_today=Sum("resolved", filter=Q(day=today)))
-    figures = {"week": sums, "day": {"resolved": sums["resolved_today"]}}
+        week_created=Sum("created"), week_resolved=Sum("resolved"), week_on_time=Sum("resolved_on_time"),
+        week_complaints=Sum("complaints"), day_resolved=Sum("resolved", filter=Q(day=today)))
+    figures = {name: {k.split("_", 1)[1]: v for k, v in sums.items() if k.startswith(name)} for name in ("day", "week")}
     w = figures["week"]
     return [
         (_("今日新建"), created_today, ticket_url(**_created(day))),
