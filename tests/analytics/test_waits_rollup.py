@@ -70,6 +70,13 @@ def test_daily_rows_hold_counts_and_histograms_and_the_month_is_their_sum(data):
     assert (month.responded, month.responded_on_time, month.resolved, month.resolved_on_time) == (2, 1, 2, 1)
     assert month.resolution_histogram == histogram.build([1440, 1800])
     assert CentreMonthlyRollup.objects.get(month=D.replace(day=1), center_id=data["b"].pk).responded == 1
+    # the heatmap's hours summed by weekday: t1 received Tuesday 09:00, T1 at work Tuesday 11:00, the
+    # complaint Wednesday 21:00; the days of D and D+1 had rows
+    assert month.weekday_tickets[1 * 24 + 9] == 1
+    assert month.weekday_technicians[1 * 24 + 11] == 1
+    assert month.weekday_complaints[2 * 24 + 21] == 1
+    assert sum(month.weekday_complaints) == 1
+    assert month.days == [10, 11]
     # recomputing the same days replaces the month's rows, never adds to them
     rollup_range(D, D + dt.timedelta(days=1))
     assert CentreMonthlyRollup.objects.filter(month=D.replace(day=1)).count() == 2
@@ -93,6 +100,15 @@ def test_whole_months_and_partial_days_give_the_hand_computed_figures(data, supe
     assert rows["乙网点"] == [2, 0.2, 0.8, 0, None, None, 1, 47.2, 47.2, 100.0, 100.0]
     regions = {r[0]: r[1:] for r in values(by_region)}
     assert regions["华北"] == rows["乙网点"]
+    # the heatmap over the same split reads the same hours as over the days alone, plus April's ticket
+    # (Saturday 25 days on, 11:00); March's two days count once each as a Tuesday and a Wednesday
+    heat = selectors.complaint_heatmap(user=superuser, period=period)
+    days_only = selectors.complaint_heatmap(user=superuser, period=PERIOD)
+    assert (heat.total, heat.complaints) == (days_only.total, days_only.complaints) == (1, heat.complaints)
+    assert heat.complaints[2][21] == 1
+    assert heat.tickets[1][9] == days_only.tickets[1][9] == 1.0
+    assert heat.tickets[(D + dt.timedelta(days=25)).weekday()][11] == 1.0
+    assert heat.technicians[1][11] == 1.0
     # a period of the days only: April's ticket is outside
     only_march = {r[0]: r[1:] for r in values(selectors.waits(user=superuser, period=PERIOD)[1])}
     assert only_march["乙网点"][:3] == [1, 0.2, 0.2]

@@ -135,9 +135,9 @@ class CentreDailyRollup(CentreWaits):
 
 
 class CentreMonthlyRollup(CentreWaits):
-    """Per centre and month: the sum of the month's daily waits, rebuilt from the daily rows of every month a
-    refresh touches. The waits report reads a period's whole months here and only its partial months' days
-    from the daily rows."""
+    """Per centre and month: the sum of the month's daily rows (waits, and hourly counts by weekday), rebuilt
+    from the daily rows of every month a refresh touches. The waits report and the complaint heatmap read a
+    period's whole months here and only its partial months' days from the daily rows."""
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} · {self.center_id or '-'}"
@@ -145,6 +145,11 @@ class CentreMonthlyRollup(CentreWaits):
     month = models.DateField(_("月份"), help_text=_("当月第一天"))
     center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.CASCADE, null=True, blank=True,
                                related_name="+", verbose_name=_("网点"), db_constraint=False)
+    # the month's hourly counts summed by weekday: 7 × 24 values, Monday 00:00 first
+    weekday_tickets = models.JSONField(_("按星期与小时新建"), default=list)
+    weekday_complaints = models.JSONField(_("按星期与小时投诉"), default=list)
+    weekday_technicians = models.JSONField(_("按星期与小时在岗工程师"), default=list)
+    days = models.JSONField(_("有汇总的日期（日）"), default=list)
 
     class Meta:
         verbose_name = _("网点月汇总")

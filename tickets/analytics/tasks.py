@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from operator import add
 from typing import Any
 
 from django.db import transaction
@@ -234,27 +235,37 @@ WAIT_KINDS = ("response", "arrival", "resolution")
 WAIT_COUNTS = ("responded", "responded_on_time", "resolved", "resolved_on_time")
 
 
+HOURLY = ("tickets", "complaints", "technicians")
+
+
 def centre_months_rebuild(months: Iterable[dt.date], *, daily: Any = CentreDailyRollup,
                           monthly: Any = CentreMonthlyRollup) -> None:
-    """Replace the monthly wait rows of ``months`` by the sums of their daily rows, per centre: one read of
-    a month's daily rows per month (centres × days, a thousand rows or so). ``daily``/``monthly`` let the
-    migration that adds the table fill it through its historical models."""
+    """Replace the monthly centre rows of ``months`` by the sums of their daily rows, per centre: one read of
+    a month's daily rows per month (centres × days, a thousand rows or so). The hourly counts are summed
+    per weekday, and the days that had a row are kept, so the heatmap can average per weekday.
+    ``daily``/``monthly`` let the migration that adds the table fill it through its historical models."""
     histograms = [f"{kind}_histogram" for kind in WAIT_KINDS]
     for month in months:
         following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         sums: dict[Any, dict[str, Any]] = {}
         for row in (daily.objects.filter(day__gte=month, day__lt=following)
-                    .values("center_id", *WAIT_COUNTS, *histograms).order_by()):
+                    .values("center_id", "day", *WAIT_COUNTS, *histograms, *HOURLY).order_by()):
             acc = sums.setdefault(row["center_id"], {**dict.fromkeys(WAIT_COUNTS, 0),
-                                                     **{h: [] for h in histograms}})
+                                                     **{h: [] for h in histograms},
+                                                     **{f"weekday_{h}": [0] * (7 * 24) for h in HOURLY},
+                                                     "days": []})
             for k in WAIT_COUNTS:
                 acc[k] += row[k]
             for h in histograms:
                 acc[h] = histogram.merge([acc[h], row[h]])
+            hours = slice(row["day"].weekday() * 24, row["day"].weekday() * 24 + 24)
+            for h in HOURLY:
+                if row[h]:
+                    acc[f"weekday_{h}"][hours] = map(add, acc[f"weekday_{h}"][hours], row[h])
+            acc["days"].append(row["day"].day)
         monthly.objects.filter(month=month).delete()
-        monthly.objects.bulk_create([monthly(month=month, center_id=centre, **acc)
-                                     for centre, acc in sums.items() if any(acc[k] for k in WAIT_COUNTS)
-                                     or any(acc[h] for h in histograms)], batch_size=2000)
+        monthly.objects.bulk_create([monthly(month=month, center_id=centre, **{**acc, "days": sorted(acc["days"])})
+                                     for centre, acc in sums.items()], batch_size=2000)
 
 
 def _repeats(start: dt.datetime, end: dt.datetime, tech) -> None:
