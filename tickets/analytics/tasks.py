@@ -257,15 +257,17 @@ def centre_months_rebuild(months: Iterable[dt.date], *, daily: Any = CentreDaily
             for k in WAIT_COUNTS:
                 acc[k] += row[k]
             for h in histograms:
-                acc[h] = histogram.merge([acc[h], row[h]])
+                acc[h].append(row[h])
             hours = slice(row["day"].weekday() * 24, row["day"].weekday() * 24 + 24)
             for h in HOURLY:
                 if row[h]:
                     acc[f"weekday_{h}"][hours] = map(add, acc[f"weekday_{h}"][hours], row[h])
             acc["days"].append(row["day"].day)
+        for acc in sums.values():
+            acc.update({h: histogram.merge(acc[h]) for h in histograms}, days=sorted(acc["days"]))
         monthly.objects.filter(month=month).delete()
-        monthly.objects.bulk_create([monthly(month=month, center_id=centre, **{**acc, "days": sorted(acc["days"])})
-                                     for centre, acc in sums.items()], batch_size=2000)
+        monthly.objects.bulk_create([monthly(month=month, center_id=centre, **acc) for centre, acc in sums.items()],
+                                    batch_size=2000)
 
 
 def _repeats(start: dt.datetime, end: dt.datetime, tech) -> None:
