@@ -173,5 +173,9 @@ def test_each_role_home_and_every_report_at_1366(browser):
             page.goto(f"{base}/admin/analytics/{key}/")
             assert page.locator("#content-main").count() == 1
             assert _fits(page, "#content-main"), key
+            # every figure column of every table is in view, none behind a horizontal scroll
+            hidden = page.evaluate("""() => [...document.querySelectorAll('.bo-report-table .bo-scroll')]
+                .filter(el => el.scrollWidth > el.clientWidth).map(el => el.querySelector('table').id)""")
+            assert hidden == [], (key, hidden)
             screenshot(page, f"backoffice-report-{key}")
         context.close()

@@ -11,6 +11,14 @@ from django.utils.safestring import SafeString
 COLOURS = ("#1664ff", "#0fc6c2", "#722ed1", "#ff7d00", "#f53f3f", "#00b42a")
 
 
+def _figure(title: str, svg: SafeString) -> SafeString:
+    """The chart under its title: the reader must know what the bars measure (and in what unit) without
+    hovering over them."""
+    if not title:
+        return svg
+    return format_html('<figure class="bo-figure"><figcaption>{}</figcaption>{}</figure>', title, svg)
+
+
 def hbar(items: list[tuple[str, float, str]], *, width: int = 560, bar_h: int = 18, label_w: int = 200,
          title: str = "") -> SafeString:
     """Horizontal bars: (label, value, url) each; the value is printed at the bar's end."""
@@ -27,9 +35,9 @@ def hbar(items: list[tuple[str, float, str]], *, width: int = 560, bar_h: int = 
          max(1, round(span * value / top)), bar_h, COLOURS[0], label, value,
          label_w + max(1, round(span * value / top)) + 4, 6 + i * (bar_h + 6) + bar_h - 4, value)
         for i, (label, value, url) in enumerate(items)))
-    return format_html('<svg class="bo-chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" '
-                       'height="{}" xmlns="http://www.w3.org/2000/svg">{}</svg>', title, width, height, width,
-                       height, bars)
+    return _figure(title, format_html(
+        '<svg class="bo-chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
+        'xmlns="http://www.w3.org/2000/svg">{}</svg>', title, width, height, width, height, bars))
 
 
 def columns(items: list[tuple[str, float]], *, width: int = 560, height: int = 180, title: str = "") -> SafeString:
@@ -48,9 +56,9 @@ def columns(items: list[tuple[str, float]], *, width: int = 560, height: int = 1
          round(10 + i * slot + slot / 2), height - 4, label, round(10 + i * slot + slot / 2),
          round(chart_h - chart_h * v / top + 10), v)
         for i, (label, v) in enumerate(items)))
-    return format_html('<svg class="bo-chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" '
-                       'height="{}" xmlns="http://www.w3.org/2000/svg">{}</svg>', title, width, height, width,
-                       height, cols)
+    return _figure(title, format_html(
+        '<svg class="bo-chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
+        'xmlns="http://www.w3.org/2000/svg">{}</svg>', title, width, height, width, height, cols))
 
 
 def heat_colour(value: float, top: float) -> str:
