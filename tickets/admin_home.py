@@ -244,6 +244,28 @@ def imports(request) -> Panel | None:
     return Panel(title=_("批量导入"), links=links, empty=_("您没有可导入的数据"))
 
 
+@panel(OPS)
+def recent_jobs(request) -> Panel | None:
+    """The person's latest imports and exports: a file still waiting for its confirmation, or one whose
+    rows were refused, is work left half done; the rows refused are counted from the job's report."""
+    from django.contrib import admin as django_admin
+
+    from .models import DataJob
+
+    qs = policy.scope_queryset(request.user, DataJob.objects.all())
+    job_admin = django_admin.site._registry[DataJob]
+    rows = []
+    for job in qs.order_by("-created_at")[:ROWS]:
+        report = job.report or {}
+        refused = (report.get("check") or {}).get("failed", report.get("failed", 0)) or 0
+        rows.append([timezone.localtime(job.created_at).strftime("%m-%d %H:%M"), job.get_kind_display(),
+                     job_admin.target_label(job), job.original_name or "—", job.get_status_display(),
+                     f"{job.processed}/{job.total}", refused or "—", job_admin.job_link(job)])
+    return Panel(title=_("最近导入导出"), url=changelist("tickets.datajob"), count=capped_count(qs),
+                 headers=[_("时间"), _("类型"), _("数据"), _("文件"), _("状态"), _("已处理/总行数"), _("错误行"), ""],
+                 rows=rows, empty=_("还没有导入或导出"), wide=True)
+
+
 @panel(PRODUCT_QUALITY, OPS, MANAGER)
 def reports(request) -> Panel | None:
     from .analytics.views import PAGES, can_view

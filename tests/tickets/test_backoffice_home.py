@@ -126,3 +126,19 @@ def test_dispatcher_sees_how_long_ago_and_how_far_out_each_technician_was_last_s
     page = client.get(reverse("admin:index")).content.decode()
     assert "12 分钟前 · 距网点 11.1 km" in page
     assert "未定位工程师" in page
+
+
+def test_ops_sees_their_recent_imports_with_the_rows_refused(client, ops_user, superuser):
+    from tickets.models import DataJob
+
+    DataJob.objects.create(kind=DataJob.Kind.IMPORT, target="tickets.device", status=DataJob.Status.VALIDATED,
+                           original_name="三月设备.xlsx", total=120, processed=120, created_by=ops_user,
+                           report={"check": {"failed": 7, "valid": 113}})
+    DataJob.objects.create(kind=DataJob.Kind.EXPORT, target="tickets.ticket", status=DataJob.Status.DONE,
+                           original_name="别人的导出.csv", created_by=superuser)
+    client.force_login(ops_user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "最近导入导出" in page
+    assert "三月设备.xlsx" in page and "待确认" in page and "120/120" in page
+    assert "<td>7</td>" in page
+    assert "别人的导出.csv" not in page  # another person's job is theirs to follow
