@@ -139,6 +139,6 @@ def test_ops_sees_their_recent_imports_with_the_rows_refused(client, ops_user, s
     client.force_login(ops_user)
     page = client.get(reverse("admin:index")).content.decode()
     assert "最近导入导出" in page
-    assert "三月设备.xlsx" in page and "待确认" in page and "120/120" in page
-    assert "<td>7</td>" in page
+    for text in ("三月设备.xlsx", "待确认", "120/120", "<td>7</td>"):
+        assert text in page, text
     assert "别人的导出.csv" not in page  # another person's job is theirs to follow
