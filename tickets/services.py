@@ -95,7 +95,9 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, **fields
             # The phone was just looked up under lock (a parallel insert is caught below) and the
             # coordinates are checked here: full_clean would spend a query on each.
             _check_coordinates(customer)
-            customer.full_clean(exclude=["phone", "latitude", "longitude"])
+            # The table's constraints are those coordinate ranges: Django would check each with a
+            # query of its own (the database still enforces them).
+            customer.full_clean(exclude=["phone", "latitude", "longitude"], validate_constraints=False)
             try:
                 with transaction.atomic():
                     customer.save()
@@ -459,10 +461,11 @@ def ticket_create(
     if created_at is not None:
         ticket.created_at = created_at
     # Relations are saved instances the caller holds, the uuid is fresh and the price range is empty:
-    # checking them would cost a query each (the database's constraints still apply).
+    # checking them would cost a query each, and the table's constraints (the price range) concern
+    # fields that are empty here (the database's constraints still apply).
     ticket.full_clean(exclude=["number", "tracking_token", "status", "uuid", "customer", "device",
                                "product_model", "fault_category", "predicted_category", "created_by",
-                               "price_min", "price_max"])
+                               "price_min", "price_max"], validate_constraints=False)
     # Validated above, so inside a caller's transaction this block needs no savepoint of its own.
     with transaction.atomic(savepoint=False):
         ticket.number = ticket_number_next(at=created_at)

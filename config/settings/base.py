@@ -358,11 +358,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Phones, e-mail addresses, link credentials and the customer names of message texts are masked.
-    "filters": {"mask_personal_data": {"()": "config.masking.MaskPersonalData"}},
+    "filters": {"mask_personal_data": {"()": "config.masking.MaskPersonalData"},
+                "not_a_queued_task_line": {"()": "config.logfilters.NotAQueuedTaskLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}, "django_q": {"level": "WARNING"}},
+    "loggers": {"jieba": {"level": "WARNING"}, "django_q": {"level": "WARNING"},
+                # django-q2's own logger name: no line per queued task
+                "django-q": {"filters": ["not_a_queued_task_line"]}},
 }
 
 # ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -33,11 +34,28 @@ from ..warranty import (
     rules_for,
 )
 
+#: The rule book of the process, built once per version of the active rule sets (their ids and edit
+#: times, in order): every intake previews 三包, and rebuilding the book costs more than the preview.
+_book: tuple[tuple, RuleBook] | None = None
+_book_lock = threading.Lock()
+
 
 def rule_book() -> RuleBook:
-    """The data file plus the active rule sets edited in the admin."""
-    extra = [row.as_rule_data() for row in WarrantyRuleSet.objects.filter(is_active=True)]
-    return load_rule_book(extra_rule_sets=extra)
+    """The data file plus the active rule sets edited in the admin. Read-only: ``rules_for`` copies
+    what it changes. One query while the active rule sets are the ones the process built it from
+    (an edit, an activation or a deletion is seen by the next call, in every process)."""
+    global _book
+    version = tuple(WarrantyRuleSet.objects.filter(is_active=True).values_list("pk", "updated_at"))
+    cached = _book
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rows = WarrantyRuleSet.objects.in_bulk([pk for pk, _updated in version])
+    # in the order of the version (the model's ordering): a later set of the same id wins
+    extra = [rows[pk].as_rule_data() for pk, _updated in version if pk in rows]
+    book = load_rule_book(extra_rule_sets=extra)
+    with _book_lock:
+        _book = (version, book)
+    return book
 
 
 def rest_day_checker():
