@@ -8,6 +8,7 @@ here touches the database.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -134,12 +135,16 @@ class RuleBook:
 
     def base_for(self, category: str, on: dt.date) -> RuleSet:
         """The rule set in force on ``on`` (the purchase date) for the category, else the CPL fallback."""
+        return copy.deepcopy(self._in_force(category, on))
+
+    def _in_force(self, category: str, on: dt.date) -> RuleSet:
+        """``base_for`` without the copy: the book's own rule set, never to be changed."""
         for candidates in (self.versions(category), self.versions(FALLBACK)):
             in_force = [r for r in candidates if r.effective_from <= on]
             if in_force:
-                return copy.deepcopy(in_force[-1])
+                return in_force[-1]
             if candidates:  # bought before the first version: the earliest one is the closest rule
-                return copy.deepcopy(candidates[0])
+                return candidates[0]
         raise LookupError(f"no warranty rule set for category {category!r}")
 
     def fault_table(self, category: str, on: dt.date | None = None) -> list[FaultCode]:
@@ -174,6 +179,15 @@ def load_rule_book(*, extra_rule_sets: list[dict[str, Any]] | None = None) -> Ru
 _MERGEABLE_INT = ("host_months", "refund_days", "exchange_days", "main_part_months")
 
 
+def _adjustable_copy(rules: RuleSet) -> RuleSet:
+    """A copy of a book's rule set for one device: what the policies and the rate table adjust (the
+    numbers, the part tables, the sources, the applied list) is its own; the rest (fault codes,
+    articles, checklists, which nothing changes) is shared with the book. Every intake previews 三包,
+    and a deep copy of the whole set cost more than the preview itself."""
+    return dataclasses.replace(rules, main_parts=dict(rules.main_parts), accessories=dict(rules.accessories),
+                               sources=dict(rules.sources), applied=list(rules.applied))
+
+
 def rules_for(book: RuleBook, *, category: str, on: dt.date, region: str = "", brand: str = "",
               seller: str = "") -> RuleSet:
     """Resolve the rules for one device: version in force, region override, brand then seller policies.
@@ -182,7 +196,7 @@ def rules_for(book: RuleBook, *, category: str, on: dt.date, region: str = "", b
     favourable to the consumer (the longer period, the longer window, the extra part), §0 and A14.
     The online-sale anchor is a policy setting (A2): the seller's, else the brand's, else the default.
     """
-    rules = book.base_for(category, on)
+    rules = _adjustable_copy(book._in_force(category, on))
     region = (region or "").strip().lower()
     if region and region in rules.region_overrides:
         override = rules.region_overrides[region]
