@@ -75,6 +75,10 @@ SLA_FIELDS = frozenset({"fault_category", "priority", "service_center", "departm
 ESTIMATE_FIELDS = frozenset({"fault_category", "product_model", "device"})
 
 _messages_held: ContextVar[tuple[int, ...]] = ContextVar("tickets_lifecycle_messages_held", default=())
+#: The customer-visible events written while their ticket's messages are held, by ticket: a ticket
+#: created in this transaction gets its messages from them without reading its timeline back.
+_held_events: ContextVar[dict[int, list[TicketEvent]] | None] = ContextVar("tickets_lifecycle_held_events",
+                                                                         default=None)
 _being_created: ContextVar[tuple[int, ...]] = ContextVar("tickets_lifecycle_being_created", default=())
 
 
@@ -130,9 +134,13 @@ def holding_messages(ticket_id: int) -> Iterator[None]:
     """Customer-visible events written inside this block get their outbox rows at the step's
     "customer messages" point instead of one by one."""
     token = _messages_held.set((*_messages_held.get(), ticket_id))
+    held = _held_events.get() or {}
+    events_token = None if ticket_id in held else _held_events.set({**held, ticket_id: []})
     try:
         yield
     finally:
+        if events_token is not None:
+            _held_events.reset(events_token)
         _messages_held.reset(token)
 
 
@@ -242,6 +250,9 @@ def customer_event_written(*, ticket: Ticket, event: TicketEvent) -> None:
     """A customer-visible event was written (by any app's service): its outbox rows are written now,
     in the same transaction, unless a step above is running for this ticket and will write them."""
     if ticket.pk in _messages_held.get():
+        held = _held_events.get()
+        if held is not None and ticket.pk in held:
+            held[ticket.pk].append(event)
         return
     _customer_messages(ticket)
 
@@ -281,10 +292,12 @@ def _estimate(ticket: Ticket, *, category: Any = None) -> None:
 
 
 def _customer_messages(ticket: Ticket, *, fresh: bool = False) -> None:
-    """``fresh``: the ticket was created in this transaction (no messages yet, the instance is current)."""
+    """``fresh``: the ticket was created in this transaction (no messages yet, the instance is current,
+    and its events are the ones written while its messages were held)."""
     from .outbox.services import outbox_collect_events
 
-    outbox_collect_events(ticket_id=ticket.pk, ticket=ticket if fresh else None, fresh=fresh)
+    written = (_held_events.get() or {}).get(ticket.pk) if fresh else None
+    outbox_collect_events(ticket_id=ticket.pk, ticket=ticket if fresh else None, fresh=fresh, events=written)
 
 
 def _webhooks(ticket: Ticket, *, event: str, data: dict, key: str) -> None:

@@ -295,14 +295,23 @@ def _collect_ticket(ticket: Ticket, events: list[TicketEvent], *, fresh: bool = 
 
 
 def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | None = None,
-                          limit: int = 1000, ticket: Ticket | None = None, fresh: bool = False) -> int:
+                          limit: int = 1000, ticket: Ticket | None = None, fresh: bool = False,
+                          events: list[TicketEvent] | None = None) -> int:
     """Turn a ticket's new customer-visible events into its milestone messages (tickets.milestones).
 
     Runs inside the caller's transaction (the lifecycle) and from the periodic sweep. Each milestone
     is written at most once per ticket and channel (a unique constraint), never behind a later one;
     events that reach no milestone send nothing. Returns how many messages were written.
     ``ticket``: the caller's current instance of ``ticket_id``; ``fresh``: it was created in this
-    transaction (it has no messages yet)."""
+    transaction (it has no messages yet); ``events``: with both, every event written for it in this
+    transaction (the lifecycle's record), so its timeline is not read back."""
+    if events is not None and fresh and ticket is not None and ticket.pk == ticket_id:
+        written = sorted((e for e in events if e.customer_visible and e.kind in milestones.SOURCE_KINDS),
+                         key=lambda e: e.pk)
+        if not written:
+            return 0
+        with transaction.atomic(savepoint=False):
+            return _collect_ticket(ticket, written, fresh=True)
     since = since or timezone.now() - event_lookback()
     events = TicketEvent.objects.filter(customer_visible=True, created_at__gte=since, kind__in=milestones.SOURCE_KINDS)
     if not (fresh and ticket_id is not None):  # a ticket created in this transaction has no messages yet
