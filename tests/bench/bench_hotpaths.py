@@ -126,7 +126,7 @@ class HelpdeskPeer:
 
     def side(self) -> Side:
         """A ticket through its REST API."""
-        return Side("helpdesk", self.base, "/api/tickets/", server_pid=self.proc.pid,
+        return Side("helpdesk", self.base, "/api/tickets/", server_pid=self.proc.pid, on_bench_database=False,
                     headers={"Content-Type": "application/json", "Authorization": f"Token {self.token}"},
                     body=json.dumps({"queue": self.queue, "title": "屏幕碎了", "description": "屏幕碎了，触摸失灵",
                                      "submitter_email": f"c{N}@example.com", "priority": 3}, ensure_ascii=False))
@@ -221,6 +221,7 @@ class Side:
     headers: dict[str, str] = field(default_factory=dict)
     method: str = "POST"
     server_pid: int | None = None  # the gunicorn master whose workers serve it
+    on_bench_database: bool = True  # served from the benchmark's database (its sessions are counted)
 
     def call(self, client, n: int):
         number = f"{n % 10**8:08d}"
@@ -233,6 +234,7 @@ class Measure:
     rate: float  # successful requests per second
     server_cpu_ms: float | None  # CPU of the serving workers per successful request
     generator_cpu_ms: float  # CPU of the load generator per request
+    sessions: float | None = None  # PostgreSQL sessions opened per request (0 when connections are reused)
 
 
 def _workers_cpu(master: int | None) -> float:
@@ -254,7 +256,8 @@ def _workers_cpu(master: int | None) -> float:
 
 
 _WRK_SCRIPT = r"""
-local counter, tid, first = 0, 0, 0
+-- tid is set on each thread by setup() (a global of the thread's state: a local would hide it)
+local counter, first = 0, 0
 local threads = 0
 local method, path, body_t = "%(method)s", "%(path)s", [==[%(body)s]==]
 local headers_t = {%(headers)s}
@@ -281,6 +284,15 @@ end
 """
 
 
+def _sessions() -> int:
+    """Sessions opened so far on the benchmark's database (PostgreSQL 14+)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def _lua(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -297,14 +309,14 @@ def _rate_wrk(side: Side, *, seconds: float, concurrency: int) -> Measure:
         f.write(script)
     threads = min(2, concurrency)
     first = _next(block=(threads + 1) * 1000000)
-    before, cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN), _workers_cpu(side.server_pid)
+    before, cpu0, sessions0 = resource.getrusage(resource.RUSAGE_CHILDREN), _workers_cpu(side.server_pid), _sessions()
     try:
         out = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds:.0f}s", "--timeout", "60s",
                               "-s", f.name, side.base + side.path, "--", str(first)],
                              capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(f.name)
-    after, cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN), _workers_cpu(side.server_pid)
+    after, cpu1, sessions1 = resource.getrusage(resource.RUSAGE_CHILDREN), _workers_cpu(side.server_pid), _sessions()
     line = next(x for x in out.splitlines() if x.startswith("WRKRESULT"))
     requests, duration_us, status, *socket_errors = (int(v) for v in line.split()[1:])
     ok = requests - status
@@ -315,7 +327,8 @@ def _rate_wrk(side: Side, *, seconds: float, concurrency: int) -> Measure:
     generator = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return Measure(rate=ok / (duration_us / 1e6),
                    server_cpu_ms=(cpu1 - cpu0) / ok * 1000 if side.server_pid else None,
-                   generator_cpu_ms=generator / max(requests, 1) * 1000)
+                   generator_cpu_ms=generator / max(requests, 1) * 1000,
+                   sessions=(sessions1 - sessions0) / requests if side.on_bench_database else None)
 
 
 def _rate_threads(side: Side, *, seconds: float, concurrency: int) -> Measure:
@@ -405,6 +418,9 @@ def _cpu(measures: list[Measure]) -> str:
     server = [m.server_cpu_ms for m in measures if m.server_cpu_ms is not None]
     generator = statistics.median(m.generator_cpu_ms for m in measures)
     shown = f"server CPU {statistics.median(server):5.2f} ms/req, " if server else ""
+    sessions = [m.sessions for m in measures if m.sessions is not None]
+    if sessions:
+        shown += f"database sessions opened {statistics.median(sessions):.2f}/req, "
     return f"{shown}generator CPU {generator:4.2f} ms/req"
 
 
