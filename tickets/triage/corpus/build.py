@@ -1,4 +1,4 @@
-"""Build train.jsonl from the hand-written seed reports (seeds_mobile.py, seeds_home.py).
+"""Build train.jsonl from the hand-written seed reports (seeds_*.py; README.md says how each round was written).
 
 Run: ``.venv/bin/python -m tickets.triage.corpus.build`` (deterministic; rewrites train.jsonl).
 
@@ -20,6 +20,7 @@ from .seeds_gaps import HOME_GAPS, LAPTOP_GAPS, MOBILE_GAPS, TABLET_GAPS
 from .seeds_home import HOME, REQUESTS
 from .seeds_mobile import LAPTOP_EXTRA, MOBILE
 from .seeds_more import HOME_MORE, LAPTOP_MORE, MOBILE_MORE
+from .seeds_requests import LAPTOP_BODY, MOBILE_BODY, REQUEST_ROUND, TABLET_BODY
 from .seeds_voices_home import (
     HOME_INDIRECT,
     HOME_MORE_VOICES,
@@ -66,7 +67,7 @@ REQUEST_LINES = {
     "request.complaint": list(PRODUCT_WORDS),
     "request.consultation": list(PRODUCT_WORDS),
 }
-LAPTOP_UNFIT = re.compile(r"听筒|SIM|卡插|后盖|马桶|口袋|裤兜|游泳|抖音|铃声|打电话|锁屏|侧边|老人|扫码|洗衣服")
+LAPTOP_UNFIT = re.compile(r"听筒|SIM|卡插|后盖|后玻璃|后背玻璃|背面的玻璃|背面那块玻璃|玻璃渣|手机壳|背板|houga|马桶|口袋|裤兜|游泳|抖音|铃声|打电话|锁屏|侧边|老人|扫码|洗衣服")
 
 PREFIXES = ["", "", "", "", "你好，", "您好，", "客服你好，", "师傅你好，", "在吗？", "急！", "求助：", "麻烦问一下，",
             "那个，", "哎，", "我想报修，", "帮忙看看，", "请问一下，", "我家", "刚才", "真是无语，", "烦死了，",
@@ -99,13 +100,14 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
         for family, items in MOBILE.items():
             chosen = parse(items + MOBILE_MORE.get(family, []) + MOBILE_VOICES.get(family, [])
                            + MOBILE_STORIES.get(family, []) + MOBILE_INDIRECT.get(family, [])
-                           + MOBILE_GAPS.get(family, []))
+                           + MOBILE_GAPS.get(family, []) + MOBILE_BODY.get(family, []))
             if line == "laptop":
                 chosen = [(r, t) for r, t in chosen if not LAPTOP_UNFIT.search(t)]
                 chosen += parse(LAPTOP_EXTRA.get(family, []) + LAPTOP_VOICES.get(family, [])
-                                + LAPTOP_GAPS.get(family, [])) * 2
+                                + LAPTOP_GAPS.get(family, []) + LAPTOP_BODY.get(family, [])) * 2
             if line == "tablet":
-                chosen += parse(TABLET_VOICES.get(family, []) + TABLET_GAPS.get(family, [])) * 2
+                chosen += parse(TABLET_VOICES.get(family, []) + TABLET_GAPS.get(family, [])
+                                + TABLET_BODY.get(family, [])) * 2
             seeds[f"{line}.{family}"] = chosen
         if line == "laptop":
             seeds["laptop.keyboard_touchpad"] = parse(LAPTOP_EXTRA["keyboard_touchpad"]
@@ -118,7 +120,7 @@ def _seeds() -> dict[str, list[tuple[str, str]]]:
                             + HOME_MORE_VOICES.get(leaf, []) + HOME_INDIRECT.get(leaf, [])
                             + REQUEST_INDIRECT.get(leaf, [])
                             + REQUEST_VOICES.get(leaf, []) + REQUEST_STORIES.get(leaf, []) + REQUEST_MORE.get(leaf, [])
-                            + HOME_GAPS.get(leaf, []))
+                            + HOME_GAPS.get(leaf, []) + REQUEST_ROUND.get(leaf, []))
     return seeds
 
 
@@ -178,8 +180,10 @@ def build(per_leaf: int = PER_LEAF, seed: int = RANDOM_SEED) -> list[dict]:
     seen: set[str] = set()
     for leaf in sorted(seeds):
         items = seeds[leaf]
+        # A leaf with more distinct seeds than variants would lose some of them; it gets a quarter more.
+        wanted = max(per_leaf, len(set(items)) * 5 // 4)
         made, attempts = 0, 0
-        while made < per_leaf and attempts < per_leaf * 20:
+        while made < wanted and attempts < wanted * 20:
             attempts += 1
             index = attempts % len(items) if attempts <= len(items) else rng.randrange(len(items))
             register, template = items[index]
