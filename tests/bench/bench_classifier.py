@@ -124,8 +124,15 @@ def evaluate() -> None:
     _report("TF-IDF + cues (before)", rows, _batched(cued, rows), threshold=cued.threshold, detail=False)
 
     started = time.perf_counter()
+    plain = triage.TriageModel.fit(samples, intent_weight=0.0)
+    print(f"\nTF-IDF, no cues, family SVM + line SVM without the request-or-fault SVM (softmax "
+          f"T={plain.temperature}) trained in {time.perf_counter() - started:.1f} s")
+    _report("without intent SVM", rows, _batched(plain, rows), threshold=plain.threshold, detail=False)
+
+    started = time.perf_counter()
     shipped = triage.TriageModel.fit(samples)
-    print(f"\nshipped model (TF-IDF, no cues, family SVM + line SVM, softmax T={shipped.temperature}, "
+    print(f"\nshipped model (TF-IDF, no cues, family SVM + line SVM + request-or-fault SVM "
+          f"×{shipped.intent_weight}, softmax T={shipped.temperature}, "
           f"confident ≥ {shipped.threshold}) trained in {time.perf_counter() - started:.1f} s")
     _report("shipped (no cues, product line)", rows, _batched(shipped, rows), threshold=shipped.threshold,
             detail=True)
@@ -169,31 +176,42 @@ def tune() -> None:
     raw_fold = np.array([fold[t] for t, _l, _p in raw])
     raw_texts, raw_labels, raw_lines = [t for t, _l, _p in raw], np.array([x[1] for x in raw]), [x[2] for x in raw]
     print(f"training reports {len(train)}, seed reports {len(raw)}, 4 folds grouped by seed report")
-    grid = [(0.3, 0.0), (0.1, 0.0), (1.0, 0.0), (0.3, 0.25)]
-    chosen = [tuple(float(x) for x in a.split(":")) for a in sys.argv[2:] if ":" in a]  # --tune 0.3:0.5 …
+    grid = [(0.3, 0.0, 0.0), (0.3, 0.0, 1.0), (0.1, 0.0, 0.0), (1.0, 0.0, 0.0), (0.3, 0.25, 0.0)]
+    # --tune 0.3:0 or 0.3:0:1 (C : cue weight : balanced family weights) …
+    chosen = [tuple(float(x) for x in (a.split(":") + ["0"])[:3]) for a in sys.argv[2:] if ":" in a]
     grid = chosen or grid
-    for c, cue_weight in grid:
+    for c, cue_weight, balanced in grid:
         started = time.perf_counter()
         oof_rows, oof_raw, m = None, None, None
         for f in range(4):
             m = triage.TriageModel.fit([triage.Sample(texts[i], labels[i]) for i in np.where(row_fold != f)[0]],
-                                       c=c, cue_weight=cue_weight)
+                                       c=c, cue_weight=cue_weight, balanced=bool(balanced), intent_weight=1.0)
             rows_idx, raw_idx = np.where(row_fold == f)[0], np.where(raw_fold == f)[0]
             s_rows, s_raw = m.scores([texts[i] for i in rows_idx]), m.scores([raw_texts[i] for i in raw_idx])
             if oof_rows is None:
                 oof_rows = np.zeros((len(train), s_rows.shape[1]))
                 oof_raw = np.zeros((len(raw), s_raw.shape[1]))
             oof_rows[rows_idx], oof_raw[raw_idx] = s_rows, s_raw
-        print(f"\nC={c} cues×{cue_weight} ({time.perf_counter() - started:.0f} s for 4 folds)")
+        print(f"\nC={c} cues×{cue_weight} balanced={bool(balanced)} ({time.perf_counter() - started:.0f} s for 4 folds)")
         for name, oof, gold, known_lines in (("seeds as written", oof_raw, raw_labels, raw_lines),
                                             ("variants", oof_rows, labels, lines)):
             m.temperature = triage.TEMPERATURE
+            for intent_weight in (0.0, 0.25, 0.5, 1.0):
+                m.intent_weight = intent_weight
+                known = np.mean([m.classes[int(m.probabilities(oof[i], product_line=known_lines[i]).argmax())] == gold[i]
+                                 for i in range(len(gold))])
+                request = np.array([g.startswith("request.") for g in gold])
+                known_req = np.mean([m.classes[int(m.probabilities(oof[i], product_line=known_lines[i]).argmax())]
+                                     == gold[i] for i in np.where(request)[0]])
+                print(f"  {name:<17} intent weight {intent_weight}: top-1 product known {known:.1%} "
+                      f"(requests {known_req:.1%})")
+            m.intent_weight = triage.INTENT_WEIGHT
             for line_weight in (0.0, 0.5, 1.0, 2.0):
                 m.line_weight = line_weight
                 hidden = np.mean([m.classes[int(m.probabilities(oof[i]).argmax())] == gold[i] for i in range(len(gold))])
                 print(f"  {name:<17} line weight {line_weight}: top-1 product hidden {hidden:.1%}")
             m.line_weight = triage.LINE_WEIGHT
-            for temperature in (4.0, 6.0, 8.0, 9.0, 10.0, 12.0):
+            for temperature in (4.0, 6.0, 8.0, 8.5, 9.0, 10.0, 12.0):
                 m.temperature = temperature
                 line = f"  {name:<17} T={temperature:<4}:"
                 for known in (True, False):

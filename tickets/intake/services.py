@@ -593,7 +593,7 @@ def classifier_train(*, include_corpus: bool = True) -> ClassifierModel:
     row. ``include_corpus`` is kept for callers of the earlier signature; the corpus is always used.
     """
     from_tickets = training_samples_from_tickets()
-    params = {"format": FORMAT, "kind": "tfidf-char/family-svm+line-svm",
+    params = {"format": FORMAT, "kind": "tfidf-char/family-svm+line-svm+intent-svm",
               "extra": [[text, code, 1.0] for text, code in from_tickets]}
     model = model_for(classifier_samples(params))
     with transaction.atomic():

@@ -47,7 +47,11 @@ FORMAT = 4
 C = 0.3
 CUE_WEIGHT = 0.0
 LINE_WEIGHT = 0.5
-TEMPERATURE = 9.0
+# How much a second SVM's request-or-fault margin moves the requests' scores (0: not used).
+INTENT_WEIGHT = 0.5
+# Weight the families inversely to their number of reports (the request leaves have more seeds).
+BALANCED = False
+TEMPERATURE = 8.0
 CONFIDENT_AT = 0.95
 # The lines whose leaves share one family class (see the module docstring).
 SHARED_LINES = ("phone", "tablet", "laptop")
@@ -106,7 +110,8 @@ class TriageModel:
     """A fitted model; immutable once built and safe to share between threads."""
 
     def __init__(self, *, vectorizer, svm, line_svm, classes: Sequence[str], temperature: float,
-                 threshold: float, cue_weight: float, line_weight: float = LINE_WEIGHT):
+                 threshold: float, cue_weight: float, line_weight: float = LINE_WEIGHT, intent_svm=None,
+                 intent_weight: float = INTENT_WEIGHT):
         self.vectorizer = vectorizer
         self.svm = svm
         self.line_svm = line_svm
@@ -115,6 +120,8 @@ class TriageModel:
         self.threshold = threshold
         self.cue_weight = cue_weight
         self.line_weight = line_weight
+        self.intent_svm = intent_svm
+        self.intent_weight = intent_weight
         cues = [f"cue:{n}" for n in CUE_NAMES] if cue_weight else []
         self.feature_names = [*vectorizer.get_feature_names_out(), *cues]
         self._class_line = np.array([_line(c) for c in self.classes])
@@ -122,12 +129,15 @@ class TriageModel:
         self._column = np.array([families.index(family_of(c)) for c in self.classes])
         lines = [str(x) for x in line_svm.classes_] if line_svm is not None else []
         self._line_column = np.array([lines.index(x) if x in lines else -1 for x in self._class_line])
+        self._n_lines = len(lines)
+        self._is_request = self._class_line == "request"
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, samples: Sequence[Sample], *, c: float = C, cue_weight: float = CUE_WEIGHT,
             temperature: float = TEMPERATURE, threshold: float = CONFIDENT_AT,
-            line_weight: float = LINE_WEIGHT) -> TriageModel:
+            line_weight: float = LINE_WEIGHT, intent_weight: float = INTENT_WEIGHT,
+            balanced: bool = BALANCED) -> TriageModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
@@ -137,7 +147,7 @@ class TriageModel:
         weights = np.array([s.weight for s in samples])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # liblinear's convergence notice on near-separable data
-            svm = LinearSVC(C=c, max_iter=5000)
+            svm = LinearSVC(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
             svm.fit(matrix, [family_of(s.label) for s in samples], sample_weight=weights)
             # Which line a report is about, learnt from the fault reports (a request names no line).
             faults = np.array([_line(s.label) != "request" for s in samples])
@@ -146,27 +156,36 @@ class TriageModel:
             if len(set(fault_lines)) > 1:
                 line_svm = LinearSVC(C=c, max_iter=5000)
                 line_svm.fit(matrix[faults], fault_lines, sample_weight=weights[faults])
+            # Whether a report asks something of the service (a request) or reports a fault, learnt
+            # from all reports at once: a complaint that mentions a broken screen is still a request.
+            intent_svm = None
+            if intent_weight and 0 < faults.sum() < len(samples):
+                intent_svm = LinearSVC(C=c, max_iter=5000, class_weight="balanced")
+                intent_svm.fit(matrix, ~faults, sample_weight=weights)
         return cls(vectorizer=vectorizer, svm=svm, line_svm=line_svm, classes=sorted({s.label for s in samples}),
-                   temperature=temperature, threshold=threshold, cue_weight=cue_weight, line_weight=line_weight)
+                   temperature=temperature, threshold=threshold, cue_weight=cue_weight, line_weight=line_weight,
+                   intent_svm=intent_svm, intent_weight=intent_weight)
 
     # -- scoring ----------------------------------------------------------------------------
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text and one column per leaf: the leaf's family score (the SVM's), then the
         line scores (one column per line the line SVM knows) that ``probabilities`` adds when the
-        product line is not known."""
+        product line is not known, then the request-or-fault margin when that SVM is fitted."""
         return self._scores(self._matrix(texts))
 
     def _scores(self, matrix) -> np.ndarray:
         family = _decision(self.svm, matrix)
         if family.ndim == 1:  # two families: liblinear returns the second one's margin only
             family = np.stack([-family, family], axis=1)
-        leaf = family[:, self._column]
-        if self.line_svm is None:
-            return leaf
-        lines = _decision(self.line_svm, matrix)
-        if lines.ndim == 1:
-            lines = np.stack([-lines, lines], axis=1)
-        return np.hstack([leaf, lines])
+        parts = [family[:, self._column]]
+        if self.line_svm is not None:
+            lines = _decision(self.line_svm, matrix)
+            if lines.ndim == 1:
+                lines = np.stack([-lines, lines], axis=1)
+            parts.append(lines)
+        if self.intent_svm is not None:
+            parts.append(_decision(self.intent_svm, matrix)[:, None])
+        return np.hstack(parts)
 
     def _matrix(self, texts: Sequence[str]):
         return _features(self.vectorizer.transform(list(texts)), texts, self.cue_weight)
@@ -186,10 +205,12 @@ class TriageModel:
                 allowed = None
         if allowed is not None:
             z = np.where(allowed, z, -np.inf)
-        elif len(scores) > n:
-            lines = np.asarray(scores[n:], dtype=float)
+        elif self._n_lines:
+            lines = np.asarray(scores[n:n + self._n_lines], dtype=float)
             known = self._line_column >= 0
             z[known] += self.line_weight * lines[self._line_column[known]]
+        if self.intent_svm is not None and len(scores) > n + self._n_lines:
+            z[self._is_request] += self.intent_weight * float(scores[n + self._n_lines])
         z = z * self.temperature
         z = z - z[np.isfinite(z)].max()
         p = np.exp(z)
@@ -284,7 +305,7 @@ _cache: dict[str, TriageModel] = {}
 def model_for(samples: Sequence[Sample]) -> TriageModel:
     """The model fitted on ``samples``, fitted once per process for the same inputs."""
     key = samples_digest(samples, c=C, cue_weight=CUE_WEIGHT, temperature=TEMPERATURE, threshold=CONFIDENT_AT,
-                         line_weight=LINE_WEIGHT)
+                         line_weight=LINE_WEIGHT, intent_weight=INTENT_WEIGHT, balanced=BALANCED)
     with _cache_lock:
         model = _cache.get(key)
     if model is None:
