@@ -219,8 +219,9 @@ def tune() -> None:
                                       for i in range(len(gold))])
                     good = np.array([m.classes[b] == gold[i] for i, b in enumerate(probs.argmax(1))])
                     conf = probs.max(1) >= triage.CONFIDENT_AT
+                    precision = good[conf].mean() if conf.any() else 0
                     line += (f"  product {'known' if known else 'hidden'} top-1 {good.mean():.1%} confident "
-                             f"{conf.mean():.1%} (precision {good[conf].mean() if conf.any() else 0:.1%})")
+                             f"{conf.mean():.1%} (precision {precision:.2%}, {good[conf].sum()}/{conf.sum()})")
                 print(line)
 
 

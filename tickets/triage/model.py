@@ -48,10 +48,10 @@ C = 0.3
 CUE_WEIGHT = 0.0
 LINE_WEIGHT = 0.5
 # How much a second SVM's request-or-fault margin moves the requests' scores (0: not used).
-INTENT_WEIGHT = 0.5
+INTENT_WEIGHT = 1.0
 # Weight the families inversely to their number of reports (the request leaves have more seeds).
 BALANCED = False
-TEMPERATURE = 8.0
+TEMPERATURE = 9.0
 CONFIDENT_AT = 0.95
 # The lines whose leaves share one family class (see the module docstring).
 SHARED_LINES = ("phone", "tablet", "laptop")
