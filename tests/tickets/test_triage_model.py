@@ -30,6 +30,24 @@ def test_typical_reports(taxonomy, text, product, code):
     assert version == ClassifierModel.objects.get(is_active=True).pk
 
 
+@pytest.mark.parametrize(("text", "product", "code"), [
+    # A request decides the leaf even when it names a product and a fault in passing.
+    ("修屏幕的师傅说好十点来，等到下午也没人", "phone", "request.complaint"),
+    ("电视黑屏报修三次都没人来，我要打12315", "tv", "request.complaint"),
+    ("换电池的钱我付了两遍，麻烦退一笔", "phone", "request.billing"),
+    ("洗衣机保修期内修了一下，还收了我两百块", "washer", "request.billing"),
+    ("冰箱压缩机坏了的话修一下一般多少钱？先了解下", "fridge", "request.consultation"),
+    ("请问离我最近的维修点在哪", None, "request.consultation"),
+    # The body around the screen is physical damage; a laptop's hinge is part of the body.
+    ("后盖玻璃摔碎了，屏幕没事", "phone", "phone.physical_damage"),
+    ("平板的边框摔弯了，显示正常", "tablet", "tablet.physical_damage"),
+    ("笔记本转轴断了，屏幕立不起来", "laptop", "laptop.physical_damage"),
+])
+def test_requests_and_body_damage(taxonomy, text, product, code):
+    prediction, _v = classify(text=text, product_category=product)
+    assert prediction.code == code
+
+
 def test_known_product_line_restricts_the_leaves(taxonomy):
     prediction, _v = classify(text="不制冷了", product_category="fridge")
     assert prediction.code == "fridge.cooling"
