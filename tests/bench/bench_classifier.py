@@ -2,21 +2,24 @@
 
 Run:  .venv/bin/python -m tests.bench.bench_classifier            (figures on the held-out set)
       .venv/bin/python -m tests.bench.bench_classifier --tune     (cross-validation on TRAINING data only;
-                                                                   --tune 0.3:0.5 for one C:cue-weight)
+                                                                   --tune 0.3:0 or 0.3:0:1 for one
+                                                                   C:cue-weight[:balanced])
 
 The evaluation set was written by a different writer and is never used for training or tuning: the
 models are trained on tickets/triage/corpus/train.jsonl alone, and the script checks that no
 evaluation text occurs in it. Prints, for the naive Bayes that shipped first, the TF-IDF + SVM model
-with the symptom cues that shipped next (cues ×0.25, softmax T=4), and the shipped model (no cues,
-combined with the product line): overall top-1, direct vs indirect, product known vs hidden, per
-category, the confusion pairs, and the confident share with its precision.
+with the symptom cues that shipped next (cues ×0.25, softmax T=4), the model without the
+request-or-fault SVM, and the shipped model (no cues, with that SVM, combined with the product line):
+overall top-1, direct vs indirect, product known vs hidden, per category, the confusion pairs, and the
+confident share with its precision.
 
 ``--tune`` chooses the hyper-parameters on the training corpus by 4-fold cross-validation grouped by
 seed report (the variants of one report stay in one fold), scored on the held-out seeds as written and
-on their variants: C, the cue weight and the line weight by top-1, the softmax temperature as the one
-with the most confident seeds as written while those stay ≥ 95% precise. The seeds as written, one
-customer's report each, are what intake sees; the variants add the builder's noise (a second symptom
-appended, slips, pinyin) and are harder than either the seeds or the held-out set.
+on their variants: C, the cue weight, balanced family weights, the line weight and the request-or-fault
+weight by top-1, the softmax temperature as the one with the most confident seeds as written while
+those stay ≥ 95% precise. The seeds as written, one customer's report each, are what intake sees; the
+variants add the builder's noise (a second symptom appended, slips, pinyin) and are harder than either
+the seeds or the held-out set.
 """
 
 from __future__ import annotations

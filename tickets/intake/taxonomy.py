@@ -30,6 +30,9 @@ LINES: dict[str, dict[str, Any]] = {
 REQUEST = "request"
 
 # family -> (name, skill, priority, response h, resolution h, keywords); shared by phone, tablet, laptop.
+# Where a drop or a knock is routed: a broken display (its glass, its picture, its touch) is a screen
+# repair (``display``) even after a drop; the body around it (frame, back glass, casing, a dent or a bend,
+# a laptop's hinge and lid) is ``physical_damage``, also when the screen still works.
 _MOBILE_FAMILIES: dict[str, tuple[str, str, str, int, int, list[str]]] = {
     "display": ("屏幕显示", "screen", "high", 4, 24, ["屏幕", "碎屏", "花屏", "触摸", "绿线", "闪屏", "漏液", "黑斑"]),
     "power_boot": ("无法开机/开关机", "mainboard", "high", 4, 48, ["开不了机", "无法开机", "开机", "重启", "卡logo", "变砖"]),
@@ -80,6 +83,10 @@ _APPLIANCE_FAMILIES: dict[str, dict[str, tuple[str, str, str, int, int, list[str
 }
 
 # family -> (name, department, skill, priority, service mode, response h, resolution h, keywords)
+# A request is decided by what the customer asks of the service, not by the product or fault it names:
+# a question before any repair (price, warranty, duration, where, how to use) is a consultation, but a
+# price question about an installation, a relocation or a cleaning belongs to that service; a report of
+# a present fault that only adds "能修吗 / 保修吗" stays the fault.
 _REQUESTS: dict[str, tuple[str, str, str, str, str, int, int, list[str]]] = {
     "installation": ("安装", "logistics", "install", "normal", "on_site", 8, 48, ["安装", "上门安装", "装机", "挂墙"]),
     "relocation": ("移机", "logistics", "install", "normal", "on_site", 8, 72, ["移机", "搬家", "拆装", "挪位置"]),

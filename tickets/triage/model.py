@@ -8,6 +8,11 @@ line picks the line's leaves; without it the line SVM's scores are added to the 
 ``phone.display`` apart from ``tablet.display`` from the text alone would spend the model's weights on
 product words instead of on the symptom.
 
+A third SVM learns whether a report asks something of the service (a request that is not a fault) or
+reports a fault, from all reports at once; its margin is added to the requests' scores
+(``INTENT_WEIGHT``), so that a complaint or a billing dispute that names a broken screen in passing is
+read by its intent rather than by the object it mentions.
+
 The hand-written symptom cues (``cues.py``) can be added as features (``cue_weight``) but are off: their
 word lists were written from the training reports, so cross-validation rewards them while reports
 written by someone else do not (see corpus/README.md). They still name the symptom words a report
@@ -21,9 +26,9 @@ its inputs.
 
 Hyper-parameters were chosen by cross-validation on the training corpus only, grouped by seed report
 so that the variants of one report never sit on both sides, and scored on the held-out seeds as
-written (tests/bench/bench_classifier.py ``--tune``): ``C`` and the line weight by top-1, the softmax
-temperature as the one that gives the most confident reports while those at ``CONFIDENT_AT`` stay at
-least 95% precise out of fold.
+written (tests/bench/bench_classifier.py ``--tune``): ``C``, the line and intent weights by top-1, the
+softmax temperature as the one that gives the most confident reports while those at ``CONFIDENT_AT``
+stay at least 95% precise out of fold.
 """
 
 from __future__ import annotations
