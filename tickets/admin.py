@@ -27,7 +27,7 @@ from tickets.admin_mixins import (
 from . import policy, services
 from .address_forms import PlaceModelForm
 from .events import event_label, kind_choices, state_label
-from .exceptions import DomainError
+from .exceptions import DomainError, ValidationFailed
 from .files import attachment_staff_url
 from .importing.admin import DataAdminMixin
 from .masking import mask_phone
@@ -279,7 +279,12 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return ticket_search(qs=queryset, term=search_term), False
+        try:
+            return ticket_search(qs=queryset, term=search_term), False
+        except ValidationFailed as exc:
+            # A search that can narrow nothing (one character of text) lists nothing and says why.
+            messages.error(request, exc.message)
+            return queryset.none(), False
     autocomplete_fields = ("customer", "device", "product_model")
     readonly_fields = ("number", "status", "tracking_link", "sla_link", "created_at", "updated_at", "first_response_at",
                        "assigned_at", "resolved_at", "closed_at", "cancelled_at", "due_response_at",

@@ -19,6 +19,15 @@ from tickets.models import Customer, Device, FaultCategory, ProductModel, Ticket
 from tickets.validators import imei_check_digit
 
 STATES = [s for s, _label in Ticket.Status.choices]
+#: (title, description) of generated tickets, cycled, so that a word search matches a realistic share
+#: of rows: 触摸 one in ten, 漏水 about one in a thousand, 黑屏 about one in a hundred thousand.
+FAULTS = [("屏幕碎了", "屏幕碎了，触摸失灵"), ("电池鼓包", "电池鼓包，续航很短"),
+          ("无法开机", "无法开机，按电源键没反应"), ("充电故障", "充电口接触不良，充不进电"),
+          ("摄像头故障", "摄像头模糊，拍照有黑点"), ("听筒无声", "听筒没有声音，通话听不清"),
+          ("进水重启", "进水后自动重启"), ("按键失灵", "音量键按不动"),
+          ("信号问题", "信号差，经常无服务"), ("发热卡顿", "发热严重，玩游戏卡顿")]
+RARE_FAULT, RARE_EVERY = ("洗衣机漏水", "洗衣机漏水，底部有水渍"), 997
+RAREST_FAULT, RAREST_EVERY = ("开机黑屏", "开机黑屏，指示灯闪烁"), 100_003
 
 
 def _imei(n: int) -> str:
@@ -159,13 +168,19 @@ def generate_sql(n: int, *, technician_ids: list[int], assigned_share: float = 0
             "id": "i", "owner_id": f"i - {d0} + {c0}", "product_model_id": str(model.pk),
             "serial_number": f"'86' || lpad(({base} - {t0} + i)::text, 13, '0')", "purchase_date": "'2026-01-01'",
             "created_at": "now()", "updated_at": "now()"})
+        def text(column: int) -> str:
+            faults = "ARRAY[" + ",".join("'" + pair[column] + "'" for pair in FAULTS) + "]"
+            return (f"CASE WHEN i % {RAREST_EVERY} = 0 THEN '{RAREST_FAULT[column]}' "
+                    f"WHEN i % {RARE_EVERY} = 0 THEN '{RARE_FAULT[column]}' "
+                    f"ELSE ({faults})[1 + (i % {len(FAULTS)})] END")
+
         tech_expr = (f"CASE WHEN (i % 1000) < {int(assigned_share * 1000)} THEN "
                      f"({techs})[1 + (i % {len(technician_ids)})] END") if techs else "NULL"
         _insert_series(Ticket, n, t0, {
             "id": "i", "number": f"'BM{seed:02d}-' || lpad(i::text, 10, '0')",
             "tracking_token": "md5(i::text || random()::text)", "uuid": "gen_random_uuid()",
             "customer_id": f"i - {t0} + {c0}", "device_id": f"i - {t0} + {d0}", "product_model_id": str(model.pk),
-            "fault_category_id": str(category.pk), "description": "'屏幕碎了'", "title": "'屏幕碎了'",
+            "fault_category_id": str(category.pk), "description": text(1), "title": text(0),
             "channel": "'app'", "city": "'上海市'", "technician_id": tech_expr,
             "status": f"({states})[1 + (i % {len(STATES)})]",
             "created_at": f"'{tz_now}'::timestamptz - ((i % 129600) * interval '1 minute')",
