@@ -214,10 +214,27 @@ def outbox_staff_rows(
     return rows
 
 
-def outbox_write_rows(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+def outbox_write_rows(rows: list[OutboxMessage]) -> int:
     """Write rows built by ``outbox_staff_rows`` in three queries however many there are: rows whose
-    key exists are skipped; delivery is queued after commit."""
-    return _create_messages(rows)
+    key exists are skipped; delivery is queued after commit. Returns how many rows were new.
+
+    Unlike ``outbox_enqueue`` it hands back no rows: a sweep writing hundreds of messages needs only
+    the ids of the new ones to queue them, not every row read back as a model instance."""
+    if not rows:
+        return 0
+    keys = [r.idempotency_key for r in rows]
+    existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    new = [r for r in rows if r.idempotency_key not in existing]
+    if not new:
+        return 0
+    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    # Ignored conflicts return no ids: read back the ids of the keys written here. A row a concurrent
+    # writer of the same key made first is queued once more, which is harmless: delivery claims a row
+    # once.
+    ids = list(OutboxMessage.objects.filter(idempotency_key__in=[r.idempotency_key for r in new])
+               .order_by("pk").values_list("pk", flat=True))
+    _schedule_delivery(ids)
+    return len(ids)
 
 
 def short_url(path: str, *, fresh: bool = False) -> str:

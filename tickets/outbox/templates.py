@@ -54,10 +54,28 @@ def template_for(event: str, channel: str, language: str) -> TemplateText:
            .values_list("subject", "body").first())
     if row is not None:
         return TemplateText(*row)
+    return _default_for(event, channel, language)
+
+
+def _default_for(event: str, channel: str, language: str) -> TemplateText:
+    """The code default: the event's in this language, else in Chinese, else the generic one."""
     for key in ((event, channel, language), (event, channel, "zh-hans"), (GENERIC, channel, language)):
         if key in _DEFAULTS:
             return _DEFAULTS[key]
     return _DEFAULTS[(GENERIC, "sms", language)]
+
+
+def templates_for(pairs: list[tuple[str, str]], language: str) -> dict[tuple[str, str], TemplateText]:
+    """``template_for`` of several (event, channel) pairs in one query, for a caller writing many
+    messages of a few kinds (the SLA sweep)."""
+    from tickets.models import MessageTemplate
+
+    language = normalize_language(language)
+    events, channels = {e for e, _c in pairs}, {c for _e, c in pairs}
+    rows = {(event, channel): TemplateText(subject, body) for event, channel, subject, body in
+            MessageTemplate.objects.filter(event__in=events, channel__in=channels, language=language,
+                                           is_active=True).values_list("event", "channel", "subject", "body")}
+    return {pair: rows.get(pair) or _default_for(*pair, language) for pair in pairs}
 
 
 @lru_cache(maxsize=512)
