@@ -30,13 +30,29 @@ def _pool(url: str) -> redis.ConnectionPool:
     return pool
 
 
+_clients: dict[str, redis.Redis] = {}
+
+
+def _client(url: str) -> redis.Redis:
+    """One client per pool: a client is thread-safe (each command borrows a connection from the pool),
+    and building one costs more than the command it sends."""
+    client = _clients.get(url)
+    if client is None:
+        pool = _pool(url)  # takes the lock itself
+        with _lock:
+            client = _clients.get(url)
+            if client is None:
+                client = _clients[url] = redis.Redis(connection_pool=pool)
+    return client
+
+
 class SharedPoolRedisBroker(Redis):
     """``Q_CLUSTER["broker_class"]``: the stock Redis broker, its client drawn from the shared pool."""
 
     @staticmethod
     def get_connection(list_key: str | None = None) -> redis.Redis:
         if isinstance(Conf.REDIS, str):
-            return redis.Redis(connection_pool=_pool(Conf.REDIS))
+            return _client(Conf.REDIS)
         return redis.StrictRedis(**Conf.REDIS)
 
 
