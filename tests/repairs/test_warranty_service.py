@@ -25,6 +25,42 @@ def test_database_rule_set_overrides_the_data_file(db):
     assert book.base_for("phone", dt.date(2025, 12, 31)).host_months == 12
 
 
+def test_the_rule_book_of_the_process_follows_edits_deactivation_and_deletion(db, django_assert_num_queries):
+    row = WarrantyRuleSet.objects.create(code="phone-2026", category="phone", name="假设的 2026 修订",
+                                         effective_from=dt.date(2026, 1, 1),
+                                         data={"host_months": 24, "refund_days": 7, "exchange_days": 15})
+    book = rule_book()
+    assert book.base_for("phone", dt.date(2026, 1, 1)).host_months == 24
+    with django_assert_num_queries(1):  # unchanged rule sets: the book is not built again
+        assert rule_book() is book
+    row.data["host_months"] = 36
+    row.save()
+    assert rule_book().base_for("phone", dt.date(2026, 1, 1)).host_months == 36
+    WarrantyRuleSet.objects.filter(pk=row.pk).update(is_active=False)
+    assert rule_book().base_for("phone", dt.date(2026, 1, 1)).host_months == 12
+    WarrantyRuleSet.objects.filter(pk=row.pk).update(is_active=True)
+    assert rule_book().base_for("phone", dt.date(2026, 1, 1)).host_months == 36
+    row.delete()
+    assert rule_book().base_for("phone", dt.date(2026, 1, 1)).host_months == 12
+
+
+def test_rules_adjusted_for_one_device_leave_the_shared_book_alone(db):
+    from repairs.warranty import rules_for
+
+    book = rule_book()
+    on = dt.date(2026, 1, 1)
+    before = book.base_for("phone", on)
+    rules = rules_for(book, category="phone", on=on)
+    rules.host_months, rules.depreciation_per_day = 99, None
+    rules.sources["host_months"] = "测试"
+    rules.applied.append("brand:测试")
+    rules.main_parts["测试部件"] = {"months": 99}
+    again = rules_for(book, category="phone", on=on)
+    assert (again.host_months, again.sources, again.applied) == (before.host_months, before.sources, before.applied)
+    assert "测试部件" not in again.main_parts
+    assert book.base_for("phone", on) == before
+
+
 def test_period_end_on_a_calendar_holiday_is_postponed(workshop):
     device = workshop["device"]
     today = timezone.localdate()

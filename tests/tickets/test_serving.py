@@ -150,3 +150,29 @@ def test_gunicorn_with_uvicorn_workers_serves_http_and_websockets(transactional_
     finally:
         _stop_and_check(proc, marker, log)
     assert proc.returncode == 0, log.read_text()[-3000:]
+
+
+def _database_settings(role: str) -> dict:
+    """DATABASES["default"] as a process of ``role`` loads it (a fresh interpreter: settings are read once)."""
+    code = ("import json, django; from django.conf import settings; django.setup(); "
+            "d = settings.DATABASES['default']; "
+            "print(json.dumps({'age': d['CONN_MAX_AGE'], 'pool': d.get('OPTIONS', {}).get('pool')}))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "SECRET_KEY": "x" * 50,
+           "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+    env.pop("SHOUHOU_PROCESS", None)
+    if role == "web":
+        env["SHOUHOU_PROCESS"] = "web"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_web_processes_share_a_connection_pool_and_workers_keep_persistent_connections():
+    # Under ASGI each request runs in a thread of its own: a persistent connection would be opened per
+    # request and left open; the pool is shared by the threads of the process.
+    web = _database_settings("web")
+    assert web["age"] == 0
+    assert web["pool"]["max_size"] >= web["pool"]["min_size"] >= 1
+    worker = _database_settings("worker")
+    assert worker["age"] > 0
+    assert worker["pool"] is None
