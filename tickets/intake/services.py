@@ -198,8 +198,10 @@ def intake_submit(
     triage, routing, dispatch and webhooks follow in a worker (``tickets.lifecycle``).
     """
     files = list(files or [])
-    if external_id:
-        # Nearly every report is new: the ticket of a retry is read only when there is one.
+    if external_id and files:
+        # A retry with files is answered before any file is stored. Without files nothing is looked
+        # up first (nearly every report is new): the record's unique key stops a retry at the end of
+        # the transaction, which rolls back all it wrote, and the first result is answered then.
         record = IntakeRecord.objects.filter(channel=channel, external_id=external_id).first()
         if record is not None:
             return _replay(record)
