@@ -54,13 +54,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DB_TIMEOUTS = postgres_timeouts(env, role=process_role())
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} {postgres_options(DB_TIMEOUTS)}".strip()
-    if process_role() == "web" and env.bool("DB_POOL", default=True):
+    if process_role() == "web":
         # The web serves through ASGI, where Django runs each request's code in a thread of its own:
         # a persistent connection was never used again, so every request opened a PostgreSQL session
         # and left the previous one open until garbage collection, until the server refused clients.
+        # So a web process never keeps one, pool or not (with DB_POOL=0, e.g. behind pgbouncer, each
+        # request closes its own).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if process_role() == "web" and env.bool("DB_POOL", default=True):
         # A pool per process is shared by those threads (Django returns the connection to it at the
         # end of each request).
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
         _options["pool"] = {"min_size": env.int("DB_POOL_MIN_SIZE", default=2),
                             "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
                             "timeout": env.float("DB_POOL_TIMEOUT", default=10.0)}

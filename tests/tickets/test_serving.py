@@ -152,13 +152,13 @@ def test_gunicorn_with_uvicorn_workers_serves_http_and_websockets(transactional_
     assert proc.returncode == 0, log.read_text()[-3000:]
 
 
-def _database_settings(role: str) -> dict:
+def _database_settings(role: str, **extra_env: str) -> dict:
     """DATABASES["default"] as a process of ``role`` loads it (a fresh interpreter: settings are read once)."""
     code = ("import json, django; from django.conf import settings; django.setup(); "
             "d = settings.DATABASES['default']; "
             "print(json.dumps({'age': d['CONN_MAX_AGE'], 'pool': d.get('OPTIONS', {}).get('pool')}))")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "SECRET_KEY": "x" * 50,
-           "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+           "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", **extra_env}
     env.pop("SHOUHOU_PROCESS", None)
     if role == "web":
         env["SHOUHOU_PROCESS"] = "web"
@@ -176,3 +176,10 @@ def test_web_processes_share_a_connection_pool_and_workers_keep_persistent_conne
     worker = _database_settings("worker")
     assert worker["age"] > 0
     assert worker["pool"] is None
+
+
+def test_web_processes_without_the_pool_keep_no_persistent_connection():
+    # DB_POOL=0 (pgbouncer in front): each request's thread would otherwise leave its session open
+    web = _database_settings("web", DB_POOL="0")
+    assert web["age"] == 0
+    assert web["pool"] is None
