@@ -70,3 +70,37 @@ def test_new_device_reported_twice_at_once_gives_one_ticket_and_a_link(setup_tax
     first, second = Ticket.objects.order_by("pk")
     assert second.duplicate_of_id == first.pk
     assert first.duplicate_of_id is None
+
+
+def test_a_retry_inside_the_callers_transaction_rolls_back_its_attempt_and_leaves_the_transaction_usable(
+        setup_taxonomy, monkeypatch):
+    # The web form submits inside its own transaction: the retry's unique-key error must roll back only
+    # the attempt's savepoint (the caller goes on), and nothing it wrote or queued may remain.
+    from django.db import transaction
+
+    from tickets import lifecycle
+    from tickets.models import OutboxMessage, TicketEvent, TicketSequence
+
+    ran = []
+    after_commit = lifecycle.after_commit
+
+    def counted(func, /, *args, **kw):
+        transaction.on_commit(lambda: ran.append(func.__name__))
+        after_commit(func, *args, **kw)
+
+    monkeypatch.setattr(lifecycle, "after_commit", counted)
+    kwargs = {"channel": "web", "name": "张三", "phone": "13800138000", "description": "屏幕碎了",
+              "external_id": "web:same"}
+    with transaction.atomic():
+        first = intake_submit(**kwargs)
+    assert ran
+    side_effects = list(ran)
+    counts = (TicketEvent.objects.count(), OutboxMessage.objects.count(), list(TicketSequence.objects.values()))
+    with transaction.atomic():
+        again = intake_submit(**kwargs)
+        assert Ticket.objects.count() == 1  # the caller's transaction still answers
+    assert again.replayed
+    assert again.ticket == first.ticket
+    assert ran == side_effects  # nothing of the attempt ran after the commit
+    assert (TicketEvent.objects.count(), OutboxMessage.objects.count(),
+            list(TicketSequence.objects.values())) == counts
