@@ -378,6 +378,8 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["status", "due_resolution_at"], name="ticket_status_due_idx"),
             models.Index(fields=["service_center", "status"], name="ticket_center_status_idx"),
             models.Index(fields=["technician", "status"], name="ticket_tech_status_idx"),
+            # a technician's job list, newest first, read as a range from the page's cursor on
+            models.Index(fields=["technician", "id"], name="ticket_tech_id_idx"),
             # the agents' home queues, oldest first: only the tickets in that state are indexed, so the page
             # reads its first rows directly instead of sorting every waiting ticket (or, for new tickets,
             # walking the creation index through years of history to reach today's)
