@@ -22,7 +22,7 @@ from tickets.exceptions import ValidationFailed
 from tickets.models import Attachment, Ticket, TicketAssignment, TicketEvent
 from tickets.services import ticket_available_transitions
 
-from .base import ApiView, IsTechnician, JobMixin, error_responses, job_queryset, technician_of
+from .base import ApiView, IsTechnician, JobMixin, error_responses, technician_of
 from .serializers import ArticleOut, JobDetailOut, JobOut
 
 logger = logging.getLogger(__name__)
