@@ -9,6 +9,8 @@ period's partial months), exact below two hours and within 0.8 % above.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -96,6 +98,26 @@ class TechnicianDailyRollup(models.Model):
         verbose_name = _("工程师日汇总")
         verbose_name_plural = _("工程师日汇总")
         indexes = [models.Index(fields=["day", "center"], name="rollup_tech_day_idx")]
+
+
+# the count fields of ``CentreWaits`` that sum across days and centres, and the kinds of wait it keeps a
+# histogram of (``<kind>_histogram``)
+WAIT_COUNTS = ("responded", "responded_on_time", "resolved", "resolved_on_time")
+WAIT_KINDS = ("response", "arrival", "resolution")
+
+
+def month_after(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the months that ``first``..``last`` touch."""
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = month_after(month)
+    return out
 
 
 class CentreWaits(models.Model):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import policy
 from . import histogram
 from .models import (
+    WAIT_COUNTS,
     CentreDailyRollup,
     CentreMonthlyRollup,
     FaultMonthlyRollup,
@@ -31,6 +32,8 @@ from .models import (
     PartDailyRollup,
     TechnicianDailyRollup,
     TicketDailyRollup,
+    month_after,
+    months_between,
 )
 
 ZEROS = [0] * 24
@@ -59,11 +62,7 @@ class Period:
         return cls(start, end)
 
     def months(self) -> list[dt.date]:
-        out, day = [], self.start.replace(day=1)
-        while day <= self.end:
-            out.append(day)
-            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return out
+        return months_between(self.start, self.end)
 
 
 @dataclass
@@ -122,7 +121,7 @@ def hours(minutes: float | None) -> float | None:
 
 def whole_months(period: Period) -> Period:
     """The period widened to the calendar months it touches."""
-    following = (period.end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    following = month_after(period.end)
     return Period(period.start.replace(day=1), following - dt.timedelta(days=1))
 
 
@@ -157,7 +156,7 @@ def faults_by_model_month(*, user: Any, period: Period, top: int = 15) -> Table:
         base["fault_category__id__exact" if fault_id else "fault_category__isnull"] = fault_id or "True"
         cells = [Cell(entry["model"]), Cell(entry["fault"])]
         for m in months:
-            last = min(period.end, (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))
+            last = min(period.end, month_after(m) - dt.timedelta(days=1))
             first = max(period.start, m)
             cells.append(Cell(entry["months"].get(m, 0), ticket_url(**base, **_created(period, first, last))))
         cells.append(Cell(sum(entry["months"].values()), ticket_url(**base, **_created(period))))
@@ -168,14 +167,13 @@ def faults_by_model_month(*, user: Any, period: Period, top: int = 15) -> Table:
 # --- waits ------------------------------------------------------------------------------------------
 
 WAITS = (("response", _("首次响应")), ("arrival", _("上门/收机")), ("resolution", _("解决")))
-WAIT_COUNTS = ("responded", "responded_on_time", "resolved", "resolved_on_time")
 
 
 def split_months(period: Period) -> tuple[Period | None, list[Period]]:
     """The period's run of whole calendar months (None if it holds none) and the partial days around it."""
     first = period.start if period.start.day == 1 else \
-        (period.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    following = (period.end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        month_after(period.start)
+    following = month_after(period.end)
     after_last = following if period.end == following - dt.timedelta(days=1) else period.end.replace(day=1)
     if first >= after_last:
         return None, [period]

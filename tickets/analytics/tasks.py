@@ -26,6 +26,8 @@ from surveys.selectors import responses_between
 from ..models import Ticket, TicketEvent
 from . import histogram
 from .models import (
+    WAIT_COUNTS,
+    WAIT_KINDS,
     CentreDailyRollup,
     CentreMonthlyRollup,
     FaultMonthlyRollup,
@@ -33,6 +35,8 @@ from .models import (
     RollupState,
     TechnicianDailyRollup,
     TicketDailyRollup,
+    month_after,
+    months_between,
 )
 
 STATE = "rollups"
@@ -203,22 +207,13 @@ def rollup_range(first: dt.date, last: dt.date) -> None:
         centre_months_rebuild(months_between(first, last))
 
 
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The first days of the months that ``first``..``last`` touch."""
-    out, month = [], first.replace(day=1)
-    while month <= last:
-        out.append(month)
-        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return out
-
-
 def fault_months_rebuild(months: Iterable[dt.date], *, daily: Any = TicketDailyRollup,
                          monthly: Any = FaultMonthlyRollup) -> None:
     """Replace the monthly fault rows of ``months`` by the sums of their daily rows (per centre, and over
     every centre). Two grouped reads of one month's daily rows per month, however long the history.
     ``daily``/``monthly`` let the migration that adds the table fill it through its historical models."""
     for month in months:
-        following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        following = month_after(month)
         rows = daily.objects.filter(day__gte=month, day__lt=following, product_model__isnull=False, created__gt=0)
         per_centre = rows.values("center_id", "product_model_id", "fault_category_id").annotate(n=Sum("created"))
         overall = rows.values("product_model_id", "fault_category_id").annotate(n=Sum("created"))
@@ -229,10 +224,6 @@ def fault_months_rebuild(months: Iterable[dt.date], *, daily: Any = TicketDailyR
             + [monthly(month=month, all_centres=True, product_model_id=r["product_model_id"],
                        fault_category_id=r["fault_category_id"], created=r["n"]) for r in overall.order_by()],
             batch_size=2000)
-
-
-WAIT_KINDS = ("response", "arrival", "resolution")
-WAIT_COUNTS = ("responded", "responded_on_time", "resolved", "resolved_on_time")
 
 
 HOURLY = ("tickets", "complaints", "technicians")
@@ -246,7 +237,7 @@ def centre_months_rebuild(months: Iterable[dt.date], *, daily: Any = CentreDaily
     ``daily``/``monthly`` let the migration that adds the table fill it through its historical models."""
     histograms = [f"{kind}_histogram" for kind in WAIT_KINDS]
     for month in months:
-        following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        following = month_after(month)
         sums: dict[Any, dict[str, Any]] = {}
         for row in (daily.objects.filter(day__gte=month, day__lt=following)
                     .values("center_id", "day", *WAIT_COUNTS, *histograms, *HOURLY).order_by()):
@@ -346,7 +337,7 @@ def monthly_report(*, month: dt.date, send: bool = True) -> int:
     )
 
     first = month.replace(day=1)
-    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    last = month_after(first) - dt.timedelta(days=1)
     period = Period(first, last)
     sent = 0
     for centre, managers in centres_with_managers():
