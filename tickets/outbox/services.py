@@ -106,6 +106,17 @@ def _deliver_async(ids: list[int]) -> None:
             logger.warning("could not queue outbox %s (%s); the sweep will deliver it", message_id, exc)
 
 
+def _insert_new_keys(rows: list[OutboxMessage]) -> tuple[set[str], list[OutboxMessage]]:
+    """Insert the rows whose idempotency key is not written yet (a key a concurrent writer takes first
+    is skipped by the database); return the keys that existed and the rows offered for insertion."""
+    keys = [r.idempotency_key for r in rows]
+    existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    new = [r for r in rows if r.idempotency_key not in existing]
+    if new:
+        OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    return existing, new
+
+
 def _create_messages(rows: list[OutboxMessage], *, fresh: bool = False) -> list[OutboxMessage]:
     """Insert rows whose key is new; return every row of those keys (old or new) and schedule delivery.
     ``fresh``: the keys cannot exist yet (they name a ticket created in this transaction), so the rows
@@ -117,9 +128,7 @@ def _create_messages(rows: list[OutboxMessage], *, fresh: bool = False) -> list[
         _schedule_delivery([m.pk for m in messages])
         return messages
     keys = [r.idempotency_key for r in rows]
-    existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
-    new = [r for r in rows if r.idempotency_key not in existing]
-    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    existing, _new = _insert_new_keys(rows)
     messages = list(OutboxMessage.objects.filter(idempotency_key__in=keys).order_by("pk"))
     _schedule_delivery([m.pk for m in messages if m.idempotency_key not in existing])
     return messages
@@ -222,12 +231,9 @@ def outbox_write_rows(rows: list[OutboxMessage]) -> int:
     the ids of the new ones to queue them, not every row read back as a model instance."""
     if not rows:
         return 0
-    keys = [r.idempotency_key for r in rows]
-    existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
-    new = [r for r in rows if r.idempotency_key not in existing]
+    _existing, new = _insert_new_keys(rows)
     if not new:
         return 0
-    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
     # Ignored conflicts return no ids: read back the ids of the keys written here. A row a concurrent
     # writer of the same key made first is queued once more, which is harmless: delivery claims a row
     # once.
