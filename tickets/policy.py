@@ -281,6 +281,14 @@ def forget(user: Any) -> None:
 
 # --- rows -------------------------------------------------------------------------------------------
 
+def technician_assigned_ticket_ids(technician_id: int) -> QuerySet:
+    """The tickets an active assignment (offered or accepted) gives the technician, led or helped on."""
+    from .models import TicketAssignment
+
+    return (TicketAssignment.objects.filter(technician_id=technician_id, status__in=TicketAssignment.ACTIVE_STATUSES)
+            .order_by().values_list("ticket_id", flat=True))
+
+
 def technician_job_ids(technician_id: int) -> QuerySet:
     """The technician's jobs: those they lead and those they help on an active team assignment (the
     services decide what each may change).
@@ -289,10 +297,9 @@ def technician_job_ids(technician_id: int) -> QuerySet:
     ``technician = x OR pk IN (…)``: with the OR, PostgreSQL cannot use either index and walks the
     whole table in primary-key order, which grows with every ticket ever written; the UNION costs
     what the technician's own jobs cost, whatever the size of the table."""
-    from .models import Ticket, TicketAssignment
+    from .models import Ticket
 
-    helping = TicketAssignment.objects.filter(technician_id=technician_id,
-                                              status__in=TicketAssignment.ACTIVE_STATUSES).order_by().values("ticket_id")
+    helping = technician_assigned_ticket_ids(technician_id).values("ticket_id")
     # no ORDER BY inside the parts: SQLite refuses it in a compound statement (the models have orderings)
     return Ticket.objects.filter(technician_id=technician_id).order_by().values("pk").union(helping)
 

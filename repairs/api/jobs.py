@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from config.pagination import IdCursorPagination
 from knowledge.selectors import ticket_suggestions
+from tickets import policy
 from tickets.exceptions import ValidationFailed
 from tickets.models import Attachment, Ticket, TicketAssignment, TicketEvent
 from tickets.services import ticket_available_transitions
@@ -94,9 +95,7 @@ def job_page_candidates(request: Request, paginator: IdCursorPagination, filters
     cursor = paginator.decode_cursor(request)
     want = paginator.get_page_size(request) + 1 + (cursor.offset if cursor else 0)
     led = job_list_filter(Ticket.objects.filter(technician_id=tech.pk), filters).values_list("id", flat=True)
-    assigned = (TicketAssignment.objects.filter(technician_id=tech.pk, status__in=TicketAssignment.ACTIVE_STATUSES)
-                .values_list("ticket_id", flat=True))
-    assigned = assigned.order_by()
+    assigned = policy.technician_assigned_ticket_ids(tech.pk)
     if cursor is None:
         led = led.order_by("-id")
     elif cursor.reverse:
