@@ -2,21 +2,22 @@
 
 Run:  .venv/bin/python -m tests.bench.bench_classifier            (figures on the held-out set)
       .venv/bin/python -m tests.bench.bench_classifier --tune     (cross-validation on TRAINING data only;
-                                                                   --tune 0.3:0 or 0.3:0:1 for one
-                                                                   C:cue-weight[:balanced])
+                                                                   --tune 0.5:0 or 0.3:0:1:3 for one
+                                                                   C:cue-weight[:balanced[:longest n-gram]])
 
 The evaluation set was written by a different writer and is never used for training or tuning: the
 models are trained on tickets/triage/corpus/train.jsonl alone, and the script checks that no
 evaluation text occurs in it. Prints, for the naive Bayes that shipped first, the TF-IDF + SVM model
-with the symptom cues that shipped next (cues ×0.25, softmax T=4), the model without the
-request-or-fault SVM, and the shipped model (no cues, with that SVM, combined with the product line):
+with the symptom cues that shipped next (cues ×0.25, softmax T=4), the model before this one (character
+n-grams up to three), the model without the request-or-fault SVM, and the shipped model (single
+characters and pairs, no cues, with that SVM, combined with the product line):
 overall top-1, direct vs indirect, product known vs hidden, per category, the confusion pairs, and the
 confident share with its precision.
 
 ``--tune`` chooses the hyper-parameters on the training corpus by 4-fold cross-validation grouped by
 seed report (the variants of one report stay in one fold), scored on the held-out seeds as written and
-on their variants: C, the cue weight, balanced family weights, the line weight and the request-or-fault
-weight by top-1, the softmax temperature as the one with the most confident seeds as written while
+on their variants: C, the cue weight, balanced family weights, the n-gram range, the line weight and the
+request-or-fault weight by top-1, the softmax temperature as the one with the most confident seeds as written while
 those stay ≥ 95% precise. The seeds as written, one customer's report each, are what intake sees; the
 variants add the builder's noise (a second symptom appended, slips, pinyin) and are harder than either
 the seeds or the held-out set.
@@ -121,10 +122,16 @@ def evaluate() -> None:
 
     samples = [triage.Sample(r["text"], r["label"]) for r in train]
     started = time.perf_counter()
-    cued = triage.TriageModel.fit(samples, cue_weight=0.25, temperature=4.0)
-    print(f"\nTF-IDF + cues×0.25 + family SVM + line SVM (softmax T=4, the model before) trained in "
+    cued = triage.TriageModel.fit(samples, cue_weight=0.25, temperature=4.0, c=0.3, ngrams=(1, 3))
+    print(f"\nTF-IDF 1–3 + cues×0.25 + family SVM + line SVM (softmax T=4, C=0.3, an earlier model) trained in "
           f"{time.perf_counter() - started:.1f} s")
-    _report("TF-IDF + cues (before)", rows, _batched(cued, rows), threshold=cued.threshold, detail=False)
+    _report("TF-IDF + cues (earlier)", rows, _batched(cued, rows), threshold=cued.threshold, detail=False)
+
+    started = time.perf_counter()
+    triples = triage.TriageModel.fit(samples, c=0.3, temperature=9.0, ngrams=(1, 3))
+    print(f"\nTF-IDF of characters 1–3, no cues, family + line + request-or-fault SVMs (C=0.3, softmax T=9, "
+          f"the model before) trained in {time.perf_counter() - started:.1f} s")
+    _report("char 1-3 (before)", rows, _batched(triples, rows), threshold=triples.threshold, detail=False)
 
     started = time.perf_counter()
     plain = triage.TriageModel.fit(samples, intent_weight=0.0)
@@ -179,23 +186,29 @@ def tune() -> None:
     raw_fold = np.array([fold[t] for t, _l, _p in raw])
     raw_texts, raw_labels, raw_lines = [t for t, _l, _p in raw], np.array([x[1] for x in raw]), [x[2] for x in raw]
     print(f"training reports {len(train)}, seed reports {len(raw)}, 4 folds grouped by seed report")
-    grid = [(0.3, 0.0, 0.0), (0.3, 0.0, 1.0), (0.1, 0.0, 0.0), (1.0, 0.0, 0.0), (0.3, 0.25, 0.0)]
-    # --tune 0.3:0 or 0.3:0:1 (C : cue weight : balanced family weights) …
-    chosen = [tuple(float(x) for x in (a.split(":") + ["0"])[:3]) for a in sys.argv[2:] if ":" in a]
+    top = triage.NGRAMS[1]
+    grid = [(0.5, 0.0, 0.0, top), (0.3, 0.0, 0.0, top), (1.0, 0.0, 0.0, top), (0.5, 0.0, 1.0, top),
+            (0.5, 0.0, 0.0, 3), (0.5, 0.25, 0.0, top)]
+    # --tune 0.5:0 or 0.3:0:1:3 (C : cue weight : balanced family weights : longest n-gram) …
+    defaults = ["0.5", "0", "0", str(top)]
+    chosen = [tuple(float(x) for x in (a.split(":") + defaults[len(a.split(":")):])[:4])
+              for a in sys.argv[2:] if ":" in a]
     grid = chosen or grid
-    for c, cue_weight, balanced in grid:
+    for c, cue_weight, balanced, longest in grid:
         started = time.perf_counter()
         oof_rows, oof_raw, m = None, None, None
         for f in range(4):
             m = triage.TriageModel.fit([triage.Sample(texts[i], labels[i]) for i in np.where(row_fold != f)[0]],
-                                       c=c, cue_weight=cue_weight, balanced=bool(balanced), intent_weight=1.0)
+                                       c=c, cue_weight=cue_weight, balanced=bool(balanced), intent_weight=1.0,
+                                       ngrams=(1, int(longest)))
             rows_idx, raw_idx = np.where(row_fold == f)[0], np.where(raw_fold == f)[0]
             s_rows, s_raw = m.scores([texts[i] for i in rows_idx]), m.scores([raw_texts[i] for i in raw_idx])
             if oof_rows is None:
                 oof_rows = np.zeros((len(train), s_rows.shape[1]))
                 oof_raw = np.zeros((len(raw), s_raw.shape[1]))
             oof_rows[rows_idx], oof_raw[raw_idx] = s_rows, s_raw
-        print(f"\nC={c} cues×{cue_weight} balanced={bool(balanced)} ({time.perf_counter() - started:.0f} s for 4 folds)")
+        print(f"\nC={c} cues×{cue_weight} balanced={bool(balanced)} n-grams 1–{int(longest)} "
+              f"({time.perf_counter() - started:.0f} s for 4 folds)")
         for name, oof, gold, known_lines in (("seeds as written", oof_raw, raw_labels, raw_lines),
                                             ("variants", oof_rows, labels, lines)):
             m.temperature = triage.TEMPERATURE
@@ -214,7 +227,7 @@ def tune() -> None:
                 hidden = np.mean([m.classes[int(m.probabilities(oof[i]).argmax())] == gold[i] for i in range(len(gold))])
                 print(f"  {name:<17} line weight {line_weight}: top-1 product hidden {hidden:.1%}")
             m.line_weight = triage.LINE_WEIGHT
-            for temperature in (4.0, 6.0, 8.0, 8.5, 9.0, 10.0, 12.0):
+            for temperature in (4.0, 6.0, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 12.0):
                 m.temperature = temperature
                 line = f"  {name:<17} T={temperature:<4}:"
                 for known in (True, False):

@@ -1,5 +1,5 @@
-"""The triage classifier: character n-gram TF-IDF, a linear SVM over fault families, and a softmax
-over its scores; combined with what intake knows besides the text.
+"""The triage classifier: TF-IDF of single characters and character pairs, a linear SVM over fault
+families, and a softmax over its scores; combined with what intake knows besides the text.
 
 Phones, tablets and laptops fail in the same ways and customers describe a cracked screen or a dying
 battery in the same words whatever the device, so the SVM learns one class per family of those three
@@ -49,21 +49,23 @@ from .cues import cue_hits
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "train.jsonl"
 FORMAT = 4
-C = 0.3
+C = 0.5
 CUE_WEIGHT = 0.0
 LINE_WEIGHT = 0.5
 # How much a second SVM's request-or-fault margin moves the requests' scores (0: not used).
 INTENT_WEIGHT = 1.0
 # Weight the families inversely to their number of reports (the request leaves have more seeds).
 BALANCED = False
-TEMPERATURE = 9.0
+TEMPERATURE = 8.5
 CONFIDENT_AT = 0.95
 # The lines whose leaves share one family class (see the module docstring).
 SHARED_LINES = ("phone", "tablet", "laptop")
 # A device's earlier categories and a guided diagnosis's suggestion multiply a leaf's probability.
 HISTORY_BOOST = 1.5
 HINT_BOOST = 3.0
-NGRAMS = (1, 3)
+# Single characters and pairs (most Chinese words are one or two characters); triples fit the training
+# reports' own phrasings more than customers' words (grouped cross-validation: 88.1% against 86.7%).
+NGRAMS = (1, 2)
 
 
 @dataclass
@@ -142,11 +144,11 @@ class TriageModel:
     def fit(cls, samples: Sequence[Sample], *, c: float = C, cue_weight: float = CUE_WEIGHT,
             temperature: float = TEMPERATURE, threshold: float = CONFIDENT_AT,
             line_weight: float = LINE_WEIGHT, intent_weight: float = INTENT_WEIGHT,
-            balanced: bool = BALANCED) -> TriageModel:
+            balanced: bool = BALANCED, ngrams: tuple[int, int] = NGRAMS) -> TriageModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, lowercase=True)
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(ngrams), sublinear_tf=True, lowercase=True)
         texts = [s.text for s in samples]
         matrix = _features(vectorizer.fit_transform(texts), texts, cue_weight)
         weights = np.array([s.weight for s in samples])
