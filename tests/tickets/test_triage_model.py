@@ -73,6 +73,7 @@ def test_explanation_names_the_deciding_words(taxonomy):
     assert words
     assert all(item["weight"] > 0 for item in prediction.explanation)
     assert any(w in "冰箱里的东西都化了，温度下不来" for w in words)
+    assert all(w.isalnum() for w in words)  # no pair across the comma
     assert cue_hits("显示E1")["error_code"] == "E1"
 
 
