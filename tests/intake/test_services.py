@@ -167,7 +167,8 @@ def test_confident_report_is_triaged_and_routed(taxonomy, phone_model, center, d
 
 def test_unclear_report_waits_in_the_triage_queue(taxonomy, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        result = intake_submit(channel="web", name="张三", phone="13800138000", description="你好，请尽快联系我")
+        # Something is wrong but not what ("请尽快联系我" alone is, rightly, a request for a call back).
+        result = intake_submit(channel="web", name="张三", phone="13800138000", description="机器有点问题，麻烦看看")
     ticket = Ticket.objects.get(pk=result.ticket.pk)
     assert ticket.status == Ticket.Status.NEW
     assert ticket.fault_category is None
