@@ -25,6 +25,13 @@ class RepairsConfig(AppConfig):
         from .services.pricing import ticket_estimate
 
         estimator_register(ticket_estimate)
+        from tickets.reference import reference_watch
+
+        from .models import PriceListItem, WarrantyRuleSet
+
+        # Every intake prices its report and previews 三包: the process keeps both for a short while.
+        reference_watch(PriceListItem, "price_range")
+        reference_watch(WarrantyRuleSet, "warranty_rules")
         self._register_templates()
         self._register_centers_finder()
         from tickets.guards import guard_register

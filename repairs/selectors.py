@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from tickets.reference import reference_get
+
 from .models import (
     FittedPart,
     PriceListItem,
@@ -46,8 +48,14 @@ def price_range_for(*, product_model_id: int | None, fault_category_id: int | No
     if not product_model_id or not fault_category_id:
         return None
     on = on or timezone.localdate()
-    # The rows of ``price_items_for`` as bare values: the range needs no item or part objects (it is
-    # computed for every new ticket, on the intake's answer path).
+    # Computed for every new ticket, on the intake's answer path: kept by the process for a short
+    # while (``tickets.reference``; an edit of the list in this process is seen at once).
+    return reference_get("price_range", (product_model_id, fault_category_id, on),
+                         lambda: _price_range(product_model_id, fault_category_id, on))
+
+
+def _price_range(product_model_id: int, fault_category_id: int, on: dt.date) -> tuple[Decimal, Decimal] | None:
+    # The rows of ``price_items_for`` as bare values: the range needs no item or part objects.
     rows = (PriceListItem.objects
             .filter(product_model_id=product_model_id, fault_category_id=fault_category_id, valid_from__lte=on)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))

@@ -39,6 +39,9 @@ class TicketsConfig(AppConfig):
         # The hub reacts to its own changes through tickets/lifecycle.py, never through receivers.
         # One-time codes complete their SMS only at the hand-over to the gateway (in the worker too).
         from . import otp  # noqa: F401
+        from .reference import reference_connect
+
+        reference_connect()
 
 
 def _sync_roles(sender, using="default", **kwargs) -> None:

@@ -15,8 +15,9 @@ After a ticket is created (``ticket_create``):
 
 An intake that answers before the rest is done (``ticket_create(..., deferred=True)``, the REST
 intake of integrations) splits the steps above: in its transaction only what the answer shows, the
-estimate on the category given or predicted (the triage confirms that category) and the outbox rows
-of the new customer-visible events, then the ``ticket_created`` signal; after the commit a django-q2
+estimate on the category given or predicted (the triage confirms that category), priced before the
+row is written and stored with it (``before_create``), and the outbox rows of the new
+customer-visible events, then the ``ticket_created`` signal; after the commit a django-q2
 worker runs the rest in its own transaction (``after_create_deferred``): the SLA clock from the
 creation time, classify and route (with the steps of every transition below, so dispatch and a
 second estimate also happen in workers), the messages and the ``ticket.created`` webhook rows. Each
@@ -171,7 +172,6 @@ def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool 
 
     if deferred:
         after_commit(_send_created, ticket.pk)
-        _estimate(ticket, category=ticket.fault_category or ticket.predicted_category)
         _customer_messages(ticket, fresh=True)
         after_commit(_enqueue_after_create, ticket.pk)
         return
@@ -183,6 +183,18 @@ def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool 
         _estimate(ticket)
     _customer_messages(ticket)
     _webhooks(ticket, event="ticket.created", data={}, key=f"ticket.created:{ticket.pk}")
+
+
+def before_create(*, ticket: Ticket, deferred: bool = False) -> bool:
+    """What is decided before a new ticket's row is written; True when ``ticket_create`` writes an
+    estimate event after the ``ticket.created`` one. An intake that answers first shows the estimate
+    on the category given or predicted: it is priced here and stored with the row, the one write
+    (only reads happen here, so a failure cannot leave the transaction half done)."""
+    if not deferred:
+        return False
+    from .intake.estimate import estimate_unsaved
+
+    return estimate_unsaved(ticket=ticket, category=ticket.fault_category or ticket.predicted_category)
 
 
 def after_create_deferred(*, ticket_id: int) -> None:

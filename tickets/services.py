@@ -72,11 +72,15 @@ def _customer_locate(customer: Customer) -> list[str]:
     return list(fields)
 
 
-def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, **fields: Any) -> Customer:
+def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, caller_retries: bool = False,
+                    **fields: Any) -> Customer:
     """Find the customer by normalized phone or create one; fill blank fields from ``fields``.
 
     With ``fill_blanks=False`` (a report from an anonymous channel) an existing customer is returned
     untouched: whoever knows a phone number must not set that customer's e-mail or address.
+
+    ``caller_retries``: the caller runs its whole transaction again after an IntegrityError (the
+    intake does), so a customer a parallel report inserts first needs no savepoint here.
 
     Raises ValidationError for an invalid phone or name.
     """
@@ -98,6 +102,9 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, **fields
             # The table's constraints are those coordinate ranges: Django would check each with a
             # query of its own (the database still enforces them).
             customer.full_clean(exclude=["phone", "latitude", "longitude"], validate_constraints=False)
+            if caller_retries:
+                customer.save()
+                return customer
             try:
                 with transaction.atomic():
                     customer.save()
@@ -276,13 +283,16 @@ def ticket_event_build(
     *,
     ticket: Ticket,
     kind: str,
+    by: AbstractBaseUser | None = None,
     message: str = "",
     customer_visible: bool | None = None,
     payload: dict | None = None,
+    to_state: str = "",
 ) -> TicketEvent:
-    """An unsaved system event checked against the registry, for ``ticket_events_add_many``."""
-    return TicketEvent(ticket=ticket, kind=kind, message=message or event_label(kind),
-                       customer_visible=events.check(kind, customer_visible), payload=payload or {})
+    """An unsaved event checked against the registry, for ``ticket_events_add_many``."""
+    return TicketEvent(ticket=ticket, kind=kind, actor=by if getattr(by, "pk", None) else None,
+                       message=message or event_label(kind), customer_visible=events.check(kind, customer_visible),
+                       payload=payload or {}, to_state=to_state)
 
 
 def ticket_events_add_many(*, built: list[TicketEvent]) -> list[TicketEvent]:
@@ -469,14 +479,20 @@ def ticket_create(
     # Validated above, so inside a caller's transaction this block needs no savepoint of its own.
     with transaction.atomic(savepoint=False):
         ticket.number = ticket_number_next(at=created_at)
+        estimated = lifecycle.before_create(ticket=ticket, deferred=deferred)
         ticket.save()
         with lifecycle.holding_messages(ticket.pk), lifecycle.being_created(ticket.pk):
-            ticket_event_add(
+            built = [ticket_event_build(
                 ticket=ticket, kind="ticket.created", by=by, customer_visible=True,
                 message=_("工单 %(number)s 已创建（%(channel)s）") % {"number": ticket.number,
                                                                  "channel": ticket.get_channel_display()},
                 payload={"channel": channel}, to_state=ticket.status,
-            )
+            )]
+            if estimated:
+                built.append(ticket_event_build(
+                    ticket=ticket, kind="ticket.estimate", by=by, customer_visible=True,
+                    **_estimate_event_fields(ticket.price_min, ticket.price_max, ticket.warranty_preview)))
+            ticket_events_add_many(built=built)
             lifecycle.after_create(ticket=ticket, by=by, classify=classify, deferred=deferred)
     return ticket
 
@@ -672,10 +688,13 @@ def ticket_estimate_update(
         Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields},
                                                    updated_at=timezone.now())
         if changed_verdict or "price_min" in fields:
-            ticket_event_add(
-                ticket=ticket, kind="ticket.estimate", by=by, customer_visible=True,
-                message=(warranty_preview or {}).get("summary", "") or _("已更新预估价格"),
-                payload={"price_min": str(price_min) if price_min is not None else None,
-                         "price_max": str(price_max) if price_max is not None else None},
-            )
+            ticket_event_add(ticket=ticket, kind="ticket.estimate", by=by, customer_visible=True,
+                             **_estimate_event_fields(price_min, price_max, warranty_preview))
     return ticket
+
+
+def _estimate_event_fields(price_min: Any, price_max: Any, warranty_preview: dict | None) -> dict[str, Any]:
+    """What the customer is told of an estimate: the 三包 verdict, else that the price was updated."""
+    return {"message": (warranty_preview or {}).get("summary", "") or _("已更新预估价格"),
+            "payload": {"price_min": str(price_min) if price_min is not None else None,
+                        "price_max": str(price_max) if price_max is not None else None}}

@@ -358,6 +358,9 @@ TICKET_DUPLICATE_WINDOW_DAYS = env.int("TICKET_DUPLICATE_WINDOW_DAYS", default=1
 # The classifier's probability at which a ticket is triaged and dispatched without an agent; chosen
 # by cross-validation on the training corpus (tests/bench/bench_classifier.py --tune).
 TRIAGE_MIN_CONFIDENCE = env.float("TRIAGE_MIN_CONFIDENCE", default=0.95)
+# How long a process keeps product models, fault categories and the active classifier it read
+# (tickets.reference); an edit reaches the other processes within this time.
+REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=30)
 SURVEY_EXPIRY_DAYS = env.int("SURVEY_EXPIRY_DAYS", default=14)
 SURVEY_REMINDER_AFTER_DAYS = env.int("SURVEY_REMINDER_AFTER_DAYS", default=3)
 SURVEY_FOLLOW_UP_SLA_HOURS = env.int("SURVEY_FOLLOW_UP_SLA_HOURS", default=24)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tickets.exceptions import ValidationFailed
 from tickets.models import Device, Ticket
+from tickets.reference import reference_get
 
 from ..models import DepreciationRate, RepairOrder, RepairRecord, WarrantyRuleSet
 from ..warranty import (
@@ -42,10 +43,13 @@ _book_lock = threading.Lock()
 
 def rule_book() -> RuleBook:
     """The data file plus the active rule sets edited in the admin. Read-only: ``rules_for`` copies
-    what it changes. One query while the active rule sets are the ones the process built it from
-    (an edit, an activation or a deletion is seen by the next call, in every process)."""
+    what it changes. Rebuilt when the active rule sets are not the ones the process built it from;
+    which sets are active is itself kept for a short while (``tickets.reference``): an edit, an
+    activation or a deletion is seen by the next call in this process, within
+    ``REFERENCE_CACHE_SECONDS`` in the others."""
     global _book
-    version = tuple(WarrantyRuleSet.objects.filter(is_active=True).values_list("pk", "updated_at"))
+    version = reference_get("warranty_rules", None, lambda: tuple(
+        WarrantyRuleSet.objects.filter(is_active=True).values_list("pk", "updated_at")))
     cached = _book
     if cached is not None and cached[0] == version:
         return cached[1]

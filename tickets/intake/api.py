@@ -28,6 +28,7 @@ from tickets.links import site_url
 from tickets.models import IntakeChannelKey, IntakeRecord, OneTimeCode, ProductModel
 from tickets.otp import OtpThrottled, otp_send, otp_verify
 from tickets.ratelimit import code_send_allowed
+from tickets.reference import product_model_by_code
 from tickets.validators import normalize_phone
 
 from .services import IntakeFile, intake_submit
@@ -124,7 +125,7 @@ class IntakeTicketCreateApi(APIView):
         def validate_product_model(self, value: str) -> ProductModel | None:
             if not value:
                 return None
-            model = ProductModel.objects.filter(code=value).first()
+            model = product_model_by_code(value)
             if model is None:
                 raise serializers.ValidationError(_("未知的产品型号代码：%(code)s") % {"code": value})
             return model

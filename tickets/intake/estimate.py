@@ -59,6 +59,46 @@ def _same_preview(old: dict | None, new: dict | None) -> bool:
     return strip(old) == strip(new)
 
 
+def _estimated(ticket: Ticket, category: Any) -> tuple[Estimate, dict | None] | None:
+    """The estimate of ``ticket`` (priced as ``category`` while it has none) and the 三包 preview to
+    store, None when the preview is what the ticket already shows; None overall when the ticket
+    cannot be priced yet or the estimate failed."""
+    if ticket.fault_category_id is None and category is not None:
+        priced = copy.copy(ticket)
+        priced.fault_category = category
+    else:
+        priced = ticket
+    if priced.fault_category_id is None:
+        return None
+    try:
+        estimate = estimate_for(ticket=priced)
+    except Exception:  # an estimate is advice: never let it block intake or a transition
+        logger.exception("estimate failed for ticket %s", ticket.pk or ticket.number)
+        return None
+    preview = estimate.warranty_preview
+    if preview is not None:
+        preview = {**preview, "price_basis": estimate.basis} if estimate.basis else dict(preview)
+        if _same_preview(ticket.warranty_preview, preview):
+            preview = None
+        else:
+            preview["decided_at"] = timezone.now().isoformat()
+    return estimate, preview
+
+
+def estimate_unsaved(*, ticket: Ticket, category: Any = None) -> bool:
+    """Put the estimate on a ticket that is not written yet, so that the row is stored with it (the
+    intake that answers first shows it); True when there is one to tell the customer. Reads only."""
+    computed = _estimated(ticket, category)
+    if computed is None:
+        return False
+    estimate, preview = computed
+    if estimate.price_min is not None:
+        ticket.price_min, ticket.price_max = estimate.price_min, estimate.price_max
+    if preview is not None:
+        ticket.warranty_preview = preview
+    return estimate.price_min is not None or preview is not None
+
+
 def estimate_refresh(*, ticket_id: int, ticket: Ticket | None = None, category: Any = None) -> Ticket | None:
     """Compute the ticket's estimate and store it when it changed (one customer-visible event then).
 
@@ -71,27 +111,12 @@ def estimate_refresh(*, ticket_id: int, ticket: Ticket | None = None, category: 
     if ticket is None or ticket.pk != ticket_id:
         ticket = (Ticket.objects.select_related("device__product_model", "fault_category", "product_model",
                                                 "customer").filter(pk=ticket_id).first())
-    if ticket is None:
+    if ticket is None or (ticket.fault_category_id is None and category is None):
         return None
-    if ticket.fault_category_id is None and category is not None:
-        priced = copy.copy(ticket)
-        priced.fault_category = category
-    else:
-        priced = ticket
-    if priced.fault_category_id is None:
-        return None
-    try:
-        estimate = estimate_for(ticket=priced)
-    except Exception:  # an estimate is advice: never let it block intake or a transition
-        logger.exception("estimate failed for ticket %s", ticket_id)
+    computed = _estimated(ticket, category)
+    if computed is None:
         return ticket
-    preview = estimate.warranty_preview
-    if preview is not None:
-        preview = {**preview, "price_basis": estimate.basis} if estimate.basis else dict(preview)
-        if _same_preview(ticket.warranty_preview, preview):
-            preview = None
-        else:
-            preview["decided_at"] = timezone.now().isoformat()
+    estimate, preview = computed
     price_same = (ticket.price_min, ticket.price_max) == (estimate.price_min, estimate.price_max)
     if preview is None and (price_same or estimate.price_min is None):
         return ticket

@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tickets.models import ClassifierModel, Customer, Device, FaultCategory, Ticket
+from tickets.reference import reference_get
 from tickets.triage.model import FORMAT, Sample, TriageModel, corpus_samples, model_for
 from tickets.validators import normalize_imei, normalize_phone, normalize_serial
 
@@ -29,9 +30,10 @@ def classifier_samples(params: dict[str, Any]) -> list[Sample]:
 
 def classifier_active() -> tuple[int | None, TriageModel | None]:
     """The active model as (version, TriageModel); fitted from its samples once per process and
-    cached until a newer one is active. A row of an older format counts as no model."""
-    row = (ClassifierModel.objects.filter(is_active=True, params__format=FORMAT).order_by("-id")
-           .values_list("pk", flat=True).first())
+    cached until a newer one is active (``tickets.reference``: at once in this process, within
+    ``REFERENCE_CACHE_SECONDS`` in the others). A row of an older format counts as no model."""
+    row = reference_get("classifier", None, lambda: (ClassifierModel.objects.filter(is_active=True, params__format=FORMAT)
+                                                     .order_by("-id").values_list("pk", flat=True).first()))
     if row is None:
         return None, None
     with _cache_lock:

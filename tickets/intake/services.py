@@ -42,6 +42,7 @@ from tickets.models import (
     TriageResult,
 )
 from tickets.otp import otp_consume
+from tickets.reference import fault_category_by_code
 from tickets.services import (
     customer_upsert,
     device_normalize_serial,
@@ -325,7 +326,8 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
     if otp_code:
         otp_consume(purpose=OneTimeCode.Purpose.INTAKE_PHONE, phone=phone, code=otp_code)
     anonymous = by is None and not otp_code
-    customer = customer_upsert(name=name, phone=phone, fill_blanks=not anonymous, **customer_fields)
+    customer = customer_upsert(name=name, phone=phone, fill_blanks=not anonymous, caller_retries=True,
+                               **customer_fields)
     device = None
     if serial and product_model is not None:
         device = device_register(product_model=product_model, serial=serial, owner=customer,
@@ -337,7 +339,7 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
         prediction, _version = classify(text=description,
                                         product_category=product_model.category if product_model else None)
         if prediction.confident:
-            predicted_category = FaultCategory.objects.filter(code=prediction.code).first()
+            predicted_category = fault_category_by_code(prediction.code)
             if predicted_category is not None:
                 category_id = predicted_category.pk
                 predicted = (predicted_category, round(prediction.confidence, 4))
