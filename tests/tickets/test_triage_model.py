@@ -118,3 +118,15 @@ def test_triage_stores_and_shows_the_explanation(taxonomy, phone_model, django_c
     assert "依据" in event.message
     assert result.explanation[0]["feature"] in event.message
     assert triage_run(ticket_id=ticket.pk) is None  # idempotent
+
+
+@pytest.mark.parametrize("text", ["屏幕碎了，触摸失灵", "冰箱不制冷了！！", "my screen is broken 屏幕坏了 😭", "嗯", "???",
+                                  "洗衣机甩干的时候整台机器在地上跳舞，声音特别大，邻居都来敲门了"])
+def test_one_report_is_vectorized_as_the_library_does(taxonomy, text):
+    """A report at intake skips scikit-learn's per-call set-up; the numbers must stay the library's."""
+    import numpy as np
+
+    _version, model = classifier_active()
+    ours, theirs = model._matrix([text]), model.vectorizer.transform([text])
+    assert ours.shape == theirs.shape
+    assert np.allclose(ours.toarray(), theirs.toarray(), rtol=0, atol=1e-12)

@@ -138,6 +138,8 @@ class TriageModel:
         self._line_column = np.array([lines.index(x) if x in lines else -1 for x in self._class_line])
         self._n_lines = len(lines)
         self._is_request = self._class_line == "request"
+        # The vectorizer's own text-to-n-grams function, built once (``transform`` builds it per call).
+        self._analyzer = vectorizer.build_analyzer()
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
@@ -195,7 +197,36 @@ class TriageModel:
         return np.hstack(parts)
 
     def _matrix(self, texts: Sequence[str]):
+        if len(texts) == 1:
+            return _features(self._tfidf_one(texts[0]), texts, self.cue_weight)
         return _features(self.vectorizer.transform(list(texts)), texts, self.cue_weight)
+
+    def _tfidf_one(self, text: str):
+        """``vectorizer.transform([text])`` for one report, the same numbers without scikit-learn's
+        per-call checks and set-up, which cost an intake more than the arithmetic (a report is a few
+        dozen n-grams); ``test_triage_model`` holds the two equal."""
+        from scipy.sparse import csr_matrix
+
+        vectorizer, vocabulary = self.vectorizer, self.vectorizer.vocabulary_
+        counts: dict[int, int] = {}
+        for gram in self._analyzer(text):
+            column = vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.array(sorted(counts), dtype=np.int32)
+        values = np.array([counts[c] for c in columns], dtype=np.float64)
+        if vectorizer.binary:
+            values[:] = 1.0
+        elif vectorizer.sublinear_tf:
+            values = np.log(values) + 1.0
+        if vectorizer.use_idf:
+            values *= vectorizer.idf_[columns]
+        if vectorizer.norm == "l2" and values.size:
+            values /= np.sqrt(np.dot(values, values))
+        elif vectorizer.norm == "l1" and values.size:
+            values /= np.abs(values).sum()
+        return csr_matrix((values, columns, np.array([0, columns.size], dtype=np.int32)),
+                          shape=(1, len(vocabulary)))
 
     def probabilities(self, scores: np.ndarray, *, product_line: str | None = None,
                       history: Iterable[str] = (), hint: str | None = None) -> np.ndarray:
