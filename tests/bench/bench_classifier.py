@@ -18,8 +18,9 @@ confident share with its precision.
 seed report (the variants of one report stay in one fold), scored on the held-out seeds as written and
 on their variants: C, the cue weight, balanced family weights, the n-gram range, the line weight and the
 request-or-fault weight by top-1, the softmax temperature as the one with the most confident seeds as written while
-those stay ≥ 95% precise. The seeds as written, one customer's report each, are what intake sees; the
-variants add the builder's noise (a second symptom appended, slips, pinyin) and are harder than either
+those stay ≥ 95% precise, and the temperature for reports whose product line is unknown as the one with the most
+confident seeds as written, line hidden, while those stay ≥ 95% precise less one standard error. The seeds as
+written, one customer's report each, are what intake sees; the variants add the builder's noise (a second symptom appended, slips, pinyin) and are harder than either
 the seeds or the held-out set.
 """
 
@@ -122,13 +123,14 @@ def evaluate() -> None:
 
     samples = [triage.Sample(r["text"], r["label"]) for r in train]
     started = time.perf_counter()
-    cued = triage.TriageModel.fit(samples, cue_weight=0.25, temperature=4.0, c=0.3, ngrams=(1, 3))
+    cued = triage.TriageModel.fit(samples, cue_weight=0.25, temperature=4.0, temperature_line_unknown=None, c=0.3,
+                                  ngrams=(1, 3))
     print(f"\nTF-IDF 1–3 + cues×0.25 + family SVM + line SVM (softmax T=4, C=0.3, an earlier model) trained in "
           f"{time.perf_counter() - started:.1f} s")
     _report("TF-IDF + cues (earlier)", rows, _batched(cued, rows), threshold=cued.threshold, detail=False)
 
     started = time.perf_counter()
-    triples = triage.TriageModel.fit(samples, c=0.3, temperature=9.0, ngrams=(1, 3))
+    triples = triage.TriageModel.fit(samples, c=0.3, temperature=9.0, temperature_line_unknown=None, ngrams=(1, 3))
     print(f"\nTF-IDF of characters 1–3, no cues, family + line + request-or-fault SVMs (C=0.3, softmax T=9, "
           f"the model before) trained in {time.perf_counter() - started:.1f} s")
     _report("char 1-3 (before)", rows, _batched(triples, rows), threshold=triples.threshold, detail=False)
@@ -143,6 +145,7 @@ def evaluate() -> None:
     shipped = triage.TriageModel.fit(samples)
     print(f"\nshipped model (TF-IDF, no cues, family SVM + line SVM + request-or-fault SVM "
           f"×{shipped.intent_weight}, softmax T={shipped.temperature}, "
+          f"T={shipped.temperature_line_unknown} with the product line unknown, "
           f"confident ≥ {shipped.threshold}) trained in {time.perf_counter() - started:.1f} s")
     _report("shipped (no cues, product line)", rows, _batched(shipped, rows), threshold=shipped.threshold,
             detail=True)
@@ -227,8 +230,8 @@ def tune() -> None:
                 hidden = np.mean([m.classes[int(m.probabilities(oof[i]).argmax())] == gold[i] for i in range(len(gold))])
                 print(f"  {name:<17} line weight {line_weight}: top-1 product hidden {hidden:.1%}")
             m.line_weight = triage.LINE_WEIGHT
-            for temperature in (4.0, 6.0, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 12.0):
-                m.temperature = temperature
+            for temperature in (4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 12.0):
+                m.temperature = m.temperature_line_unknown = temperature
                 line = f"  {name:<17} T={temperature:<4}:"
                 for known in (True, False):
                     probs = np.array([m.probabilities(oof[i], product_line=known_lines[i] if known else None)
@@ -236,8 +239,11 @@ def tune() -> None:
                     good = np.array([m.classes[b] == gold[i] for i, b in enumerate(probs.argmax(1))])
                     conf = probs.max(1) >= triage.CONFIDENT_AT
                     precision = good[conf].mean() if conf.any() else 0
+                    # Less one standard error: the margin the line-unknown temperature is chosen with.
+                    low = precision - np.sqrt(precision * (1 - precision) / max(conf.sum(), 1))
                     line += (f"  product {'known' if known else 'hidden'} top-1 {good.mean():.1%} confident "
-                             f"{conf.mean():.1%} (precision {precision:.2%}, {good[conf].sum()}/{conf.sum()})")
+                             f"{conf.mean():.1%} (precision {precision:.2%}, {good[conf].sum()}/{conf.sum()}, "
+                             f"-1 SE {low:.2%})")
                 print(line)
 
 
