@@ -3,7 +3,10 @@ guided-diagnosis hint, the explanation, and training at first use from the commi
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from django.conf import settings
 
 from tests import factories
 from tickets.intake.selectors import classifier_active
@@ -75,6 +78,26 @@ def test_explanation_names_the_deciding_words(taxonomy):
     assert any(w in "冰箱里的东西都化了，温度下不来" for w in words)
     assert all(w.isalnum() for w in words)  # no pair across the comma
     assert cue_hits("显示E1")["error_code"] == "E1"
+
+
+def test_without_the_product_line_a_report_needs_a_higher_bar(taxonomy):
+    """A bare 开不了机 could be a phone, a laptop or a TV: with the line known it is confidently the
+    phone's, without it the flatter softmax of an unknown line keeps it below the cut that the known
+    line's temperature would have passed; a report that names its product stays confident."""
+    known, _v = classify(text="开不了机", product_category="phone")
+    hidden, _v = classify(text="开不了机")
+    assert known.confident
+    assert hidden.code == "phone.power_boot"
+    assert not hidden.confident
+    _v, model = classifier_active()
+    assert model.temperature_line_unknown < model.temperature
+    as_if_known = copy.copy(model)
+    as_if_known.temperature_line_unknown = model.temperature
+    scores = model.scores(["开不了机"])[0]
+    assert as_if_known.probabilities(scores).max() >= settings.TRIAGE_MIN_CONFIDENCE > hidden.confidence
+    named, _v = classify(text="手机屏幕碎了")
+    assert named.code == "phone.display"
+    assert named.confident
 
 
 def test_empty_text_has_no_prediction(taxonomy):
