@@ -14,7 +14,10 @@ def _ensure_schedules(sender, **kwargs) -> None:
     # Setup, not business logic: the hourly delay watcher must exist after every migrate / flush.
     from tickets.schedules import schedules_ensure
 
-    schedules_ensure({"repairs.watch_delays": {"func": "repairs.tasks.repairs_watch_delays", "schedule_type": "H"}})
+    schedules_ensure({"repairs.watch_delays": {"func": "repairs.tasks.repairs_watch_delays", "schedule_type": "H"},
+                      # the technician app's expired tokens (the token check no longer sweeps them)
+                      "repairs.auth_tokens_purge": {"func": "repairs.api.tokens.auth_tokens_purge",
+                                                    "schedule_type": "D"}})
 
 
 post_migrate.connect(_ensure_schedules, sender=apps.get_app_config("repairs"), dispatch_uid="repairs.schedules")

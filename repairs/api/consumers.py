@@ -26,10 +26,10 @@ CLOSE_NOT_FOUND = 4404
 
 def _job_for(*, token: str, job_id: int) -> tuple[int, int, str] | None:
     """(job id, user id, token digest) when the token is valid and the job is the user's own."""
-    from knox.auth import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed
 
     from .base import job_queryset
+    from .tokens import TokenAuthentication
 
     try:
         user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())

@@ -129,7 +129,8 @@ class JobListApi(ApiView):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
-        qs = job_page_candidates(request, paginator, filters.validated_data).select_related(*JOB_LIST_RELATED)
+        qs = (job_page_candidates(request, paginator, filters.validated_data).select_related(*JOB_LIST_RELATED)
+              .only(*JobOut.COLUMNS))
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(JobOut(page, many=True).data)
 

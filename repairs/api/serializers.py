@@ -81,6 +81,13 @@ class JobOut(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    #: The columns a row reads (``QuerySet.only``): a list page loads these, not every column of the
+    #: ticket and its relations (descriptions, 三包 previews, addresses of the customer).
+    COLUMNS = ("uuid", "number", "status", "title", "priority", "service_mode", "channel", "city", "district",
+               "address", "latitude", "longitude", "due_response_at", "due_resolution_at", "created_at", "updated_at",
+               "customer__name", "customer__phone", "product_model__brand", "product_model__name",
+               "fault_category__name")
+
     def get_customer_phone(self, ticket: Ticket) -> str:
         return ticket.customer.phone if job_is_active(ticket) else ticket.customer.masked_phone
 

@@ -101,3 +101,34 @@ def test_requests_are_throttled_per_user(private_cache, monkeypatch, tech_client
     assert response.json()["extra"]["retry_after"] >= 1
     # another user has their own budget
     assert client_for(other_technician.user).get("/api/v1/me/").status_code == 200
+
+
+def test_a_token_is_checked_in_one_query_with_the_technician_profile(anon_client, technician,
+                                                                    django_assert_num_queries):
+    from repairs.api.tokens import TokenAuthentication
+
+    token = login(anon_client, technician.user.username).json()["token"]
+    with django_assert_num_queries(1):  # the token, its user and the user's technician profile
+        user, _auth_token = TokenAuthentication().authenticate_credentials(token.encode())
+        assert user.technician.pk == technician.pk
+
+
+def test_an_expired_token_is_refused_and_deleted_and_the_daily_purge_takes_the_rest(anon_client, technician):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from repairs.api.tokens import auth_tokens_purge
+
+    first = login(anon_client, technician.user.username).json()["token"]
+    login(anon_client, technician.user.username)  # a second device, also expired below
+    third = login(anon_client, technician.user.username).json()["token"]
+    AuthToken.objects.filter(user=technician.user).update(expiry=timezone.now() - dt.timedelta(minutes=1))
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    response = anon_client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["message"] == "登录凭证无效或已过期，请重新登录。"
+    assert AuthToken.objects.filter(user=technician.user).count() == 2  # the one presented is gone
+    assert auth_tokens_purge() == 2
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {third}")
+    assert anon_client.get("/api/v1/me/").status_code == 401
