@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.models import FaultCategory, ProductModel
+from tests import factories
+from tickets.models import ProductModel
 from tickets.reference import fault_category_by_code, product_model_by_code
 
 
@@ -47,7 +48,7 @@ def test_callers_get_copies(model):
 
 
 def test_a_fault_category_follows_its_edits(db):
-    category = FaultCategory.objects.filter(is_active=True).exclude(code="").first()
+    category = factories.FaultCategoryFactory(code="ref.display", department="hardware")
     assert fault_category_by_code(category.code).department == category.department
     category.department = "测试部门"
     category.save()

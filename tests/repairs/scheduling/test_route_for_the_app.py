@@ -69,7 +69,7 @@ def test_the_route_is_read_in_a_constant_number_of_queries(center, screen, tech,
     _day(center, screen, tech)
     client = _client(tech)
     client.get("/api/v1/me/route/", {"date": "2026-12-03"})  # planned once, if booking had not yet
-    with django_assert_num_queries(4):  # the token (and its owner's tokens), the technician, the plan
+    with django_assert_num_queries(2):  # the token with its user and technician, then the plan
         body = client.get("/api/v1/me/route/", {"date": "2026-12-03"}).json()
     assert len(body["stops"]) == 3
 
@@ -77,7 +77,7 @@ def test_the_route_is_read_in_a_constant_number_of_queries(center, screen, tech,
 def test_a_day_without_visits_is_an_empty_route_planned_once(tech, now, django_assert_num_queries):
     client = _client(tech)
     assert client.get("/api/v1/me/route/", {"date": "2026-12-04"}).json()["stops"] == []
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         body = client.get("/api/v1/me/route/", {"date": "2026-12-04"}).json()
     assert body["stops"] == []
     assert body["travel_minutes"] == 0
