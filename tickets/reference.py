@@ -23,6 +23,8 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _entries: dict[tuple[str, Any], tuple[float, Any]] = {}
+#: What a process keeps at most; past it, what expired goes first, then everything.
+MAX_ENTRIES = 10_000
 
 
 def reference_get(kind: str, key: Any, load: Callable[[], T]) -> T:
@@ -35,6 +37,11 @@ def reference_get(kind: str, key: Any, load: Callable[[], T]) -> T:
     else:
         value = load()
         with _lock:
+            if len(_entries) >= MAX_ENTRIES:  # price ranges are kept per model, fault and day
+                for stale in [k for k, (at, _v) in _entries.items() if now - at >= settings.REFERENCE_CACHE_SECONDS]:
+                    del _entries[stale]
+                if len(_entries) >= MAX_ENTRIES:
+                    _entries.clear()
             _entries[(kind, key)] = (now, value)
     return copy.copy(value) if hasattr(value, "_meta") else value
 

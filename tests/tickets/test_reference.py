@@ -53,3 +53,13 @@ def test_a_fault_category_follows_its_edits(db):
     category.department = "测试部门"
     category.save()
     assert fault_category_by_code(category.code).department == "测试部门"
+
+
+def test_what_a_process_keeps_is_bounded(db, monkeypatch):
+    from tickets import reference
+
+    monkeypatch.setattr(reference, "MAX_ENTRIES", 3)
+    for n in range(10):
+        reference.reference_get("test", n, lambda n=n: n)
+    assert len(reference._entries) <= 3
+    assert reference.reference_get("test", 9, lambda: "read again") == 9
