@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,20 +163,16 @@ def attachment_add(
     """Validate and store one file on a ticket; raises ValidationFailed and stores nothing on bad input.
 
     ``uuid`` is an id the client generated (an offline app creates the object first): sending the
-    same uuid again returns the stored attachment and changes nothing; a uuid already used on another
-    ticket is refused.
+    same uuid again, also while the first upload is still running, returns the stored attachment and
+    changes nothing (its file is stored once); a uuid already used on another ticket is refused.
 
     Images are re-encoded without metadata (no EXIF location is kept anywhere);
     videos are accepted by their signature and size and streamed to storage without being read into
     memory, with the location boxes of MP4/MOV/3GP blanked (``tickets.video_location``). Uploads without a staff user count against the customer's daily allowance. Writes a
     ``ticket.attachment_added`` event.
     """
-    if uuid is not None:
-        existing = Attachment.objects.filter(uuid=uuid).first()
-        if existing is not None:
-            if existing.ticket_id != ticket.pk:
-                raise ValidationFailed(_("该附件编号已被使用。"), code="uuid_in_use")
-            return existing
+    if uuid is not None and (existing := _sent_before(uuid, ticket)) is not None:
+        return existing
     guessed = content_type or mimetypes.guess_type(filename)[0] or ""
     if kind is None:
         kind = Attachment.Kind.VIDEO if guessed.startswith("video/") else Attachment.Kind.IMAGE
@@ -216,19 +212,41 @@ def attachment_add(
         sha256, content = _sha256_of(stream), File(stream)
     else:
         sha256, content = hashlib.sha256(payload).hexdigest(), ContentFile(payload)
-    with transaction.atomic():
-        attachment = Attachment(
-            ticket=ticket, kind=kind, purpose=purpose, original_name=filename[:200], content_type=content_type,
-            size=stored_size, sha256=sha256, customer_visible=customer_visible,
-            uploaded_by=by if getattr(by, "pk", None) else None, **fields,
-        )
-        if uuid is not None:
-            attachment.uuid = uuid
-        attachment.file.save(f"upload.{ext}", content, save=False)
-        attachment.save()
-        if record_event:
-            from .services import ticket_event_add
+    try:
+        with transaction.atomic():
+            attachment = Attachment(
+                ticket=ticket, kind=kind, purpose=purpose, original_name=filename[:200], content_type=content_type,
+                size=stored_size, sha256=sha256, customer_visible=customer_visible,
+                uploaded_by=by if getattr(by, "pk", None) else None, **fields,
+            )
+            if uuid is not None:
+                attachment.uuid = uuid
+            # The row first, under the name its file will get, then the file: the same photo sent twice
+            # at once (one client id) waits on the first one's row and is answered with it, and a copy
+            # of the file is never written beside it. Files are not rolled back with rows.
+            attachment.file.name = attachment.file.field.generate_filename(attachment, f"upload.{ext}")
+            attachment.save()
+            stored = attachment.file.storage.save(attachment.file.name, content,
+                                                  max_length=attachment.file.field.max_length)
+            if stored != attachment.file.name:  # the storage found the name taken and chose another
+                attachment.file.name = stored
+                attachment.save(update_fields=["file"])
+            if record_event:
+                from .services import ticket_event_add
 
-            ticket_event_add(ticket=ticket, kind="ticket.attachment_added", by=by, customer_visible=False,
-                             payload={"attachment_id": attachment.pk, "purpose": purpose})
+                ticket_event_add(ticket=ticket, kind="ticket.attachment_added", by=by, customer_visible=False,
+                                 payload={"attachment_id": attachment.pk, "purpose": purpose})
+    except IntegrityError:
+        existing = _sent_before(uuid, ticket) if uuid is not None else None
+        if existing is None:
+            raise
+        return existing
     return attachment
+
+
+def _sent_before(uuid: Any, ticket: Ticket) -> Attachment | None:
+    """The attachment the client already sent under its id on this ticket; an id used on another ticket is refused."""
+    existing = Attachment.objects.filter(uuid=uuid).first()
+    if existing is not None and existing.ticket_id != ticket.pk:
+        raise ValidationFailed(_("该附件编号已被使用。"), code="uuid_in_use")
+    return existing

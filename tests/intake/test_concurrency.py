@@ -104,3 +104,65 @@ def test_a_retry_inside_the_callers_transaction_rolls_back_its_attempt_and_leave
     assert ran == side_effects  # nothing of the attempt ran after the commit
     assert (TicketEvent.objects.count(), OutboxMessage.objects.count(),
             list(TicketSequence.objects.values())) == counts
+
+
+def _stored_files() -> list[str]:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_retry_with_files_in_parallel_stores_the_files_once(setup_taxonomy):
+    # The retry loses at the key's record and is answered with the first result; the photos it carried
+    # must not be written a second time beside the winner's (files are not rolled back with rows).
+    from tests.intake.conftest import jpeg_bytes
+    from tickets.intake.services import IntakeFile
+    from tickets.models import Attachment
+
+    files = [IntakeFile("front.jpg", jpeg_bytes(), "image/jpeg"), IntakeFile("back.jpg", jpeg_bytes((48, 64)), "image/jpeg")]
+    kwargs = {"channel": "app", "name": "张三", "phone": "13800138000", "description": "屏幕碎了",
+              "external_id": "key:photos", "files": files}
+    results, errors = _parallel([kwargs, kwargs, kwargs])
+    assert not errors
+    ticket = Ticket.objects.get()
+    assert {r.ticket.pk for r in results} == {ticket.pk}
+    assert sorted(r.replayed for r in results) == [False, True, True]
+    stored = sorted(Attachment.objects.filter(ticket=ticket).values_list("file", flat=True))
+    assert len(stored) == 2
+    assert _stored_files() == stored  # nothing the losers wrote is left in storage
+
+
+def test_a_follow_up_with_files_sent_twice_at_once_is_added_once(setup_taxonomy):
+    from tests.intake.conftest import jpeg_bytes
+    from tickets.intake.services import IntakeFile, intake_follow_up
+    from tickets.models import Attachment, TicketEvent
+
+    ticket = intake_submit(channel="web", name="张三", phone="13800138000", description="屏幕碎了").ticket
+    kwargs = {"ticket": ticket, "channel": "email", "message": "补充发票照片",
+              "files": [IntakeFile("invoice.jpg", jpeg_bytes(), "image/jpeg")], "external_id": "<m-1@example.com>"}
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(intake_follow_up(**kwargs))
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(r.replayed for r in results) == [False, True, True]
+    assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.customer_message").count() == 1
+    stored = list(Attachment.objects.filter(ticket=ticket).values_list("file", flat=True))
+    assert len(stored) == 1
+    assert _stored_files() == stored

@@ -386,11 +386,14 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                 payload={"possible_duplicate_of": possible_duplicate.pk},
             )
         outcome = IntakeRecord.Outcome.CREATED
+    if external_id:
+        # The sender's key is claimed before any file is stored: a parallel retry waits here for this
+        # transaction and, once it has committed, is answered with its result without writing the
+        # files again (storage is not rolled back with the rows).
+        IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
     for f in files:
         attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
                        kind=_file_kind(f), purpose=Attachment.Purpose.REPORT)
-    if external_id:
-        IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket, outcome=outcome)
     return IntakeResult(ticket=ticket, outcome=outcome, message=_outcome_message(ticket, outcome))
 
 
@@ -409,7 +412,6 @@ def _replay(record: IntakeRecord) -> IntakeResult:
                         message=_outcome_message(record.ticket, record.outcome))
 
 
-@transaction.atomic
 def intake_follow_up(
     *,
     ticket: Ticket,
@@ -423,7 +425,8 @@ def intake_follow_up(
 ) -> IntakeResult:
     """Add a customer's follow-up (a reply e-mail, an app message) to an existing ticket.
 
-    Writes a ``ticket.customer_message`` event and stores the files; idempotent by ``external_id``.
+    Writes a ``ticket.customer_message`` event and stores the files, in one transaction; idempotent by
+    ``external_id``, also for the same message delivered twice at once (the files are stored once).
     Raises ValidationFailed for an empty message without files or bad files; nothing is stored then.
     """
     files = list(files or [])
@@ -438,16 +441,26 @@ def intake_follow_up(
     _check_files(files, errors)
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], extra={"fields": errors})
-    ticket_event_add(ticket=ticket, kind="ticket.customer_message", by=by, customer_visible=customer_visible,
-                     message=message or _("客户补充了附件"),
-                     payload={"channel": channel, "sender": sender, "external_id": external_id})
-    for f in files:
-        attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
-                       kind=_file_kind(f), purpose=Attachment.Purpose.EMAIL if channel == "email"
-                       else Attachment.Purpose.REPORT, customer_visible=customer_visible)
-    if external_id:
-        IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket,
-                                    outcome=IntakeRecord.Outcome.FOLLOW_UP)
+    try:
+        with transaction.atomic():
+            if external_id:
+                # Claimed before anything is stored, as at intake: the parallel delivery waits here.
+                IntakeRecord.objects.create(channel=channel, external_id=external_id, ticket=ticket,
+                                            outcome=IntakeRecord.Outcome.FOLLOW_UP)
+            ticket_event_add(ticket=ticket, kind="ticket.customer_message", by=by, customer_visible=customer_visible,
+                             message=message or _("客户补充了附件"),
+                             payload={"channel": channel, "sender": sender, "external_id": external_id})
+            for f in files:
+                attachment_add(ticket=ticket, file=f.data, filename=f.name, by=by, content_type=f.content_type,
+                               kind=_file_kind(f), purpose=Attachment.Purpose.EMAIL if channel == "email"
+                               else Attachment.Purpose.REPORT, customer_visible=customer_visible)
+    except IntegrityError:
+        # The same message, delivered in parallel, was added first: answer with it.
+        record = (IntakeRecord.objects.select_related("ticket").filter(channel=channel, external_id=external_id).first()
+                  if external_id else None)
+        if record is None:
+            raise
+        return _replay(record)
     return IntakeResult(ticket=ticket, outcome=IntakeRecord.Outcome.FOLLOW_UP,
                         message=_outcome_message(ticket, IntakeRecord.Outcome.FOLLOW_UP))
 
