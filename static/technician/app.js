@@ -3,7 +3,7 @@ import { token } from "./api.js";
 import * as db from "./db.js";
 import { bus, flush, isOffline, pending, problems, sync } from "./outbox.js";
 import * as screens from "./screens.js";
-import { $, esc, toast } from "./ui.js";
+import { $, esc, navigate, screenNavigation, toast } from "./ui.js";
 import * as work from "./work.js";
 
 const routes = [
@@ -23,17 +23,24 @@ const routes = [
 ];
 
 let current = "";
+let rerenderTimer = null;
 
 async function route() {
   const hash = location.hash || "#/jobs";
   if (!token.get() && hash !== "#/login") { location.hash = "#/login"; return; }
   current = hash;
+  // A redraw that was due for the screen being left is dropped with it.
+  clearTimeout(rerenderTimer);
+  const nav = navigate();
   await header();
+  if (nav !== screenNavigation()) return;
   for (const [pattern, show] of routes) {
     const match = hash.match(pattern);
     if (match) {
       try { await show(...match.slice(1)); } catch (err) { console.error(err); toast(err.message, "error"); }
-      document.body.dataset.screen = hash.split("/").slice(1).filter((p) => !/^\d+$/.test(p)).join("-") || "jobs";
+      if (nav === screenNavigation()) {
+        document.body.dataset.screen = hash.split("/").slice(1).filter((p) => !/^\d+$/.test(p)).join("-") || "jobs";
+      }
       return;
     }
   }
@@ -68,12 +75,14 @@ async function banner() {
   box.dataset.refused = String(refused);
 }
 
-let rerenderTimer = null;
 function rerender() {
   // Lists and the job page follow the data; forms are not redrawn under the technician's fingers.
-  if (/^#\/(jobs|job\/\d+|outbox|problems)$/.test(location.hash) && location.hash === current) {
+  // The redraw waits for a burst of changes to settle, and only the screen it was due for is redrawn:
+  // a tap may have opened a form meanwhile (its hashchange can even be still on its way).
+  const due = location.hash;
+  if (/^#\/(jobs|job\/\d+|outbox|problems)$/.test(due) && due === current) {
     clearTimeout(rerenderTimer);
-    rerenderTimer = setTimeout(route, 50);
+    rerenderTimer = setTimeout(() => { if (location.hash === due && current === due) route(); }, 50);
   }
 }
 

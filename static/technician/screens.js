@@ -2,15 +2,15 @@
 import { NetworkError, call, getJson, token, uuid } from "./api.js";
 import * as db from "./db.js";
 import { enqueue, isOffline, jobGet, jobLocal, jobRefresh, jobsAll, pending, problemDismiss, problems, sync } from "./outbox.js";
-import { $, REPAIR_LABELS, esc, formData, money, time, toast } from "./ui.js";
+import { $, REPAIR_LABELS, esc, formData, money, paint, screenNavigation, time, toast } from "./ui.js";
 import { STAGE_TEXT, stage } from "./work.js";
 import { position } from "./media.js";
 
-export const view = () => $("#view");
-
-function render(html) {
-  view().innerHTML = html;
+/** Draws the screen at the top of the page, unless the technician has navigated since ``nav``. */
+function render(nav, html) {
+  if (!paint(nav, html)) return false;
   window.scrollTo(0, 0);
+  return true;
 }
 
 export async function me() { return db.kv.get("me"); }
@@ -20,9 +20,10 @@ export async function me() { return db.kv.get("me"); }
 // ---------------------------------------------------------------------------------------------
 
 export function loginScreen() {
+  const nav = screenNavigation();
   const ua = navigator.userAgent;
   const device = /MicroMessenger/i.test(ua) ? gettext("微信内置浏览器") : /Android/i.test(ua) ? gettext("安卓手机") : gettext("手机浏览器");
-  render(`
+  if (!render(nav, `
     <form class="card login" id="login">
       <h1>${esc(gettext("工程师登录"))}</h1>
       <label>${esc(gettext("用户名"))}<input name="username" autocomplete="username" required></label>
@@ -30,7 +31,7 @@ export function loginScreen() {
       <label>${esc(gettext("本机名称"))}<input name="device" value="${esc(device)}" maxlength="60"></label>
       <button class="primary" type="submit">${esc(gettext("登录"))}</button>
       <p class="hint">${esc(gettext("每台手机单独登录；手机丢失时可在任意设备上退出全部设备。"))}</p>
-    </form>`);
+    </form>`)) return;
   $("#login").addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = formData(event.target);
@@ -149,6 +150,7 @@ function routeSummary(route, count) {
 }
 
 export async function jobsScreen() {
+  const nav = screenNavigation();
   const user = await me();
   const cached = await jobsAll();
   const jobs = cached.filter((j) => j.row && OPEN.has((j.local && j.local.status) || j.row.status));
@@ -165,13 +167,13 @@ export async function jobsScreen() {
   });
   const rest = jobs.filter((j) => !stops.has(j.id)).map((job) => jobCard(job, null));
   const count = routed.filter(Boolean).length + rest.length;
-  render(`
+  if (!render(nav, `
     <div class="toolbar"><span>${esc(interpolate(gettext("%(name)s，今天 %(n)s 个工单"), { name: user?.full_name || user?.username || "", n: count }, true))}</span>
       <button id="sync" class="small">${esc(gettext("刷新"))}</button></div>
     ${routeSummary(route, routed.filter(Boolean).length)}
     ${routed.join("")}${rest.length && routed.some(Boolean) ? `<h3>${esc(gettext("其他工单"))}</h3>` : ""}${rest.join("")}
     ${count ? "" : `<p class="empty">${esc(gettext("今天没有待处理的工单。"))}</p>`}
-    <p class="muted small center">${synced ? esc(interpolate(gettext("上次同步 %(t)s"), { t: time(new Date(synced).toISOString()) }, true)) : ""}</p>`);
+    <p class="muted small center">${synced ? esc(interpolate(gettext("上次同步 %(t)s"), { t: time(new Date(synced).toISOString()) }, true)) : ""}</p>`)) return;
   $("#sync").addEventListener("click", async () => {
     try { await sync(); toast(gettext("已同步")); } catch (err) { toast(err instanceof NetworkError ? gettext("离线中，显示的是缓存。") : err.message, "error"); }
   });
@@ -235,10 +237,11 @@ function actionsFor(job, s) {
 }
 
 export async function jobScreen(id) {
+  const nav = screenNavigation();
   let job = await jobGet(id);
   if (!job || !job.detail) {
     try { job = await jobRefresh(id); } catch (err) {
-      render(`<p class="empty">${esc(err instanceof NetworkError ? gettext("离线中，这个工单还没有缓存。") : err.message)}</p>`);
+      render(nav, `<p class="empty">${esc(err instanceof NetworkError ? gettext("离线中，这个工单还没有缓存。") : err.message)}</p>`);
       return;
     }
   }
@@ -250,7 +253,7 @@ export async function jobScreen(id) {
   const history = (d.history || []).map((h) => `<li>${esc(time(h.created_at))} ${esc(h.title)} <span class="muted">${esc(h.status_label)}</span>${h.resolution ? `<br><small>${esc(h.resolution)}</small>` : ""}</li>`).join("");
   const events = (d.events || []).slice(-6).reverse().map((e) => `<li>${esc(time(e.created_at))} ${esc(e.message || e.kind)}</li>`).join("");
   const device = d.device;
-  render(`
+  if (!render(nav, `
     <a class="back" href="#/jobs">‹ ${esc(gettext("今日工单"))}</a>
     <section class="card">
       <div class="row"><b>${esc(d.number)}</b><span class="pill ${esc(s)}">${esc(STAGE_TEXT[s] || d.status_label)}</span></div>
@@ -274,7 +277,7 @@ export async function jobScreen(id) {
       <h4>${esc(gettext("维修历史"))}</h4>
       ${history ? `<ul class="list">${history}</ul>` : `<p class="muted">${esc(gettext("无"))}</p>`}
     </section>
-    <section class="card"><h3>${esc(gettext("进度"))}</h3><ul class="list">${events}</ul></section>`);
+    <section class="card"><h3>${esc(gettext("进度"))}</h3><ul class="list">${events}</ul></section>`)) return;
   $("#actions").addEventListener("click", (event) => {
     const el = event.target.closest("[data-act]");
     if (el) jobAction(job, el.dataset.act).catch((err) => toast(err.message, "error"));
@@ -316,15 +319,16 @@ async function jobAction(job, act) {
 }
 
 export async function declineScreen(id) {
+  const nav = screenNavigation();
   const reasons = [gettext("时间冲突"), gettext("距离太远"), gettext("缺少相应技能"), gettext("缺少备件"), gettext("身体不适")];
-  render(`
+  if (!render(nav, `
     <a class="back" href="#/job/${id}">‹ ${esc(gettext("返回"))}</a>
     <form class="card" id="decline">
       <h2>${esc(gettext("拒单原因"))}</h2>
       ${reasons.map((r, i) => `<label class="check"><input type="radio" name="preset" value="${esc(r)}" ${i === 0 ? "checked" : ""}> ${esc(r)}</label>`).join("")}
       <label>${esc(gettext("补充说明"))}<textarea name="note" maxlength="250" rows="3"></textarea></label>
       <button class="danger" type="submit">${esc(gettext("确认拒单"))}</button>
-    </form>`);
+    </form>`)) return;
   $("#decline").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -354,15 +358,16 @@ export function problemText(p) {
 }
 
 export async function problemsScreen() {
+  const nav = screenNavigation();
   const list = await problems();
-  render(`
+  if (!render(nav, `
     <a class="back" href="#/jobs">‹ ${esc(gettext("今日工单"))}</a>
     <h2>${esc(gettext("被退回的操作"))}</h2><div id="problems">
     ${list.map((p) => `<section class="card problem">
       <div class="row"><b><a href="#/job/${p.jobId}">${esc(gettext("工单"))} #${p.jobId}</a></b><span class="muted small">${esc(time(new Date(p.at).toISOString()))}</span></div>
       ${problemText(p).map((line) => `<p>${esc(line)}</p>`).join("")}
       <button class="ghost small" data-dismiss="${p.seq}">${esc(gettext("知道了"))}</button></section>`).join("")
-      || `<p class="empty">${esc(gettext("没有被退回的操作。"))}</p>`}</div>`);
+      || `<p class="empty">${esc(gettext("没有被退回的操作。"))}</p>`}</div>`)) return;
   $("#problems").addEventListener("click", async (event) => {
     const el = event.target.closest("[data-dismiss]");
     if (el) { await problemDismiss(Number(el.dataset.dismiss)); problemsScreen(); }
@@ -370,8 +375,9 @@ export async function problemsScreen() {
 }
 
 export async function outboxScreen() {
+  const nav = screenNavigation();
   const list = (await pending()).sort((a, b) => a.seq - b.seq);
-  render(`
+  render(nav, `
     <a class="back" href="#/jobs">‹ ${esc(gettext("今日工单"))}</a>
     <h2>${esc(gettext("待发送的操作"))}</h2>
     <ol class="card list">${list.map((a) => `<li>${esc(gettext("工单"))} #${a.jobId} · ${esc(a.label)} <span class="muted small">${esc(time(new Date(a.createdAt).toISOString()))}${a.attempts ? ` · ${esc(interpolate(gettext("已重试 %(n)s 次"), { n: a.attempts }, true))}` : ""}</span></li>`).join("")}</ol>
@@ -383,6 +389,7 @@ export async function outboxScreen() {
 // ---------------------------------------------------------------------------------------------
 
 export async function qcScreen() {
+  const nav = screenNavigation();
   let queue = await db.kv.get("qcQueue");
   try {
     queue = (await getJson("qc/queue/")).results;
@@ -393,7 +400,7 @@ export async function qcScreen() {
   // A verdict given on this phone but not yet sent keeps the row out of the queue.
   const decided = new Set((await pending()).filter((a) => a.path.startsWith("qc/")).map((a) => a.jobId));
   queue = (queue || []).filter((row) => !decided.has(row.id));
-  render(`
+  render(nav, `
     <h2>${esc(interpolate(gettext("质检队列（%(n)s）"), { n: queue.length }, true))}</h2>
     ${queue.map((row) => `<a class="card job" href="#/qc/${row.id}"><div class="row"><b>${esc(row.number)}</b><span class="pill qc">${esc(row.status_label)}</span></div>
       <div class="title">${esc(row.title)}</div><div class="muted">${esc(row.product_model || "")}</div></a>`).join("")
@@ -401,16 +408,17 @@ export async function qcScreen() {
 }
 
 export async function qcDetailScreen(id) {
+  const nav = screenNavigation();
   let data;
   try {
     data = await getJson(`qc/${id}/`);
     await db.kv.set(`qc:${id}`, data);
   } catch (err) {
     data = await db.kv.get(`qc:${id}`);
-    if (!data) { render(`<p class="empty">${esc(err.message)}</p>`); return; }
+    if (!data) { render(nav, `<p class="empty">${esc(err.message)}</p>`); return; }
   }
   const job = data.job;
-  render(`
+  if (!render(nav, `
     <a class="back" href="#/qc">‹ ${esc(gettext("质检队列"))}</a>
     <form class="card" id="qc">
       <div class="row"><b>${esc(job.number)}</b><span class="pill qc">${esc(job.status_label)}</span></div>
@@ -422,7 +430,7 @@ export async function qcDetailScreen(id) {
       <label>${esc(gettext("不通过原因"))}<textarea name="reason" rows="2" maxlength="2000"></textarea></label>
       <div class="actions"><button class="primary" data-qc="pass" type="submit">${esc(gettext("质检通过"))}</button>
         <button class="danger" data-qc="fail" type="button">${esc(gettext("不通过，返工"))}</button></div>
-    </form>`);
+    </form>`)) return;
   const form = $("#qc");
   const decide = async (verdict) => {
     const checklist = {};

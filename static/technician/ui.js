@@ -35,6 +35,25 @@ export const REPAIR_LABELS = {
   rework: gettext("返工"), declined: gettext("客户拒绝报价"), unrepairable: gettext("无法修复"),
 };
 
+// Each navigation (a tap on a link, a redraw of a list that follows the data) gets the next number,
+// and a screen draws only while its navigation is the latest. A screen reads its data before it draws,
+// from the cache or, on a weak signal, from the network for seconds; by then the technician may have
+// moved on, and a late drawing would replace the form under their fingers.
+let navigation = 0;
+
+/** A new navigation: whatever screen is still loading for an earlier one will not draw. */
+export function navigate() { return ++navigation; }
+
+/** The navigation a screen belongs to: read it first thing, before the screen awaits anything. */
+export function screenNavigation() { return navigation; }
+
+/** Draws a screen's HTML into the view, unless the technician has navigated since; true if drawn. */
+export function paint(nav, html) {
+  if (nav !== navigation) return false;
+  $("#view").innerHTML = html;
+  return true;
+}
+
 let toastTimer = null;
 export function toast(message, kind = "info") {
   let box = $("#toast");

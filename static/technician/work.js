@@ -2,7 +2,7 @@
 import { NetworkError, call, getJson, uuid } from "./api.js";
 import * as db from "./db.js";
 import { enqueue, isOffline, jobGet, jobLocal, jobRefresh, paymentRefresh } from "./outbox.js";
-import { $, $$, esc, formData, money, toast } from "./ui.js";
+import { $, $$, esc, formData, money, paint, screenNavigation, toast } from "./ui.js";
 import { compressPhoto, scanCamera, scanImage, signaturePad } from "./media.js";
 
 export const STAGE_TEXT = {
@@ -90,12 +90,13 @@ function done(id, message) {
 // ---------------------------------------------------------------------------------------------
 
 export async function diagnoseScreen(id) {
+  const nav = screenNavigation();
   let job = await jobGet(id);
   if (!job.codes) {
     try { job = await jobRefresh(id); } catch { /* offline: no codes yet */ }
   }
   const codes = job.codes || { fault_codes: [], exclusions: [] };
-  $("#view").innerHTML = `${back(id)}
+  if (!paint(nav, `${back(id)}
     <form class="card" id="diagnose">
       <h2>${esc(gettext("检测结果"))}</h2>
       <label>${esc(gettext("故障代码"))}<select name="fault_code" required>
@@ -109,7 +110,7 @@ export async function diagnoseScreen(id) {
         ${codes.exclusions.map((e) => `<label class="check"><input type="checkbox" name="exclusions" data-list value="${esc(e.code)}"> ${esc(e.label)}</label>`).join("")}
       </details>
       <button class="primary" type="submit">${esc(gettext("提交检测结果"))}</button>
-    </form>`;
+    </form>`)) return;
   await photoPicker(id, "before", $("#photos"));
   $("#diagnose").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -132,6 +133,7 @@ export async function diagnoseScreen(id) {
 // ---------------------------------------------------------------------------------------------
 
 export async function quoteScreen(id) {
+  const nav = screenNavigation();
   let job = await jobGet(id);
   if (!job.codes) {
     try { job = await jobRefresh(id); } catch { /* offline */ }
@@ -143,7 +145,7 @@ export async function quoteScreen(id) {
   } catch { /* offline: the cached stock */ }
   stock = stock || [];
   const items = (job.codes && job.codes.price_items) || [];
-  $("#view").innerHTML = `${back(id)}
+  if (!paint(nav, `${back(id)}
     <form class="card" id="quote">
       <h2>${esc(gettext("报价"))}</h2>
       <h3>${esc(gettext("价目表"))}</h3>
@@ -164,7 +166,7 @@ export async function quoteScreen(id) {
         <button class="primary" type="submit" data-mode="sign">${esc(gettext("客户在现场，手机签字"))}</button>
         <button class="ghost" type="submit" data-mode="remote">${esc(gettext("发送给客户远程确认"))}</button>
       </div>
-    </form>`;
+    </form>`)) return;
   const form = $("#quote");
   const total = () => {
     const sum = $$("input[name=items]:checked", form).reduce((acc, el) => acc + Number(el.dataset.price), 0);
@@ -231,6 +233,7 @@ function paymentHtml(owed) {
 }
 
 export async function signScreen(id, what) {
+  const nav = screenNavigation();
   const isQuote = what === "quote";
   // The hand-back asks the server what is due (the customer may have just paid online); offline it
   // goes by the state fetched last.
@@ -244,7 +247,7 @@ export async function signScreen(id, what) {
   const summary = isQuote
     ? (quote ? interpolate(gettext("报价 v%(v)s，应付 %(total)s"), { v: quote.version, total: money(quote.total) }, true) : gettext("报价将在联网后生成，金额以报价单为准。"))
     : gettext("设备已修好并通过质检，客户签字确认取回。");
-  $("#view").innerHTML = `${back(id)}
+  if (!paint(nav, `${back(id)}
     ${blocked ? paymentHtml(owed) : ""}
     <form class="card" id="sign" ${blocked ? "hidden" : ""}>
       <h2>${esc(isQuote ? gettext("客户确认报价") : gettext("交机确认"))}</h2>
@@ -256,7 +259,7 @@ export async function signScreen(id, what) {
       <canvas id="pad" class="pad"></canvas>
       <div class="actions"><button type="button" class="ghost" id="clear">${esc(gettext("重写"))}</button>
         <button class="primary" type="submit">${esc(gettext("确认签字"))}</button></div>
-    </form>`;
+    </form>`)) return;
   if (blocked) {
     $("#pay").addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -298,11 +301,12 @@ export async function signScreen(id, what) {
 // ---------------------------------------------------------------------------------------------
 
 export async function repairScreen(id) {
+  const nav = screenNavigation();
   const job = await jobGet(id);
   const quote = await db.kv.get(`quote:${id}`);
   const fitted = (job.local && job.local.fitted) || [];
   const partLines = quote ? quote.lines.filter((l) => l.kind === "part") : [];
-  $("#view").innerHTML = `${back(id)}
+  if (!paint(nav, `${back(id)}
     <section class="card">
       <h2>${esc(gettext("换件"))}</h2>
       ${partLines.map((l) => {
@@ -317,7 +321,7 @@ export async function repairScreen(id) {
       <label>${esc(gettext("维修说明"))}<textarea name="work_done" rows="3" required maxlength="4000"></textarea></label>
       <div class="actions"><button class="primary" type="submit">${esc(gettext("提交质检"))}</button>
         <button class="ghost" type="button" id="wait">${esc(gettext("等待备件"))}</button></div>
-    </form>`;
+    </form>`)) return;
   await photoPicker(id, "after", $("#photos"));
   $("#wait").addEventListener("click", async () => {
     await enqueue({ jobId: id, label: gettext("等待备件"), path: `jobs/${id}/repair/wait-parts/`, json: {} });
@@ -337,7 +341,8 @@ export async function repairScreen(id) {
 }
 
 export async function scanScreen(id, lineId, partId) {
-  $("#view").innerHTML = `<a class="back" href="#/job/${id}/repair">‹ ${esc(gettext("返回"))}</a>
+  const nav = screenNavigation();
+  if (!paint(nav, `<a class="back" href="#/job/${id}/repair">‹ ${esc(gettext("返回"))}</a>
     <section class="card">
       <h2>${esc(gettext("扫描备件二维码"))}</h2>
       <video id="video" class="scanner" muted playsinline></video>
@@ -346,7 +351,7 @@ export async function scanScreen(id, lineId, partId) {
       <form id="manual"><label>${esc(gettext("或手动输入标签内容"))}<input name="payload" maxlength="500"></label>
         <label>${esc(gettext("旧件序列号"))}<input name="old_serial" maxlength="60"></label>
         <button class="ghost" type="submit">${esc(gettext("确认"))}</button></form>
-    </section>`;
+    </section>`)) return;
   const video = $("#video");
   let scanner = null;
   const found = async (payload) => {

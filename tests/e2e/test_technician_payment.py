@@ -123,3 +123,67 @@ def test_offline_the_cash_is_queued_from_the_cached_payment_and_sent_once(browse
         context.close()
     payments = list(Payment.objects.filter(ticket=ticket))
     assert [(p.method, p.amount) for p in payments] == [(Payment.Method.CASH, QUOTE_TOTAL)]
+
+
+#: Counts each hand-back payment form drawn into the view (a redraw replaces the one being tapped).
+COUNT_PAY_FORMS = """
+window.payForms = 0;
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    for (const node of change.addedNodes) if (node.id === "pay") window.payForms += 1;
+  }
+}).observe(document.getElementById("view"), { childList: true });
+"""
+
+#: The list redraw a burst of synced data arms on the job page, with the tap on the hand-back link
+#: right behind it (the app's own event bus: the module is the one the app imported).
+SYNC_THEN_TAP = """
+async (hash) => {
+  const outbox = await import(new URL("./outbox.js", document.getElementById("app-script").src).href);
+  outbox.bus.dispatchEvent(new CustomEvent("jobs"));
+  location.hash = hash;
+}
+"""
+
+
+def test_the_hand_back_form_is_drawn_once_and_only_while_it_is_the_screen(browser):
+    world = paid_repair_ready()
+    tech, ticket = world["tech"], world["ticket"]
+    with _server() as base:
+        context = phone_context(browser)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, base, tech.user.username)
+        expect(page.locator(f"a.job[data-job='{ticket.pk}']")).to_be_visible(timeout=15000)
+        page.goto(f"{base}/app/#/job/{ticket.pk}")
+        stage_is(page, "待交机")
+
+        # A weak signal: the hand-back waits for what is due, and the technician goes back to the list
+        # meanwhile. The hand-back, drawn late, must not replace the list they are now looking at.
+        held = []
+        page.route(f"**/api/v1/jobs/{ticket.pk}/payment/", lambda route: held.append(route))
+        page.get_by_role("link", name="交机，客户签字").tap()
+        page.get_by_role("link", name="今日工单").tap()
+        expect(page.locator(f"a.job[data-job='{ticket.pk}']")).to_be_visible(timeout=15000)
+        page.wait_for_timeout(5000)  # the hand-back stops waiting for the network after 4 s and draws
+        assert page.locator("#pay").count() == 0
+        expect(page.locator(f"a.job[data-job='{ticket.pk}']")).to_be_visible()
+        assert held  # the answer only comes now (and with it, the list's own redraw)
+        for route in held:
+            route.continue_()
+        page.unroute(f"**/api/v1/jobs/{ticket.pk}/payment/")
+
+        # Synced data arms a redraw of the job page just before the tap that opens the hand-back: the
+        # form the technician is about to fill in is drawn once, not again under their finger.
+        page.goto(f"{base}/app/#/job/{ticket.pk}")
+        stage_is(page, "待交机")
+        page.evaluate(COUNT_PAY_FORMS)
+        page.evaluate(SYNC_THEN_TAP, f"#/job/{ticket.pk}/sign/handback")
+        expect(page.locator("#pay")).to_contain_text("应收 ¥779.00", timeout=15000)
+        page.wait_for_timeout(1000)
+        assert page.evaluate("window.payForms") == 1
+        page.get_by_role("button", name="已收到 ¥779.00").tap()
+        expect(page.locator("#paid")).to_have_text("已收款 ¥779.00 · 现金", timeout=15000)
+        assert errors == []
+        context.close()
