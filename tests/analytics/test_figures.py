@@ -211,3 +211,49 @@ def test_pages_cost_constant_queries(client, superuser, page, django_assert_max_
     analytics_refresh(backfill_days=3)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+DATE_CASTS = ("django_datetime_cast_date", "AT TIME ZONE", "::date")
+
+
+def test_drill_downs_list_the_local_days_as_a_range_of_instants(client, data, superuser):
+    # The lists behind the figures filter on [first midnight, the midnight after the last day) in local
+    # time: the creation index answers it, where a date lookup would convert every row's timestamp
+    # (and take the day in the database session's time zone).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(superuser)
+    # every kind of link the pages give (tickets created or resolved, answers, stock movements) lists
+    # as many rows as its figure counts, without a date cast
+    faults = selectors.faults_by_model_month(user=superuser, period=PERIOD).rows[0][-1]
+    technician = selectors.technician_performance(user=superuser, period=PERIOD).rows[0]
+    jobs, complaints = technician[2], technician[-1]
+    consumed = selectors.parts_consumption(user=superuser, period=PERIOD).rows[0][2]
+    for cell, rows in ((faults, faults.value), (jobs, jobs.value), (complaints, complaints.value), (consumed, 1)):
+        assert "__date" not in cell.url
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(cell.url)
+        assert response.status_code == 200, cell.url
+        assert response.context["cl"].result_count == rows, cell.url
+        assert not [q["sql"] for q in queries.captured_queries if any(cast in q["sql"] for cast in DATE_CASTS)]
+
+    t1, t2, _t3, _t4 = data["tickets"]
+    f1 = data["f1"]
+
+    def created(when):
+        t = factories.TicketFactory(product_model=data["m1"])
+        Ticket.objects.filter(pk=t.pk).update(fault_category=f1, created_at=when)
+        return Ticket.objects.get(pk=t.pk)
+
+    last_instant = created(at(1, 23, 59) + dt.timedelta(seconds=59))
+    day_before = created(at(-1, 23, 59))
+    day_after = created(at(2, 0))
+    url = selectors.ticket_url(fault_category__id__exact=f1.pk, **selectors.days_filter("created_at", D, D + dt.timedelta(days=1)))
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    listed = {t.number for t in (t1, t2, last_instant, day_before, day_after) if t.number in body}
+    assert listed == {t1.number, t2.number, last_instant.number}
+    ticket_queries = [q["sql"] for q in queries.captured_queries if '"tickets_ticket"' in q["sql"]]
+    assert ticket_queries
+    assert not [sql for sql in ticket_queries if any(cast in sql for cast in DATE_CASTS)]

@@ -111,6 +111,16 @@ def month_after(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def day_bounds(first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The local days ``first``..``last`` (only ``first`` without it) as instants: from ``first``'s
+    midnight up to, not including, the midnight after ``last``, in the local time (Asia/Shanghai). The
+    days a rollup row counts, and what a list behind a figure filters on: a range of instants walks a
+    timestamp's index, where a date lookup would convert every row's timestamp first."""
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+            dt.datetime.combine((last or first) + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+
 def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     """The first days of the months that ``first``..``last`` touch."""
     out, month = [], first.replace(day=1)

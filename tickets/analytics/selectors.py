@@ -32,6 +32,7 @@ from .models import (
     PartDailyRollup,
     TechnicianDailyRollup,
     TicketDailyRollup,
+    day_bounds,
     month_after,
     months_between,
 )
@@ -96,13 +97,20 @@ def ticket_url(**params: Any) -> str:
     return f"{reverse('admin:tickets_ticket_changelist')}?{urlencode({k: v for k, v in params.items() if v is not None})}"
 
 
+def days_filter(field: str, first: dt.date, last: dt.date) -> dict[str, str]:
+    """The changelist parameters that list the rows whose ``field`` falls on the local days
+    ``first``..``last``: a half-open range of instants (the admin's own date filter uses the same
+    parameters), which the timestamp's index answers at any table size."""
+    start, end = day_bounds(first, last)
+    return {f"{field}__gte": str(start), f"{field}__lt": str(end)}
+
+
 def _created(period: Period, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, str]:
-    return {"created_at__date__gte": (start or period.start).isoformat(),
-            "created_at__date__lte": (end or period.end).isoformat()}
+    return days_filter("created_at", start or period.start, end or period.end)
 
 
 def _resolved(period: Period) -> dict[str, str]:
-    return {"resolved_at__date__gte": period.start.isoformat(), "resolved_at__date__lte": period.end.isoformat()}
+    return days_filter("resolved_at", period.start, period.end)
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -283,7 +291,7 @@ def technician_performance(*, user: Any, period: Period) -> Table:
 
 
 def response_url(*, period: Period, **params: Any) -> str:
-    params.update({"created_at__date__gte": period.start.isoformat(), "created_at__date__lte": period.end.isoformat()})
+    params.update(_created(period))
     return f"{reverse('admin:surveys_response_changelist')}?{urlencode(params)}"
 
 
@@ -400,7 +408,7 @@ def parts_consumption(*, user: Any, period: Period, top: int = 30) -> Table:
         span = {"part__id__exact": r["part_id"]}
         table.rows.append([
             Cell(r["part__sku"]), Cell(r["part__name"]),
-            Cell(r["consumed"], f"{movements}?{urlencode({**span, 'kind__exact': 'consume', 'created_at__date__gte': period.start.isoformat(), 'created_at__date__lte': period.end.isoformat()})}"),
+            Cell(r["consumed"], f"{movements}?{urlencode({**span, 'kind__exact': 'consume', **_created(period)})}"),
             Cell(r["stockouts"], f"{alerts}?{urlencode({**span, 'day__gte': period.start.isoformat(), 'day__lte': period.end.isoformat()})}"),
         ])
     return table
@@ -433,11 +441,9 @@ def kpis(*, user: Any, tickets: QuerySet) -> list[tuple[Any, Any, str]]:
     week = Period(today - dt.timedelta(days=today.weekday()), today)
     day = Period(today, today)
     now = timezone.now()
-    # the local day as a range of instants, so the count walks the creation index (a ``__date`` lookup
-    # would convert every row's timestamp first)
-    midnight = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
-    created_today = tickets.filter(created_at__gte=midnight, created_at__lt=midnight + dt.timedelta(days=1)
-                                   ).order_by()[:10000].count()
+    # the local day as a range of instants, so the count walks the creation index
+    midnight, next_midnight = day_bounds(today)
+    created_today = tickets.filter(created_at__gte=midnight, created_at__lt=next_midnight).order_by()[:10000].count()
     # counted no further than a cap, like the queues: past it the figure reads "999+" and the drill-down
     # lists them all, while the count stays a bounded read whatever the backlog
     breached = tickets.filter(status__in=Ticket.OPEN_STATES, due_resolution_at__lt=now).order_by()[:KPI_CAP].count()

@@ -35,6 +35,7 @@ from .models import (
     RollupState,
     TechnicianDailyRollup,
     TicketDailyRollup,
+    day_bounds,
     month_after,
     months_between,
 )
@@ -46,12 +47,6 @@ REPEAT_WINDOWS = (30, 90)
 
 def _local_day(value: dt.datetime) -> dt.date:
     return timezone.localtime(value).date()
-
-
-def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    return (dt.datetime.combine(first, dt.time.min, tzinfo=tz),
-            dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
 
 
 def _minutes(start: dt.datetime | None, end: dt.datetime) -> int | None:
@@ -89,7 +84,7 @@ def _score(acc: Any, row: dict) -> None:
 
 def rollup_range(first: dt.date, last: dt.date) -> None:
     """Recompute every rollup row of the days ``first``..``last`` (local dates), replacing what was there."""
-    start, end = _bounds(first, last)
+    start, end = day_bounds(first, last)
     tickets: dict[tuple, TicketDailyRollup] = {}
     techs: dict[tuple, TechnicianDailyRollup] = {}
     hours: dict[tuple, dict[str, list[int]]] = {}
