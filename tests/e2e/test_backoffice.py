@@ -179,3 +179,21 @@ def test_each_role_home_and_every_report_at_1366(browser):
             assert hidden == [], (key, hidden)
             screenshot(page, f"backoffice-report-{key}")
         context.close()
+
+        # A centre with a long name: the two-up panels of the manager's and the operations' homes keep
+        # every column in view, the name ends in an ellipsis and its tooltip says it whole.
+        from repairs.models import ServiceCenter
+
+        long_name = "上海市浦东新区张江高科技园区华为授权服务中心（旗舰店）"
+        ServiceCenter.objects.filter(name="上海浦东服务中心").update(name=long_name)
+        for username in ("manager", "ops"):
+            context, page = _login(browser, base, username)
+            overflowing = page.evaluate("""() => [...document.querySelectorAll('.bo-panel')]
+                .filter(p => p.scrollWidth > p.clientWidth).map(p => p.querySelector('h2').innerText)""")
+            assert overflowing == [], (username, overflowing)
+            if username == "manager":
+                cell = page.locator(f".bo-panel:not(.bo-wide) td.bo-text[title='{long_name}']").first
+                assert cell.is_visible()
+                assert page.evaluate("(td) => td.scrollWidth > td.clientWidth", cell.element_handle())
+            screenshot(page, f"backoffice-home-{username}-long-names")
+            context.close()
