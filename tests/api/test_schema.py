@@ -19,6 +19,14 @@ def test_schema_is_valid_openapi(schema):
     assert schema["openapi"].startswith("3.")
 
 
+def test_every_technician_operation_names_the_token_it_takes(schema):
+    assert schema["components"]["securitySchemes"]["knoxApiToken"]["in"] == "header"
+    for path, item in schema["paths"].items():
+        if path.startswith("/api/v1/") and "auth/login" not in path:
+            for method, operation in item.items():
+                assert {"knoxApiToken": []} in operation.get("security", []), (method, path)
+
+
 def test_every_operation_documents_its_errors_with_the_error_shape(schema):
     error_ref = "#/components/schemas/Error"
     assert set(schema["components"]["schemas"]["Error"]["required"]) == {"code", "message", "extra"}
