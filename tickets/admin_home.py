@@ -42,6 +42,12 @@ class Panel:
     empty: Any = _("暂无待办")
     wide: bool = False
 
+    def __post_init__(self) -> None:
+        # Half the page at 1366 px leaves a table of more than four columns a few characters per
+        # title, fault and centre name: such a table takes the whole width.
+        if len(self.headers) > 4:
+            self.wide = True
+
     @property
     def count_label(self) -> str:
         if self.count is None:
