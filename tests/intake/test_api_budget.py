@@ -13,7 +13,10 @@ from tests.tickets.test_lifecycle import world  # noqa: F401, F811 (fixture)
 from tickets.models import IntakeChannelKey, OutboxMessage, SlaClock, Ticket, WebhookDelivery
 
 URL = "/api/intake/v1/tickets/"
-MAX_QUERIES = 25
+# The ceiling the answer must stay under is 25; this is what it costs now (the key, the customer read and
+# write, the number, the ticket, its events, the short link, the outbox row, the retry record, BEGIN and
+# COMMIT), so that a new query on this path is a decision, not an accident.
+MAX_QUERIES = 11
 MAX_TRANSACTIONS = 2
 
 
