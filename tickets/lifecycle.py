@@ -188,8 +188,10 @@ def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool 
 def before_create(*, ticket: Ticket, deferred: bool = False) -> bool:
     """What is decided before a new ticket's row is written; True when ``ticket_create`` writes an
     estimate event after the ``ticket.created`` one. An intake that answers first shows the estimate
-    on the category given or predicted: it is priced here and stored with the row, the one write
-    (only reads happen here, so a failure cannot leave the transaction half done)."""
+    on the category given or predicted: it is priced here and stored with the row, the one write.
+    Only reads happen here and no savepoint guards them: an estimate that raises is logged and the
+    ticket is stored without one, but a database error in these reads fails the whole intake, which
+    is rolled back and answers nothing, so the sender's retry (same key) creates the ticket then."""
     if not deferred:
         return False
     from .intake.estimate import estimate_unsaved
