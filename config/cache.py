@@ -33,6 +33,7 @@ class FailSoftRedisCache(RedisCache):
         self._fallback = LocMemCache(f"redis-fallback:{server}", {"TIMEOUT": params.get("TIMEOUT", 300)})
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._counting_client: Any = None
 
     @property
     def redis_available(self) -> bool:
@@ -43,13 +44,35 @@ class FailSoftRedisCache(RedisCache):
             try:
                 return getattr(RedisCache, name)(self, *args, **kwargs)
             except RedisError as exc:
-                with self._lock:
-                    first = self.redis_available
-                    self._down_until = time.monotonic() + RETRY_SECONDS
-                if first:
-                    logger.warning("Redis cache unreachable (%s); using process memory, retrying in %ss",
-                                   exc, RETRY_SECONDS)
+                self._went_down(exc)
         return getattr(self._fallback, name)(*args, **kwargs)
+
+    def _went_down(self, exc: Exception) -> None:
+        with self._lock:
+            first = self.redis_available
+            self._down_until = time.monotonic() + RETRY_SECONDS
+        if first:
+            logger.warning("Redis cache unreachable (%s); using process memory, retrying in %ss",
+                           exc, RETRY_SECONDS)
+
+    def count(self, key: str, timeout: int, version: int | None = None) -> int:
+        """``window_count`` in one round trip: INCR, and EXPIRE only when the counter is new."""
+        if self.redis_available:
+            try:
+                full = self.make_and_validate_key(key, version=version)
+                # Django builds a new client (and its table of reply parsers) on every call; a
+                # throttle counts on every request, so it keeps one (clients are thread-safe).
+                client = self._counting_client
+                if client is None:
+                    client = self._counting_client = self._cache.get_client(full, write=True)
+                with client.pipeline(transaction=False) as pipe:
+                    pipe.incr(full)
+                    pipe.expire(full, timeout, nx=True)
+                    value, _expiry_set = pipe.execute()
+                return int(value)
+            except RedisError as exc:
+                self._went_down(exc)
+        return window_count(self._fallback, key, timeout, version=version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):  # type: ignore[override]
         return self._call("add", key, value, timeout, version)
@@ -83,3 +106,17 @@ class FailSoftRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear")
+
+
+def window_count(cache: Any, key: str, timeout: int, version: int | None = None) -> int:
+    """Add one to the counter ``key``, which expires ``timeout`` seconds after its first count, and
+    return its new value (atomic on Redis, per process elsewhere)."""
+    counter = getattr(cache, "count", None)  # the configured cache comes wrapped in a proxy
+    if counter is not None:
+        return counter(key, timeout, version=version)
+    cache.add(key, 0, timeout, version=version)
+    try:
+        return cache.incr(key, version=version)
+    except ValueError:  # expired between the two calls: this is the first count of a new one
+        cache.set(key, 1, timeout, version=version)
+        return 1

@@ -11,6 +11,8 @@ from typing import Any
 
 from rest_framework import throttling
 
+from config.cache import window_count
+
 logger = logging.getLogger("config.throttling")
 
 
@@ -24,11 +26,39 @@ class FailOpenMixin:
             return True
 
 
-class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
+class WindowCounterMixin:
+    """Count requests per fixed window (a minute for "600/min") with one atomic increment.
+
+    DRF's own throttles keep the time of every request of the last period in one cached list, read
+    and written whole on each request: a technician's app at 600 a minute moved a list of 600 times
+    twice per call, and two requests at once could both read it before either wrote it back. A
+    window counter costs one Redis round trip and counts concurrent requests exactly; a client may
+    spend one window's budget at its end and the next at its start, which a rate limit of this kind
+    accepts.
+    """
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:  # type: ignore[attr-defined]
+            return True
+        self.key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        if self.key is None:
+            return True
+        duration = int(self.duration)  # type: ignore[attr-defined]
+        self.now = self.timer()  # type: ignore[attr-defined]
+        window = int(self.now // duration)
+        self.window_ends = (window + 1) * duration
+        count = window_count(self.cache, f"{self.key}:{window}", duration + 1)  # type: ignore[attr-defined]
+        return count <= self.num_requests  # type: ignore[attr-defined]
+
+    def wait(self) -> float:
+        return max(1.0, self.window_ends - self.now)
+
+
+class UserRateThrottle(FailOpenMixin, WindowCounterMixin, throttling.UserRateThrottle):
     pass
 
 
-class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle):
+class AnonRateThrottle(FailOpenMixin, WindowCounterMixin, throttling.AnonRateThrottle):
     pass
 
 

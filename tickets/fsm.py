@@ -55,6 +55,18 @@ class ConcurrentTransitionMixin(django_fsm.ConcurrentTransitionMixin):
         _reload(self, *args, **kwargs)
         self._update_initial_state()
 
+    @property
+    def state_fields(self) -> tuple:
+        # The library finds the state fields by testing every field of the model, on every instance
+        # it creates: a page of twenty jobs tested a thousand fields to find twenty states. A model's
+        # state fields are fixed once its class is prepared, so each class finds them once.
+        cls = type(self)
+        found = cls.__dict__.get("_fsm_state_fields")
+        if found is None:
+            found = tuple(f for f in self._meta.fields if isinstance(f, django_fsm.FSMFieldMixin))
+            cls._fsm_state_fields = found
+        return found
+
 
 def skip_transitions_on_historical_models() -> None:
     """Stop every migration state model from adding a receiver that each later model class calls.

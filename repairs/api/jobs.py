@@ -24,7 +24,7 @@ from tickets.models import Attachment, Ticket, TicketAssignment, TicketEvent
 from tickets.services import ticket_available_transitions
 
 from .base import ApiView, IsTechnician, JobMixin, error_responses, technician_of
-from .serializers import ArticleOut, JobDetailOut, JobOut
+from .serializers import JOB_VALUES, ArticleOut, JobDetailOut, JobOut, job_row
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +129,10 @@ class JobListApi(ApiView):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
-        qs = (job_page_candidates(request, paginator, filters.validated_data).select_related(*JOB_LIST_RELATED)
-              .only(*JobOut.COLUMNS))
+        # rows as values, not model instances: the page reads twenty tickets with three relations each
+        qs = job_page_candidates(request, paginator, filters.validated_data).values(*JOB_VALUES)
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(JobOut(page, many=True).data)
+        return paginator.get_paginated_response([job_row(values) for values in page])
 
 
 # ---------------------------------------------------------------------------------------------

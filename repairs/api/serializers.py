@@ -6,6 +6,7 @@ Nothing here queries the database: every related object is loaded by the view's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -14,7 +15,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.files import attachment_staff_url
-from tickets.models import Attachment, Ticket, TicketEvent
+from tickets.masking import mask_phone
+from tickets.models import Attachment, ProductModel, Ticket, TicketEvent
 
 ACTIVE_JOB_STATES = {
     Ticket.Status.ASSIGNED, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING_CUSTOMER,
@@ -28,9 +30,11 @@ def job_is_active(ticket: Ticket) -> bool:
 
 
 def sla_seconds_left(ticket: Ticket) -> int | None:
-    if ticket.due_resolution_at is None:
-        return None
-    return int((ticket.due_resolution_at - timezone.now()).total_seconds())
+    return seconds_left(ticket.due_resolution_at)
+
+
+def seconds_left(due: Any) -> int | None:
+    return None if due is None else int((due - timezone.now()).total_seconds())
 
 
 class CustomerOut(serializers.Serializer):
@@ -81,12 +85,12 @@ class JobOut(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    #: The columns a row reads (``QuerySet.only``): a list page loads these, not every column of the
-    #: ticket and its relations (descriptions, 三包 previews, addresses of the customer).
-    COLUMNS = ("uuid", "number", "status", "title", "priority", "service_mode", "channel", "city", "district",
-               "address", "latitude", "longitude", "due_response_at", "due_resolution_at", "created_at", "updated_at",
-               "customer__name", "customer__phone", "product_model__brand", "product_model__name",
-               "fault_category__name")
+    def to_representation(self, ticket: Ticket) -> dict:
+        # A technician's list is the app's most frequent request: twenty rows, each of which DRF would
+        # build field by field (and Django's ``get_status_display`` re-hashes every translated state
+        # label per row), several times what the rest of the request costs. ``job_row`` builds the
+        # same row directly; a test holds it equal to the declared fields.
+        return job_row(job_values(ticket))
 
     def get_customer_phone(self, ticket: Ticket) -> str:
         return ticket.customer.phone if job_is_active(ticket) else ticket.customer.masked_phone
@@ -99,6 +103,75 @@ class JobOut(serializers.ModelSerializer):
 
     def get_sla_seconds_left(self, ticket: Ticket) -> int | None:
         return sla_seconds_left(ticket)
+
+
+_STATUS_LABELS = dict(Ticket.Status.choices)
+_coordinate = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, coerce_to_string=False)
+
+#: What a job row reads, as ``QuerySet.values`` names: a list page asks for these and builds its rows
+#: from them, without a model instance per ticket, customer, product model and category.
+JOB_VALUES = ("id", "uuid", "number", "status", "title", "priority", "service_mode", "channel", "customer__name",
+              "customer__phone", "product_model__brand", "product_model__name", "fault_category__name", "city",
+              "district", "address", "latitude", "longitude", "due_response_at", "due_resolution_at", "created_at",
+              "updated_at")
+
+
+def _when(value: Any) -> str | None:
+    """``DateTimeField``'s ISO 8601 in the current time zone, without its per-value set-up."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _coordinate_out(value: Any) -> Any:
+    return None if value is None else _coordinate.to_representation(value)
+
+
+def job_values(ticket: Ticket) -> dict:
+    """The ``JOB_VALUES`` of a ticket already loaded (with its customer, product model and category)."""
+    model, category = ticket.product_model, ticket.fault_category
+    values = {name: getattr(ticket, name) for name in JOB_VALUES if "__" not in name}
+    values.update({
+        "customer__name": ticket.customer.name, "customer__phone": ticket.customer.phone,
+        "product_model__brand": model.brand if model is not None else None,
+        "product_model__name": model.name if model is not None else None,
+        "fault_category__name": category.name if category is not None else None,
+    })
+    return values
+
+
+def job_row(values: Mapping[str, Any]) -> dict:
+    """One row of ``JobOut`` from its ``JOB_VALUES``, in its field order, with the values its fields
+    would give."""
+    status, phone = values["status"], values["customer__phone"]
+    model_name, due = values["product_model__name"], values["due_resolution_at"]
+    return {
+        "id": values["id"],
+        "uuid": str(values["uuid"]),
+        "number": values["number"],
+        "status": status,
+        "status_label": str(_STATUS_LABELS.get(status, status)),
+        "title": values["title"],
+        "priority": values["priority"],
+        "service_mode": values["service_mode"],
+        "channel": values["channel"],
+        "customer_name": values["customer__name"],
+        "customer_phone": phone if status in ACTIVE_JOB_STATES else mask_phone(phone),
+        "product_model": None if model_name is None else ProductModel.label(values["product_model__brand"],
+                                                                              model_name),
+        "fault_category": values["fault_category__name"],
+        "city": values["city"],
+        "district": values["district"],
+        "address": values["address"],
+        "latitude": _coordinate_out(values["latitude"]),
+        "longitude": _coordinate_out(values["longitude"]),
+        "due_response_at": _when(values["due_response_at"]),
+        "due_resolution_at": _when(due),
+        "sla_seconds_left": seconds_left(due),
+        "created_at": _when(values["created_at"]),
+        "updated_at": _when(values["updated_at"]),
+    }
 
 
 class EventOut(serializers.ModelSerializer):
@@ -176,6 +249,10 @@ class JobDetailOut(JobOut):
         fields = [*JobOut.Meta.fields, "customer", "device", "description", "warranty_preview", "price_min",
                   "price_max", "history", "repair_order", "attachments", "events", "articles",
                   "available_actions", "assignment_status"]
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        # one object per request: the declared fields, read the usual way
+        return serializers.ModelSerializer.to_representation(self, ticket)
 
     @extend_schema_field(CustomerOut)
     def get_customer(self, ticket: Ticket) -> dict:

@@ -1,5 +1,6 @@
-"""CPU per ticket create, in-process: what one ``POST /api/intake/v1/tickets/`` costs this process,
-next to the bare DRF create (``tests/bench/bare.py``), through the Django test client on PostgreSQL
+"""CPU per request on the two hot paths, in-process: what one ``POST /api/intake/v1/tickets/`` (or,
+with ``--path jobs``, one ``GET /api/v1/jobs/`` page of the technician's list) costs this process, next
+to the bare DRF create or list (``tests/bench/bare.py``), through the Django test client on PostgreSQL
 with the servers' settings (``tests.bench.settings``: DEBUG off, django-q2 on Redis).
 
 Throughput over HTTP (``bench_hotpaths``) on a shared 2-core machine is noisy; the CPU time one request
@@ -10,7 +11,8 @@ transactions of one request, and, with ``--profile``, a cProfile of the product'
 functions by own time and by cumulative time).
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n> \\
-     .venv/bin/python -m tests.bench.bench_create_cpu [--creates 200] [--rounds 5] [--profile 30]
+     .venv/bin/python -m tests.bench.bench_create_cpu [--path create|jobs] [--creates 200] [--rounds 5] \\
+     [--profile 30]
 It creates and drops the database ``<db>_bench_create_cpu``.
 """
 
@@ -34,6 +36,7 @@ def _load() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--path", choices=["create", "jobs"], default="create")
     parser.add_argument("--creates", type=int, default=200, help="requests per side and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many product creates")
@@ -54,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
         from tests.bench.bench_hotpaths import _seed
         from tests.querybudget import count_transactions
 
-        key = _seed()["api_key"]
+        seeded = _seed()
+        key = seeded["api_key"]
         client = Client()
 
         def product(n: int):
@@ -68,22 +72,35 @@ def main(argv: list[str] | None = None) -> None:
             return client.post("/bench/create/", {"name": "基准客户", "phone": f"136{n:08d}"},
                                content_type="application/json")
 
+        ok = 201
+        if args.path == "jobs":
+            ok, token, tech_id = 200, seeded["token"], seeded["tech"].pk
+
+            def product(n: int):  # noqa: F811 - the list replaces the create
+                return client.get("/api/v1/jobs/", HTTP_AUTHORIZATION=f"Token {token}")
+
+            def bare(n: int):  # noqa: F811
+                return client.get(f"/bench/jobs/?technician={tech_id}")
+
         sides = {"bare": bare, "product": product}
         for request in sides.values():  # warm: classifier, jieba, caches, connection
             for _ in range(20):
                 response = request(next(_serial))
-                assert response.status_code == 201, response.content[:500]
+                assert response.status_code == ok, response.content[:500]
         body = product(next(_serial)).json()
-        for shown in ("number", "category", "price_min", "warranty_preview"):  # what the answer must carry
-            assert body[shown], body
+        if args.path == "jobs":
+            assert len(body["results"]) == 20, body
+        else:
+            for shown in ("number", "category", "price_min", "warranty_preview"):  # what the answer must carry
+                assert body[shown], body
 
-        print(f"bench_create_cpu: {args.creates} creates per side × {args.rounds} alternating rounds, "
-              f"Django test client, PostgreSQL, django-q2 on Redis (tasks queued, no worker)")
+        print(f"bench_create_cpu --path {args.path}: {args.creates} requests per side × {args.rounds} alternating "
+              f"rounds, Django test client, PostgreSQL, django-q2 on Redis (tasks queued, no worker)")
         print(f"  start: {_load()}")
         for name, request in sides.items():
             with CaptureQueriesContext(connection) as ctx, count_transactions() as counted:
                 response = request(next(_serial))
-            assert response.status_code == 201
+            assert response.status_code == ok
             print(f"  {name:8s} one request: {len(ctx.captured_queries)} queries, "
                   f"{counted.transactions} transactions")
             if args.sql and name == "product":
@@ -120,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.dump:
                 profiler.dump_stats(args.dump)
             stats = pstats.Stats(profiler).strip_dirs()
-            print(f"\n  cProfile of {args.profile} product creates, by own time:")
+            print(f"\n  cProfile of {args.profile} product requests, by own time:")
             stats.sort_stats("tottime").print_stats(args.profile_lines)
             print("  by cumulative time:")
             stats.sort_stats("cumulative").print_stats(args.profile_lines * 2)

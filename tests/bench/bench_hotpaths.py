@@ -514,6 +514,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="virtualenv with django-helpdesk from PyPI (skipped when missing)")
     parser.add_argument("--generator", choices=["wrk", "threads"], default="wrk" if shutil.which("wrk") else "threads")
     parser.add_argument("--create-only", action="store_true", help="measure the ticket create alone")
+    parser.add_argument("--list-only", action="store_true",
+                        help="skip the ticket create (the lists, searches and the sweep only)")
     args = parser.parse_args(argv)
     generator = args.generator
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -553,30 +555,31 @@ def main(argv: list[str] | None = None) -> None:
                             headers={"Authorization": f"Token {token}"})
         bare_list = Side("bare", server.base, f"/bench/jobs/?technician={tech.pk}", method="GET", server_pid=pid)
 
-        sides = [bare_create, product_create]
-        if Path(args.helpdesk, "bin", "gunicorn").exists():
-            peer = HelpdeskPeer(Path(args.helpdesk), args.port + 1, os.environ["DATABASE_URL"])
-            peer.wait()
-            sides.append(peer.side())
-        print(f"  load generator: {generator}" + ("" if generator == "wrk" else
-              " (Python threads: their CPU per request is printed; `apt-get install wrk` for a lighter one)"))
-        create = _rounds(sides, rounds=args.rounds, seconds=args.seconds, concurrency=args.concurrency,
-                         generator=generator)
-        print(f"  ticket create   product {_median(create['product']):7.1f} req/s   bare "
-              f"{_median(create['bare']):7.1f} req/s   [{_load()}]")
-        print(f"                  product / bare: {_ratios(create['product'], create['bare'])} (goal ≥ 30%)")
-        print(f"                  product: {_cpu(create['product'])};  bare: {_cpu(create['bare'])}")
-        if "helpdesk" in create:
-            print(f"                  django-helpdesk {_median(create['helpdesk']):7.1f} req/s, helpdesk / bare: "
-                  f"{_ratios(create['helpdesk'], create['bare'])}; {_cpu(create['helpdesk'])} "
-                  f"(sync workers)")
-            print(f"                  product / helpdesk: {_ratios(create['product'], create['helpdesk'])} "
-                  f"(goal ≈ 200%)")
-        else:
-            print(f"                  django-helpdesk: not measured (no {args.helpdesk})")
-        if peer is not None:
-            peer.stop()
-            peer = None
+        if not args.list_only:
+            sides = [bare_create, product_create]
+            if Path(args.helpdesk, "bin", "gunicorn").exists():
+                peer = HelpdeskPeer(Path(args.helpdesk), args.port + 1, os.environ["DATABASE_URL"])
+                peer.wait()
+                sides.append(peer.side())
+            print(f"  load generator: {generator}" + ("" if generator == "wrk" else
+                  " (Python threads: their CPU per request is printed; `apt-get install wrk` for a lighter one)"))
+            create = _rounds(sides, rounds=args.rounds, seconds=args.seconds, concurrency=args.concurrency,
+                             generator=generator)
+            print(f"  ticket create   product {_median(create['product']):7.1f} req/s   bare "
+                  f"{_median(create['bare']):7.1f} req/s   [{_load()}]")
+            print(f"                  product / bare: {_ratios(create['product'], create['bare'])} (goal ≥ 30%)")
+            print(f"                  product: {_cpu(create['product'])};  bare: {_cpu(create['bare'])}")
+            if "helpdesk" in create:
+                print(f"                  django-helpdesk {_median(create['helpdesk']):7.1f} req/s, helpdesk / bare: "
+                      f"{_ratios(create['helpdesk'], create['bare'])}; {_cpu(create['helpdesk'])} "
+                      f"(sync workers)")
+                print(f"                  product / helpdesk: {_ratios(create['product'], create['helpdesk'])} "
+                      f"(goal ≈ 200%)")
+            else:
+                print(f"                  django-helpdesk: not measured (no {args.helpdesk})")
+            if peer is not None:
+                peer.stop()
+                peer = None
         if args.create_only:
             sizes = []
 

@@ -106,6 +106,19 @@ def test_stale_instance_gets_conflict():
     assert TicketEvent.objects.filter(ticket=ticket, kind="ticket.triaged").count() == 0
 
 
+def test_each_model_knows_its_own_state_fields():
+    """The optimistic lock compares the state fields a model declares, found once per class."""
+    from parts.models import Reservation, Transfer
+    from repairs.models import RepairOrder
+
+    for model in (Ticket, RepairOrder, Reservation, Transfer, Ticket):
+        expected = tuple(f for f in model._meta.fields if f.get_internal_type() == "CharField"
+                         and type(f).__name__ == "FSMField")
+        assert expected, model
+        assert model().state_fields == expected, model
+    assert Ticket().state_fields == (Ticket._meta.get_field("status"),)
+
+
 @pytest.mark.django_db
 def test_side_effects_only_after_commit(django_capture_on_commit_callbacks):
     ticket = factories.TicketFactory()

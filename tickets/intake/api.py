@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import BaseHasAPIKey
 
+from config.serializers import ReusedFieldsSerializer
 from repairs.scheduling.selectors import appointment_summary, window_summary
 from repairs.scheduling.services import appointment_book_enqueue
 from tickets.exceptions import ValidationFailed
@@ -89,7 +90,7 @@ class IntakeTicketCreateApi(APIView):
             except (binascii.Error, ValueError):
                 raise serializers.ValidationError(_("附件不是有效的 base64 编码。"))
 
-    class IntakeTicketInputSerializer(serializers.Serializer):
+    class IntakeTicketInputSerializer(ReusedFieldsSerializer):
         name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
         phone = serializers.CharField(max_length=30)
         email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")

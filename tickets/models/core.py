@@ -159,8 +159,12 @@ class ProductModel(TimeStampedModel):
         ordering = ["brand", "name"]
 
     def __str__(self) -> str:
-        # "小米 14" already names its brand: never "小米 小米 14"
-        return self.name if self.name.startswith(str(self.brand)) else f"{self.brand} {self.name}"
+        return self.label(str(self.brand), self.name)
+
+    @staticmethod
+    def label(brand: str, name: str) -> str:
+        """How a model is named to people: "小米 14" already names its brand, so never "小米 小米 14"."""
+        return name if name.startswith(brand) else f"{brand} {name}"
 
 
 class Device(TimeStampedModel):
