@@ -163,3 +163,16 @@ def test_concurrent_transitions_one_wins():
     new_events = TicketEvent.objects.filter(ticket=ticket).order_by("id")[baseline:]
     assert [e.to_state for e in new_events if e.to_state] == [ticket.status]  # one transition recorded
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_state_is_named_as_django_names_it(language):
+    """Lists name a ticket's state on every row with a shortcut of Django's ``get_status_display``."""
+    from django.utils import translation
+
+    field = Ticket._meta.get_field("status")
+    with translation.override(language):
+        for value in [*Ticket.Status.values, "unheard_of"]:
+            ticket = Ticket()
+            ticket.__dict__["status"] = value
+            assert ticket.get_status_display() == ticket._get_FIELD_display(field), value

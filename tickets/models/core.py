@@ -401,6 +401,14 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
 
+    def get_status_display(self) -> str:
+        # Django's version hashes every translated label of the field on each call (a dozen
+        # translations to show one); lists show it on every row.
+        try:
+            return str(self.Status(self.status).label)
+        except ValueError:
+            return self.status
+
     def get_absolute_url(self) -> str:
         return reverse("admin:tickets_ticket_change", args=[self.pk])
 
