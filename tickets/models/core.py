@@ -17,11 +17,15 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from ..fsm import ConcurrentTransitionMixin
 from ..validators import normalize_phone, validate_category_code, validate_phone
+
+_choice_labels: dict[models.Field, dict] = {}
 
 
 class TimeStampedModel(models.Model):
@@ -30,6 +34,16 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field) -> str:
+        # Django rebuilds the field's choices as a dict on every call, hashing each translated label
+        # (a dozen translations to name one state, one channel); lists name them on every row. The
+        # labels stay lazy in the kept dict, so each call still speaks the request's language.
+        labels = _choice_labels.get(field)
+        if labels is None:
+            labels = _choice_labels[field] = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class Region(models.TextChoices):
@@ -400,14 +414,6 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
-
-    def get_status_display(self) -> str:
-        # Django's version hashes every translated label of the field on each call (a dozen
-        # translations to show one); lists show it on every row.
-        try:
-            return str(self.Status(self.status).label)
-        except ValueError:
-            return self.status
 
     def get_absolute_url(self) -> str:
         return reverse("admin:tickets_ticket_change", args=[self.pk])
