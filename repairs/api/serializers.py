@@ -87,9 +87,9 @@ class JobOut(serializers.ModelSerializer):
 
     def to_representation(self, ticket: Ticket) -> dict:
         # A technician's list is the app's most frequent request: twenty rows, each of which DRF would
-        # build field by field (and Django's ``get_status_display`` re-hashes every translated state
-        # label per row), several times what the rest of the request costs. ``job_row`` builds the
-        # same row directly; a test holds it equal to the declared fields.
+        # build field by field (looking up each source, inspecting each method's signature), several
+        # times what the rest of the request costs. ``job_row`` builds the same row directly; a test
+        # holds it equal to the declared fields.
         return job_row(job_values(ticket))
 
     def get_customer_phone(self, ticket: Ticket) -> str:
