@@ -17,6 +17,7 @@ from rest_framework import serializers
 from tickets.files import attachment_staff_url
 from tickets.masking import mask_phone
 from tickets.models import Attachment, ProductModel, Ticket, TicketEvent
+from tickets.models.core import choice_label
 
 ACTIVE_JOB_STATES = {
     Ticket.Status.ASSIGNED, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING_CUSTOMER,
@@ -105,7 +106,7 @@ class JobOut(serializers.ModelSerializer):
         return sla_seconds_left(ticket)
 
 
-_STATUS_LABELS = dict(Ticket.Status.choices)
+_STATUS_FIELD = Ticket._meta.get_field("status")
 _coordinate = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, coerce_to_string=False)
 
 #: What a job row reads, as ``QuerySet.values`` names: a list page asks for these and builds its rows
@@ -151,7 +152,7 @@ def job_row(values: Mapping[str, Any]) -> dict:
         "uuid": str(values["uuid"]),
         "number": values["number"],
         "status": status,
-        "status_label": str(_STATUS_LABELS.get(status, status)),
+        "status_label": choice_label(_STATUS_FIELD, status),
         "title": values["title"],
         "priority": values["priority"],
         "service_mode": values["service_mode"],

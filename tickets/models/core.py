@@ -36,14 +36,19 @@ class TimeStampedModel(models.Model):
         abstract = True
 
     def _get_FIELD_display(self, field: models.Field) -> str:
-        # Django rebuilds the field's choices as a dict on every call, hashing each translated label
-        # (a dozen translations to name one state, one channel); lists name them on every row. The
-        # labels stay lazy in the kept dict, so each call still speaks the request's language.
-        labels = _choice_labels.get(field)
-        if labels is None:
-            labels = _choice_labels[field] = dict(make_hashable(field.flatchoices))
-        value = getattr(self, field.attname)
-        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+        return choice_label(field, getattr(self, field.attname))
+
+
+def choice_label(field: models.Field, value: object) -> str:
+    """What ``get_<field>_display`` shows for ``value``, in the current language.
+
+    Django rebuilds the field's choices as a dict on every call, hashing each translated label (a
+    dozen translations to name one state, one channel); lists name them on every row. The labels
+    stay lazy in the kept dict, so each call still speaks the request's language."""
+    labels = _choice_labels.get(field)
+    if labels is None:
+        labels = _choice_labels[field] = dict(make_hashable(field.flatchoices))
+    return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class Region(models.TextChoices):
