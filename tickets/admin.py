@@ -8,6 +8,7 @@ own admins in their admin modules, imported at the bottom.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -226,10 +227,22 @@ class AssignmentInline(PolicyAdminMixin, admin.TabularInline):
 
 
 class FaultCategoryFilter(admin.RelatedFieldListFilter):
-    """Category choices in one query (their labels include the parent's name)."""
+    """Category choices in one query of three columns (their labels include the parent's name, as
+    ``FaultCategory.__str__`` writes them): the filter is built on every page of the ticket list, and a
+    taxonomy of a few hundred leaves read as model instances costs more than the page's own rows."""
 
     def field_choices(self, field, request, model_admin):
-        return [(c.pk, str(c)) for c in FaultCategory.objects.select_related("parent").order_by("code")]
+        rows = FaultCategory.objects.order_by("code").values_list("pk", "name", "parent__name")
+        return [(pk, f"{parent} / {name}" if parent else name) for pk, name, parent in rows]
+
+
+class ServiceCenterFilter(admin.RelatedFieldListFilter):
+    """Centre choices (in code order, labelled by name) in one query of two columns, for the same reason."""
+
+    def field_choices(self, field, request, model_admin):
+        from repairs.models import ServiceCenter
+
+        return list(ServiceCenter.objects.order_by("code").values_list("pk", "name"))
 
 
 class SlaLeftFilter(admin.SimpleListFilter):
@@ -249,6 +262,11 @@ class SlaLeftFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TicketChangeList(ChangeList):
+    def apply_select_related(self, qs):
+        return super().apply_select_related(qs).prefetch_related(*self.model_admin.list_prefetch_related)
+
+
 @admin.register(Ticket)
 class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     exporter_class = TicketExporter
@@ -263,18 +281,24 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
     # A created_at filter instead of date_hierarchy: the hierarchy runs a DISTINCT over the whole
     # table on every page, which does not scale to 100k+ tickets.
     list_filter = ("status", SlaLeftFilter, "created_at", "priority", "channel", "department", "service_mode",
-                   "service_center", ("fault_category", FaultCategoryFilter),
+                   ("service_center", ServiceCenterFilter), ("fault_category", FaultCategoryFilter),
                    ("duplicate_of", admin.EmptyFieldListFilter))
     # Matched by ``ticket_search`` (see get_search_results), not by the admin's own OR of lookups.
     search_fields = ("number",)
     search_help_text = _("按工单号、手机号、序列号/IMEI 或客户姓名搜索（可只输入开头）；以 ~ 开头搜索标题和故障描述中的文字。")
-    list_select_related = ("customer", "product_model", "fault_category", "fault_category__parent",
-                           "service_center", "technician")
+    # The customer is joined; the product model, category, centre and technician, small tables that the
+    # page's fifty rows share, are read by id in one query each. Joined as well, PostgreSQL spent longer
+    # choosing the order of seven joins (8 ms) than running the page (1 ms at a million tickets).
+    list_select_related = ("customer",)
+    list_prefetch_related = ("product_model", "fault_category__parent", "service_center", "technician")
     # A search may match most tickets (a word of the descriptions): its count stops at the cap.
     paginator = CappedCountPaginator
     show_full_result_count = False
     list_per_page = 50
     inlines = [TicketEventInline, AssignmentInline, AttachmentInline]
+
+    def get_changelist(self, request, **kwargs):
+        return TicketChangeList
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

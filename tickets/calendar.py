@@ -57,8 +57,14 @@ def year_has_calendar(year: int) -> bool:
 
 def years_without_calendar(*, today: dt.date | None = None) -> list[int]:
     """The current and the coming year, where the table has no entry for them (the admin warns)."""
+    from tickets.models import CalendarDay
+
     today = today or timezone.localdate()
-    return [y for y in (today.year, today.year + 1) if not year_has_calendar(y)]
+    years = (today.year, today.year + 1)
+    # One query for both years: the admin asks on every page of the ticket list.
+    present = set(CalendarDay.objects.filter(date__gte=dt.date(years[0], 1, 1), date__lte=dt.date(years[1], 12, 31))
+                  .order_by().values_list("date__year", flat=True).distinct())
+    return [y for y in years if y not in present]
 
 
 # -- library ---------------------------------------------------------------------------------------
