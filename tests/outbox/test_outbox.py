@@ -216,3 +216,39 @@ def test_email_failure_is_retried(settings):
     msg = outbox_deliver(message_id=msg.pk)
     assert msg.status == "retry"
     assert msg.last_error
+
+
+def test_many_messages_are_queued_a_batch_per_task(monkeypatch):
+    import config.qbroker
+    from tickets.outbox import services
+
+    queued = []
+    monkeypatch.setattr(config.qbroker, "enqueue_many", lambda func, calls: queued.append((func, calls)))
+    services._deliver_async(list(range(1, 61)))
+    [(func, calls)] = queued
+    assert func == "tickets.outbox.tasks.outbox_deliver_many_task"
+    assert [args for args, _name in calls] == [(list(range(1, 26)),), (list(range(26, 51)),), (list(range(51, 61)),)]
+    assert [name for _args, name in calls] == ["outbox-1-25", "outbox-26-50", "outbox-51-60"]
+
+
+def test_a_batch_task_delivers_each_message_and_a_failing_one_stops_no_other(monkeypatch):
+    from tickets.outbox import services
+    from tickets.outbox.tasks import outbox_deliver_many_task
+
+    customer = factories.CustomerFactory(email="batch@example.com")
+    ids = [m.pk for key in ("b1", "b2", "b3") for m in outbox_enqueue(
+        event="x.custom", customer=customer, context={"message": "你好"}, channels=["email"], idempotency_key=key)]
+    OutboxMessage.objects.filter(pk__in=ids).update(status="pending")
+    mail.outbox.clear()
+    real = services.outbox_deliver
+
+    def deliver(*, message_id):
+        if message_id == ids[1]:
+            raise RuntimeError("worker lost its database connection")
+        return real(message_id=message_id)
+
+    monkeypatch.setattr(services, "outbox_deliver", deliver)
+    assert outbox_deliver_many_task(ids + [10**9]) == {"sent": 2, "error": 1, "missing": 1}
+    assert dict(OutboxMessage.objects.filter(pk__in=ids).values_list("pk", "status")) == {
+        ids[0]: "sent", ids[1]: "pending", ids[2]: "sent"}
+    assert len(mail.outbox) == 2

@@ -96,6 +96,28 @@ def test_the_sweep_renders_edited_templates_and_the_defaults_alike(staff):
     assert all(m.body.startswith("【SLA 提醒】") and m.ticket.number in m.body for m in sms)
 
 
+def test_an_edited_text_naming_the_customer_costs_no_query_per_reminder(staff, django_capture_on_commit_callbacks):
+    """The stock texts name no customer, so the sweep does not read them; a text edited to name the
+    customer gets them from the same query as the tickets."""
+    from tickets.models import MessageTemplate
+
+    now = timezone.now()
+    _due(3, staff, now)
+    with django_capture_on_commit_callbacks(execute=False):
+        _counts, stock_queries = _sweep_queries(now)
+    MessageTemplate.objects.create(event="sla.reminder", channel="email", language="zh-hans",
+                                   subject="提醒 {{ ticket.number }}", body="客户 {{ ticket.customer.name }} 等待处理")
+    ids = _due(30, staff, now)
+    with django_capture_on_commit_callbacks(execute=False):
+        counts, edited_queries = _sweep_queries(now)
+    assert counts["reminders"] == 30
+    assert edited_queries == stock_queries
+    emails = OutboxMessage.objects.filter(ticket_id__in=ids, event="sla.reminder", channel="email") \
+        .select_related("ticket__customer")
+    assert emails
+    assert all(m.body == f"客户 {m.ticket.customer.name} 等待处理" for m in emails)
+
+
 def test_the_sweep_leaves_garbage_collection_as_it_found_it(staff):
     import gc
 
