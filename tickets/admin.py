@@ -58,7 +58,7 @@ from .resources import (
     ProductModelImporter,
     TicketExporter,
 )
-from .selectors import ticket_search
+from .selectors import SEARCH_MATCH_CAP, ticket_search, ticket_search_is_partial
 
 
 def _run_service(request, func, **kwargs) -> bool:
@@ -304,7 +304,12 @@ class TicketAdmin(ServiceSaveAdminMixin, DataAdminMixin, PolicyAdminMixin, admin
         if not search_term.strip():
             return queryset, False
         try:
-            return ticket_search(qs=queryset, term=search_term), False
+            found = ticket_search(qs=queryset, term=search_term)
+            if ticket_search_is_partial(search_term):
+                messages.warning(request, gettext(
+                    "匹配的工单号、客户或设备超过 %(n)d 个，只列出其中 %(n)d 个的工单。请输入更完整的工单号、"
+                    "手机号、序列号或姓名。") % {"n": SEARCH_MATCH_CAP})
+            return found, False
         except ValidationFailed as exc:
             # A search that can narrow nothing (one character of text) lists nothing and says why.
             messages.error(request, exc.message)

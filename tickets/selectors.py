@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import NotSupportedError
@@ -182,46 +183,115 @@ def _rarest_pair(words: str) -> str:
     return min(pairs, key=lambda pair: shares.get(pair.lower(), 0.0))
 
 
+#: Each way of an identifier search reads at most this many numbers, customers or devices from its
+#: index: a few digits of a phone or the first character of a name match a large share of a million
+#: customers, and reading all of them to list fifty tickets took seconds. Past it the list shows the
+#: tickets of the first ones and the admin asks for more characters.
+SEARCH_MATCH_CAP = 1000
+
+
+def _search_ways(term: str) -> list[QuerySet]:
+    """The indexed lookups an identifier search runs: each a queryset of the ids of ticket numbers,
+    customers or devices matching ``term``, paired below with the ticket field it selects."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+
+    from .models import Device
+    from .validators import normalize_phone
+
+    compact = re.sub(r"\s", "", term)
+    upper = compact.upper()
+    ways: list[tuple[str, QuerySet]] = []
+    if upper.startswith(settings.TICKET_NUMBER_PREFIX) and re.fullmatch(r"[A-Z]+[\d-]*", upper):
+        # Newest first: the numbers carry their date, so a common prefix is this month's tickets.
+        ways.append(("pk", _prefix_range(Ticket.objects.all(), "number", upper, descending=True)))
+    try:
+        ways.append(("customer", Customer.objects.filter(phone=normalize_phone(term)).order_by()))
+    except ValidationError:
+        digits = re.sub(r"[\s\-]", "", term)
+        if digits.isdigit() and 3 <= len(digits) < 11:
+            ways.append(("customer", _prefix_range(Customer.objects.all(), "phone", digits)))
+    if re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{4,39}", upper):
+        ways.append(("device", Device.objects.filter(serial_number__startswith=upper).order_by()))
+    if not re.fullmatch(r"[\d\-+]+", compact):
+        ways.append(("customer", Customer.objects.filter(name__startswith=term).order_by()))
+    return ways
+
+
+def _prefix_range(qs: QuerySet, field: str, prefix: str, *, descending: bool = False) -> QuerySet:
+    """``field`` starting with ``prefix``, read in the order of the column's own index when the prefix
+    ends with digits. The capped read must not depend on where the matches lie in the table: numbers
+    and phones that share a prefix were often written together (a month's tickets), and PostgreSQL,
+    asked for the first thousand matches of a common prefix in no order, may scan the table from its
+    oldest rows to reach them. As a range that ends where the trailing digits are incremented, the
+    prefix is read from the unique index in its order up to the cap at once; the range compares only
+    digits after the shared start, which sort alike under every collation."""
+    match = re.search(r"\d+$", prefix)
+    qs = qs.filter(**{f"{field}__startswith": prefix})
+    if match is None or set(match.group()) == {"9"}:
+        return qs.order_by()
+    digits = match.group()
+    upper = prefix[:match.start()] + str(int(digits) + 1).zfill(len(digits))
+    return qs.filter(**{f"{field}__gte": prefix, f"{field}__lt": upper}).order_by(f"-{field}" if descending else field)
+
+
 def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
     """Tickets matching what staff type into a search box, each way through an index at any size.
 
     Identifiers are normalised as they are stored and matched exactly or by prefix: a ticket number
     (any case, spaces ignored), a phone number in any usual form (+86, spaces, dashes) or its first
     digits, a serial/IMEI or its beginning, a customer's name or its beginning. Each way is a
-    separate indexed lookup and the tickets are the UNION of them (an OR across the joined tables
-    could use no index). ``~words`` searches titles and descriptions by substring instead
-    (``ticket_words_search``, which refuses fewer than two characters with ``ValidationFailed``).
+    separate indexed lookup of at most ``SEARCH_MATCH_CAP`` rows, and the tickets are the UNION of
+    them (an OR across the joined tables could use no index), read at once (one query) into the
+    returned queryset's filter. ``~words`` searches titles and
+    descriptions by substring instead (``ticket_words_search``, which refuses fewer than two
+    characters with ``ValidationFailed``).
     """
-    import re
-
-    from django.conf import settings
-    from django.core.exceptions import ValidationError
-
-    from .validators import normalize_phone
-
     term = (term or "").strip()
     if term.startswith(TEXT_SEARCH_PREFIX):
         return ticket_words_search(qs=qs, words=term[len(TEXT_SEARCH_PREFIX):])
-    compact = re.sub(r"\s", "", term)
-    upper = compact.upper()
-    arms: list[QuerySet] = []
-    if upper.startswith(settings.TICKET_NUMBER_PREFIX) and re.fullmatch(r"[A-Z]+[\d-]*", upper):
-        arms.append(Ticket.objects.filter(number__startswith=upper))
-    try:
-        arms.append(Ticket.objects.filter(customer__phone=normalize_phone(term)))
-    except ValidationError:
-        digits = re.sub(r"[\s\-]", "", term)
-        if digits.isdigit() and 3 <= len(digits) < 11:
-            arms.append(Ticket.objects.filter(customer__phone__startswith=digits))
-    if re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{4,39}", upper):
-        arms.append(Ticket.objects.filter(device__serial_number__startswith=upper))
-    if not re.fullmatch(r"[\d\-+]+", compact):
-        arms.append(Ticket.objects.filter(customer__name__startswith=term))
+    # The tickets of each way are unordered (SQLite refuses ORDER BY inside the parts of a UNION);
+    # only the outer list is ordered.
+    arms = [Ticket.objects.filter(**{f"{field}__in": lookup.values("pk")[:SEARCH_MATCH_CAP]})
+            .order_by().values_list("pk", "created_at") for field, lookup in _search_ways(term)]
     if not arms:
         return qs.none()
-    # Each way is unordered (Ticket has a default ordering): SQLite refuses ORDER BY inside the parts
-    # of a UNION, and the order of the matching ids is meaningless; only the outer list is ordered.
-    ids = arms[0].order_by().values("pk")
-    if len(arms) > 1:
-        ids = ids.union(*(arm.order_by().values("pk") for arm in arms[1:]))
-    return qs.filter(pk__in=ids)
+    matches = list(arms[0].union(*arms[1:]) if len(arms) > 1 else arms[0])
+    if not matches:
+        return qs.none()
+    # The matches are read here (at most a few thousand) and the list is filtered by their ids and by
+    # the span of their ids and creation times. PostgreSQL expects a set of ids spread evenly over the
+    # table, and so may walk a million tickets in the list's order (newest first) for the first page
+    # of them where they cluster (a month's numbers, the customers of one prefix) far from the start
+    # of the walk; bounded by their span, any walk starts among them.
+    ids, times = [pk for pk, _at in matches], [at for _pk, at in matches]
+    return qs.filter(IdIn(ids), pk__range=(min(ids), max(ids)), created_at__range=(min(times), max(times)))
+
+
+class IdIn(Func):
+    """``id IN (…)`` for a list of ids known in Python: on PostgreSQL one array parameter
+    (``id = ANY(%s)``) instead of one parameter per id, which Django prepares and the driver quotes
+    one by one (a few milliseconds per thousand ids, on every query of a page)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, ids: list[int]):
+        super().__init__(F("pk"))
+        self.ids = list(ids)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", [*params, self.ids]
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
+
+
+def ticket_search_is_partial(term: str) -> bool:
+    """Whether a way of the identifier search ``term`` matched more than ``SEARCH_MATCH_CAP`` rows, so
+    that ``ticket_search`` lists the tickets of only the first of them (one cheap query per way: the
+    index is read up to the row after the cap)."""
+    term = (term or "").strip()
+    if term.startswith(TEXT_SEARCH_PREFIX):
+        return False
+    return any(lookup[SEARCH_MATCH_CAP:SEARCH_MATCH_CAP + 1].exists() for _f, lookup in _search_ways(term))

@@ -52,9 +52,10 @@ def test_words_only_behind_the_text_option(tickets):
 def test_no_upper_and_no_or_across_tables(tickets):
     with CaptureQueriesContext(connection) as ctx:
         list(ticket_search(qs=Ticket.objects.all(), term="13800138000"))
-    sql = ctx.captured_queries[-1]["sql"]
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert len(ctx.captured_queries) == 2  # the matches, then the tickets
     assert "UPPER(" not in sql
-    assert "UNION" in sql
+    assert "UNION" in ctx.captured_queries[0]["sql"]
     assert " OR " not in sql
 
 
@@ -113,10 +114,13 @@ def test_every_way_of_searching_can_use_an_index(tickets):
         try:
             for term in ("SR2026", "13800138000", "138001", "ABC123", "张三", "~触摸", "~屏幕", "~触摸失灵",
                          "~TOUCH"):
-                sql, params = ticket_search(qs=Ticket.objects.all(), term=term).query.sql_with_params()
-                cursor.execute("EXPLAIN " + sql, params)
-                plan = "\n".join(row[0] for row in cursor.fetchall())
-                assert "Seq Scan" not in plan, (term, plan)
+                # the matches (read by ticket_search), then the page of tickets
+                with CaptureQueriesContext(connection) as ctx:
+                    list(ticket_search(qs=Ticket.objects.all(), term=term))
+                for query in ctx.captured_queries:
+                    cursor.execute("EXPLAIN " + query["sql"])
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    assert "Seq Scan" not in plan, (term, plan)
                 if term.startswith("~"):
                     assert "ticket_words_bigram_idx" in plan, (term, plan)
         finally:
@@ -250,3 +254,28 @@ def test_the_index_is_asked_for_the_rarest_pair_of_the_words(db, monkeypatch):
     assert selectors._rarest_pair("漏水") == "漏水"
     monkeypatch.setitem(selectors._bigram_statistics, "shares", None)  # never analysed: every pair
     assert selectors._rarest_pair("触摸失灵") == "触摸失灵"
+
+
+def test_a_too_common_prefix_lists_the_tickets_of_the_first_matches_and_says_so(client, superuser, monkeypatch):
+    """A few digits of a phone or the first character of a name match a large share of the customers:
+    each way reads at most the cap of them, and the page asks for more characters."""
+    from tickets import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_CAP", 3)
+    monkeypatch.setattr("tickets.admin.SEARCH_MATCH_CAP", 3)
+    wangs = [factories.TicketFactory(customer=factories.CustomerFactory(name=f"王{i}", phone=f"1370000000{i}"))
+             for i in range(5)]
+    assert len(_found("王")) == 3
+    assert len(_found("1370000")) == 3
+    assert _found("13700000004") == {wangs[4].pk}  # a whole phone is exact
+    assert selectors.ticket_search_is_partial("王")
+    assert selectors.ticket_search_is_partial("1370000")
+    assert not selectors.ticket_search_is_partial("13700000004")
+    assert not selectors.ticket_search_is_partial("~王")
+
+    client.force_login(superuser)
+    html = client.get("/admin/tickets/ticket/", {"q": "王"}).content.decode()
+    assert "只列出其中 3 个的工单" in html
+    html = client.get("/admin/tickets/ticket/", {"q": "13700000004"}).content.decode()
+    assert "只列出其中" not in html
+    assert wangs[4].number in html

@@ -323,8 +323,9 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
     number = models.CharField(_("工单号"), max_length=24, unique=True, editable=False)
     tracking_token = models.CharField(_("查询令牌"), max_length=64, unique=True, default=_new_tracking_token,
                                       editable=False)
-    status = FSMField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW, protected=True,
-                      db_index=True)
+    # Looked up through the indexes that lead with it (state and due time, centre and state); one of
+    # its own (two, with the pattern index) only cost every transition.
+    status = FSMField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW, protected=True)
     channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices, default=Channel.PHONE)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets",
                                  verbose_name=_("客户"))
@@ -343,10 +344,11 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
                                 db_index=True)
     department = models.CharField(_("处理部门"), max_length=16, choices=Department.choices, blank=True)
     service_mode = models.CharField(_("服务方式"), max_length=10, choices=ServiceMode.choices, blank=True)
+    # Both are indexed by the composite indexes that lead with them (see Meta).
     service_center = models.ForeignKey("repairs.ServiceCenter", on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="tickets", verbose_name=_("服务网点"))
+                                       related_name="tickets", verbose_name=_("服务网点"), db_index=False)
     technician = models.ForeignKey("repairs.Technician", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="tickets", verbose_name=_("负责工程师"))
+                                   related_name="tickets", verbose_name=_("负责工程师"), db_index=False)
     # Where the service happens (on-site) or where the customer is; copied from the customer at intake.
     # The codes (national administrative divisions) decide which centres serve the ticket.
     province = models.CharField(_("省份"), max_length=30, blank=True)
@@ -497,7 +499,9 @@ class Ticket(ConcurrentTransitionMixin, TimeStampedModel):
 class TicketEvent(models.Model):
     """One row of a ticket's timeline and audit log, written by services in the same transaction."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单"))
+    # Indexed by ``event_ticket_time_idx``, which leads with it.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单"),
+                               db_index=False)
     kind = models.CharField(_("事件类型"), max_length=40, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("操作人"))
