@@ -27,7 +27,7 @@ import contextlib
 import csv
 import io
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
@@ -94,8 +94,7 @@ class Place:
 
     def as_fields(self) -> dict[str, str]:
         """The stored fields (names and codes) of customers, tickets and centres."""
-        data = asdict(self)
-        return {k: data[k] for k in PLACE_FIELDS}
+        return {k: getattr(self, k) for k in PLACE_FIELDS}
 
 
 class _Divisions:
@@ -200,7 +199,9 @@ def _with_centre(place: Place, latitude: Any = None, longitude: Any = None) -> P
     else:
         centre = division_centre(place.district_code, place.city_code, place.province_code)
         lat, lon = centre if centre else (None, None)
-    return Place(**{**asdict(place), "latitude": lat, "longitude": lon})
+    # Its values are immutable: ``replace`` is enough, where ``asdict`` deep-copied each of them on
+    # every address of every report.
+    return replace(place, latitude=lat, longitude=lon)
 
 
 def place_from_code(code: str, *, detail: str = "") -> Place | None:

@@ -16,11 +16,18 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+#: The class of the proxies ``gettext_lazy`` returns (each ``lazy`` call makes its own).
+_GETTEXT_LAZY = type(_(""))
+
 
 def msgid(message: Any) -> str:
     """The untranslated (zh-hans) source text of a lazy message: what a stored verdict keeps."""
     if isinstance(message, str):
         return message
+    if type(message) is _GETTEXT_LAZY and len(message._args) == 1:
+        # The proxy holds its message id: no switch of the active language (a dozen per 三包 preview,
+        # on every report) to have gettext hand it back untranslated.
+        return message._args[0]
     with translation.override(None):
         return str(message)
 

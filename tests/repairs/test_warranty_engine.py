@@ -553,3 +553,18 @@ def test_no_reason_window_postponed_over_rest_days():
     claim = phone(0, fault="", channel="online", delivered_on=delivered, claim_date=D(2025, 10, 9))
     assert Remedy.NO_REASON_RETURN in evaluate(claim, rules(), lambda d: d in holiday).remedies
     assert Remedy.NO_REASON_RETURN not in evaluate(claim, rules(), never).remedies
+
+
+def test_a_stored_message_keeps_its_source_text_whatever_the_active_language():
+    """Verdicts are stored with the untranslated message ids, read from lazy messages of every kind."""
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy, pgettext_lazy
+
+    from repairs.warranty.types import msgid
+
+    with translation.override("en"):
+        assert str(gettext_lazy("电池")) != "电池"  # the catalogue translates it
+        assert msgid(gettext_lazy("电池")) == "电池"
+        assert msgid(pgettext_lazy("warranty", "电池")) == "电池"
+        assert msgid("换货") == "换货"
+        assert translation.get_language() == "en"
