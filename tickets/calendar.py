@@ -48,13 +48,6 @@ def rest_day_overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
     return dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_rest_day"))
 
 
-def year_has_calendar(year: int) -> bool:
-    """True when the calendar table holds any entry of ``year`` (each year has holidays)."""
-    from tickets.models import CalendarDay
-
-    return CalendarDay.objects.filter(date__year=year).exists()
-
-
 def years_without_calendar(*, today: dt.date | None = None) -> list[int]:
     """The current and the coming year, where the table has no entry for them (the admin warns)."""
     from tickets.models import CalendarDay

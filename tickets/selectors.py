@@ -10,6 +10,7 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
+from .lookups import any_of
 from .models import Customer, Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ def _rarest_pair(words: str) -> str:
 SEARCH_MATCH_CAP = 1000
 
 
-def _search_ways(term: str) -> list[QuerySet]:
+def _search_ways(term: str) -> list[tuple[str, QuerySet]]:
     """The indexed lookups an identifier search runs: each a queryset of the ids of ticket numbers,
     customers or devices matching ``term``, paired below with the ticket field it selects."""
     from django.conf import settings
@@ -243,9 +244,8 @@ def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
     digits, a serial/IMEI or its beginning, a customer's name or its beginning. Each way is a
     separate indexed lookup of at most ``SEARCH_MATCH_CAP`` rows, and the tickets are the UNION of
     them (an OR across the joined tables could use no index), read at once (one query) into the
-    returned queryset's filter. ``~words`` searches titles and
-    descriptions by substring instead (``ticket_words_search``, which refuses fewer than two
-    characters with ``ValidationFailed``).
+    returned queryset's filter. ``~words`` searches titles and descriptions by substring instead
+    (``ticket_words_search``, which refuses fewer than two characters with ``ValidationFailed``).
     """
     term = (term or "").strip()
     if term.startswith(TEXT_SEARCH_PREFIX):
@@ -265,26 +265,8 @@ def ticket_search(*, qs: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
     # of them where they cluster (a month's numbers, the customers of one prefix) far from the start
     # of the walk; bounded by their span, any walk starts among them.
     ids, times = [pk for pk, _at in matches], [at for _pk, at in matches]
-    return qs.filter(IdIn(ids), pk__range=(min(ids), max(ids)), created_at__range=(min(times), max(times)))
-
-
-class IdIn(Func):
-    """``id IN (…)`` for a list of ids known in Python: on PostgreSQL one array parameter
-    (``id = ANY(%s)``) instead of one parameter per id, which Django prepares and the driver quotes
-    one by one (a few milliseconds per thousand ids, on every query of a page)."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, ids: list[int]):
-        super().__init__(F("pk"))
-        self.ids = list(ids)
-
-    def as_sql(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s)", [*params, self.ids]
-        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
+    return qs.filter(any_of("pk", ids), pk__range=(min(ids), max(ids)),
+                     created_at__range=(min(times), max(times)))
 
 
 def ticket_search_is_partial(term: str) -> bool:

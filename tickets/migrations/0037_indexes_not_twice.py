@@ -10,29 +10,13 @@ import django.db.models.deletion
 import django_fsm
 from django.db import migrations, models
 
-DUPLICATES = [
-    ("ticket_number_prefix_idx", "tickets_ticket", "number varchar_pattern_ops"),
-    ("customer_phone_prefix_idx", "tickets_customer", "phone varchar_pattern_ops"),
-    ("device_serial_prefix_idx", "tickets_device", "serial_number varchar_pattern_ops"),
-]
-
-
-def duplicates_drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _column in DUPLICATES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
-def duplicates_create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, table, column in DUPLICATES:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})")
-
-
-# (index, table, column, PostgreSQL only): the Django-named indexes of the fields made db_index=False
-COVERED = [
+# (index, table, column, PostgreSQL only)
+INDEXES = [
+    # the prefix indexes made by an earlier migration, twins of those of the unique columns
+    ("ticket_number_prefix_idx", "tickets_ticket", "number varchar_pattern_ops", True),
+    ("customer_phone_prefix_idx", "tickets_customer", "phone varchar_pattern_ops", True),
+    ("device_serial_prefix_idx", "tickets_device", "serial_number varchar_pattern_ops", True),
+    # Django's indexes of the fields made db_index=False
     ("tickets_ticket_service_center_id_541f8cd4", "tickets_ticket", "service_center_id", False),
     ("tickets_ticket_technician_id_6b17e360", "tickets_ticket", "technician_id", False),
     ("tickets_ticket_status_384e643a", "tickets_ticket", "status", False),
@@ -41,14 +25,14 @@ COVERED = [
 ]
 
 
-def covered_drop(apps, schema_editor):
-    for name, _table, _column, _postgres in COVERED:
+def indexes_drop(apps, schema_editor):
+    for name, _table, _column, _postgres_only in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
 
-def covered_create(apps, schema_editor):
+def indexes_create(apps, schema_editor):
     postgres = schema_editor.connection.vendor == "postgresql"
-    for name, table, column, postgres_only in COVERED:
+    for name, table, column, postgres_only in INDEXES:
         if postgres or not postgres_only:
             schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} ON {table} ({column})")
 
@@ -61,11 +45,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(duplicates_drop, duplicates_create),
         # Only the indexes go: altering the fields would also drop and re-create (and re-validate
         # against every row) their foreign-key constraints.
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(covered_drop, covered_create)],
+            database_operations=[migrations.RunPython(indexes_drop, indexes_create)],
             state_operations=[
                 migrations.AlterField(
                     model_name='ticket',
