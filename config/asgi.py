@@ -1,18 +1,20 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-Django's ASGI app is created first so that apps are loaded before the routing imports consumers.
+Django's ASGI app is created first so that apps are loaded before the routing imports consumers. HTTP
+runs Django's middleware and views as one synchronous chain, entered once per request
+(config/asgi_http.py).
 """
 
 from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Web requests get the short database statement timeout (config.db).
 os.environ.setdefault("SHOUHOU_PROCESS", "web")
-django_asgi_app = get_asgi_application()
+from config.asgi_http import get_http_application  # noqa: E402
+
+django_asgi_app = get_http_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

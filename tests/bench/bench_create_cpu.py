@@ -34,6 +34,17 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds spent so far by the PostgreSQL backend serving this process (a local server;
+    0 when its /proc entry cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--path", choices=["create", "jobs"], default="create")
@@ -107,19 +118,25 @@ def main(argv: list[str] | None = None) -> None:
                 for query in ctx.captured_queries:
                     print(f"      {query['sql'][:300]}")
 
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
         cpu: dict[str, list[float]] = {name: [] for name in sides}
         wall: dict[str, list[float]] = {name: [] for name in sides}
+        database: dict[str, list[float]] = {name: [] for name in sides}
         for _ in range(args.rounds):
             for name, request in sides.items():
-                c0, w0 = time.process_time(), time.perf_counter()
+                c0, w0, d0 = time.process_time(), time.perf_counter(), _backend_cpu(backend)
                 for _ in range(args.creates):
                     request(next(_serial))
                 cpu[name].append((time.process_time() - c0) / args.creates * 1000)
                 wall[name].append((time.perf_counter() - w0) / args.creates * 1000)
+                database[name].append((_backend_cpu(backend) - d0) / args.creates * 1000)
         for name in sides:
             print(f"  {name:8s} CPU {statistics.median(cpu[name]):6.2f} ms/request "
                   f"(rounds {', '.join(f'{v:.2f}' for v in cpu[name])})   wall "
-                  f"{statistics.median(wall[name]):6.2f} ms/request")
+                  f"{statistics.median(wall[name]):6.2f} ms/request   database backend CPU "
+                  f"{statistics.median(database[name]):5.2f} ms/request")
         ratios = [b / p for b, p in zip(cpu["bare"], cpu["product"], strict=True)]
         print(f"  bare CPU / product CPU per round: {', '.join(f'{r:.1%}' for r in ratios)}   median "
               f"{statistics.median(ratios):.1%} (the rate ratio a CPU-bound server could reach)   [{_load()}]")

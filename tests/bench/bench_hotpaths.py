@@ -237,24 +237,37 @@ class Measure:
     server_cpu_ms: float | None  # CPU of the serving workers per successful request
     generator_cpu_ms: float  # CPU of the load generator per request
     sessions: float | None = None  # PostgreSQL sessions opened per request (0 when connections are reused)
+    database_cpu_ms: float | None = None  # CPU of every PostgreSQL process per request (local server only)
 
 
-def _workers_cpu(master: int | None) -> float:
-    """CPU seconds (user + system) spent so far by the children of ``master`` (gunicorn's workers)."""
-    if master is None:
-        return 0.0
+def _processes_cpu(*, parent: int | None = None, command: str | None = None) -> float:
+    """CPU seconds (user + system) spent so far by the processes whose parent is ``parent`` or whose
+    command is ``command``."""
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, tail = f.read().rsplit(")", 1)
         except OSError:
             continue
-        if int(fields[1]) == master:  # ppid
+        fields = tail.split()
+        if int(fields[1]) == parent or head.split("(", 1)[1] == command:  # ppid, comm
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def _workers_cpu(master: int | None) -> float:
+    """CPU seconds spent so far by the children of ``master`` (gunicorn's workers)."""
+    return 0.0 if master is None else _processes_cpu(parent=master)
+
+
+def _database_cpu() -> float:
+    """CPU seconds spent so far by the local PostgreSQL server: every backend, the WAL writer, the
+    checkpointer. The database shares the two cores with the servers, so a path that writes more
+    rows and indexes is slower than its own process's CPU says."""
+    return _processes_cpu(command="postgres")
 
 
 _WRK_SCRIPT = r"""
@@ -312,6 +325,7 @@ def _rate_wrk(side: Side, *, seconds: float, concurrency: int) -> Measure:
     threads = min(2, concurrency)
     first = _next(block=(threads + 1) * 1000000)
     before, cpu0, sessions0 = resource.getrusage(resource.RUSAGE_CHILDREN), _workers_cpu(side.server_pid), _sessions()
+    database0 = _database_cpu()
     try:
         out = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds:.0f}s", "--timeout", "60s",
                               "-s", f.name, side.base + side.path, "--", str(first)],
@@ -319,6 +333,7 @@ def _rate_wrk(side: Side, *, seconds: float, concurrency: int) -> Measure:
     finally:
         os.unlink(f.name)
     after, cpu1, sessions1 = resource.getrusage(resource.RUSAGE_CHILDREN), _workers_cpu(side.server_pid), _sessions()
+    database1 = _database_cpu()
     line = next(x for x in out.splitlines() if x.startswith("WRKRESULT"))
     requests, duration_us, status, *socket_errors = (int(v) for v in line.split()[1:])
     ok = requests - status
@@ -330,7 +345,8 @@ def _rate_wrk(side: Side, *, seconds: float, concurrency: int) -> Measure:
     return Measure(rate=ok / (duration_us / 1e6),
                    server_cpu_ms=(cpu1 - cpu0) / ok * 1000 if side.server_pid else None,
                    generator_cpu_ms=generator / max(requests, 1) * 1000,
-                   sessions=(sessions1 - sessions0) / requests if side.on_bench_database else None)
+                   sessions=(sessions1 - sessions0) / requests if side.on_bench_database else None,
+                   database_cpu_ms=(database1 - database0) / ok * 1000 if database1 else None)
 
 
 def _rate_threads(side: Side, *, seconds: float, concurrency: int) -> Measure:
@@ -423,6 +439,9 @@ def _cpu(measures: list[Measure]) -> str:
     sessions = [m.sessions for m in measures if m.sessions is not None]
     if sessions:
         shown += f"database sessions opened {statistics.median(sessions):.2f}/req, "
+    database = [m.database_cpu_ms for m in measures if m.database_cpu_ms is not None]
+    if database:
+        shown += f"database CPU {statistics.median(database):5.2f} ms/req, "
     return f"{shown}generator CPU {generator:4.2f} ms/req"
 
 
