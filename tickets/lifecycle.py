@@ -16,13 +16,15 @@ After a ticket is created (``ticket_create``):
 An intake that answers before the rest is done (``ticket_create(..., deferred=True)``, the REST
 intake of integrations) splits the steps above: in its transaction only what the answer shows, the
 estimate on the category given or predicted (the triage confirms that category), priced before the
-row is written and stored with it (``before_create``), and the outbox rows of the new
-customer-visible events, then the ``ticket_created`` signal; after the commit a django-q2
-worker runs the rest in its own transaction (``after_create_deferred``): the SLA clock from the
-creation time, classify and route (with the steps of every transition below, so dispatch and a
-second estimate also happen in workers), the messages and the ``ticket.created`` webhook rows. Each
-of these steps is idempotent, and a sweep (``after_create_sweep``) catches a ticket whose task never
-reached the queue.
+row is written and stored with it (``before_create``), then the ``ticket_created`` signal; after
+the commit a django-q2 worker runs the rest in its own transaction (``after_create_deferred``): the
+SLA clock from the creation time, classify and route (with the steps of every transition below, so
+dispatch and a second estimate also happen in workers), the messages (the "received" milestone,
+followed by whatever the triage and dispatch reached) and the ``ticket.created`` webhook rows. Those
+rows are written together with the SLA clock, so a ticket without a clock is one whose messages are
+not written yet either: each step is idempotent, and a sweep (``after_create_sweep``) runs them for a
+ticket whose task never reached the queue (the outbox sweep would still turn the timeline into
+messages).
 
 After every transition (``ticket_transition``):
   1. the SLA clock: pause, resume, stop, re-match the policy, record the first response;
@@ -76,10 +78,6 @@ SLA_FIELDS = frozenset({"fault_category", "priority", "service_center", "departm
 ESTIMATE_FIELDS = frozenset({"fault_category", "product_model", "device"})
 
 _messages_held: ContextVar[tuple[int, ...]] = ContextVar("tickets_lifecycle_messages_held", default=())
-#: The customer-visible events written while their ticket's messages are held, by ticket: a ticket
-#: created in this transaction gets its messages from them without reading its timeline back.
-_held_events: ContextVar[dict[int, list[TicketEvent]] | None] = ContextVar("tickets_lifecycle_held_events",
-                                                                         default=None)
 _being_created: ContextVar[tuple[int, ...]] = ContextVar("tickets_lifecycle_being_created", default=())
 
 
@@ -135,13 +133,9 @@ def holding_messages(ticket_id: int) -> Iterator[None]:
     """Customer-visible events written inside this block get their outbox rows at the step's
     "customer messages" point instead of one by one."""
     token = _messages_held.set((*_messages_held.get(), ticket_id))
-    held = _held_events.get() or {}
-    events_token = None if ticket_id in held else _held_events.set({**held, ticket_id: []})
     try:
         yield
     finally:
-        if events_token is not None:
-            _held_events.reset(events_token)
         _messages_held.reset(token)
 
 
@@ -171,8 +165,9 @@ def after_create(*, ticket: Ticket, by: AbstractBaseUser | None, classify: bool 
     from .sla.services import sla_clock_start
 
     if deferred:
+        # The messages too wait for the worker: the "received" one goes out with what the triage
+        # and dispatch reached, in order, and the answer does not wait for their rows.
         after_commit(_send_created, ticket.pk)
-        _customer_messages(ticket, fresh=True)
         after_commit(_enqueue_after_create, ticket.pk)
         return
     sla_clock_start(ticket_id=ticket.pk)
@@ -264,9 +259,6 @@ def customer_event_written(*, ticket: Ticket, event: TicketEvent) -> None:
     """A customer-visible event was written (by any app's service): its outbox rows are written now,
     in the same transaction, unless a step above is running for this ticket and will write them."""
     if ticket.pk in _messages_held.get():
-        held = _held_events.get()
-        if held is not None and ticket.pk in held:
-            held[ticket.pk].append(event)
         return
     _customer_messages(ticket)
 
@@ -305,13 +297,10 @@ def _estimate(ticket: Ticket, *, category: Any = None) -> None:
         logger.exception("estimate failed for ticket %s", ticket.pk)
 
 
-def _customer_messages(ticket: Ticket, *, fresh: bool = False) -> None:
-    """``fresh``: the ticket was created in this transaction (no messages yet, the instance is current,
-    and its events are the ones written while its messages were held)."""
+def _customer_messages(ticket: Ticket) -> None:
     from .outbox.services import outbox_collect_events
 
-    written = (_held_events.get() or {}).get(ticket.pk) if fresh else None
-    outbox_collect_events(ticket_id=ticket.pk, ticket=ticket if fresh else None, fresh=fresh, events=written)
+    outbox_collect_events(ticket_id=ticket.pk)
 
 
 def _webhooks(ticket: Ticket, *, event: str, data: dict, key: str) -> None:

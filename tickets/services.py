@@ -434,7 +434,7 @@ def ticket_create(
     ``classify=False`` leaves the ticket ``new`` for a caller that triages it explicitly (history
     being replayed, fixtures); every intake channel classifies. ``predicted_category`` is the
     intake's own classification, stored with the ticket. ``deferred=True`` answers first: only the
-    estimate and the outbox rows run in this transaction, the SLA clock, triage and routing and the
+    estimate runs in this transaction; the SLA clock, triage and routing, the messages and the
     webhook rows run in a worker after commit (``tickets.lifecycle``).
 
     The service place is the given address (a picked ``division_code`` wins over typed names), else

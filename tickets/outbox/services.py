@@ -125,16 +125,10 @@ def _insert_new_keys(rows: list[OutboxMessage]) -> tuple[set[str], list[OutboxMe
     return existing, new
 
 
-def _create_messages(rows: list[OutboxMessage], *, fresh: bool = False) -> list[OutboxMessage]:
-    """Insert rows whose key is new; return every row of those keys (old or new) and schedule delivery.
-    ``fresh``: the keys cannot exist yet (they name a ticket created in this transaction), so the rows
-    are simply inserted."""
+def _create_messages(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert rows whose key is new; return every row of those keys (old or new) and schedule delivery."""
     if not rows:
         return []
-    if fresh:
-        messages = OutboxMessage.objects.bulk_create(rows)
-        _schedule_delivery([m.pk for m in messages])
-        return messages
     keys = [r.idempotency_key for r in rows]
     existing, _new = _insert_new_keys(rows)
     messages = list(OutboxMessage.objects.filter(idempotency_key__in=keys).order_by("pk"))
@@ -251,25 +245,23 @@ def outbox_write_rows(rows: list[OutboxMessage]) -> int:
     return len(ids)
 
 
-def short_url(path: str, *, fresh: bool = False) -> str:
-    """The absolute short link (``/l/<code>``) of a page of this site; one code per path. ``fresh``:
-    the path is most likely new (the page of a ticket created in this transaction)."""
-    code = None if fresh else ShortLink.objects.filter(path=path).values_list("code", flat=True).first()
+def short_url(path: str) -> str:
+    """The absolute short link (``/l/<code>``) of a page of this site; one code per path."""
+    code = ShortLink.objects.filter(path=path).values_list("code", flat=True).first()
     if code is None:
         # One statement whether or not a concurrent sender made it first, and no savepoint: the row
         # with this path wins, and its code is returned.
         table = connection.ops.quote_name(ShortLink._meta.db_table)
-        fresh = ShortLink(path=path)
+        new = ShortLink(path=path)
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} (code, path, created_at) VALUES (%s, %s, %s) "
                            f"ON CONFLICT (path) DO UPDATE SET path = EXCLUDED.path RETURNING code",
-                           [fresh.code, fresh.path, fresh.created_at])
+                           [new.code, new.path, new.created_at])
             code = cursor.fetchone()[0]
     return site_url(f"/l/{code}")
 
 
-def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels: list[str], *,
-                    fresh: bool = False) -> list[OutboxMessage]:
+def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels: list[str]) -> list[OutboxMessage]:
     addresses = _customer_addresses(ticket.customer)
     if not any(c in addresses for c in channels):
         return []
@@ -277,7 +269,7 @@ def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels
     rows = []
     with translation.override(language):
         text = milestones.text_for(milestone, ticket=ticket, event=event)
-        link = short_url(text.link_path, fresh=fresh)
+        link = short_url(text.link_path)
         for channel in channels:
             if channel not in addresses:
                 continue
@@ -290,18 +282,16 @@ def _milestone_rows(ticket: Ticket, event: TicketEvent, milestone: str, channels
     return rows
 
 
-def _collect_ticket(ticket: Ticket, events: list[TicketEvent], *, fresh: bool = False) -> int:
-    """Write the messages of the milestones these events reach, in order, once per channel. ``fresh``:
-    the ticket was created in this transaction and has no messages yet."""
+def _collect_ticket(ticket: Ticket, events: list[TicketEvent]) -> int:
+    """Write the messages of the milestones these events reach, in order, once per channel."""
     sent: dict[str, set[str]] = {}
     # the engineers the customer was already told about (a reassignment is told once per engineer)
     announced: set = set()
-    if not fresh:
-        for milestone, channel, payload in (OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="")
-                                            .values_list("milestone", "channel", "ticket_event__payload")):
-            sent.setdefault(channel, set()).add(milestone)
-            if milestones.base_of(milestone) == milestones.Milestone.ASSIGNED:
-                announced.add((payload or {}).get("technician_id"))
+    for milestone, channel, payload in (OutboxMessage.objects.filter(ticket=ticket).exclude(milestone="")
+                                        .values_list("milestone", "channel", "ticket_event__payload")):
+        sent.setdefault(channel, set()).add(milestone)
+        if milestones.base_of(milestone) == milestones.Milestone.ASSIGNED:
+            announced.add((payload or {}).get("technician_id"))
     channels = list(_customer_addresses(ticket.customer))
     rows: list[OutboxMessage] = []
     for event in events:
@@ -320,34 +310,22 @@ def _collect_ticket(ticket: Ticket, events: list[TicketEvent], *, fresh: bool = 
         wanted = [c for c in channels if milestones.may_send(milestone, sent.setdefault(c, set()))]
         for channel in wanted:
             sent[channel].add(milestone)
-        rows += _milestone_rows(ticket, event, milestone, wanted, fresh=fresh)
-    _create_messages(rows, fresh=fresh)
+        rows += _milestone_rows(ticket, event, milestone, wanted)
+    _create_messages(rows)
     return len(rows)
 
 
 def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | None = None,
-                          limit: int = 1000, ticket: Ticket | None = None, fresh: bool = False,
-                          events: list[TicketEvent] | None = None) -> int:
+                          limit: int = 1000) -> int:
     """Turn a ticket's new customer-visible events into its milestone messages (tickets.milestones).
 
     Runs inside the caller's transaction (the lifecycle) and from the periodic sweep. Each milestone
     is written at most once per ticket and channel (a unique constraint), never behind a later one;
-    events that reach no milestone send nothing. Returns how many messages were written.
-    ``ticket``: the caller's current instance of ``ticket_id``; ``fresh``: it was created in this
-    transaction (it has no messages yet); ``events``: with both, every event written for it in this
-    transaction (the lifecycle's record), so its timeline is not read back."""
-    if events is not None and fresh and ticket is not None and ticket.pk == ticket_id:
-        written = sorted((e for e in events if e.customer_visible and e.kind in milestones.SOURCE_KINDS),
-                         key=lambda e: e.pk)
-        if not written:
-            return 0
-        with transaction.atomic(savepoint=False):
-            return _collect_ticket(ticket, written, fresh=True)
+    events that reach no milestone send nothing. Returns how many messages were written."""
     since = since or timezone.now() - event_lookback()
-    events = TicketEvent.objects.filter(customer_visible=True, created_at__gte=since, kind__in=milestones.SOURCE_KINDS)
-    if not (fresh and ticket_id is not None):  # a ticket created in this transaction has no messages yet
-        events = events.filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
-    events = events.order_by("ticket_id", "pk")
+    events = (TicketEvent.objects.filter(customer_visible=True, created_at__gte=since, kind__in=milestones.SOURCE_KINDS)
+              .filter(~Exists(OutboxMessage.objects.filter(ticket_event=OuterRef("pk"))))
+              .order_by("ticket_id", "pk"))
     if ticket_id is not None:
         events = events.filter(ticket_id=ticket_id)
     by_ticket: dict[int, list[TicketEvent]] = {}
@@ -355,10 +333,7 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
         by_ticket.setdefault(event.ticket_id, []).append(event)
     if not by_ticket:
         return 0
-    if ticket is not None and ticket_id is not None and ticket.pk == ticket_id:
-        tickets = {ticket.pk: ticket}
-    else:
-        tickets = Ticket.objects.select_related("customer", "technician", "service_center").in_bulk(list(by_ticket))
+    tickets = Ticket.objects.select_related("customer", "technician", "service_center").in_bulk(list(by_ticket))
     written = 0
     for pk, ticket_events in by_ticket.items():
         if pk not in tickets:
@@ -366,7 +341,7 @@ def outbox_collect_events(*, ticket_id: int | None = None, since: dt.datetime | 
         if ticket_id is not None:
             # The caller's transaction: a failure here fails the change it reports.
             with transaction.atomic(savepoint=False):
-                written += _collect_ticket(tickets[pk], ticket_events, fresh=fresh)
+                written += _collect_ticket(tickets[pk], ticket_events)
             continue
         # The sweep serves every ticket: one ticket whose messages cannot be written (bad data,
         # a text that does not render) is logged and left for later, never allowed to stop the
