@@ -2,7 +2,7 @@
 
 A new report names its product model by code and is classified into a fault category by code with
 the active classifier: three lookups of rows that change a few times a year, on the path where a
-customer waits for an answer. Each process keeps what it read for ``REFERENCE_CACHE_SECONDS``; an
+customer waits for an answer (and the integration's verified key, tickets/intake/keys.py). Each process keeps what it read for ``REFERENCE_CACHE_SECONDS``; an
 edit made in this process (the admin's save, an import, a retrain) clears it at once, and the other
 processes see it within that time. Instances are handed out as copies, so no caller can change
 what another request reads.
@@ -86,8 +86,14 @@ def fault_category_by_code(code: str):
 
 def reference_connect() -> None:
     """Called once from ``TicketsConfig.ready``."""
-    from .models import ClassifierModel, FaultCategory, ProductModel
+    from .intake.keys import channel_keys_changed
+    from .models import ClassifierModel, FaultCategory, IntakeChannelKey, ProductModel
 
     reference_watch(ProductModel, "product_model")
     reference_watch(FaultCategory, "fault_category")
     reference_watch(ClassifierModel, "classifier")
+    reference_watch(IntakeChannelKey, "intake_channel_key")
+    # Verified keys are remembered by every web process: a revocation must reach all of them.
+    for signal in (post_save, post_delete):
+        signal.connect(channel_keys_changed, sender=IntakeChannelKey, weak=False,
+                       dispatch_uid=f"tickets.intake.keys:{signal is post_save}")

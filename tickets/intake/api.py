@@ -32,6 +32,7 @@ from tickets.ratelimit import code_send_allowed
 from tickets.reference import product_model_by_code
 from tickets.validators import normalize_phone
 
+from .keys import channel_key_verify
 from .services import IntakeFile, intake_submit
 
 
@@ -46,8 +47,8 @@ def _book_after_routing(ticket, start) -> dict:
 
 
 class HasIntakeChannelKey(BaseHasAPIKey):
-    """A valid, unrevoked, unexpired channel key; the key row is kept on the request, so the view
-    does not look it up and verify its hash a second time."""
+    """A valid, unrevoked, unexpired channel key (``keys.channel_key_verify``); the key row is kept on
+    the request, so the view does not look it up and verify its hash a second time."""
 
     model = IntakeChannelKey
 
@@ -55,11 +56,8 @@ class HasIntakeChannelKey(BaseHasAPIKey):
         key = self.get_key(request)
         if not key:
             return False
-        try:
-            channel_key = IntakeChannelKey.objects.get_from_key(key)
-        except IntakeChannelKey.DoesNotExist:
-            return False
-        if channel_key.has_expired:
+        channel_key = channel_key_verify(key)
+        if channel_key is None:
             return False
         request.intake_channel_key = channel_key
         return True
