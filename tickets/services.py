@@ -204,10 +204,14 @@ def device_register(
 # ---------------------------------------------------------------------------------------------
 
 def ticket_number_next(*, at: dt.datetime | None = None) -> str:
-    """Next number of the day, e.g. ``SR20261122-000123``; must run inside a transaction.
+    """Next number of the day, e.g. ``SR20261122-000123``.
 
     The counter row is created idempotently and incremented with one UPDATE, which row-locks it
     on PostgreSQL and takes the write lock on SQLite, so parallel creators never share a number.
+    Inside a transaction the row stays locked until it ends: every other creator of the day waits
+    for the whole of it, and the day's numbers have no gaps. Outside any transaction the statement
+    commits at once and creators wait only for it; a number whose ticket is then never written (a
+    report that fails or joins an open ticket) is skipped, as the intake does (``intake_submit``).
     """
     day = timezone.localtime(at or timezone.now()).date()
     table = connection.ops.quote_name(TicketSequence._meta.db_table)
@@ -428,6 +432,7 @@ def ticket_create(
     prediction_confidence: float | None = None,
     reported_contact: dict | None = None,
     deferred: bool = False,
+    number: str | None = None,
 ) -> Ticket:
     """Open a ticket with a fresh number and tracking token, and its first timeline event.
 
@@ -435,7 +440,8 @@ def ticket_create(
     being replayed, fixtures); every intake channel classifies. ``predicted_category`` is the
     intake's own classification, stored with the ticket. ``deferred=True`` answers first: only the
     estimate runs in this transaction; the SLA clock, triage and routing, the messages and the
-    webhook rows run in a worker after commit (``tickets.lifecycle``).
+    webhook rows run in a worker after commit (``tickets.lifecycle``). ``number``: one the caller
+    took beforehand with ``ticket_number_next`` outside its transaction; else it is taken here.
 
     The service place is the given address (a picked ``division_code`` wins over typed names), else
     the customer's; it is stored with its division codes and, without coordinates, the centre of its
@@ -478,7 +484,7 @@ def ticket_create(
                                "price_min", "price_max"], validate_constraints=False)
     # Validated above, so inside a caller's transaction this block needs no savepoint of its own.
     with transaction.atomic(savepoint=False):
-        ticket.number = ticket_number_next(at=created_at)
+        ticket.number = number or ticket_number_next(at=created_at)
         estimated = lifecycle.before_create(ticket=ticket, deferred=deferred)
         ticket.save()
         with lifecycle.holding_messages(ticket.pk), lifecycle.being_created(ticket.pk):

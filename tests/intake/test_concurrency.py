@@ -166,3 +166,62 @@ def test_a_follow_up_with_files_sent_twice_at_once_is_added_once(setup_taxonomy)
     stored = list(Attachment.objects.filter(ticket=ticket).values_list("file", flat=True))
     assert len(stored) == 1
     assert _stored_files() == stored
+
+
+def test_a_report_does_not_wait_for_another_reports_open_transaction(setup_taxonomy, monkeypatch):
+    # The day's number is taken in a statement that commits at once: a report held up inside its own
+    # transaction (a slow classifier, a slow disk) must not hold every other report of the day.
+    from tickets.intake import services as intake_services
+
+    inside, release = threading.Event(), threading.Event()
+    real_write = intake_services._intake_write
+
+    def slow_write(**kwargs):
+        result = real_write(**kwargs)
+        if kwargs["phone"] == "13800138001":
+            inside.set()
+            release.wait(30)  # the first report's transaction stays open with its rows written
+        return result
+
+    monkeypatch.setattr(intake_services, "_intake_write", slow_write)
+    outcome: dict = {}
+
+    def report(phone: str) -> None:
+        try:
+            outcome[phone] = intake_submit(channel="app", name="张三", phone=phone, description="屏幕碎了")
+        except Exception as exc:  # collected for the assertion below
+            outcome[phone] = exc
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=report, args=("13800138001",))
+    first.start()
+    try:
+        assert inside.wait(30)
+        second = threading.Thread(target=report, args=("13800138002",))
+        second.start()
+        second.join(10)
+        assert not second.is_alive(), "the second report waited for the first one's transaction"
+    finally:
+        release.set()
+        first.join(30)
+    one, two = outcome["13800138001"].ticket, outcome["13800138002"].ticket
+    assert two.number != one.number
+    assert Ticket.objects.count() == 2
+
+
+def test_a_report_that_fails_leaves_its_number_unused_and_numbers_never_repeat(setup_taxonomy, monkeypatch):
+    from tickets.intake import services as intake_services
+
+    first = intake_submit(channel="app", name="张三", phone="13800138001", description="屏幕碎了").ticket
+
+    def fail(**kwargs):
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(intake_services, "_intake_write", fail)
+        with pytest.raises(RuntimeError):
+            intake_submit(channel="app", name="李四", phone="13800138002", description="屏幕碎了")
+    third = intake_submit(channel="app", name="王五", phone="13800138003", description="屏幕碎了").ticket
+    assert int(third.number[-6:]) == int(first.number[-6:]) + 2  # the failed report's number is skipped
+    assert Ticket.objects.count() == 2

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,7 @@ from tickets.services import (
     device_register,
     ticket_create,
     ticket_event_add,
+    ticket_number_next,
     ticket_triage,
 )
 from tickets.triage.model import FORMAT, Prediction, corpus_samples, model_for
@@ -260,6 +261,13 @@ def intake_submit(
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(first, extra={"fields": errors})
 
+    # The day's number is taken before the transaction, in a statement that commits at once: taken
+    # inside, the day's counter row would stay locked until the report commits, and every parallel
+    # report would queue behind it. A report that fails, joins an open ticket or is a retry leaves
+    # its number unused, a gap in the day's numbers (as with database sequences). Inside a caller's
+    # own transaction the counter stays locked until that ends anyway: the number is taken with the
+    # ticket, and a retry's rolled-back attempt gives it back.
+    number = None if connection.in_atomic_block else ticket_number_next()
     # A parallel intake may register the same customer or device between our read and our insert;
     # the unique constraints stop the second writer, and one retry then finds the committed rows
     # (and, for the same device and fault, the ticket to link to).
@@ -272,7 +280,7 @@ def intake_submit(
                     fault_category=fault_category, title=title, service_mode=service_mode, province=province,
                     city=city, district=district, address=address, latitude=latitude, longitude=longitude,
                     place=place, files=files, external_id=external_id, by=by, otp_code=otp_code,
-                    deferred=deferred,
+                    deferred=deferred, number=number,
                 )
         except IntegrityError:
             if external_id:  # a parallel retry with the same key won the race
@@ -318,7 +326,7 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
                   fault_category: FaultCategory | None, title: str, service_mode: str, province: str, city: str,
                   district: str, address: str, latitude: Any, longitude: Any, place: Place | None,
                   files: list[IntakeFile], external_id: str, by: AbstractBaseUser | None,
-                  otp_code: str = "", deferred: bool = False) -> IntakeResult:
+                  otp_code: str = "", deferred: bool = False, number: str | None = None) -> IntakeResult:
     located = place_fields(place) if place is not None and place.is_placed else {}
     customer_fields = {k: v for k, v in {"email": email, "province": province, "city": city, "district": district,
                                            "address": address, "latitude": latitude,
@@ -373,7 +381,7 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
             predicted_category=predicted[0] if predicted else None,
             prediction_confidence=predicted[1] if predicted else None,
             reported_contact={"name": name, "email": email} if by is None else None,
-            deferred=deferred,
+            deferred=deferred, number=number,
         )
         if possible_duplicate is not None:
             Ticket.objects.filter(pk=ticket.pk).update(duplicate_of=possible_duplicate)
