@@ -80,6 +80,16 @@ def test_explanation_names_the_deciding_words(taxonomy):
     assert cue_hits("显示E1")["error_code"] == "E1"
 
 
+def test_the_intake_asks_for_the_leaf_alone_and_gets_the_same_one(taxonomy):
+    for text, product in (("屏幕碎了，触摸失灵", "phone"), ("冰箱不制冷", "fridge"), ("师傅态度太差了，我要投诉", None)):
+        explained, _version = classify(text=text, product_category=product)
+        bare, _version = classify(text=text, product_category=product, explain=False)
+        assert (bare.code, bare.confidence, bare.confident, bare.ranked) == (
+            explained.code, explained.confidence, explained.confident, explained.ranked)
+        assert explained.explanation and not bare.explanation
+        assert bare.tokens == []
+
+
 def test_without_the_product_line_a_report_needs_a_higher_bar(taxonomy):
     """A bare 开不了机 could be a phone, a laptop or a TV: with the line known it is confidently the
     phone's, without it the flatter softmax of an unknown line keeps it below the cut that the known

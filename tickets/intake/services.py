@@ -133,7 +133,7 @@ def _file_kind(f: IntakeFile) -> str:
 
 
 def classify(*, text: str, product_category: str | None = None, history: list[str] | None = None,
-             hint: str | None = None) -> tuple[Prediction, int | None]:
+             hint: str | None = None, explain: bool = True) -> tuple[Prediction, int | None]:
     """Classify free text with the active model (training one from the committed corpus on first
     use), combined with the product line of ``product_category``, the device's earlier leaf codes
     (``history``) and a guided diagnosis's suggested leaf (``hint``). ``Prediction.confident`` is
@@ -144,7 +144,7 @@ def classify(*, text: str, product_category: str | None = None, history: list[st
         version, model = classifier_active()
         version = version or trained.pk
     prediction = model.predict(text, product_line=product_line_for(product_category), history=history or (),
-                               hint=hint)
+                               hint=hint, explain=explain)
     prediction.confident = prediction.code is not None and prediction.confidence >= settings.TRIAGE_MIN_CONFIDENCE
     return prediction, version
 
@@ -344,7 +344,8 @@ def _intake_write(*, channel: str, phone: str, description: str, name: str, emai
     category_id = fault_category.pk if fault_category else None
     predicted: tuple[FaultCategory, float] | None = None
     if category_id is None:
-        prediction, _version = classify(text=description,
+        # Only the leaf is kept here; the triage classifies again and explains its choice to staff.
+        prediction, _version = classify(text=description, explain=False,
                                         product_category=product_model.category if product_model else None)
         if prediction.confident:
             predicted_category = fault_category_by_code(prediction.code)

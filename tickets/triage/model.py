@@ -268,7 +268,9 @@ class TriageModel:
         return p / p.sum()
 
     def predict(self, text: str, *, product_line: str | None = None, history: Iterable[str] = (),
-                hint: str | None = None, top: int = 5) -> Prediction:
+                hint: str | None = None, top: int = 5, explain: bool = True) -> Prediction:
+        """The leaf for ``text``; ``explain=False`` leaves out the explanation and the cue words (the
+        intake's answer needs only the leaf and its confidence; the triage explains it to staff)."""
         text = (text or "").strip()
         history = [h for h in history if h]
         context = {k: v for k, v in {"product_line": product_line, "history": history, "hint": hint}.items() if v}
@@ -282,10 +284,10 @@ class TriageModel:
         order = np.argsort(-p)[:top]
         ranked = [(self.classes[i], float(p[i])) for i in order]
         best = order[0]
-        hits = cue_hits(text)
+        hits = cue_hits(text) if explain else {}
         return Prediction(
             code=self.classes[best], confidence=float(p[best]), ranked=ranked,
-            explanation=self._explain(row, best, hits), tokens=[*hits.values()][:20],
+            explanation=self._explain(row, best, hits) if explain else [], tokens=[*hits.values()][:20],
             confident=float(p[best]) >= self.threshold, context=context,
         )
 
