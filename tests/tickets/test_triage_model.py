@@ -86,7 +86,8 @@ def test_the_intake_asks_for_the_leaf_alone_and_gets_the_same_one(taxonomy):
         bare, _version = classify(text=text, product_category=product, explain=False)
         assert (bare.code, bare.confidence, bare.confident, bare.ranked) == (
             explained.code, explained.confidence, explained.confident, explained.ranked)
-        assert explained.explanation and not bare.explanation
+        assert explained.explanation
+        assert not bare.explanation
         assert bare.tokens == []
 
 
