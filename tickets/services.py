@@ -23,6 +23,7 @@ from . import events, guards, lifecycle, policy, realtime
 from .address import address_resolve, place_fields
 from .events import TRANSITION_EVENTS, event_label
 from .exceptions import ConflictError, InvalidTransition, PermissionDeniedError, ValidationFailed
+from .lookups import insert_unless_taken
 from .models import Customer, Device, FaultCategory, ProductModel, Ticket, TicketEvent, TicketSequence
 from .validators import normalize_imei, normalize_phone, normalize_serial
 
@@ -90,18 +91,20 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, caller_r
     # savepoint); nothing before the insert writes, so an error raised below leaves it usable.
     block = contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
     with block:
+        if name and caller_retries:
+            # Most reports come from someone new: their row is written in one statement that does
+            # nothing when the phone is known, and only then is the known row read (and locked).
+            try:
+                customer = _customer_new(name=name, phone=normalized, fields=fields)
+            except ValidationError:
+                customer = None  # not fit as a new row: the known customer's path below decides
+            if customer is not None and insert_unless_taken(customer):
+                return customer
         customer = Customer.objects.select_for_update().filter(phone=normalized).first()
         if customer is None:
             if not name:
                 raise ValidationError({"name": _("请填写姓名。")})
-            customer = Customer(name=name, phone=normalized, **fields)
-            _customer_locate(customer)
-            # The phone was just looked up under lock (a parallel insert is caught below) and the
-            # coordinates are checked here: full_clean would spend a query on each.
-            _check_coordinates(customer)
-            # The table's constraints are those coordinate ranges: Django would check each with a
-            # query of its own (the database still enforces them).
-            customer.full_clean(exclude=["phone", "latitude", "longitude"], validate_constraints=False)
+            customer = _customer_new(name=name, phone=normalized, fields=fields)
             if caller_retries:
                 customer.save()
                 return customer
@@ -127,6 +130,19 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, caller_r
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
         return customer
+
+
+def _customer_new(*, name: str, phone: str, fields: dict[str, Any]) -> Customer:
+    """An unsaved, validated customer row."""
+    customer = Customer(name=name, phone=phone, **fields)
+    _customer_locate(customer)
+    # The phone is unique in the table (a known one is caught by the insert) and the coordinates are
+    # checked here: full_clean would spend a query on each.
+    _check_coordinates(customer)
+    # The table's constraints are those coordinate ranges: Django would check each with a query of
+    # its own (the database still enforces them).
+    customer.full_clean(exclude=["phone", "latitude", "longitude"], validate_constraints=False)
+    return customer
 
 
 def _check_coordinates(customer: Customer) -> None:

@@ -55,6 +55,29 @@ def test_customer_and_device_are_matched_not_duplicated(taxonomy, phone_model):
     assert Device.objects.count() == 1
 
 
+def test_a_new_reporter_is_written_in_one_statement_and_a_known_one_is_read_as_before(taxonomy, phone_model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def customer_statements(**report):
+        with CaptureQueriesContext(connection) as ctx:
+            result = intake_submit(channel="app", description="手机开不了机", product_model=phone_model, **report)
+        return result, [q["sql"].split(" ")[0] for q in ctx.captured_queries if '"tickets_customer"' in q["sql"]
+                        and "tickets_ticket\"" not in q["sql"]]
+
+    new, statements = customer_statements(phone="13800138001", name="王五", email="wang@example.com")
+    assert statements == ["INSERT"]
+    assert (new.ticket.customer.name, new.ticket.customer.email) == ("王五", "wang@example.com")
+    known = factories.CustomerFactory(phone="13800138002", name="李四", email="")
+    again, statements = customer_statements(phone="13800138002", name="别名", email="li@example.com")
+    # The insert yields to the known row, which is then read; an unproven report changes nothing of it.
+    assert statements == ["INSERT", "SELECT"]
+    known.refresh_from_db()
+    assert again.ticket.customer == known
+    assert (known.name, known.email) == ("李四", "")
+    assert Customer.objects.count() == 2
+
+
 def test_known_serial_without_model_finds_the_device(taxonomy, phone_model):
     device = factories.DeviceFactory(product_model=phone_model, serial_number=IMEI)
     result = intake_submit(channel="app", name="王五", phone="13912345678", description="电池鼓包", serial=IMEI)
