@@ -13,10 +13,11 @@ from tests.tickets.test_lifecycle import world  # noqa: F401, F811 (fixture)
 from tickets.models import IntakeChannelKey, OutboxMessage, SlaClock, Ticket, WebhookDelivery
 
 URL = "/api/intake/v1/tickets/"
-# The ceiling the answer must stay under is 25; this is what it costs now (the customer read and write,
-# the number, the ticket, its events, the retry record, BEGIN and COMMIT; the key verified by the first
-# request is remembered), so that a new query on this path is a decision, not an accident.
-MAX_QUERIES = 8
+# The ceiling the answer must stay under is 25; this is what it costs now (the number, in a statement of
+# its own; then BEGIN, the new customer, the ticket, its events, the retry record and COMMIT; the key
+# verified by the first request is remembered), so that a new query on this path is a decision, not an
+# accident.
+MAX_QUERIES = 7
 MAX_TRANSACTIONS = 2
 
 
