@@ -21,7 +21,8 @@ the default when it is installed) costs little CPU per request; the fallback, Py
 (``--generator threads``), costs about as much CPU per request as the bare create itself, so it caps
 the bare side and flatters every ratio to it: its own CPU share is printed next to its figures. Next
 to each rate, the CPU the gunicorn workers spent per request (from /proc) shows the cost of the path
-independently of the rate. The machine is shared: absolute figures are pessimistic, ratios are the
+independently of the rate, and the CPU of the local PostgreSQL per request (every backend, the WAL
+writer) what its statements cost the shared cores. The machine is shared: absolute figures are pessimistic, ratios are the
 point.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n> \\
