@@ -120,8 +120,6 @@ class FailSoftRedisCache(RedisCache):
         if self.redis_available:
             try:
                 full = self.make_and_validate_key(key, version=version)
-                # Django builds a new client (and its table of reply parsers) on every call; a
-                # throttle counts on every request, so it keeps one (clients are thread-safe).
                 client = self._cache.get_client(full, write=True)
                 with client.pipeline(transaction=False) as pipe:
                     pipe.incr(full)

@@ -2,9 +2,10 @@
 
 A new report names its product model by code and is classified into a fault category by code with
 the active classifier: three lookups of rows that change a few times a year, on the path where a
-customer waits for an answer (and the integration's verified key, tickets/intake/keys.py). Each process keeps what it read for ``REFERENCE_CACHE_SECONDS``; an
-edit made in this process (the admin's save, an import, a retrain) clears it at once, and the other
-processes see it within that time. Instances are handed out as copies, so no caller can change
+customer waits for an answer (the integration's verified key is kept here too: tickets/intake/keys.py).
+Each process keeps what it read for ``REFERENCE_CACHE_SECONDS``; an edit made in this process (the
+admin's save, an import, a retrain) clears it at once, and the other processes see it within that
+time. Instances are handed out as copies, so no caller can change
 what another request reads.
 """
 

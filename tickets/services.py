@@ -81,7 +81,9 @@ def customer_upsert(*, name: str, phone: str, fill_blanks: bool = True, caller_r
     untouched: whoever knows a phone number must not set that customer's e-mail or address.
 
     ``caller_retries``: the caller runs its whole transaction again after an IntegrityError (the
-    intake does), so a customer a parallel report inserts first needs no savepoint here.
+    intake does), so a customer a parallel report inserts first needs no savepoint here; a named
+    customer is then inserted first, in a statement that yields to a known phone, and only a known
+    one is read.
 
     Raises ValidationError for an invalid phone or name.
     """
