@@ -91,3 +91,21 @@ def test_a_wrong_key_with_a_known_prefix_is_refused():
     assert channel_key_verify(raw) == row
     prefix = raw.partition(".")[0]
     assert channel_key_verify(prefix + ".not-the-secret") is None
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("zh-hans", ["前缀", "名称", "创建时间", "已过期", "已吊销", "请立即妥善保存"]),
+    ("en", ["Prefix", "Name", "Created", "Expired", "Revoked", "Store it safely now"]),
+])
+def test_staff_create_a_key_and_read_it_once_in_their_language(client, superuser, language, shown):
+    client.force_login(superuser)
+    response = client.post("/admin/tickets/intakechannelkey/add/", {"name": "品牌 App", "channel": "app"},
+                           follow=True, HTTP_ACCEPT_LANGUAGE=language)
+    page = response.content.decode()
+    row = IntakeChannelKey.objects.get()
+    key = next(word for word in page.replace("：", " ").split() if word.startswith(row.prefix + "."))
+    assert channel_key_verify(key) == row  # the key shown is the one that works
+    for text in shown:
+        assert text in page
+    assert "The API key for" not in page  # the library's own words are not shown
+    assert "Has expired" not in page

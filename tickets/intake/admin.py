@@ -345,8 +345,22 @@ class ClassifierModelAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
 @admin.register(IntakeChannelKey)
 class IntakeChannelKeyAdmin(PolicyAdminMixin, APIKeyModelAdmin):
-    list_display = (*APIKeyModelAdmin.list_display, "channel")
+    list_display = ("prefix", "name", "channel", "created", "expiry_date", "has_expired", "revoked")
     list_filter = (*APIKeyModelAdmin.list_filter, "channel")
+
+    @admin.display(description=_("已过期"), boolean=True)
+    def has_expired(self, obj: IntakeChannelKey) -> bool:
+        return obj.has_expired
+
+    def save_model(self, request, obj, form=None, change=False) -> None:
+        if change:
+            obj.save()
+            return
+        # The key is shown once, here: only its hash is stored.
+        key = self.model.objects.assign_key(obj)
+        obj.save()
+        messages.warning(request, gettext("接入渠道密钥“%(name)s”为：%(key)s 。请立即妥善保存，离开本页后将无法再次查看。")
+                         % {"name": obj.name, "key": key})
 
 
 @admin.register(IntakeRecord)

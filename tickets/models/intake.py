@@ -92,8 +92,19 @@ class ClassifierModel(models.Model):
 
 
 class IntakeChannelKey(AbstractAPIKey):
-    """An API key of one integration (brand app, mini-program, e-commerce backend)."""
+    """An API key of one integration (brand app, mini-program, e-commerce backend).
 
+    The library's fields are declared again only for their labels, which staff read in Chinese;
+    their columns are the library's."""
+
+    prefix = models.CharField(_("前缀"), max_length=8, unique=True, editable=False)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    name = models.CharField(_("名称"), max_length=50, blank=False, default=None,
+                            help_text=_("便于识别的名称，如“品牌 App”，不必唯一，最多 50 个字符。"))
+    revoked = models.BooleanField(_("已吊销"), blank=True, default=False,
+                                  help_text=_("吊销后，使用该密钥的接入方将立即被拒绝（不可撤销）。"))
+    expiry_date = models.DateTimeField(_("有效期至"), blank=True, null=True,
+                                       help_text=_("过期后，使用该密钥的接入方将被拒绝。"))
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
 
     class Meta(AbstractAPIKey.Meta):
