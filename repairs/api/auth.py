@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -38,7 +39,10 @@ class LoginUsernameThrottle(SimpleRateThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not username or not isinstance(username, str):
             return None
-        return self.cache_format % {"scope": "login-user", "ident": username.strip().lower()[:150]}
+        # Whatever was typed (spaces, control characters, any script) counts against one account,
+        # under a key every cache accepts: the digest of the name as the login matches it.
+        ident = hashlib.sha256(username.strip().lower()[:150].encode()).hexdigest()
+        return self.cache_format % {"scope": "login-user", "ident": ident}
 
 
 class TechnicianOut(serializers.Serializer):

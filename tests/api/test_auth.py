@@ -75,6 +75,23 @@ def test_login_is_throttled_per_username_across_ips(private_cache, anon_client, 
     assert int(response["Retry-After"]) == body["extra"]["retry_after"]
 
 
+def test_a_typed_name_counts_against_its_account_under_a_key_any_cache_accepts(private_cache, anon_client,
+                                                                              technician):
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    name = technician.user.username
+    typed = [f"  {name.upper()} ", name, f"{name}\t", f"{name}\x1b"[:-1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)  # a memcached-unsafe key would raise here
+        for i in range(10):
+            login(anon_client, typed[i % len(typed)], password="wrong", REMOTE_ADDR=f"10.0.2.{i}")
+        assert login(anon_client, name, REMOTE_ADDR="10.0.3.1").status_code == 429
+        assert login(anon_client, "用户名\u200b\x7f", password="wrong", REMOTE_ADDR="10.0.4.1").status_code == 401
+        assert login(anon_client, "用户\x00名", password="wrong", REMOTE_ADDR="10.0.4.2").status_code == 400
+
+
 def test_login_is_throttled_per_ip(private_cache, anon_client, technician):
     for i in range(10):
         login(anon_client, f"nobody{i}", password="wrong", REMOTE_ADDR="10.9.9.9")
