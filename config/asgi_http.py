@@ -11,8 +11,8 @@ with two uvicorn workers, that cost the bare one-INSERT endpoint 3.7 ms of CPU p
 Here the chain is built in sync mode, as under WSGI, and the whole of it (middleware, URL resolution,
 the view) runs in one ``sync_to_async`` call: one handover per request, into the request's own thread
 (Django's ``ThreadSensitiveContext``) that ran the views before, so database connections, thread
-locals and transactions behave as they did. Reading the body, the request signals, streaming the response and noticing a client
-that went away stay with Django's ``ASGIHandler``.
+locals and transactions behave as they did. Reading the body, the request signals, streaming the
+response and noticing a client that went away stay with Django's ``ASGIHandler``.
 """
 
 from __future__ import annotations

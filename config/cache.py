@@ -88,14 +88,6 @@ class FailSoftRedisCache(RedisCache):
         return shared.client
 
     @property
-    def _down_until(self) -> float:
-        return self._shared.down_until
-
-    @_down_until.setter
-    def _down_until(self, value: float) -> None:
-        self._shared.down_until = value
-
-    @property
     def redis_available(self) -> bool:
         return time.monotonic() >= self._shared.down_until
 

@@ -91,7 +91,7 @@ def test_the_cache_uses_redis_again_once_it_is_back(settings):
     cache.set("k", "v")
     assert cache.get("k") == "v"  # from process memory
     assert not cache.redis_available
-    cache._down_until = 0.0
+    cache._shared.down_until = 0.0
     assert cache.redis_available
     assert failsoft.RETRY_SECONDS > 0
 

@@ -37,12 +37,10 @@ def _load() -> str:
 def _backend_cpu(pid: int) -> float:
     """CPU seconds spent so far by the PostgreSQL backend serving this process (a local server;
     0 when its /proc entry cannot be read)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    from tests.bench.bench_hotpaths import process_stat
+
+    stat = process_stat(pid)
+    return stat[2] if stat is not None else 0.0
 
 
 def main(argv: list[str] | None = None) -> None:

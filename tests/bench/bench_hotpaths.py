@@ -241,22 +241,27 @@ class Measure:
     database_cpu_ms: float | None = None  # CPU of every PostgreSQL process per request (local server only)
 
 
+def process_stat(pid: int | str) -> tuple[str, int, float] | None:
+    """(command, parent pid, CPU seconds spent so far: user + system) of a process, from /proc; None
+    when it cannot be read (gone, or not on this machine)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            head, tail = f.read().rsplit(")", 1)
+    except OSError:
+        return None
+    fields = tail.split()
+    return head.split("(", 1)[1], int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _processes_cpu(*, parent: int | None = None, command: str | None = None) -> float:
-    """CPU seconds (user + system) spent so far by the processes whose parent is ``parent`` or whose
-    command is ``command``."""
-    total = 0
+    """CPU seconds spent so far by the processes whose parent is ``parent`` or whose command is
+    ``command``."""
+    total = 0.0
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                head, tail = f.read().rsplit(")", 1)
-        except OSError:
-            continue
-        fields = tail.split()
-        if int(fields[1]) == parent or head.split("(", 1)[1] == command:  # ppid, comm
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+        stat = process_stat(entry) if entry.isdigit() else None
+        if stat is not None and (stat[1] == parent or stat[0] == command):
+            total += stat[2]
+    return total
 
 
 def _workers_cpu(master: int | None) -> float:
